@@ -1,0 +1,87 @@
+/**
+ * What Kong's Admin API does below the controllers: body parsing (JSON strictly, form bodies),
+ * bearer-token auth, 405 detection, and Kong-shaped errors for what never reaches a controller.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { parseFormBody } from './common/form-body';
+import type { RouteTable } from './common/route-table';
+import type { RequestCounter } from './common/request-counter';
+
+export const ADMIN_BODY_LIMIT = 16 * 1024 * 1024;
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time comparison whatever the lengths (both sides hashed first). */
+export function tokenMatches(presented: string, expected: string): boolean {
+  return timingSafeEqual(sha256(presented), sha256(expected));
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return {};
+  return secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });
+}
+
+export function configureAdminHttp(
+  app: FastifyInstance,
+  opts: { adminToken?: string; routes: RouteTable; counter: RequestCounter },
+) {
+  app.addHook('onRoute', (route) => opts.routes.add(route.method as any, route.url));
+
+  app.removeAllContentTypeParsers();
+  const cannotParse = () => Object.assign(new Error('Cannot parse JSON body'), { statusCode: 400 });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch {
+      done(cannotParse(), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseFormBody(body as string));
+  });
+  // Kong reads a body without a (known) content type as JSON when it looks like JSON.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, {});
+    try {
+      done(null, parseJson(text));
+    } catch {
+      done(cannotParse(), undefined);
+    }
+  });
+
+  app.addHook('onRequest', (req, reply, done) => {
+    opts.counter.total++;
+    if (!opts.adminToken) return done();
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (m && tokenMatches(m[1].trim(), opts.adminToken)) return done();
+    reply
+      .status(401)
+      .header('www-authenticate', 'Bearer realm="tollgate-admin"')
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ message: 'Unauthorized' }));
+  });
+
+  app.server.on('connection', (socket) => {
+    opts.counter.accepted++;
+    opts.counter.active++;
+    socket.on('close', () => opts.counter.active--);
+  });
+
+  // Errors raised before a controller runs (body parsing, size limits).
+  app.setErrorHandler((err: any, _req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+    let message = status >= 500 ? 'An unexpected error occurred' : err.message;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'Payload too large';
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'Unsupported Media Type';
+    reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ message }));
+  });
+}

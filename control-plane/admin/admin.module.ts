@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '../config/config.module';
+import { EntityStore } from './common/entity-store.service';
+import { RequestCounter } from './common/request-counter';
+import { ServicesController } from './services/services.controller';
+import { RoutesController, ServiceRoutesController } from './routes/routes.controller';
+import { ConsumersController } from './consumers/consumers.controller';
+import {
+  ConsumerConsumerGroupsController,
+  ConsumerGroupsController,
+} from './consumer-groups/consumer-groups.controller';
+import { MembershipService } from './consumer-groups/membership.service';
+import {
+  ConsumerGroupPluginsController,
+  ConsumerPluginsController,
+  PluginsController,
+  RoutePluginsController,
+  ServicePluginsController,
+} from './plugins/plugins.controller';
+import { ConsumerKeyAuthController, KeyAuthsController } from './key-auth/key-auth.controller';
+import { SchemasController } from './schemas/schemas.controller';
+import { NodeController } from './node/node.controller';
+
+@Module({
+  imports: [ConfigModule],
+  controllers: [
+    NodeController,
+    ServicesController,
+    ServiceRoutesController,
+    RoutesController,
+    ConsumersController,
+    ConsumerConsumerGroupsController,
+    ConsumerGroupsController,
+    PluginsController,
+    ServicePluginsController,
+    RoutePluginsController,
+    ConsumerPluginsController,
+    ConsumerGroupPluginsController,
+    KeyAuthsController,
+    ConsumerKeyAuthController,
+    SchemasController,
+  ],
+  providers: [EntityStore, MembershipService, RequestCounter],
+  exports: [EntityStore, RequestCounter],
+})
+export class AdminModule {}

@@ -1,0 +1,45 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { AdminModule } from './admin/admin.module';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions, type DatabaseKind } from './database/data-source';
+import { DATABASE_KIND } from './database/database-kind';
+import type { EmbeddedPostgres } from './database/embedded-postgres';
+import { NODE_ID } from './node-id';
+import { CP_OPTIONS, type ControlPlaneOptions } from './options';
+
+@Global()
+@Module({})
+class CoreModule {
+  static register(options: ControlPlaneOptions, kind: DatabaseKind): DynamicModule {
+    const providers = [
+      { provide: CP_OPTIONS, useValue: options },
+      { provide: DATABASE_KIND, useValue: kind },
+      { provide: NODE_ID, useValue: randomUUID() },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static register(options: ControlPlaneOptions, embedded?: EmbeddedPostgres): DynamicModule {
+    const kind: DatabaseKind = options.databaseUrl ? 'postgres' : 'embedded';
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.register(options, kind),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(options.databaseUrl, embedded),
+            retryAttempts: 2,
+            retryDelay: 1000,
+          }),
+        }),
+        ConfigModule,
+        AdminModule,
+      ],
+    };
+  }
+}

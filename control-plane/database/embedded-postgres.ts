@@ -1,0 +1,50 @@
+/**
+ * The embedded database: PGlite (Postgres compiled to WASM) persisted in the data dir, served on
+ * a private unix socket so the control plane reaches it with the same `pg` driver and TypeORM
+ * driver it uses for a real Postgres server.
+ *
+ * PGlite is a single-session Postgres: one connection at a time may hold a transaction, and
+ * extended-protocol messages from two connections can interleave (pglite#1046). The pool that
+ * talks to it is therefore sized to exactly one connection, which makes interleaving impossible;
+ * code must never query outside a transaction it is holding (that would deadlock on the pool).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface EmbeddedPostgres {
+  /** Options for `pg` / TypeORM: unix socket directory and port. */
+  host: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const SOCKET_PORT = 5432;
+
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+  const dir = resolve(dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true });
+  // Loaded lazily: a deployment with DATABASE_URL never pays for the WASM module.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create(dir);
+  // Unix socket paths are limited to ~100 bytes, so the socket lives in a short temp dir.
+  const socketDir = mkdtempSync(join(tmpdir(), 'tollgate-pg-'));
+  const server = new PGLiteSocketServer({
+    db,
+    path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`),
+    maxConnections: 2,
+  });
+  await server.start();
+  return {
+    host: socketDir,
+    port: SOCKET_PORT,
+    dataDir: dir,
+    async stop() {
+      await server.stop();
+      await db.close();
+      rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { isLoopback, formatListen } from '../shared/listen';
+import { AppModule } from './app.module';
+import { ADMIN_BODY_LIMIT, configureAdminHttp } from './admin/admin-http';
+import { KongErrorFilter } from './admin/common/kong-error.filter';
+import { RouteTable } from './admin/common/route-table';
+import { RequestCounter } from './admin/common/request-counter';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres';
+import type { ControlPlaneOptions } from './options';
+
+export interface RunningControlPlane {
+  app: NestFastifyApplication;
+  /** e.g. http://127.0.0.1:8001 (the actual port when 0 was asked). */
+  adminUrl: string;
+  close(): Promise<void>;
+}
+
+/** Refuse configurations that would expose the Admin API unauthenticated. */
+export function checkAdminExposure(options: ControlPlaneOptions) {
+  if (!isLoopback(options.adminListen.host) && !options.adminToken) {
+    throw new Error(
+      `refusing to bind the Admin API to ${formatListen(options.adminListen)} without TOLLGATE_ADMIN_TOKEN: ` +
+        'set a token or listen on a loopback address (127.0.0.1:8001)',
+    );
+  }
+}
+
+export async function startControlPlane(
+  options: ControlPlaneOptions,
+  { logger = ['error', 'warn'] as ('error' | 'warn' | 'log')[] } = {},
+): Promise<RunningControlPlane> {
+  checkAdminExposure(options);
+  let embedded: EmbeddedPostgres | undefined;
+  if (!options.databaseUrl) embedded = await startEmbeddedPostgres(options.dataDir);
+  try {
+    const adapter = new FastifyAdapter({ bodyLimit: ADMIN_BODY_LIMIT, return503OnClosing: false });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.register(options, embedded),
+      adapter,
+      {
+        logger,
+        abortOnError: false,
+        bodyParser: false,
+      },
+    );
+    const routes = new RouteTable();
+    configureAdminHttp(app.getHttpAdapter().getInstance(), {
+      adminToken: options.adminToken,
+      routes,
+      counter: app.get(RequestCounter),
+    });
+    app.useGlobalFilters(new KongErrorFilter(routes));
+    app.enableShutdownHooks();
+    await app.listen(options.adminListen.port, options.adminListen.host);
+    const addr = app.getHttpServer().address() as AddressInfo;
+    const adminUrl = `http://${formatListen({ host: options.adminListen.host, port: addr.port })}`;
+    return {
+      app,
+      adminUrl,
+      async close() {
+        await app.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

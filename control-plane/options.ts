@@ -1,0 +1,25 @@
+/** Everything the control plane reads from its environment, parsed once at start. */
+import { parseListen, type ListenAddress } from '../shared/listen';
+
+export interface ControlPlaneOptions {
+  adminListen: ListenAddress;
+  clusterListen: ListenAddress;
+  /** Absent: embedded PGlite under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  adminToken?: string;
+  clusterToken?: string;
+}
+
+export const CP_OPTIONS = Symbol('CP_OPTIONS');
+
+export function controlPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlaneOptions {
+  return {
+    adminListen: parseListen(env.TOLLGATE_ADMIN_LISTEN ?? '127.0.0.1:8001', 'TOLLGATE_ADMIN_LISTEN'),
+    clusterListen: parseListen(env.TOLLGATE_CLUSTER_LISTEN ?? '127.0.0.1:8005', 'TOLLGATE_CLUSTER_LISTEN'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.TOLLGATE_DATA_DIR || './data',
+    adminToken: env.TOLLGATE_ADMIN_TOKEN || undefined,
+    clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
+  };
+}

@@ -1,0 +1,22 @@
+import { Name, Rec, Tags, Timestamp, Uuid } from '../schema/kong-types';
+import type { EntityDefinition } from './definition';
+
+export const consumerGroupSchema = Rec(
+  {
+    id: Uuid(),
+    created_at: Timestamp(),
+    updated_at: Timestamp(),
+    name: Name(),
+    tags: Tags(),
+  },
+  { required: ['name'] },
+);
+
+export const consumerGroupEntity: EntityDefinition = {
+  name: 'consumer_groups',
+  singular: 'consumer_group',
+  schema: consumerGroupSchema,
+  endpointKey: 'name',
+  unique: ['name'],
+  foreignKeys: [],
+};

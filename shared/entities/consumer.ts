@@ -1,0 +1,30 @@
+import { Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../schema/kong-types';
+import { ENTITY_CHECK } from '../errors';
+import type { EntityDefinition } from './definition';
+
+export const consumerSchema = Rec({
+  id: Uuid(),
+  created_at: Timestamp(),
+  updated_at: Timestamp(),
+  username: Nullable(Str({ minLength: 1 })),
+  custom_id: Nullable(Str({ minLength: 1 })),
+  tags: Tags(),
+});
+
+export const consumerEntity: EntityDefinition = {
+  name: 'consumers',
+  singular: 'consumer',
+  schema: consumerSchema,
+  endpointKey: 'username',
+  unique: ['username', 'custom_id'],
+  foreignKeys: [],
+  check: (c) =>
+    c.username == null && c.custom_id == null
+      ? [
+          {
+            path: [ENTITY_CHECK],
+            message: "at least one of these fields must be non-empty: 'custom_id', 'username'",
+          },
+        ]
+      : [],
+};

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { ForeignRef, Int, Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../schema/kong-types';
+import type { EntityDefinition } from './definition';
+
+export const keyauthCredentialSchema = Rec(
+  {
+    id: Uuid(),
+    created_at: Timestamp(),
+    consumer: ForeignRef(),
+    key: Str({ minLength: 1 }),
+    ttl: Nullable(Int({ minimum: 0, maximum: 100000000 })),
+    tags: Tags(),
+  },
+  { required: ['consumer'] },
+);
+
+export const keyauthCredentialEntity: EntityDefinition = {
+  name: 'keyauth_credentials',
+  singular: 'keyauth_credential',
+  schema: keyauthCredentialSchema,
+  endpointKey: 'key',
+  unique: ['key'],
+  foreignKeys: [{ field: 'consumer', references: 'consumers', onDelete: 'cascade' }],
+  // Kong generates 32 random hex characters when no key is given.
+  generate: (c) => {
+    if (c.key === undefined || c.key === null) c.key = randomBytes(16).toString('hex');
+  },
+};

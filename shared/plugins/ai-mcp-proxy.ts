@@ -1,0 +1,104 @@
+import { Bool, Enum, Int, KMap, Nullable, Num, Rec, Str, Type } from '../schema/kong-types';
+import type { FieldError } from '../schema/validator';
+import type { PluginDefinition } from './definition';
+import { RedisRecord } from './redis';
+
+const SubjectList = () => Nullable(Type.Array(Str()));
+const Acl = () => Rec({ allow: SubjectList(), deny: SubjectList() });
+
+const Tool = Rec(
+  {
+    name: Nullable(Str()),
+    description: Str(),
+    acl: Nullable(Acl()),
+    annotations: Nullable(
+      Rec({
+        title: Nullable(Str()),
+        read_only_hint: Nullable(Bool()),
+        destructive_hint: Nullable(Bool()),
+        idempotent_hint: Nullable(Bool()),
+        open_world_hint: Nullable(Bool()),
+      }),
+    ),
+    method: Nullable(Enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])),
+    path: Nullable(Str()),
+    host: Nullable(Str()),
+    scheme: Nullable(Enum(['http', 'https'])),
+    headers: Nullable(KMap(Type.Array(Str()))),
+    query: Nullable(KMap(Type.Array(Str()))),
+    parameters: Nullable(Type.Array(Type.Object({}))),
+    request_body: Nullable(Type.Object({})),
+    responses: Nullable(Type.Object({})),
+  },
+  { required: ['description'] },
+);
+
+export const MCP_PROXY_MODES = [
+  'passthrough-listener',
+  'conversion-listener',
+  'conversion-only',
+  'listener',
+] as const;
+
+export const aiMcpProxyPlugin: PluginDefinition = {
+  name: 'ai-mcp-proxy',
+  version: '3.13.0',
+  priority: 820,
+  noConsumer: true,
+  noConsumerGroup: true,
+  config: Rec(
+    {
+      mode: Enum(MCP_PROXY_MODES),
+      tools: Nullable(Type.Array(Tool)),
+      default_acl: Nullable(
+        Type.Array(Rec({ scope: Str({ default: 'tools' }), allow: SubjectList(), deny: SubjectList() })),
+      ),
+      consumer_identifier: Enum(['consumer_id', 'custom_id', 'username'], { default: 'username' }),
+      include_consumer_groups: Bool({ default: false }),
+      acl_attribute_type: Enum(['consumer', 'oauth_access_token'], { default: 'consumer' }),
+      access_token_claim_field: Nullable(Str({ minLength: 1 })),
+      logging: Rec(
+        {
+          log_statistics: Bool({ default: false }),
+          log_payloads: Bool({ default: false }),
+          log_audits: Bool({ default: false }),
+        },
+        { default: {} },
+      ),
+      max_request_body_size: Int({ minimum: 0, default: 1048576 }),
+      server: Rec(
+        {
+          forward_client_headers: Bool({ default: true }),
+          tag: Nullable(Str()),
+          timeout: Num({ default: 10000 }),
+          session: Rec(
+            {
+              managed: Bool({ default: true }),
+              strategy: Nullable(Enum(['client', 'redis'])),
+              session_ttl: Num({ default: 86400 }),
+              client: Nullable(
+                Rec({ secrets: Nullable(Type.Array(Str({ minLength: 8 }), { minItems: 1 })) }),
+              ),
+              redis: Nullable(RedisRecord()),
+            },
+            { default: {} },
+          ),
+        },
+        { default: {} },
+      ),
+    },
+    { required: ['mode'] },
+  ),
+  check: (c) => {
+    const errors: FieldError[] = [];
+    if (c.mode === 'listener' && !c.server?.tag)
+      errors.push({ path: ['server', 'tag'], message: 'required field missing' });
+    if (c.acl_attribute_type === 'oauth_access_token' && !c.access_token_claim_field) {
+      errors.push({ path: ['access_token_claim_field'], message: 'required field missing' });
+    }
+    if (c.server?.session?.strategy === 'client' && !c.server.session.client?.secrets?.length) {
+      errors.push({ path: ['server', 'session', 'client', 'secrets'], message: 'required field missing' });
+    }
+    return errors;
+  },
+};

@@ -1,0 +1,23 @@
+import { Bool, Enum, HTTP_METHODS, Nullable, Num, Rec, Str, Type } from '../schema/kong-types';
+import type { PluginDefinition } from './definition';
+
+export const corsPlugin: PluginDefinition = {
+  name: 'cors',
+  version: '3.12.0',
+  priority: 2000,
+  noConsumer: true,
+  noConsumerGroup: true,
+  config: Rec({
+    origins: Nullable(Type.Array(Str())),
+    headers: Nullable(Type.Array(Str())),
+    exposed_headers: Nullable(Type.Array(Str())),
+    methods: Nullable(Type.Array(Enum(HTTP_METHODS)), false),
+    max_age: Nullable(Num()),
+    credentials: Bool({ default: false }),
+    private_network: Bool({ default: false }),
+    preflight_continue: Bool({ default: false }),
+    allow_origin_absent: Bool({ default: true }),
+  }),
+};
+// Kong's default for `methods` is every method it knows.
+(corsPlugin.config.properties.methods as any).default = [...HTTP_METHODS];

@@ -1,0 +1,25 @@
+import type { TObject } from '@sinclair/typebox';
+import type { FieldError } from '../schema/validator';
+
+export const DEFAULT_PLUGIN_PROTOCOLS = ['grpc', 'grpcs', 'http', 'https'];
+
+/** A plugin as the control plane, the data plane and the CLI all see it. */
+export interface PluginDefinition {
+  name: string;
+  version: string;
+  /** Kong's static priority: higher runs first in the access phase. */
+  priority: number;
+  /** Schema of `config`, with defaults. */
+  config: TObject;
+  /** Default of the plugin entity's `protocols`. */
+  protocols?: string[];
+  /** Kong's `no_consumer`: may not be scoped to a consumer (auth plugins). */
+  noConsumer?: boolean;
+  /** May not be scoped to a consumer group. */
+  noConsumerGroup?: boolean;
+  /**
+   * Checks that span several config fields; paths are relative to `config`. May complete the
+   * (already validated) config in place, e.g. defaults of polymorphic elements.
+   */
+  check?: (config: Record<string, any>) => FieldError[];
+}

@@ -1,0 +1,36 @@
+import { Bool, Nullable, Rec, Str } from '../schema/kong-types';
+import type { PluginDefinition } from './definition';
+import { JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
+
+export const requestTransformerAdvancedPlugin: PluginDefinition = {
+  name: 'request-transformer-advanced',
+  version: '3.12.0',
+  priority: 802,
+  config: Rec({
+    http_method: Nullable(
+      Str({ pattern: '^[A-Z]+$', kongMessage: "invalid value '{value}': expected an uppercase HTTP method" }),
+    ),
+    remove: Rec({ headers: Names(), querystring: Names(), body: Names() }, { default: {} }),
+    rename: Rec({ headers: Pairs(), querystring: Pairs(), body: Pairs() }, { default: {} }),
+    replace: Rec(
+      {
+        headers: Pairs(),
+        querystring: Pairs(),
+        body: Pairs(),
+        json_types: JsonTypes(),
+        uri: Nullable(Str()),
+      },
+      { default: {} },
+    ),
+    add: Rec(
+      { headers: Pairs(), querystring: Pairs(), body: Pairs(), json_types: JsonTypes() },
+      { default: {} },
+    ),
+    append: Rec(
+      { headers: Pairs(), querystring: Pairs(), body: Pairs(), json_types: JsonTypes() },
+      { default: {} },
+    ),
+    allow: Rec({ body: NullableNames() }, { default: {} }),
+    dots_in_keys: Bool({ default: true }),
+  }),
+};

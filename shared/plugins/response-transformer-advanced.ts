@@ -1,0 +1,37 @@
+import { Bool, Nullable, Rec, Str, Type } from '../schema/kong-types';
+import type { PluginDefinition } from './definition';
+import { IfStatus, JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
+
+export const responseTransformerAdvancedPlugin: PluginDefinition = {
+  name: 'response-transformer-advanced',
+  version: '3.12.0',
+  priority: 800,
+  config: Rec({
+    remove: Rec({ headers: Names(), json: Names(), if_status: IfStatus() }, { default: {} }),
+    rename: Rec({ headers: Pairs(), if_status: IfStatus() }, { default: {} }),
+    replace: Rec(
+      {
+        headers: Pairs(),
+        json: Pairs(),
+        json_types: JsonTypes(),
+        body: Nullable(Str()),
+        if_status: IfStatus(),
+      },
+      { default: {} },
+    ),
+    add: Rec(
+      { headers: Pairs(), json: Pairs(), json_types: JsonTypes(), if_status: IfStatus() },
+      { default: {} },
+    ),
+    append: Rec(
+      { headers: Pairs(), json: Pairs(), json_types: JsonTypes(), if_status: IfStatus() },
+      { default: {} },
+    ),
+    allow: Rec({ json: NullableNames() }, { default: {} }),
+    transform: Rec(
+      { functions: Type.Array(Str(), { default: [] }), json: Names(), if_status: IfStatus() },
+      { default: {} },
+    ),
+    dots_in_keys: Bool({ default: true }),
+  }),
+};

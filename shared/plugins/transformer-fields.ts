@@ -1,0 +1,19 @@
+import { ColonPair, Enum, Nullable, Str, Type } from '../schema/kong-types';
+
+/** `name` entries (remove). */
+export const Names = () => Type.Array(Str(), { default: [] });
+/** `name:value` entries (rename/replace/add/append). */
+export const Pairs = () => Type.Array(ColonPair(), { default: [] });
+export const JsonTypes = () => Type.Array(Enum(['boolean', 'number', 'string']), { default: [] });
+/** Status codes or ranges, e.g. "500" or "400-499". */
+export const IfStatus = () =>
+  Type.Array(
+    Str({
+      pattern: '^\\d{3}(-\\d{3})?$',
+      kongMessage: "invalid value '{value}': expected a status code or range",
+    }),
+    {
+      default: [],
+    },
+  );
+export const NullableNames = () => Nullable(Type.Array(Str()));

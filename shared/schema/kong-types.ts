@@ -1,0 +1,101 @@
+/**
+ * Kong-flavoured building blocks for entity and plugin schemas.
+ *
+ * Every schema is plain JSON Schema (built with TypeBox) so it can be served at
+ * `/schemas/...`, validated with Ajv and read by the CLI. Two private annotations carry what
+ * JSON Schema cannot say: `kongType` (set/map/record, for Kong's error wording) and
+ * `kongMessage` (the message Kong prints when a `pattern` fails; `{value}` is substituted).
+ */
+import { Type, type TSchema, type TObject, type TProperties, type SchemaOptions } from '@sinclair/typebox';
+
+export { Type };
+export type { TSchema, TObject };
+
+/** Allow `null` next to whatever `schema` accepts (Kong's "field may be null"). */
+export function Nullable<T extends TSchema>(schema: T, defaultNull = true): T {
+  const copy: any = { ...schema };
+  if (Array.isArray(copy.enum)) copy.enum = [...copy.enum, null];
+  if (copy.type) copy.type = Array.isArray(copy.type) ? [...copy.type, 'null'] : [copy.type, 'null'];
+  if (defaultNull && copy.default === undefined) copy.default = null;
+  return copy as T;
+}
+
+/** A record: object with fixed, known fields; unknown fields are schema violations. */
+export function Rec<P extends TProperties>(props: P, opts: SchemaOptions = {}): TObject<P> {
+  // Kong: a field is required only when it says so; TypeBox would mark every property required.
+  const schema: any = Type.Object(props, { additionalProperties: false, kongType: 'record', ...opts });
+  if (opts.required?.length) schema.required = [...opts.required];
+  else delete schema.required;
+  return schema;
+}
+
+/** A map: free-form keys, values of one schema. */
+export function KMap(values: TSchema, opts: SchemaOptions = {}) {
+  return Type.Record(Type.String(), values, { kongType: 'map', ...opts });
+}
+
+/** A set: an array whose duplicates are dropped on write (Kong's `set`). */
+export function KSet(items: TSchema, opts: SchemaOptions = {}) {
+  return Type.Array(items, { kongType: 'set', ...opts });
+}
+
+export function Enum<const V extends string>(values: readonly V[], opts: SchemaOptions = {}) {
+  return Type.Unsafe<V>({ type: 'string', enum: [...values], ...opts });
+}
+
+export const Str = (opts: SchemaOptions = {}) => Type.String(opts);
+export const Int = (opts: SchemaOptions = {}) => Type.Integer(opts);
+export const Num = (opts: SchemaOptions = {}) => Type.Number(opts);
+export const Bool = (opts: SchemaOptions = {}) => Type.Boolean(opts);
+export const Arr = (items: TSchema, opts: SchemaOptions = {}) => Type.Array(items, opts);
+
+const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const Uuid = (opts: SchemaOptions = {}) =>
+  Type.String({ pattern: UUID_RE, kongMessage: 'expected a valid UUID', ...opts });
+
+/** Kong's utf8_name: alnum plus . - _ ~ (or any non-ASCII). */
+export const Name = (opts: SchemaOptions = {}) =>
+  Type.String({
+    minLength: 1,
+    pattern: '^(?:[A-Za-z0-9._~-]|[^\\x00-\\x7F])+$',
+    kongMessage:
+      "invalid value '{value}': the only accepted ascii characters are alphanumerics or ., -, _, and ~",
+    ...opts,
+  });
+
+export const Tag = Type.String({
+  minLength: 1,
+  pattern: '^[^,/\\x00-\\x1F\\x7F]+$',
+  kongMessage:
+    "invalid tag '{value}': expected printable ascii (except `,` and `/`) or valid utf-8 sequences",
+});
+export const Tags = () => Nullable(KSet(Tag));
+
+/** Unix seconds, set by the server. */
+export const Timestamp = () => Type.Integer({ minimum: 0 });
+
+/** `{ id }` reference to another entity, as Kong's foreign keys are written. */
+export const ForeignRef = () => Rec({ id: Uuid() }, { required: ['id'] });
+
+export const Port = (opts: SchemaOptions = {}) => Type.Integer({ minimum: 0, maximum: 65535, ...opts });
+export const Timeout = (opts: SchemaOptions = {}) =>
+  Type.Integer({ minimum: 1, maximum: 2 ** 31 - 2, default: 60000, ...opts });
+
+export const HTTP_METHODS = [
+  'GET',
+  'HEAD',
+  'PUT',
+  'PATCH',
+  'POST',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'CONNECT',
+] as const;
+
+/** A string that may also be a `{vault://backend/key}` reference; stored as written. */
+export const Referenceable = (opts: SchemaOptions = {}) => Type.String({ referenceable: true, ...opts });
+
+/** Kong's "name:value" transformer entries. */
+export const ColonPair = () =>
+  Type.String({ pattern: '^[^:]+:[\\s\\S]*$', kongMessage: 'invalid value: {value}' });
