@@ -1,6 +1,7 @@
 /**
  * What Kong's Admin API does below the controllers: body parsing (JSON strictly, form bodies),
- * bearer-token auth, 405 detection, and Kong-shaped errors for what never reaches a controller.
+ * bearer-token auth and 405 detection. Errors raised here (body parsing, size limits) reach
+ * KongErrorFilter through Nest's error handler.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -71,17 +72,5 @@ export function configureAdminHttp(
     opts.counter.accepted++;
     opts.counter.active++;
     socket.on('close', () => opts.counter.active--);
-  });
-
-  // Errors raised before a controller runs (body parsing, size limits).
-  app.setErrorHandler((err: any, _req, reply) => {
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
-    let message = status >= 500 ? 'An unexpected error occurred' : err.message;
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'Payload too large';
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'Unsupported Media Type';
-    reply
-      .status(status)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify({ message }));
   });
 }

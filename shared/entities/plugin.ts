@@ -60,8 +60,9 @@ function expandPlugin(
   input: Record<string, any>,
   coerce = false,
 ): { value: Record<string, any>; errors: FieldError[] } {
-  const def = typeof input.name === 'string' ? PLUGINS.get(input.name) : undefined;
-  if (!def) return { value: input, errors: [] };
+  if (typeof input.name !== 'string') return { value: input, errors: [] };
+  const def = PLUGINS.get(input.name);
+  if (!def) return { value: input, errors: [unknownPlugin(input.name)] };
   const value = { ...input };
   if (value.protocols === undefined || value.protocols === null)
     value.protocols = def.protocols ?? DEFAULT_PLUGIN_PROTOCOLS;
@@ -72,15 +73,13 @@ function expandPlugin(
   return { value, errors: prefixErrors(['config'], extra) };
 }
 
+function unknownPlugin(name: string): FieldError {
+  return { path: ['name'], message: `plugin '${name}' not enabled; add it to the 'plugins' configuration property` };
+}
+
 function checkPlugin(p: Record<string, any>): FieldError[] {
   const def = PLUGINS.get(p.name);
-  if (!def)
-    return [
-      {
-        path: ['name'],
-        message: `plugin '${p.name}' not enabled; add it to the 'plugins' configuration property`,
-      },
-    ];
+  if (!def) return [unknownPlugin(p.name)];
   const errors: FieldError[] = [];
   if (def.noConsumer && p.consumer) errors.push({ path: ['consumer'], message: 'value must be null' });
   if (def.noConsumerGroup && p.consumer_group)

@@ -254,6 +254,8 @@ export class EntityStore {
     await this.resolveForeignNames(tx, def, body);
     if (def === pluginEntity) {
       const r = pluginEntity.expandWith(body, opts.coerce);
+      // An unknown plugin has no schema to say more with.
+      if (r.errors.some((e) => e.path[0] === 'name')) throw new KongHttpError(400, schemaViolation(r.errors));
       body = r.value;
       errors.push(...r.errors);
     } else if (def.expand) {

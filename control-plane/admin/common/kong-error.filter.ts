@@ -33,6 +33,8 @@ export class KongErrorFilter implements ExceptionFilter {
       return send(status, { message: err.message });
     }
     const e = err as any;
+    if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(413, { message: 'Payload too large' });
+    if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(415, { message: 'Unsupported Media Type' });
     if (e?.statusCode && e.statusCode < 500) return send(e.statusCode, { message: e.message });
     this.log.error(`${req.method} ${req.url.split('?')[0]}: ${e?.stack ?? e}`);
     return send(500, { message: 'An unexpected error occurred' });
