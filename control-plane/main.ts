@@ -53,7 +53,6 @@ export async function startControlPlane(
       counter: app.get(RequestCounter),
     });
     app.useGlobalFilters(new KongErrorFilter(routes));
-    app.enableShutdownHooks();
     await app.listen(options.adminListen.port, options.adminListen.host);
     const addr = app.getHttpServer().address() as AddressInfo;
     const adminUrl = `http://${formatListen({ host: options.adminListen.host, port: addr.port })}`;

@@ -13,7 +13,8 @@ const files = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith('.test.js') && (!filter.length || filter.some((f) => p.includes(f)))) files.push(p);
+    else if (name.endsWith('.test.js') && (!filter.length || filter.some((f) => p.includes(f))))
+      files.push(p);
   }
 })(root);
 

@@ -74,7 +74,10 @@ function expandPlugin(
 }
 
 function unknownPlugin(name: string): FieldError {
-  return { path: ['name'], message: `plugin '${name}' not enabled; add it to the 'plugins' configuration property` };
+  return {
+    path: ['name'],
+    message: `plugin '${name}' not enabled; add it to the 'plugins' configuration property`,
+  };
 }
 
 function checkPlugin(p: Record<string, any>): FieldError[] {

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Bool, Enum, HTTP_METHODS, Int, KMap, Nullable, Rec, Str } from '../schema/kong-types';
+import { Bool, Enum, Int, KMap, Nullable, Rec, Str } from '../schema/kong-types';
 import { prefixErrors, validate, type FieldError } from '../schema/validator';
 import type { PluginDefinition } from './definition';
 import { RedisRecord } from './redis';

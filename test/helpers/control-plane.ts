@@ -48,7 +48,9 @@ export interface TestControlPlane {
   close(): Promise<void>;
 }
 
-export async function startTestControlPlane(overrides: Partial<ControlPlaneOptions> = {}): Promise<TestControlPlane> {
+export async function startTestControlPlane(
+  overrides: Partial<ControlPlaneOptions> = {},
+): Promise<TestControlPlane> {
   const db = await createTestDatabase();
   const cp = await startControlPlane({
     adminListen: { host: '127.0.0.1', port: 0 },

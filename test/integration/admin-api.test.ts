@@ -93,7 +93,12 @@ describe('services', () => {
   });
 
   test('form-urlencoded bodies are accepted and coerced', async () => {
-    const r = await api('POST', '/services', { name: 'svc-form', host: 'f.example.com', port: '8080', retries: '3' }, { form: true });
+    const r = await api(
+      'POST',
+      '/services',
+      { name: 'svc-form', host: 'f.example.com', port: '8080', retries: '3' },
+      { form: true },
+    );
     assert.equal(r.status, 201);
     assert.equal(r.body.port, 8080);
     assert.equal(r.body.retries, 3);
@@ -163,7 +168,11 @@ describe('errors', () => {
   });
 
   test('invalid size, offset and tags', async () => {
-    assert.deepEqual((await api('GET', '/services?size=abc')).body, { code: 9, name: 'invalid size', message: 'size must be a number' });
+    assert.deepEqual((await api('GET', '/services?size=abc')).body, {
+      code: 9,
+      name: 'invalid size',
+      message: 'size must be a number',
+    });
     assert.deepEqual((await api('GET', '/services?size=5000')).body, {
       code: 9,
       name: 'invalid size',
@@ -191,7 +200,10 @@ describe('routes and nesting', () => {
     assert.equal(r.body.path_handling, 'v0');
     assert.equal(r.body.https_redirect_status_code, 426);
     const list = await api('GET', `/services/${svc.id}/routes`);
-    assert.deepEqual(list.body.data.map((x: any) => x.name), ['r-nest']);
+    assert.deepEqual(
+      list.body.data.map((x: any) => x.name),
+      ['r-nest'],
+    );
     assert.equal(list.body.next, null);
     assert.equal((await api('GET', '/services/svc-nest/routes/r-nest')).status, 200);
     assert.equal((await api('GET', '/services/svc-other/routes/r-nest')).status, 404);
@@ -199,7 +211,11 @@ describe('routes and nesting', () => {
     assert.equal((await api('GET', '/routes/r-nest/service')).body.id, svc.id);
     assert.equal((await api('GET', '/services/nope/routes')).status, 404);
     // top-level creation may reference the service by name
-    const byName = await api('POST', '/routes', { name: 'r-byname', paths: ['/byname'], service: { name: 'svc-nest' } });
+    const byName = await api('POST', '/routes', {
+      name: 'r-byname',
+      paths: ['/byname'],
+      service: { name: 'svc-nest' },
+    });
     assert.equal(byName.status, 201);
     assert.deepEqual(byName.body.service, { id: svc.id });
   });
@@ -209,11 +225,16 @@ describe('routes and nesting', () => {
     assert.deepEqual(r.body, {
       code: 2,
       name: 'schema violation',
-      message: "schema violation (must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http')",
-      fields: { '@entity': ["must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"] },
+      message:
+        "schema violation (must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http')",
+      fields: {
+        '@entity': ["must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"],
+      },
     });
     const p = await api('POST', '/routes', { paths: ['/ok', 'bad'] });
-    assert.deepEqual(p.body.fields, { paths: [null, 'should start with: / (fixed path) or ~/ (regex path)'] });
+    assert.deepEqual(p.body.fields, {
+      paths: [null, 'should start with: / (fixed path) or ~/ (regex path)'],
+    });
   });
 });
 
@@ -256,10 +277,18 @@ describe('consumers, credentials and groups', () => {
     const add = await api('POST', '/consumer_groups/developer/consumers', { consumer: ['dev-1', 'dev-2'] });
     assert.equal(add.status, 201);
     assert.equal(add.body.consumer_group.name, 'developer');
-    assert.deepEqual(add.body.consumers.map((c: any) => c.username), ['dev-1', 'dev-2']);
+    assert.deepEqual(
+      add.body.consumers.map((c: any) => c.username),
+      ['dev-1', 'dev-2'],
+    );
     const again = await api('POST', '/consumer_groups/developer/consumers', { consumer: 'dev-1' });
     assert.equal(again.status, 409);
-    const viaConsumer = await api('POST', '/consumers/dev-1/consumer_groups', { group: 'admin' }, { form: true });
+    const viaConsumer = await api(
+      'POST',
+      '/consumers/dev-1/consumer_groups',
+      { group: 'admin' },
+      { form: true },
+    );
     assert.equal(viaConsumer.status, 201);
     assert.deepEqual(
       (await api('GET', '/consumers/dev-1/consumer_groups')).body.data.map((g: any) => g.name),
@@ -287,24 +316,46 @@ describe('plugins', () => {
     await api('POST', '/consumer_groups', { name: 'pl-group' });
     const global = await api('POST', '/plugins', { name: 'cors', instance_name: 'global-cors' });
     assert.equal(global.status, 201);
-    assert.deepEqual(global.body.config.methods, ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+    assert.deepEqual(global.body.config.methods, [
+      'GET',
+      'HEAD',
+      'PUT',
+      'PATCH',
+      'POST',
+      'DELETE',
+      'OPTIONS',
+      'TRACE',
+      'CONNECT',
+    ]);
     assert.deepEqual(global.body.protocols, ['grpc', 'grpcs', 'http', 'https']);
     const onService = await api('POST', '/services/svc-pl/plugins', { name: 'key-auth' });
     assert.equal(onService.status, 201);
     assert.deepEqual(onService.body.config.key_names, ['apikey']);
-    const onRoute = await api('POST', '/routes/r-pl/plugins', { name: 'request-transformer-advanced', config: { add: { headers: ['x-a:1'] } } });
+    const onRoute = await api('POST', '/routes/r-pl/plugins', {
+      name: 'request-transformer-advanced',
+      config: { add: { headers: ['x-a:1'] } },
+    });
     assert.equal(onRoute.status, 201);
     assert.deepEqual(onRoute.body.config.remove, { headers: [], querystring: [], body: [] });
-    const onConsumer = await api('POST', '/consumers/pl-user/plugins', { name: 'request-transformer-advanced' });
+    const onConsumer = await api('POST', '/consumers/pl-user/plugins', {
+      name: 'request-transformer-advanced',
+    });
     assert.equal(onConsumer.status, 201);
-    const onGroup = await api('POST', '/consumer_groups/pl-group/plugins', { name: 'response-transformer-advanced' });
+    const onGroup = await api('POST', '/consumer_groups/pl-group/plugins', {
+      name: 'response-transformer-advanced',
+    });
     assert.equal(onGroup.status, 201);
     assert.equal((await api('GET', '/services/svc-pl/plugins')).body.data.length, 1);
-    assert.equal((await api('GET', '/routes/r-pl/plugins')).body.data[0].name, 'request-transformer-advanced');
+    assert.equal(
+      (await api('GET', '/routes/r-pl/plugins')).body.data[0].name,
+      'request-transformer-advanced',
+    );
     assert.equal((await api('GET', '/consumer_groups/pl-group/plugins')).body.data.length, 1);
     assert.equal((await api('GET', '/plugins/global-cors')).body.id, global.body.id);
     // PATCH merges config
-    const patched = await api('PATCH', `/plugins/${onService.body.id}`, { config: { hide_credentials: true } });
+    const patched = await api('PATCH', `/plugins/${onService.body.id}`, {
+      config: { hide_credentials: true },
+    });
     assert.equal(patched.body.config.hide_credentials, true);
     assert.deepEqual(patched.body.config.key_names, ['apikey']);
   });
@@ -314,7 +365,8 @@ describe('plugins', () => {
     assert.deepEqual(unknown.body, {
       code: 2,
       name: 'schema violation',
-      message: "schema violation (name: plugin 'no-such-plugin' not enabled; add it to the 'plugins' configuration property)",
+      message:
+        "schema violation (name: plugin 'no-such-plugin' not enabled; add it to the 'plugins' configuration property)",
       fields: { name: "plugin 'no-such-plugin' not enabled; add it to the 'plugins' configuration property" },
     });
     const scope = await api('POST', '/consumers/pl-user/plugins', { name: 'key-auth' });
@@ -325,11 +377,16 @@ describe('plugins', () => {
     const tools = [1, 2, 3].map((i) => ({ name: `t${i}`, description: 'd' }));
     const nested = await api('POST', '/plugins', {
       name: 'ai-mcp-proxy',
-      config: { mode: 'passthrough-listener', tools: [...tools, { name: 't4', description: 'd', acl: { allow: 'admin' } }] },
+      config: {
+        mode: 'passthrough-listener',
+        tools: [...tools, { name: 't4', description: 'd', acl: { allow: 'admin' } }],
+      },
     });
     assert.equal(nested.status, 400);
     assert.equal(nested.body.message, 'schema violation (config.tools[3].acl.allow: expected an array)');
-    assert.deepEqual(nested.body.fields, { config: { tools: [null, null, null, { acl: { allow: 'expected an array' } }] } });
+    assert.deepEqual(nested.body.fields, {
+      config: { tools: [null, null, null, { acl: { allow: 'expected an array' } }] },
+    });
     const mode = await api('POST', '/plugins', { name: 'ai-mcp-proxy', config: {} });
     assert.deepEqual(mode.body.fields, { config: { mode: 'required field missing' } });
   });
@@ -354,7 +411,10 @@ describe('plugins', () => {
     assert.ok(p.body.properties.default_acl);
     assert.equal((await api('GET', '/schemas/plugins/nope')).status, 404);
     assert.ok((await api('GET', '/schemas/services')).body.properties.host);
-    const v = await api('POST', '/schemas/plugins/validate', { name: 'key-auth', config: { key_names: [1] } });
+    const v = await api('POST', '/schemas/plugins/validate', {
+      name: 'key-auth',
+      config: { key_names: [1] },
+    });
     assert.equal(v.status, 400);
     assert.deepEqual(v.body.fields, { config: { key_names: ['expected a string'] } });
   });
@@ -383,7 +443,8 @@ describe('listing', () => {
     await api('POST', '/consumers', { username: 'tag-a', tags: ['team-a', 'prod'] });
     await api('POST', '/consumers', { username: 'tag-b', tags: ['team-b', 'prod'] });
     await api('POST', '/consumers', { username: 'tag-c', tags: ['team-a'] });
-    const names = async (q: string) => (await api('GET', `/consumers?tags=${q}`)).body.data.map((c: any) => c.username).sort();
+    const names = async (q: string) =>
+      (await api('GET', `/consumers?tags=${q}`)).body.data.map((c: any) => c.username).sort();
     assert.deepEqual(await names('team-a,prod'), ['tag-a']);
     assert.deepEqual(await names('team-a/team-b'), ['tag-a', 'tag-b', 'tag-c']);
     assert.deepEqual(await names('prod'), ['tag-a', 'tag-b']);
@@ -396,7 +457,8 @@ describe('cascades', () => {
     await api('POST', '/consumer_groups', { name: 'cascade-group' });
     await api('POST', '/consumers/gone/key-auth', { key: 'gone-key' });
     await api('POST', '/consumer_groups/cascade-group/consumers', { consumer: 'gone' });
-    const plugin = (await api('POST', '/consumers/gone/plugins', { name: 'request-transformer-advanced' })).body;
+    const plugin = (await api('POST', '/consumers/gone/plugins', { name: 'request-transformer-advanced' }))
+      .body;
     assert.equal((await api('DELETE', '/consumers/gone')).status, 204);
     assert.equal((await api('GET', '/key-auths/gone-key')).status, 404);
     assert.equal((await api('GET', `/plugins/${plugin.id}`)).status, 404);
@@ -427,7 +489,9 @@ describe('cascades', () => {
     await api('POST', '/consumer_groups', { name: 'doomed' });
     await api('POST', '/consumers', { username: 'member' });
     await api('POST', '/consumer_groups/doomed/consumers', { consumer: 'member' });
-    const gp = (await api('POST', '/consumer_groups/doomed/plugins', { name: 'request-transformer-advanced' })).body;
+    const gp = (
+      await api('POST', '/consumer_groups/doomed/plugins', { name: 'request-transformer-advanced' })
+    ).body;
     assert.equal((await api('DELETE', '/consumer_groups/doomed')).status, 204);
     assert.equal((await api('GET', `/plugins/${gp.id}`)).status, 404);
     assert.equal((await api('GET', '/consumers/member/consumer_groups')).body.data.length, 0);
@@ -443,7 +507,9 @@ describe('consistency', () => {
     const codes = results.map((r) => r.status).sort();
     assert.deepEqual(codes, [201, ...Array(19).fill(409)]);
     for (const r of results.filter((x) => x.status === 409)) assert.equal(r.body.code, 5);
-    const rows = await t.cp.app.get((await import('typeorm')).DataSource).query("SELECT count(*)::int AS n FROM services WHERE name = 'racy'");
+    const rows = await t.cp.app
+      .get((await import('typeorm')).DataSource)
+      .query("SELECT count(*)::int AS n FROM services WHERE name = 'racy'");
     assert.equal(rows[0].n, 1);
   });
 
@@ -469,15 +535,22 @@ describe('consistency', () => {
     await api('POST', '/consumer_groups', { name: 'atomic' });
     await api('POST', '/consumers', { username: 'atomic-1' });
     const before = await api('GET', '/config');
-    const r = await api('POST', '/consumer_groups/atomic/consumers', { consumer: ['atomic-1', 'no-such-consumer'] });
+    const r = await api('POST', '/consumer_groups/atomic/consumers', {
+      consumer: ['atomic-1', 'no-such-consumer'],
+    });
     assert.equal(r.status, 404);
     assert.equal((await api('GET', '/consumer_groups/atomic/consumers')).body.data.length, 0);
     const plugin = (await api('POST', '/plugins', { name: 'key-auth', instance_name: 'atomic-ka' })).body;
     const mid = await api('GET', '/config');
-    const bad = await api('PUT', '/plugins/atomic-ka', { name: 'key-auth', config: { key_names: ['ok', 'bad name'] } });
+    const bad = await api('PUT', '/plugins/atomic-ka', {
+      name: 'key-auth',
+      config: { key_names: ['ok', 'bad name'] },
+    });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.fields, {
-      config: { key_names: [null, "bad header name 'bad name', allowed characters are A-Z, a-z, 0-9, '_', and '-'"] },
+      config: {
+        key_names: [null, "bad header name 'bad name', allowed characters are A-Z, a-z, 0-9, '_', and '-'"],
+      },
     });
     assert.deepEqual((await api('GET', '/plugins/atomic-ka')).body, plugin);
     const after = await api('GET', '/config');

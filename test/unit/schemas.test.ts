@@ -8,7 +8,16 @@ import { schemaViolation } from '../../shared/errors';
 import { PLUGINS } from '../../shared/plugins/registry';
 import { pluginEntity, serviceEntity, routeEntity, consumerEntity } from '../../shared/entities';
 
-const SEED = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'seeds', 'secure-external-mcp-gateway.yaml');
+const SEED = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'seeds',
+  'secure-external-mcp-gateway.yaml',
+);
 
 function seedPlugins(): any[] {
   const doc = YAML.parse(readFileSync(SEED, 'utf8').replace(/\$\{\{ env "(DECK_[A-Z_]+)" \}\}/g, 'x-$1'));
@@ -68,15 +77,26 @@ test('nested errors carry exact paths, Kong messages and nested fields', () => {
   assert.equal(body.code, 2);
   assert.equal(body.name, 'schema violation');
   assert.equal(body.message, 'schema violation (config.tools[3].acl.allow: expected an array)');
-  assert.deepEqual(body.fields, { config: { tools: [null, null, null, { acl: { allow: 'expected an array' } }] } });
+  assert.deepEqual(body.fields, {
+    config: { tools: [null, null, null, { acl: { allow: 'expected an array' } }] },
+  });
 });
 
 test('type, enum, range, unknown-field and required messages match Kong', () => {
-  const r = validate(serviceEntity.schema, { host: 'h', port: 70000, protocol: 'ftp', retries: 'x', bogus: 1 });
+  const r = validate(serviceEntity.schema, {
+    host: 'h',
+    port: 70000,
+    protocol: 'ftp',
+    retries: 'x',
+    bogus: 1,
+  });
   assert.ok(!r.ok);
   const byPath = Object.fromEntries(r.errors.map((e) => [e.path.join('.'), e.message]));
   assert.equal(byPath.port, 'value should be between 0 and 65535');
-  assert.equal(byPath.protocol, 'expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss');
+  assert.equal(
+    byPath.protocol,
+    'expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss',
+  );
   assert.equal(byPath.retries, 'expected an integer');
   assert.equal(byPath.bogus, 'unknown field');
   const missing = validate(serviceEntity.schema, {});
@@ -89,15 +109,27 @@ test('entity checks: consumers need a username or custom_id; routes need a match
     { path: ['@entity'], message: "at least one of these fields must be non-empty: 'custom_id', 'username'" },
   ]);
   const body = schemaViolation(consumerEntity.check!({}));
-  assert.deepEqual(body.fields, { '@entity': ["at least one of these fields must be non-empty: 'custom_id', 'username'"] });
-  assert.equal(body.message, "schema violation (at least one of these fields must be non-empty: 'custom_id', 'username')");
+  assert.deepEqual(body.fields, {
+    '@entity': ["at least one of these fields must be non-empty: 'custom_id', 'username'"],
+  });
+  assert.equal(
+    body.message,
+    "schema violation (at least one of these fields must be non-empty: 'custom_id', 'username')",
+  );
   const r = validate(routeEntity.schema, {});
   assert.ok(r.ok);
-  assert.equal(routeEntity.check!(r.value)[0].message, "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'");
+  assert.equal(
+    routeEntity.check!(r.value)[0].message,
+    "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'",
+  );
 });
 
 test('form input is coerced; JSON input is strict', () => {
-  const form = validate(PLUGINS.get('key-auth')!.config, { key_names: 'apikey', hide_credentials: 'true' }, true);
+  const form = validate(
+    PLUGINS.get('key-auth')!.config,
+    { key_names: 'apikey', hide_credentials: 'true' },
+    true,
+  );
   assert.ok(form.ok);
   assert.deepEqual(form.value.key_names, ['apikey']);
   assert.equal(form.value.hide_credentials, true);
@@ -118,8 +150,12 @@ test('unknown plugins and datakit wiring errors are schema violations', () => {
   assert.match(dk.check!(cyclic.value)[0].message, /circular dependency/);
   const unknown = validate(dk.config, { nodes: [{ name: 'A', type: 'jq', jq: '.', input: 'NOPE.body' }] });
   assert.ok(unknown.ok);
-  assert.deepEqual(dk.check!(unknown.value), [{ path: ['nodes', 0, 'input'], message: "unknown node 'NOPE'" }]);
+  assert.deepEqual(dk.check!(unknown.value), [
+    { path: ['nodes', 0, 'input'], message: "unknown node 'NOPE'" },
+  ]);
   const badType = validate(dk.config, { nodes: [{ name: 'A', type: 'exit', status: 100 }] });
   assert.ok(badType.ok);
-  assert.deepEqual(dk.check!(badType.value), [{ path: ['nodes', 0, 'status'], message: 'value should be between 200 and 599' }]);
+  assert.deepEqual(dk.check!(badType.value), [
+    { path: ['nodes', 0, 'status'], message: 'value should be between 200 and 599' },
+  ]);
 });

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adminClient } from '../helpers/http';
+import { freePort, spawnTollgate } from '../helpers/process';
+
+test('`tollgate start` runs on the embedded database, prints the Admin API address, and keeps data across restarts', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
+  const port = await freePort();
+  const env = {
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${port}`,
+    DATABASE_URL: undefined,
+  };
+  try {
+    const first = spawnTollgate(['start'], env);
+    const m = await first.waitFor(/Admin API listening on (http:\/\/\S+)/);
+    assert.equal(m[1], `http://127.0.0.1:${port}`);
+    const api = adminClient(m[1]);
+    assert.equal(
+      (await api('POST', '/services', { name: 'persisted', url: 'http://up.example.com/x' })).status,
+      201,
+    );
+    assert.equal((await api('POST', '/consumers', { username: 'kept' })).status, 201);
+    const v1 = (await api('GET', '/config')).body;
+    assert.equal(await first.stop('SIGTERM'), 0);
+
+    // A crash must not lose committed data either.
+    const second = spawnTollgate(['start'], env);
+    await second.waitFor(/Admin API listening on/);
+    assert.equal((await api('GET', '/services/persisted')).body.path, '/x');
+    assert.equal((await api('POST', '/consumers', { username: 'after-restart' })).status, 201);
+    await second.stop('SIGKILL');
+
+    const third = spawnTollgate(['start'], env);
+    await third.waitFor(/Admin API listening on/);
+    const v3 = (await api('GET', '/config')).body;
+    assert.equal(v3.version, v1.version + 1);
+    assert.ok(v3.config.consumers.some((c: any) => c.username === 'after-restart'));
+    assert.equal((await api('GET', '/consumers/kept')).status, 200);
+    await third.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('binding the Admin API beyond loopback without a token exits with a clear message', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
+  try {
+    const p = spawnTollgate(['control-plane'], {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_LISTEN: '0.0.0.0:0',
+      TOLLGATE_ADMIN_TOKEN: undefined,
+    });
+    assert.equal(await p.exit(), 1);
+    assert.match(p.output(), /refusing to bind the Admin API to 0\.0\.0\.0:0 without TOLLGATE_ADMIN_TOKEN/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
