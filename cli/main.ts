@@ -1,35 +1,70 @@
+import { join } from 'node:path';
 import { controlPlaneOptionsFromEnv } from '../control-plane/options';
+import { dataPlaneOptionsFromEnv } from '../data-plane/options';
 
 const USAGE = `Usage: tollgate <command>
 
 Commands:
-  start            embedded database + control plane (+ data plane) in one process tree
+  start            embedded database + control plane + one data plane, in one process
   control-plane    run the control plane (Admin API on TOLLGATE_ADMIN_LISTEN)
+  data-plane       run a data plane (proxy on TOLLGATE_PROXY_LISTEN, CP at TOLLGATE_CP_URL)
   help             show this help
 `;
 
-async function runControlPlane() {
-  const { startControlPlane } = await import('../control-plane/main');
-  const options = controlPlaneOptionsFromEnv();
-  const cp = await startControlPlane(options);
-  const db = options.databaseUrl ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${options.dataDir}`;
-  process.stdout.write(`tollgate control plane: Admin API listening on ${cp.adminUrl} (database: ${db})\n`);
+type Closer = () => Promise<void>;
+
+function onSignals(closers: Closer[]) {
+  let stopping = false;
   const stop = async () => {
-    await cp.close();
+    if (stopping) return;
+    stopping = true;
+    for (const close of closers) await close().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
+async function runControlPlane(): Promise<{ close: Closer; clusterUrl: string }> {
+  const { startControlPlane } = await import('../control-plane/main');
+  const options = controlPlaneOptionsFromEnv();
+  const cp = await startControlPlane(options);
+  const db = options.databaseUrl ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${options.dataDir}`;
+  process.stdout.write(`tollgate control plane: Admin API listening on ${cp.adminUrl} (database: ${db})\n`);
+  process.stdout.write(`tollgate control plane: cluster listener on ${cp.clusterUrl}/v1/outlet\n`);
+  return { close: () => cp.close(), clusterUrl: cp.clusterUrl };
+}
+
+async function runDataPlane(overrides: { cpUrl?: string; dataDir?: string } = {}): Promise<Closer> {
+  const { startDataPlane } = await import('../data-plane/main');
+  const options = { ...dataPlaneOptionsFromEnv(), ...overrides };
+  const dp = await startDataPlane(options);
+  process.stdout.write(
+    `tollgate data plane ${dp.nodeId}: proxy listening on ${dp.proxyUrl}${dp.proxySslUrl ? ` and ${dp.proxySslUrl}` : ''}, status on ${dp.statusUrl}\n`,
+  );
+  return () => dp.close();
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command] = argv;
   try {
     switch (command) {
-      case 'start':
-      case 'control-plane':
-        await runControlPlane();
+      case 'start': {
+        const cp = await runControlPlane();
+        const dataDir = join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane');
+        const dp = await runDataPlane({ cpUrl: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl, dataDir });
+        onSignals([dp, cp.close]);
         return;
+      }
+      case 'control-plane': {
+        const cp = await runControlPlane();
+        onSignals([cp.close]);
+        return;
+      }
+      case 'data-plane': {
+        onSignals([await runDataPlane()]);
+        return;
+      }
       case undefined:
       case 'help':
       case '--help':

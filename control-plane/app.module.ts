@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { AdminModule } from './admin/admin.module';
 import { ConfigModule } from './config/config.module';
+import { ClusteringModule } from './clustering/clustering.module';
 import { dataSourceOptions, type DatabaseKind } from './database/data-source';
 import { DATABASE_KIND } from './database/database-kind';
 import type { EmbeddedPostgres } from './database/embedded-postgres';
@@ -39,6 +40,7 @@ export class AppModule {
         }),
         ConfigModule,
         AdminModule,
+        ClusteringModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { AddressInfo } from 'node:net';
 import { isLoopback, formatListen } from '../shared/listen';
 import { AppModule } from './app.module';
+import { ClusterServer } from './clustering/cluster-server.service';
 import { ADMIN_BODY_LIMIT, configureAdminHttp } from './admin/admin-http';
 import { KongErrorFilter } from './admin/common/kong-error.filter';
 import { RouteTable } from './admin/common/route-table';
@@ -15,11 +16,19 @@ export interface RunningControlPlane {
   app: NestFastifyApplication;
   /** e.g. http://127.0.0.1:8001 (the actual port when 0 was asked). */
   adminUrl: string;
+  /** e.g. ws://127.0.0.1:8005 */
+  clusterUrl: string;
   close(): Promise<void>;
 }
 
 /** Refuse configurations that would expose the Admin API unauthenticated. */
 export function checkAdminExposure(options: ControlPlaneOptions) {
+  if (!isLoopback(options.clusterListen.host) && !options.clusterToken) {
+    throw new Error(
+      `refusing to open the cluster listener on ${formatListen(options.clusterListen)} without TOLLGATE_CLUSTER_TOKEN: ` +
+        'set a token or listen on a loopback address (127.0.0.1:8005)',
+    );
+  }
   if (!isLoopback(options.adminListen.host) && !options.adminToken) {
     throw new Error(
       `refusing to bind the Admin API to ${formatListen(options.adminListen)} without TOLLGATE_ADMIN_TOKEN: ` +
@@ -56,9 +65,11 @@ export async function startControlPlane(
     await app.listen(options.adminListen.port, options.adminListen.host);
     const addr = app.getHttpServer().address() as AddressInfo;
     const adminUrl = `http://${formatListen({ host: options.adminListen.host, port: addr.port })}`;
+    const clusterUrl = `ws://${formatListen({ host: options.clusterListen.host, port: app.get(ClusterServer).port })}`;
     return {
       app,
       adminUrl,
+      clusterUrl,
       async close() {
         await app.close();
         await embedded?.stop();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { ENTITY_LIST } from '../../shared/entities';
 import {
@@ -11,6 +12,8 @@ import {
 export interface BuiltSnapshot extends Snapshot {
   /** Canonical JSON of the whole snapshot, ready to send. */
   json: string;
+  /** The cluster frame (gzip of `{type:"snapshot",version,hash,config}`), built once per version. */
+  frame: Buffer;
 }
 
 /**
@@ -57,6 +60,12 @@ export class SnapshotService {
     const built: BuiltSnapshot = {
       ...snapshot,
       json: `{"config":${canonical},"hash":${JSON.stringify(hash)},"version":${version}}`,
+      frame: gzipSync(
+        Buffer.from(
+          `{"type":"snapshot","version":${version},"hash":${JSON.stringify(hash)},"config":${canonical}}`,
+        ),
+        { level: 6 },
+      ),
     };
     if (!this.latest || this.latest.version <= version) this.latest = built;
     return built;

@@ -1,0 +1,210 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  MAX_FRAME_BYTES,
+  OUTLET_PATH,
+  parseControlMessage,
+  versionCompatible,
+  type DataPlaneMessage,
+  type HelloMessage,
+} from '../../shared/cluster/protocol';
+import { TOLLGATE_VERSION } from '../../shared/version';
+import { tokenMatches } from '../admin/admin-http';
+import { ConfigVersions } from '../config/config-versions.service';
+import { SnapshotService, type BuiltSnapshot } from '../config/snapshot.service';
+import { NODE_ID } from '../node-id';
+import { CP_OPTIONS, type ControlPlaneOptions } from '../options';
+import { ConfigChangeListener } from './config-change-listener';
+import { DataPlaneConnection } from './data-plane-connection';
+import { DataPlaneRegistry } from './data-plane-registry.service';
+
+/**
+ * The cluster listener (`/v1/outlet`): authenticates data planes, pushes every new config
+ * version to all of them at once (bursts coalesced, one snapshot build per version), and keeps
+ * the data-plane registry current.
+ */
+@Injectable()
+export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Cluster');
+  private server?: Server;
+  private wss?: WebSocketServer;
+  private listener?: ConfigChangeListener;
+  private readonly connections = new Map<string, DataPlaneConnection>();
+  private pushing = false;
+  private dirty = false;
+  private latest?: BuiltSnapshot;
+  port = 0;
+
+  constructor(
+    @Inject(CP_OPTIONS) private readonly options: ControlPlaneOptions,
+    @Inject(NODE_ID) private readonly nodeId: string,
+    private readonly versions: ConfigVersions,
+    private readonly snapshots: SnapshotService,
+    private readonly registry: DataPlaneRegistry,
+  ) {}
+
+  async onApplicationBootstrap() {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    this.server = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not found"}');
+    });
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.clusterListen.port, this.options.clusterListen.host, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.versions.events.on('version', () => this.schedulePush());
+    if (this.options.databaseUrl) {
+      this.listener = new ConfigChangeListener(
+        this.options.databaseUrl,
+        () => this.schedulePush(),
+        (l) => this.log.warn(l),
+      );
+      this.listener.start();
+    }
+  }
+
+  async onApplicationShutdown() {
+    await this.listener?.stop();
+    for (const c of this.connections.values()) c.ws.terminate();
+    this.wss?.close();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private reject(socket: Socket, status: number, message: string) {
+    const body = JSON.stringify({ message });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+    const url = new URL(req.url ?? '/', 'http://cluster');
+    if (url.pathname !== OUTLET_PATH) return this.reject(socket, 404, 'Not found');
+    // The token is checked before the WebSocket exists: a wrong token never sees any config.
+    const token = this.options.clusterToken;
+    if (token) {
+      const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+      if (!m || !tokenMatches(m[1].trim(), token)) return this.reject(socket, 401, 'Unauthorized');
+    }
+    const nodeId = url.searchParams.get('node_id') ?? '';
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nodeId)) {
+      return this.reject(socket, 400, 'node_id must be a UUID');
+    }
+    this.wss!.handleUpgrade(req, socket, head, (ws) =>
+      this.accept(ws, nodeId, req.socket.remoteAddress ?? ''),
+    );
+  }
+
+  private accept(ws: WebSocket, nodeId: string, ip: string) {
+    const conn = new DataPlaneConnection(ws, nodeId, ip);
+    const previous = this.connections.get(nodeId);
+    if (previous) previous.ws.terminate();
+    this.connections.set(nodeId, conn);
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) return;
+      const msg = parseControlMessage<DataPlaneMessage>(data.toString('utf8'));
+      if (msg)
+        this.onMessage(conn, msg).catch((err) => this.log.error(`data plane ${nodeId}: ${err.message}`));
+    });
+    ws.on('close', () => {
+      if (this.connections.get(nodeId) === conn) this.connections.delete(nodeId);
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private async onMessage(conn: DataPlaneConnection, msg: DataPlaneMessage) {
+    switch (msg.type) {
+      case 'hello':
+        return this.onHello(conn, msg);
+      case 'ack':
+        conn.runningVersion = msg.version;
+        conn.runningHash = msg.hash;
+        if (conn.status === 'apply_failed' || conn.status === 'unknown') conn.setStatus('normal');
+        return this.registry.record(conn, this.nodeId);
+      case 'apply_error':
+        conn.setStatus('apply_failed', msg.message);
+        this.log.warn(`data plane ${conn.nodeId} could not apply version ${msg.version}: ${msg.message}`);
+        return this.registry.record(conn, this.nodeId);
+      case 'heartbeat':
+        conn.runningVersion = msg.config_version;
+        conn.runningHash = msg.config_hash;
+        conn.sendControl({ type: 'heartbeat_ack' });
+        return this.registry.record(conn, this.nodeId);
+    }
+  }
+
+  private async onHello(conn: DataPlaneConnection, hello: HelloMessage) {
+    if (!Array.isArray(hello.plugins) || typeof hello.version !== 'string') {
+      conn.ws.close(1008, 'bad hello');
+      return;
+    }
+    conn.hello = { ...hello, hostname: String(hello.hostname ?? '').slice(0, 255) };
+    conn.runningVersion = Number(hello.config_version) || 0;
+    conn.runningHash = String(hello.config_hash ?? '');
+    const version = versionCompatible(TOLLGATE_VERSION, hello.version);
+    const snapshot = await this.snapshots.current();
+    this.latest = snapshot;
+    if (!version.ok) {
+      conn.setStatus('version_incompatible', version.reason);
+      this.log.warn(`data plane ${conn.nodeId}: ${version.reason}`);
+    } else this.checkPlugins(conn, snapshot);
+    await this.registry.record(conn, this.nodeId);
+    conn.offer(snapshot);
+  }
+
+  /** A DP that lacks a configured plugin is told so, and keeps its last good config. */
+  private checkPlugins(conn: DataPlaneConnection, snapshot: BuiltSnapshot) {
+    if (!conn.hello || conn.status === 'version_incompatible') return;
+    const have = new Set(conn.hello.plugins.map((p) => p.name));
+    const missing = [...new Set(snapshot.config.plugins.map((p) => p.name))]
+      .filter((n) => !have.has(n))
+      .sort();
+    if (missing.length) {
+      const reason = missing.map((n) => `configured ${n} plugin is missing from data plane`).join('; ');
+      if (conn.setStatus('plugin_set_incompatible', reason))
+        this.log.warn(`data plane ${conn.nodeId}: ${reason}`);
+    } else if (conn.status === 'plugin_set_incompatible' || conn.status === 'unknown') {
+      conn.setStatus(conn.runningHash === snapshot.hash ? 'normal' : 'unknown');
+    }
+  }
+
+  /** Coalesce bursts: while a push runs, further versions just mark it dirty. */
+  schedulePush() {
+    if (this.pushing) {
+      this.dirty = true;
+      return;
+    }
+    this.pushing = true;
+    void (async () => {
+      try {
+        do {
+          this.dirty = false;
+          const snapshot = await this.snapshots.current();
+          if (this.latest && snapshot.version < this.latest.version) continue;
+          this.latest = snapshot;
+          for (const conn of this.connections.values()) {
+            if (!conn.hello) continue;
+            const before = conn.status;
+            this.checkPlugins(conn, snapshot);
+            if (conn.status !== before) void this.registry.record(conn, this.nodeId).catch(() => undefined);
+            conn.offer(snapshot);
+          }
+        } while (this.dirty);
+      } catch (err) {
+        this.log.error(`config push failed: ${(err as Error).message}`);
+      } finally {
+        this.pushing = false;
+      }
+    })();
+  }
+}

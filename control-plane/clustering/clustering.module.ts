@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '../config/config.module';
+import { ClusterServer } from './cluster-server.service';
+import { ClusteringController } from './clustering.controller';
+import { DataPlaneRegistry } from './data-plane-registry.service';
+
+@Module({
+  imports: [ConfigModule],
+  controllers: [ClusteringController],
+  providers: [ClusterServer, DataPlaneRegistry],
+  exports: [ClusterServer],
+})
+export class ClusteringModule {}

@@ -1,0 +1,62 @@
+import type WebSocket from 'ws';
+import type { HelloMessage, SyncStatus, SyncStatusMessage } from '../../shared/cluster/protocol';
+import type { BuiltSnapshot } from '../config/snapshot.service';
+
+/**
+ * One connected data plane. Sends are serialized per connection; while a frame is still being
+ * written, newer snapshots replace the pending one, so a slow DP only ever gets the newest.
+ */
+export class DataPlaneConnection {
+  hello?: HelloMessage;
+  status: SyncStatus = 'unknown';
+  reason?: string;
+  /** Version/hash the DP reports running. */
+  runningVersion = 0;
+  runningHash = '';
+  /** Last hash written to the socket (not necessarily applied yet). */
+  sentHash = '';
+  private inFlight = false;
+  private pending?: BuiltSnapshot;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly nodeId: string,
+    readonly ip: string,
+  ) {}
+
+  get compatible(): boolean {
+    return this.status !== 'plugin_set_incompatible' && this.status !== 'version_incompatible';
+  }
+
+  setStatus(status: SyncStatus, reason?: string) {
+    const changed = status !== this.status || reason !== this.reason;
+    this.status = status;
+    this.reason = reason;
+    if (changed) this.sendControl({ type: 'sync_status', status, reason });
+    return changed;
+  }
+
+  sendControl(msg: SyncStatusMessage | { type: 'heartbeat_ack' }) {
+    if (this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
+  }
+
+  offer(snapshot: BuiltSnapshot) {
+    if (!this.compatible) return;
+    if (snapshot.hash === this.runningHash || snapshot.hash === this.sentHash) return;
+    if (this.pending && this.pending.version > snapshot.version) return;
+    this.pending = snapshot;
+    this.flush();
+  }
+
+  private flush() {
+    if (this.inFlight || !this.pending || this.ws.readyState !== 1) return;
+    const snap = this.pending;
+    this.pending = undefined;
+    this.inFlight = true;
+    this.sentHash = snap.hash;
+    this.ws.send(snap.frame, { binary: true }, () => {
+      this.inFlight = false;
+      this.flush();
+    });
+  }
+}

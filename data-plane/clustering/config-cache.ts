@@ -1,0 +1,62 @@
+/**
+ * The data plane's last applied snapshot on disk, so it can start and serve with the control
+ * plane down. Written atomically (temp file, fsync, rename); the content hash doubles as the
+ * checksum, so a torn or edited file is detected and ignored.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashConfig, type Snapshot } from '../../shared/snapshot';
+
+export const CACHE_FILE = 'dp-config.json';
+
+export type CacheLoad = { snapshot: Snapshot } | { snapshot: null; problem?: string };
+
+export class ConfigCache {
+  readonly file: string;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = join(dataDir, CACHE_FILE);
+  }
+
+  write(snapshot: Snapshot): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(
+        fd,
+        JSON.stringify({ version: snapshot.version, hash: snapshot.hash, config: snapshot.config }),
+      );
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+
+  load(): CacheLoad {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return { snapshot: null };
+      return { snapshot: null, problem: `cannot read ${this.file}: ${err.message}` };
+    }
+    try {
+      const parsed = JSON.parse(text);
+      if (
+        typeof parsed?.version !== 'number' ||
+        typeof parsed?.hash !== 'string' ||
+        typeof parsed?.config !== 'object'
+      ) {
+        return { snapshot: null, problem: `${this.file} is not a config cache` };
+      }
+      const { hash } = hashConfig(parsed.config);
+      if (hash !== parsed.hash)
+        return { snapshot: null, problem: `${this.file} is corrupt (checksum mismatch)` };
+      return { snapshot: { version: parsed.version, hash, config: parsed.config } };
+    } catch (err: any) {
+      return { snapshot: null, problem: `${this.file} is corrupt (${err.message})` };
+    }
+  }
+}

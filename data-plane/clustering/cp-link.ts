@@ -1,0 +1,194 @@
+/**
+ * The data plane's side of the cluster link: connect, say hello, apply snapshots, ack, and
+ * reconnect forever with jittered backoff. It never stops the data plane from serving.
+ */
+import { hostname } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import {
+  CLUSTER_PROTOCOL_VERSION,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_FRAME_BYTES,
+  OUTLET_PATH,
+  parseControlMessage,
+  type ControlPlaneMessage,
+  type DataPlaneMessage,
+  type SnapshotFrame,
+  type SyncStatus,
+} from '../../shared/cluster/protocol';
+import { hashConfig, type Snapshot } from '../../shared/snapshot';
+import { TOLLGATE_VERSION } from '../../shared/version';
+import type { PluginInfo } from '../../shared/cluster/protocol';
+
+export interface CpLinkOptions {
+  cpUrl: string;
+  clusterToken?: string;
+  nodeId: string;
+  plugins: PluginInfo[];
+  /** What is running now (for hello and heartbeats). */
+  running: () => { version: number; hash: string };
+  /** Apply a verified snapshot; throw to refuse it (the DP keeps its current config). */
+  apply: (snapshot: Snapshot) => Promise<void> | void;
+  log?: (line: string) => void;
+}
+
+const MIN_BACKOFF_MS = 200;
+const MAX_BACKOFF_MS = 10_000;
+
+export class CpLink extends EventEmitter {
+  connected = false;
+  syncStatus: SyncStatus = 'unknown';
+  syncReason?: string;
+  lastError?: string;
+  private ws?: WebSocket;
+  private attempt = 0;
+  private stopped = false;
+  private heartbeat?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  /** Snapshots are applied one at a time; a newer one waiting replaces an older one. */
+  private applying = false;
+  private pending?: Buffer;
+
+  constructor(private readonly opts: CpLinkOptions) {
+    super();
+  }
+
+  start() {
+    this.connect();
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
+    this.ws?.terminate();
+  }
+
+  private log(line: string) {
+    this.opts.log?.(line);
+  }
+
+  private connect() {
+    if (this.stopped) return;
+    const url = new URL(OUTLET_PATH, this.opts.cpUrl);
+    url.searchParams.set('node_id', this.opts.nodeId);
+    url.searchParams.set('node_hostname', hostname());
+    url.searchParams.set('node_version', TOLLGATE_VERSION);
+    const headers: Record<string, string> = {};
+    if (this.opts.clusterToken) headers.authorization = `Bearer ${this.opts.clusterToken}`;
+    const ws = new WebSocket(url, {
+      headers,
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 10_000,
+      perMessageDeflate: false,
+    });
+    this.ws = ws;
+
+    ws.on('open', () => {
+      this.attempt = 0;
+      this.connected = true;
+      this.lastError = undefined;
+      this.emit('connected');
+      const running = this.opts.running();
+      this.send({
+        type: 'hello',
+        protocol: CLUSTER_PROTOCOL_VERSION,
+        node_id: this.opts.nodeId,
+        hostname: hostname(),
+        version: TOLLGATE_VERSION,
+        plugins: this.opts.plugins,
+        config_version: running.version,
+        config_hash: running.hash,
+      });
+      this.heartbeat = setInterval(() => {
+        const r = this.opts.running();
+        this.send({ type: 'heartbeat', config_version: r.version, config_hash: r.hash });
+      }, HEARTBEAT_INTERVAL_MS);
+    });
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) this.enqueue(data);
+      else this.onControl(data.toString('utf8'));
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      this.lastError = `control plane refused the connection: HTTP ${res.statusCode}`;
+      this.log(this.lastError);
+    });
+    ws.on('error', (err) => {
+      this.lastError = err.message;
+    });
+    ws.on('close', () => {
+      clearInterval(this.heartbeat);
+      if (this.connected) this.emit('disconnected');
+      this.connected = false;
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect() {
+    if (this.stopped) return;
+    const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.attempt++);
+    // Full jitter within [base/2, base]: DPs restarted together do not reconnect in lockstep.
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private send(msg: DataPlaneMessage) {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private onControl(text: string) {
+    const msg = parseControlMessage<ControlPlaneMessage>(text);
+    if (!msg) return;
+    if (msg.type === 'sync_status') {
+      this.syncStatus = msg.status;
+      this.syncReason = msg.reason;
+      if (msg.status !== 'normal')
+        this.log(`control plane reports sync status ${msg.status}: ${msg.reason ?? ''}`);
+      this.emit('sync_status', msg);
+    }
+  }
+
+  private enqueue(frame: Buffer) {
+    this.pending = frame;
+    if (!this.applying) void this.drain();
+  }
+
+  private async drain() {
+    this.applying = true;
+    while (this.pending) {
+      const frame = this.pending;
+      this.pending = undefined;
+      await this.applyFrame(frame);
+    }
+    this.applying = false;
+  }
+
+  private async applyFrame(frame: Buffer) {
+    let snap: SnapshotFrame;
+    try {
+      snap = JSON.parse(gunzipSync(frame, { maxOutputLength: 512 * 1024 * 1024 }).toString('utf8'));
+      if (snap?.type !== 'snapshot' || typeof snap.version !== 'number' || typeof snap.hash !== 'string') {
+        throw new Error('not a snapshot frame');
+      }
+      if (hashConfig(snap.config).hash !== snap.hash)
+        throw new Error('snapshot hash does not match its content');
+    } catch (err) {
+      this.send({
+        type: 'apply_error',
+        version: -1,
+        hash: '',
+        message: `bad snapshot frame: ${(err as Error).message}`,
+      });
+      return;
+    }
+    try {
+      await this.opts.apply({ version: snap.version, hash: snap.hash, config: snap.config });
+      this.send({ type: 'ack', version: snap.version, hash: snap.hash });
+    } catch (err) {
+      const message = (err as Error).message;
+      this.log(`could not apply config version ${snap.version}: ${message}`);
+      this.send({ type: 'apply_error', version: snap.version, hash: snap.hash, message });
+    }
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * A data plane: serves the snapshot it holds (from the control plane or its disk cache),
+ * proxies traffic, and never stops serving because the control plane is away.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { PLUGIN_LIST } from '../shared/plugins/registry';
+import { formatListen } from '../shared/listen';
+import type { Snapshot } from '../shared/snapshot';
+import { ConfigCache } from './clustering/config-cache';
+import { CpLink } from './clustering/cp-link';
+import { compile } from './runtime/compiled-config';
+import { ConfigHolder } from './runtime/config-holder';
+import { createProxyHandler } from './proxy/proxy-handler';
+import { UpstreamPools } from './proxy/upstream-pools';
+import { loadOrCreateCertificate } from './proxy/tls-certificate';
+import { ProxyMetrics } from './status/metrics';
+import { buildStatusServer } from './status/status-server';
+import type { DataPlaneOptions } from './options';
+
+export interface RunningDataPlane {
+  nodeId: string;
+  proxyUrl: string;
+  proxySslUrl?: string;
+  statusUrl: string;
+  holder: ConfigHolder;
+  link: CpLink;
+  close(): Promise<void>;
+}
+
+/** A DP keeps its node id across restarts (stored in its data dir) unless one is given. */
+function nodeIdFor(dataDir: string, given?: string): string {
+  if (given) return given;
+  const file = join(dataDir, 'node_id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = randomUUID();
+  writeFileSync(file, id);
+  return id;
+}
+
+function listen(server: Server, addr: { host: string; port: number }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startDataPlane(
+  options: DataPlaneOptions,
+  { log = (line: string) => process.stderr.write(`[data-plane] ${line}\n`) } = {},
+): Promise<RunningDataPlane> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const nodeId = nodeIdFor(options.dataDir, options.nodeId);
+  const available = PLUGIN_LIST.filter((p) => !options.plugins || options.plugins.includes(p.name));
+  const availableNames = new Set(available.map((p) => p.name));
+  const holder = new ConfigHolder();
+  const metrics = new ProxyMetrics();
+  const pools = new UpstreamPools();
+  const cache = new ConfigCache(options.dataDir);
+  let lastApplyError: string | undefined;
+
+  const applySnapshot = (snapshot: Snapshot, persist: boolean) => {
+    try {
+      const compiled = compile(snapshot, { availablePlugins: availableNames });
+      holder.swap(compiled);
+      lastApplyError = undefined;
+    } catch (err) {
+      lastApplyError = (err as Error).message;
+      metrics.applyFailures.inc();
+      throw err;
+    }
+    if (persist) {
+      try {
+        cache.write(snapshot);
+      } catch (err) {
+        log(`could not write config cache: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  // 1. Start from the disk cache: serve even if the control plane never answers.
+  const cached = cache.load();
+  let cacheProblem: string | undefined;
+  if (cached.snapshot) {
+    try {
+      applySnapshot(cached.snapshot, false);
+      log(`serving cached config version ${cached.snapshot.version} (${cached.snapshot.hash.slice(0, 12)})`);
+    } catch (err) {
+      cacheProblem = `cached config not applicable: ${(err as Error).message}`;
+    }
+  } else if ('problem' in cached && cached.problem) {
+    cacheProblem = cached.problem;
+    log(`ignoring config cache: ${cached.problem}`);
+  }
+
+  // 2. Listeners.
+  const servers: Server[] = [];
+  const http = createHttpServer({ keepAliveTimeout: 65_000 });
+  const proxyPort = await listen(http, options.proxyListen);
+  http.on('request', createProxyHandler({ holder, pools, metrics }, 'http', proxyPort));
+  servers.push(http);
+  let proxySslUrl: string | undefined;
+  if (options.proxySslListen) {
+    const tls = await loadOrCreateCertificate(options.dataDir);
+    const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
+    const sslPort = await listen(https, options.proxySslListen);
+    https.on('request', createProxyHandler({ holder, pools, metrics }, 'https', sslPort));
+    servers.push(https);
+    proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
+  }
+
+  // 3. The cluster link.
+  const link = new CpLink({
+    cpUrl: options.cpUrl,
+    clusterToken: options.clusterToken,
+    nodeId,
+    plugins: available.map((p) => ({ name: p.name, version: p.version })),
+    running: () => ({ version: holder.current?.version ?? 0, hash: holder.current?.hash ?? '' }),
+    apply: (snapshot) => applySnapshot(snapshot, true),
+    log,
+  });
+  link.start();
+
+  const status = buildStatusServer({
+    holder,
+    link,
+    metrics,
+    nodeId,
+    cacheProblem,
+    lastApplyError: () => lastApplyError,
+  });
+  await status.listen({ host: options.statusListen.host, port: options.statusListen.port });
+  const statusPort = (status.server.address() as AddressInfo).port;
+
+  return {
+    nodeId,
+    proxyUrl: `http://${formatListen({ host: options.proxyListen.host, port: proxyPort })}`,
+    proxySslUrl,
+    statusUrl: `http://${formatListen({ host: options.statusListen.host, port: statusPort })}`,
+    holder,
+    link,
+    async close() {
+      await link.stop();
+      await status.close();
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+      await pools.close();
+    },
+  };
+}

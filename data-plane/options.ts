@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { parseListen, type ListenAddress } from '../shared/listen';
+
+export interface DataPlaneOptions {
+  proxyListen: ListenAddress;
+  /** null: no TLS listener. */
+  proxySslListen: ListenAddress | null;
+  statusListen: ListenAddress;
+  /** ws(s)://host:port of the control plane's cluster listener. */
+  cpUrl: string;
+  clusterToken?: string;
+  dataDir: string;
+  nodeId: string;
+  /** Plugin names this data plane runs (TOLLGATE_PLUGINS; default: every bundled plugin). */
+  plugins?: string[];
+}
+
+export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DataPlaneOptions {
+  const ssl = env.TOLLGATE_PROXY_SSL_LISTEN ?? '127.0.0.1:8443';
+  return {
+    proxyListen: parseListen(env.TOLLGATE_PROXY_LISTEN ?? '127.0.0.1:8000', 'TOLLGATE_PROXY_LISTEN'),
+    proxySslListen: ssl === 'off' ? null : parseListen(ssl, 'TOLLGATE_PROXY_SSL_LISTEN'),
+    statusListen: parseListen(env.TOLLGATE_STATUS_LISTEN ?? '127.0.0.1:8100', 'TOLLGATE_STATUS_LISTEN'),
+    cpUrl: env.TOLLGATE_CP_URL ?? 'ws://127.0.0.1:8005',
+    clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
+    dataDir: env.TOLLGATE_DATA_DIR || './data',
+    nodeId: env.TOLLGATE_NODE_ID || randomUUID(),
+    plugins:
+      env.TOLLGATE_PLUGINS && env.TOLLGATE_PLUGINS !== 'bundled'
+        ? env.TOLLGATE_PLUGINS.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+  };
+}
