@@ -51,7 +51,9 @@ function listen(server: Server, addr: { host: string; port: number }): Promise<n
 
 export async function startDataPlane(
   options: DataPlaneOptions,
-  { log = (line: string) => process.stderr.write(`[data-plane] ${line}\n`) } = {},
+  {
+    log = (line: string): void => void process.stderr.write(`[data-plane] ${line}\n`),
+  }: { log?: (line: string) => void } = {},
 ): Promise<RunningDataPlane> {
   mkdirSync(options.dataDir, { recursive: true });
   const nodeId = nodeIdFor(options.dataDir, options.nodeId);
@@ -64,6 +66,7 @@ export async function startDataPlane(
   let lastApplyError: string | undefined;
 
   const applySnapshot = (snapshot: Snapshot, persist: boolean) => {
+    const started = performance.now();
     try {
       const compiled = compile(snapshot, { availablePlugins: availableNames });
       holder.swap(compiled);
@@ -73,6 +76,7 @@ export async function startDataPlane(
       metrics.applyFailures.inc();
       throw err;
     }
+    const swapped = performance.now();
     if (persist) {
       try {
         cache.write(snapshot);
@@ -80,6 +84,10 @@ export async function startDataPlane(
         log(`could not write config cache: ${(err as Error).message}`);
       }
     }
+    // The ack follows this line immediately (cp-link sends it when apply returns).
+    log(
+      `applied config version ${snapshot.version} (${snapshot.hash.slice(0, 12)}): compiled in ${(swapped - started).toFixed(1)} ms, cached in ${(performance.now() - swapped).toFixed(1)} ms`,
+    );
   };
 
   // 1. Start from the disk cache: serve even if the control plane never answers.

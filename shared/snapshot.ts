@@ -22,9 +22,34 @@ export interface Snapshot {
   /** sha256 of the canonical JSON of `config`; equal configs have equal hashes at any version. */
   hash: string;
   config: SnapshotConfig;
+  /** The canonical JSON of `config`, when at hand (saves re-serialising it). */
+  canonical?: string;
 }
 
 export function hashConfig(config: SnapshotConfig): { canonical: string; hash: string } {
   const canonical = canonicalJson(config);
   return { canonical, hash: sha256Hex(canonical) };
+}
+
+/**
+ * The snapshot as bytes: `{"version":V,"hash":"H","config":<canonical config>}` (optionally with a
+ * leading `"type":"snapshot",`). Receivers verify the hash over the config's bytes as sent,
+ * without re-serialising (which costs more than parsing on large configs).
+ */
+export function encodeSnapshotText(version: number, hash: string, canonical: string, type = false): string {
+  return `{${type ? '"type":"snapshot",' : ''}"version":${version},"hash":"${hash}","config":${canonical}}`;
+}
+
+const SNAPSHOT_PREFIX = /^\{(?:"type":"snapshot",)?"version":(\d+),"hash":"([0-9a-f]{64})","config":/;
+
+export function decodeSnapshotText(text: string): Snapshot & { canonical: string } {
+  const m = SNAPSHOT_PREFIX.exec(text);
+  if (!m || !text.endsWith('}')) throw new Error('not a snapshot');
+  const canonical = text.slice(m[0].length, -1);
+  const hash = sha256Hex(canonical);
+  if (hash !== m[2]) throw new Error('checksum mismatch: the content does not match its hash');
+  const config = JSON.parse(canonical) as SnapshotConfig;
+  if (!config || typeof config !== 'object' || !Array.isArray(config.services))
+    throw new Error('not a config');
+  return { version: Number(m[1]), hash, config, canonical };
 }

@@ -180,6 +180,8 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Coalesce bursts: while a push runs, further versions just mark it dirty. */
   schedulePush() {
+    // Nobody to push to: the next DP to connect gets a snapshot built for it.
+    if (![...this.connections.values()].some((c) => c.hello)) return;
     if (this.pushing) {
       this.dirty = true;
       return;

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { ENTITY_LIST } from '../../shared/entities';
 import {
+  encodeSnapshotText,
   hashConfig,
   SNAPSHOT_FORMAT_VERSION,
   type Snapshot,
@@ -60,12 +61,8 @@ export class SnapshotService {
     const built: BuiltSnapshot = {
       ...snapshot,
       json: `{"config":${canonical},"hash":${JSON.stringify(hash)},"version":${version}}`,
-      frame: gzipSync(
-        Buffer.from(
-          `{"type":"snapshot","version":${version},"hash":${JSON.stringify(hash)},"config":${canonical}}`,
-        ),
-        { level: 6 },
-      ),
+      // Level 1: on large configs it halves the CPU of level 6 for ~7 % more bytes.
+      frame: gzipSync(Buffer.from(encodeSnapshotText(version, hash, canonical, true)), { level: 1 }),
     };
     if (!this.latest || this.latest.version <= version) this.latest = built;
     return built;

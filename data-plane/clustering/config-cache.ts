@@ -5,7 +5,8 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashConfig, type Snapshot } from '../../shared/snapshot';
+import { canonicalJson } from '../../shared/canonical-json';
+import { decodeSnapshotText, encodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 
 export const CACHE_FILE = 'dp-config.json';
 
@@ -23,10 +24,8 @@ export class ConfigCache {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(
-        fd,
-        JSON.stringify({ version: snapshot.version, hash: snapshot.hash, config: snapshot.config }),
-      );
+      const canonical = snapshot.canonical ?? canonicalJson(snapshot.config);
+      writeSync(fd, encodeSnapshotText(snapshot.version, snapshot.hash, canonical));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -43,18 +42,7 @@ export class ConfigCache {
       return { snapshot: null, problem: `cannot read ${this.file}: ${err.message}` };
     }
     try {
-      const parsed = JSON.parse(text);
-      if (
-        typeof parsed?.version !== 'number' ||
-        typeof parsed?.hash !== 'string' ||
-        typeof parsed?.config !== 'object'
-      ) {
-        return { snapshot: null, problem: `${this.file} is not a config cache` };
-      }
-      const { hash } = hashConfig(parsed.config);
-      if (hash !== parsed.hash)
-        return { snapshot: null, problem: `${this.file} is corrupt (checksum mismatch)` };
-      return { snapshot: { version: parsed.version, hash, config: parsed.config } };
+      return { snapshot: decodeSnapshotText(text) };
     } catch (err: any) {
       return { snapshot: null, problem: `${this.file} is corrupt (${err.message})` };
     }

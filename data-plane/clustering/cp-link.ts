@@ -14,10 +14,9 @@ import {
   parseControlMessage,
   type ControlPlaneMessage,
   type DataPlaneMessage,
-  type SnapshotFrame,
   type SyncStatus,
 } from '../../shared/cluster/protocol';
-import { hashConfig, type Snapshot } from '../../shared/snapshot';
+import { decodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import type { PluginInfo } from '../../shared/cluster/protocol';
 
@@ -165,14 +164,9 @@ export class CpLink extends EventEmitter {
   }
 
   private async applyFrame(frame: Buffer) {
-    let snap: SnapshotFrame;
+    let snap: Snapshot;
     try {
-      snap = JSON.parse(gunzipSync(frame, { maxOutputLength: 512 * 1024 * 1024 }).toString('utf8'));
-      if (snap?.type !== 'snapshot' || typeof snap.version !== 'number' || typeof snap.hash !== 'string') {
-        throw new Error('not a snapshot frame');
-      }
-      if (hashConfig(snap.config).hash !== snap.hash)
-        throw new Error('snapshot hash does not match its content');
+      snap = decodeSnapshotText(gunzipSync(frame, { maxOutputLength: 512 * 1024 * 1024 }).toString('utf8'));
     } catch (err) {
       this.send({
         type: 'apply_error',
@@ -183,7 +177,7 @@ export class CpLink extends EventEmitter {
       return;
     }
     try {
-      await this.opts.apply({ version: snap.version, hash: snap.hash, config: snap.config });
+      await this.opts.apply(snap);
       this.send({ type: 'ack', version: snap.version, hash: snap.hash });
     } catch (err) {
       const message = (err as Error).message;

@@ -99,6 +99,10 @@ function headerValues(v: string | string[] | undefined): string[] {
 export class Router<R extends RouteLike> {
   private readonly prefix = new Map<string, PathEntry<R>[]>();
   private readonly prefixLengths: number[];
+  /** Regex paths with a literal prefix, by that prefix (probed like prefix paths). */
+  private readonly regexByPrefix = new Map<string, PathEntry<R>[]>();
+  private readonly regexPrefixLengths: number[];
+  /** Regex paths without a literal prefix: the only paths scanned on every request. */
   private readonly regexes: PathEntry<R>[] = [];
   /** Pathless routes with exact hosts, by host. */
   private readonly byHost = new Map<string, Candidate<R>[]>();
@@ -107,6 +111,7 @@ export class Router<R extends RouteLike> {
 
   constructor(routes: R[]) {
     const lengths = new Set<number>();
+    const regexLengths = new Set<number>();
     for (const route of routes) {
       if (!route.protocols.some((p) => p === 'http' || p === 'https')) continue;
       const headers = Object.entries(route.headers ?? {})
@@ -131,7 +136,14 @@ export class Router<R extends RouteLike> {
       if (route.paths?.length) {
         for (const p of route.paths) {
           if (p.startsWith('~')) {
-            this.regexes.push({ cand, path: p, regex: new RegExp(`^(?:${p.slice(1)})`) });
+            const entry = { cand, path: p, regex: new RegExp(`^(?:${p.slice(1)})`) };
+            const lit = literalPrefix(p.slice(1));
+            if (lit.length > 1) {
+              regexLengths.add(lit.length);
+              const list = this.regexByPrefix.get(lit) ?? [];
+              list.push(entry);
+              this.regexByPrefix.set(lit, list);
+            } else this.regexes.push(entry);
           } else {
             const key = normalizePath(p);
             lengths.add(key.length);
@@ -150,6 +162,7 @@ export class Router<R extends RouteLike> {
       } else this.rest.push(cand);
     }
     this.prefixLengths = [...lengths].sort((a, b) => b - a);
+    this.regexPrefixLengths = [...regexLengths].sort((a, b) => b - a);
     this.regexes.sort(
       (a, b) =>
         b.cand.route.regex_priority - a.cand.route.regex_priority ||
@@ -203,7 +216,13 @@ export class Router<R extends RouteLike> {
         );
       }
     }
-    for (const e of this.regexes) {
+    const regexCandidates: PathEntry<R>[] = [];
+    for (const len of this.regexPrefixLengths) {
+      if (len > path.length) continue;
+      const entries = this.regexByPrefix.get(path.slice(0, len));
+      if (entries) regexCandidates.push(...entries);
+    }
+    for (const e of regexCandidates.length ? [...regexCandidates, ...this.regexes] : this.regexes) {
       const m = e.regex!.exec(path);
       if (!m) continue;
       consider(
@@ -222,6 +241,23 @@ export class Router<R extends RouteLike> {
     for (const c of this.rest) consider(c, none, 0, 0);
     return (best as { m: RouteMatch<R> } | null)?.m ?? null;
   }
+}
+
+/**
+ * The literal text every match of `source` starts with (up to the first regex metacharacter;
+ * a quantified last character is not part of it). Used to index regex paths.
+ */
+export function literalPrefix(source: string): string {
+  let out = '';
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if ('\\.*+?()[]{}|^$'.includes(c)) {
+      if ('*?{'.includes(c)) out = out.slice(0, -1);
+      return out;
+    }
+    out += c;
+  }
+  return out;
 }
 
 function compareKeys(a: number[], b: number[]): number {

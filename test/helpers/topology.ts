@@ -35,7 +35,12 @@ export async function startCpProcess(opts: {
   };
   const proc = spawnTollgate(['control-plane'], env);
   await proc.waitFor(/cluster listener on/);
-  return { proc, adminUrl: `http://127.0.0.1:${adminPort}`, clusterUrl: `ws://127.0.0.1:${clusterPort}`, env };
+  return {
+    proc,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    clusterUrl: `ws://127.0.0.1:${clusterPort}`,
+    env,
+  };
 }
 
 export interface DpProcess {
@@ -68,7 +73,12 @@ export async function startDpProcess(opts: {
   };
   const proc = spawnTollgate(['data-plane'], env);
   await proc.waitFor(opts.wait ?? /proxy listening on/);
-  return { proc, proxyUrl: `http://127.0.0.1:${proxyPort}`, statusUrl: `http://127.0.0.1:${statusPort}`, env };
+  return {
+    proc,
+    proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    statusUrl: `http://127.0.0.1:${statusPort}`,
+    env,
+  };
 }
 
 export async function dpStatus(dp: { statusUrl: string }): Promise<any> {
@@ -76,7 +86,11 @@ export async function dpStatus(dp: { statusUrl: string }): Promise<any> {
   return res.json();
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 15000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -86,7 +100,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -104,7 +119,12 @@ export async function waitConverged(dps: { statusUrl: string }[], hash: string, 
 }
 
 /** An upstream that answers every request with JSON describing what it received. */
-export async function startEchoUpstream(): Promise<{ url: string; server: Server; port: number; close(): Promise<void> }> {
+export async function startEchoUpstream(): Promise<{
+  url: string;
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));

@@ -6,7 +6,10 @@ import { adminClient } from '../helpers/http';
 import { startCpProcess, startDpProcess, startEchoUpstream, waitConverged } from '../helpers/topology';
 
 // Replicas share state through Postgres (LISTEN/NOTIFY); the embedded database is one process's.
-const PG_URL = process.env.DATABASE_URL ?? process.env.TOLLGATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_URL =
+  process.env.DATABASE_URL ??
+  process.env.TOLLGATE_TEST_PG_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function postgresReachable(): Promise<boolean> {
   const c = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
@@ -34,8 +37,12 @@ test('two control-plane replicas on one Postgres: a write on either reaches data
   const token = 'replica-token';
   const cpA = await startCpProcess({ databaseUrl: db.databaseUrl, clusterToken: token });
   const cpB = await startCpProcess({ databaseUrl: db.databaseUrl, clusterToken: token });
-  const dpsA = await Promise.all([0, 1].map(() => startDpProcess({ cpUrl: cpA.clusterUrl, clusterToken: token })));
-  const dpsB = await Promise.all([0, 1].map(() => startDpProcess({ cpUrl: cpB.clusterUrl, clusterToken: token })));
+  const dpsA = await Promise.all(
+    [0, 1].map(() => startDpProcess({ cpUrl: cpA.clusterUrl, clusterToken: token })),
+  );
+  const dpsB = await Promise.all(
+    [0, 1].map(() => startDpProcess({ cpUrl: cpB.clusterUrl, clusterToken: token })),
+  );
   const all = [...dpsA, ...dpsB];
   try {
     const a = adminClient(cpA.adminUrl);

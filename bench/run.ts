@@ -1,0 +1,29 @@
+/**
+ * `npm run bench [-- name…]`: runs the benchmarks and prints Markdown tables for BENCHMARKS.md.
+ */
+import { cpus, totalmem } from 'node:os';
+import { benchPropagation } from './propagation';
+import { benchDpApply } from './dp-apply';
+
+const BENCHES: Record<string, () => Promise<string>> = {
+  'dp-apply': benchDpApply,
+  propagation: benchPropagation,
+};
+
+async function main() {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const names = wanted.length ? wanted : Object.keys(BENCHES);
+  const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString()}`;
+  process.stdout.write(`${header}\n\n`);
+  for (const name of names) {
+    const fn = BENCHES[name];
+    if (!fn) throw new Error(`unknown benchmark '${name}' (have: ${Object.keys(BENCHES).join(', ')})`);
+    process.stdout.write(`### ${name}\n\n${await fn()}\n\n`);
+  }
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});
