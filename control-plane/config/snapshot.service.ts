@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { ENTITY_LIST } from '../../shared/entities';
+import { canonicalJson, sha256Hex } from '../../shared/canonical-json';
 import {
   encodeSnapshotText,
-  hashConfig,
   SNAPSHOT_FORMAT_VERSION,
   type Snapshot,
   type SnapshotConfig,
@@ -38,26 +38,56 @@ export class SnapshotService {
     return built.version >= version ? built : this.current();
   }
 
+  /** Per-row cache: rows whose stored JSON did not change are not parsed or re-serialised. */
+  private readonly rows = new Map<string, { raw: string; doc: unknown; canonical: string }>();
+
   private async build(): Promise<BuiltSnapshot> {
     // One repeatable-read transaction: every table seen at the same version.
-    const { version, config } = await this.db.transaction('REPEATABLE READ', async (tx) => {
+    const { version, tables } = await this.db.transaction('REPEATABLE READ', async (tx) => {
       const v = await tx.query('SELECT version FROM config_state WHERE id = 1');
-      const config: Record<string, unknown> = { _format_version: SNAPSHOT_FORMAT_VERSION };
+      const tables: Record<string, { id: string; raw: string }[]> = {};
       for (const def of ENTITY_LIST) {
-        const rows = await tx.query(`SELECT doc FROM ${def.name} ORDER BY id`);
-        config[def.name] = rows.map((r: any) => r.doc);
+        tables[def.name] = await tx.query(`SELECT id::text AS id, doc::text AS raw FROM ${def.name} ORDER BY id`);
       }
       const members = await tx.query(
-        'SELECT consumer_group_id, consumer_id FROM consumer_group_consumers ORDER BY consumer_group_id, consumer_id',
+        'SELECT consumer_group_id::text AS g, consumer_id::text AS c FROM consumer_group_consumers ORDER BY consumer_group_id, consumer_id',
       );
-      config.consumer_group_consumers = members.map((m: any) => ({
-        consumer_group: { id: m.consumer_group_id },
-        consumer: { id: m.consumer_id },
+      tables.consumer_group_consumers = members.map((m: any) => ({
+        id: `${m.g}:${m.c}`,
+        raw: `{"consumer":{"id":"${m.c}"},"consumer_group":{"id":"${m.g}"}}`,
       }));
-      return { version: Number(v[0].version), config: config as unknown as SnapshotConfig };
+      return { version: Number(v[0].version), tables };
     });
-    const { canonical, hash } = hashConfig(config);
-    const snapshot = { version, hash, config };
+
+    const seen = new Set<string>();
+    const config: Record<string, unknown> = { _format_version: SNAPSHOT_FORMAT_VERSION };
+    const parts: Record<string, string> = { _format_version: JSON.stringify(SNAPSHOT_FORMAT_VERSION) };
+    for (const [table, rows] of Object.entries(tables)) {
+      const docs: unknown[] = [];
+      const pieces: string[] = [];
+      for (const row of rows) {
+        const key = `${table}:${row.id}`;
+        seen.add(key);
+        let cached = this.rows.get(key);
+        if (!cached || cached.raw !== row.raw) {
+          const doc = JSON.parse(row.raw);
+          cached = { raw: row.raw, doc, canonical: canonicalJson(doc) };
+          this.rows.set(key, cached);
+        }
+        docs.push(cached.doc);
+        pieces.push(cached.canonical);
+      }
+      config[table] = docs;
+      parts[table] = `[${pieces.join(',')}]`;
+    }
+    for (const key of this.rows.keys()) if (!seen.has(key)) this.rows.delete(key);
+    // Canonical JSON of the config: its keys in sorted order.
+    const canonical = `{${Object.keys(parts)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${parts[k]}`)
+      .join(',')}}`;
+    const hash = sha256Hex(canonical);
+    const snapshot = { version, hash, config: config as unknown as SnapshotConfig, canonical };
     const built: BuiltSnapshot = {
       ...snapshot,
       json: `{"config":${canonical},"hash":${JSON.stringify(hash)},"version":${version}}`,
