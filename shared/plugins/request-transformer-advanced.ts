@@ -1,5 +1,7 @@
 import { Bool, Nullable, Rec, Str } from '../schema/kong-types';
+import type { FieldError } from '../schema/validator';
 import type { PluginDefinition } from './definition';
+import { parseTemplate } from './templates';
 import { JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
 
 export const requestTransformerAdvancedPlugin: PluginDefinition = {
@@ -33,4 +35,26 @@ export const requestTransformerAdvancedPlugin: PluginDefinition = {
     allow: Rec({ body: NullableNames() }, { default: {} }),
     dots_in_keys: Bool({ default: true }),
   }),
+  check: (c) => {
+    const errors: FieldError[] = [];
+    for (const op of ['rename', 'replace', 'add', 'append'] as const) {
+      for (const field of ['headers', 'querystring', 'body'] as const) {
+        (c[op]?.[field] ?? []).forEach((entry: string, i: number) => {
+          try {
+            parseTemplate(entry.slice(entry.indexOf(':') + 1));
+          } catch (err) {
+            errors.push({ path: [op, field, i], message: (err as Error).message });
+          }
+        });
+      }
+    }
+    if (c.replace?.uri) {
+      try {
+        parseTemplate(c.replace.uri);
+      } catch (err) {
+        errors.push({ path: ['replace', 'uri'], message: (err as Error).message });
+      }
+    }
+    return errors;
+  },
 };

@@ -34,4 +34,9 @@ export const responseTransformerAdvancedPlugin: PluginDefinition = {
     ),
     dots_in_keys: Bool({ default: true }),
   }),
+  // Lua functions cannot run here: refuse them when the config is written, not per request.
+  check: (c) =>
+    c.transform?.functions?.length
+      ? [{ path: ['transform', 'functions'], message: 'Lua transform functions are not supported by Tollgate' }]
+      : [],
 };

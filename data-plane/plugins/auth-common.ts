@@ -1,0 +1,25 @@
+import type { Entity } from '../runtime/compiled-config';
+import type { CompileEnv, RequestContextApi } from '../runtime/plugin-api';
+
+export function wwwAuthenticate(scheme: string, realm?: string | null): string {
+  return realm ? `${scheme} realm="${realm}"` : scheme;
+}
+
+/** What every Kong auth plugin does on success: consumer, credential and upstream headers. */
+export function setConsumer(ctx: RequestContextApi, env: CompileEnv, consumer: Entity, credential: Entity | null, anonymous: boolean) {
+  ctx.consumer = consumer;
+  ctx.credential = credential;
+  ctx.consumerGroups = env.groupsOfConsumer.get(consumer.id) ?? [];
+  const h = ctx.headers;
+  h['x-consumer-id'] = consumer.id;
+  if (consumer.custom_id) h['x-consumer-custom-id'] = consumer.custom_id;
+  else delete h['x-consumer-custom-id'];
+  if (consumer.username) h['x-consumer-username'] = consumer.username;
+  else delete h['x-consumer-username'];
+  if (ctx.consumerGroups.length) h['x-consumer-groups'] = ctx.consumerGroups.map((g) => g.name).join(', ');
+  else delete h['x-consumer-groups'];
+  if (credential) h['x-credential-identifier'] = credential.id;
+  else delete h['x-credential-identifier'];
+  if (anonymous) h['x-anonymous-consumer'] = 'true';
+  else delete h['x-anonymous-consumer'];
+}

@@ -1,0 +1,77 @@
+/**
+ * key-auth: identify the consumer from an API key in a header, the query string or the body.
+ * Messages, headers and anonymous semantics follow Kong's handler.
+ */
+import { keyAuthPlugin } from '../../../shared/plugins/key-auth';
+import type { Entity } from '../../runtime/compiled-config';
+import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
+import { setConsumer, wwwAuthenticate } from '../auth-common';
+import { readBodyParams, removeBodyParam } from '../body-params';
+
+export const keyAuthHandler: PluginHandler = {
+  name: 'key-auth',
+  create(entity: Entity, env: CompileEnv): PluginInstance {
+    const c = entity.config;
+    const challenge = wwwAuthenticate('Key', c.realm);
+    const names: string[] = c.key_names;
+    const lowerNames = names.map((n) => n.toLowerCase());
+
+    function findKey(ctx: RequestContextApi): { key?: string; duplicate?: boolean; where?: 'header' | 'query' | 'body'; name?: string } {
+      const body = c.key_in_body ? readBodyParams(ctx) : null;
+      for (let i = 0; i < names.length; i++) {
+        if (c.key_in_header) {
+          const v = ctx.req.headers[lowerNames[i]];
+          const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
+          if (values.length > 1) return { duplicate: true };
+          if (values.length === 1 && values[0] !== '') return { key: values[0], where: 'header', name: lowerNames[i] };
+        }
+        if (c.key_in_query) {
+          const values = ctx.query.getAll(names[i]);
+          if (values.length > 1) return { duplicate: true };
+          if (values.length === 1 && values[0] !== '') return { key: values[0], where: 'query', name: names[i] };
+        }
+        if (body) {
+          const v = body[names[i]];
+          if (Array.isArray(v)) return { duplicate: true };
+          if (typeof v === 'string' && v !== '') return { key: v, where: 'body', name: names[i] };
+        }
+      }
+      return {};
+    }
+
+    function anonymousOr(ctx: RequestContextApi, status: number, message: string): void {
+      if (c.anonymous) {
+        const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
+        if (!anon) return ctx.exit(500, { message: `anonymous consumer ${c.anonymous} is configured but doesn't exist`, request_id: ctx.requestId });
+        setConsumer(ctx, env, anon, null, true);
+        return;
+      }
+      ctx.exit(status, { message, request_id: ctx.requestId }, { 'www-authenticate': challenge });
+    }
+
+    return {
+      name: 'key-auth',
+      priority: keyAuthPlugin.priority,
+      entity,
+      needsRequestBody: !!c.key_in_body,
+      access(ctx) {
+        if (!c.run_on_preflight && ctx.req.method === 'OPTIONS') return;
+        // With `anonymous`, an earlier auth plugin's success is enough (logical OR).
+        if (c.anonymous && ctx.credential) return;
+        const found = findKey(ctx);
+        if (found.duplicate) return anonymousOr(ctx, 401, 'Duplicate API key found');
+        if (!found.key) return anonymousOr(ctx, 401, 'No API key found in request');
+        const cred = env.keyauthByKey.get(found.key);
+        const expired = cred?.ttl ? cred.created_at + cred.ttl <= Date.now() / 1000 : false;
+        const consumer = cred && !expired ? env.consumers.get(cred.consumer.id) : undefined;
+        if (!cred || !consumer) return anonymousOr(ctx, 401, 'Unauthorized');
+        if (c.hide_credentials) {
+          if (found.where === 'header') delete ctx.headers[found.name!];
+          else if (found.where === 'query') ctx.query.delete(found.name!);
+          else if (found.where === 'body') removeBodyParam(ctx, found.name!);
+        }
+        setConsumer(ctx, env, consumer, cred, false);
+      },
+    };
+  },
+};

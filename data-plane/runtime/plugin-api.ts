@@ -1,0 +1,85 @@
+/**
+ * What a plugin handler implements (one folder per plugin in data-plane/plugins/) and what it
+ * sees of a request. Instances are created once per snapshot; per-request state lives in the
+ * RequestContext only.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Entity } from './compiled-config';
+
+export type HeaderMap = Record<string, string | string[]>;
+
+export interface ResponseState {
+  status: number;
+  /** Response headers, lowercase names; plugins edit them in headerFilter. */
+  headers: HeaderMap;
+  /** Where the response comes from: the upstream or the gateway itself (an exit). */
+  source: 'upstream' | 'gateway';
+}
+
+/** Thrown by `ctx.exit()`: the gateway answers, the upstream is not called. */
+export class ExitSignal {
+  constructor(
+    readonly status: number,
+    readonly body: Buffer | string | undefined,
+    readonly headers: HeaderMap,
+  ) {}
+}
+
+export interface RequestContextApi {
+  readonly requestId: string;
+  readonly req: IncomingMessage;
+  readonly route: Entity;
+  readonly service: Entity;
+  readonly clientProtocol: 'http' | 'https';
+  /** Upstream request, editable by access-phase plugins. */
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: HeaderMap;
+  /** Buffered request body (present when a plugin on the route needs it). */
+  body: Buffer | null;
+  /** Path captures of a regex route (for templates). */
+  readonly uriCaptures: { unnamed: string[]; named: Record<string, string> };
+  /** Set by auth plugins. */
+  consumer: Entity | null;
+  credential: Entity | null;
+  consumerGroups: Entity[];
+  /** A different upstream than the service (ai-proxy-advanced): full origin + path. */
+  upstreamOverride: { url: URL; tlsVerify: boolean; timeoutMs?: number } | null;
+  /** Kong's kong.ctx.shared. */
+  readonly shared: Record<string, unknown>;
+  /** Answer now; plugins with lower priority and the upstream are skipped. */
+  exit(status: number, body?: unknown, headers?: HeaderMap): never;
+}
+
+export interface PluginInstance {
+  readonly name: string;
+  readonly priority: number;
+  readonly entity: Entity;
+  /** The access phase reads the request body. */
+  readonly needsRequestBody?: boolean;
+  /** Access phase (may `ctx.exit`). */
+  access?(ctx: RequestContextApi): void | Promise<void>;
+  /** Before response headers go out (upstream responses and gateway exits alike). */
+  headerFilter?(ctx: RequestContextApi, res: ResponseState): void;
+  /** True when this plugin must see the whole response body (it is buffered then). */
+  wantsResponseBody?(ctx: RequestContextApi, res: ResponseState): boolean;
+  transformBody?(ctx: RequestContextApi, res: ResponseState, body: Buffer): Buffer;
+  /** After the response; never delays it. */
+  log?(ctx: RequestContextApi, res: ResponseState): void;
+}
+
+export interface CompileEnv {
+  /** Environment for `{vault://env/NAME}` references. */
+  env: NodeJS.ProcessEnv;
+  consumers: Map<string, Entity>;
+  consumersByUsername: Map<string, Entity>;
+  keyauthByKey: Map<string, Entity>;
+  groupsOfConsumer: Map<string, Entity[]>;
+}
+
+export interface PluginHandler {
+  name: string;
+  /** Compile one configured plugin (config already validated, defaults filled). */
+  create(entity: Entity, env: CompileEnv): PluginInstance;
+}

@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import type { Entity } from './compiled-config';
+import { ExitSignal, type HeaderMap, type RequestContextApi } from './plugin-api';
+
+/** Per-request state shared by the plugins of one request. */
+export class RequestContext implements RequestContextApi {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: HeaderMap;
+  body: Buffer | null = null;
+  consumer: Entity | null = null;
+  credential: Entity | null = null;
+  consumerGroups: Entity[] = [];
+  upstreamOverride: RequestContextApi['upstreamOverride'] = null;
+  readonly shared: Record<string, unknown> = {};
+
+  constructor(
+    readonly requestId: string,
+    readonly req: IncomingMessage,
+    readonly route: Entity,
+    readonly service: Entity,
+    readonly clientProtocol: 'http' | 'https',
+    readonly uriCaptures: { unnamed: string[]; named: Record<string, string> },
+    upstream: { method: string; path: string; query: string; headers: HeaderMap },
+  ) {
+    this.method = upstream.method;
+    this.path = upstream.path;
+    this.query = new URLSearchParams(upstream.query);
+    this.headers = upstream.headers;
+  }
+
+  exit(status: number, body?: unknown, headers: HeaderMap = {}): never {
+    let payload: Buffer | string | undefined;
+    const out: HeaderMap = {};
+    for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+    if (body === undefined || body === null) payload = undefined;
+    else if (typeof body === 'string' || Buffer.isBuffer(body)) payload = body;
+    else {
+      payload = JSON.stringify(body);
+      out['content-type'] ??= 'application/json; charset=utf-8';
+    }
+    throw new ExitSignal(status, payload, out);
+  }
+
+  /** Kong's kong.response.error: `{"message", "request_id"}` JSON. */
+  error(status: number, message: string, headers: HeaderMap = {}): never {
+    return this.exit(status, { message, request_id: this.requestId }, headers);
+  }
+}
