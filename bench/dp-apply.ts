@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { compile } from '../data-plane/runtime/compiled-config';
 import { hashConfig, type SnapshotConfig } from '../shared/snapshot';
-import { PLUGIN_LIST } from '../shared/plugins/registry';
+import { PLUGIN_HANDLERS } from '../data-plane/plugins';
 
 function syntheticConfig(routes: number, consumers: number): SnapshotConfig {
   const services = Array.from({ length: routes }, (_, i) => ({
@@ -75,7 +75,7 @@ export async function benchDpApply(): Promise<string> {
     const t0 = performance.now();
     const compiled = compile(
       { version: 1, hash, config },
-      { availablePlugins: new Set(PLUGIN_LIST.map((p) => p.name)) },
+      { handlers: new Map(PLUGIN_HANDLERS.map((h) => [h.name, h])) },
     );
     const ms = performance.now() - t0;
     (globalThis as any).gc?.();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { PLUGIN_LIST } from '../shared/plugins/registry';
+import { PLUGIN_HANDLERS } from './plugins';
 import { formatListen } from '../shared/listen';
 import type { Snapshot } from '../shared/snapshot';
 import { ConfigCache } from './clustering/config-cache';
@@ -57,8 +58,11 @@ export async function startDataPlane(
 ): Promise<RunningDataPlane> {
   mkdirSync(options.dataDir, { recursive: true });
   const nodeId = nodeIdFor(options.dataDir, options.nodeId);
-  const available = PLUGIN_LIST.filter((p) => !options.plugins || options.plugins.includes(p.name));
-  const availableNames = new Set(available.map((p) => p.name));
+  // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
+  const handlers = new Map(
+    PLUGIN_HANDLERS.filter((h) => !options.plugins || options.plugins.includes(h.name)).map((h) => [h.name, h]),
+  );
+  const available = PLUGIN_LIST.filter((p) => handlers.has(p.name));
   const holder = new ConfigHolder();
   const metrics = new ProxyMetrics();
   const pools = new UpstreamPools();
@@ -68,7 +72,7 @@ export async function startDataPlane(
   const applySnapshot = (snapshot: Snapshot, persist: boolean) => {
     const started = performance.now();
     try {
-      const compiled = compile(snapshot, { availablePlugins: availableNames });
+      const compiled = compile(snapshot, { handlers });
       holder.swap(compiled);
       lastApplyError = undefined;
     } catch (err) {
@@ -109,14 +113,14 @@ export async function startDataPlane(
   const servers: Server[] = [];
   const http = createHttpServer({ keepAliveTimeout: 65_000 });
   const proxyPort = await listen(http, options.proxyListen);
-  http.on('request', createProxyHandler({ holder, pools, metrics }, 'http', proxyPort));
+  http.on('request', createProxyHandler({ holder, pools, metrics, log }, 'http', proxyPort));
   servers.push(http);
   let proxySslUrl: string | undefined;
   if (options.proxySslListen) {
     const tls = await loadOrCreateCertificate(options.dataDir);
     const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
     const sslPort = await listen(https, options.proxySslListen);
-    https.on('request', createProxyHandler({ holder, pools, metrics }, 'https', sslPort));
+    https.on('request', createProxyHandler({ holder, pools, metrics, log }, 'https', sslPort));
     servers.push(https);
     proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
   }

@@ -1,23 +1,31 @@
 /**
- * The request path of a data plane: route → (plugins, later) → upstream, streaming both ways.
+ * The request path of a data plane: route → access-phase plugins → upstream (streaming both
+ * ways) → response-phase plugins → log phase, off the response path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ConfigHolder } from '../runtime/config-holder';
+import { ExitSignal, type HeaderMap, type PluginInstance, type ResponseState } from '../runtime/plugin-api';
+import { RequestContext } from '../runtime/request-context';
+import type { RouteChain } from '../runtime/plugin-chain';
 import { joinUpstreamPath } from '../router/path';
-import { endToEnd } from './headers';
-import { sendError } from './kong-error';
-import type { UpstreamPools } from './upstream-pools';
 import type { ProxyMetrics } from '../status/metrics';
+import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
+import { endToEnd } from './headers';
+import { DEFAULT_MESSAGES, sendError } from './kong-error';
+import { isRetryable, isTimeout } from './upstream-errors';
+import type { UpstreamPools } from './upstream-pools';
 
 export interface ProxyContext {
   holder: ConfigHolder;
   pools: UpstreamPools;
   metrics: ProxyMetrics;
+  log?: (line: string) => void;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
+const EMPTY_CHAIN: RouteChain = { slots: [], needsRequestBody: false };
 
 function hostOf(req: IncomingMessage, localPort: number): { host: string; port: number } {
   const raw = (req.headers.host ?? '').toLowerCase();
@@ -26,145 +34,13 @@ function hostOf(req: IncomingMessage, localPort: number): { host: string; port: 
   return { host: m[1], port: m[2] ? Number(m[2]) : localPort };
 }
 
-function isTimeout(err: any): boolean {
-  return (
-    err instanceof undiciErrors.HeadersTimeoutError ||
-    err instanceof undiciErrors.BodyTimeoutError ||
-    err instanceof undiciErrors.ConnectTimeoutError ||
-    err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    err?.code === 'UND_ERR_BODY_TIMEOUT' ||
-    err?.code === 'UND_ERR_CONNECT_TIMEOUT'
-  );
-}
-
-/** Connection-level failures before anything was sent: safe to retry on another attempt. */
-function isRetryable(err: any): boolean {
-  return [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'EPIPE',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-  ].includes(err?.code);
-}
-
-export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https', localPort: number) {
-  return async function handle(req: IncomingMessage, res: ServerResponse) {
-    const started = performance.now();
-    const requestId = randomUUID();
-    const config = ctx.holder.current;
-    const { host, port } = hostOf(req, localPort);
-    const [rawPath, query] = splitUrl(req.url ?? '/');
-    if (!config) return sendError(res, 503, requestId, 'no configuration available');
-    const match = config.router.match({
-      method: req.method ?? 'GET',
-      host,
-      port,
-      path: rawPath,
-      protocol,
-      headers: req.headers,
-    });
-    if (!match) {
-      ctx.metrics.request(null, null, 404, performance.now() - started);
-      return sendError(res, 404, requestId, 'no Route matched with those values');
-    }
-    const route = match.route;
-    const service = route.service ? config.services.get(route.service.id) : undefined;
-    if (!service || service.enabled === false) {
-      ctx.metrics.request(service ?? null, route, 503, performance.now() - started);
-      return sendError(res, 503, requestId, 'no Service found with those values');
-    }
-
-    const rest =
-      route.strip_path && match.matchedPath
-        ? match.normalizedPath.slice(match.matchedLength)
-        : match.normalizedPath;
-    const upstreamPath =
-      joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0') + (query ? `?${query}` : '');
-    const upstreamProtocol = service.protocol === 'https' ? 'https' : 'http';
-    const headers = endToEnd(req.headers);
-    const clientIp = req.socket.remoteAddress ?? '';
-    const xff = req.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
-    headers['x-forwarded-proto'] = protocol;
-    headers['x-forwarded-host'] = host;
-    headers['x-forwarded-port'] = String(port);
-    headers['x-forwarded-path'] = rawPath;
-    headers['x-real-ip'] = clientIp;
-    if (match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~'))
-      headers['x-forwarded-prefix'] = match.matchedPath;
-    if (!route.preserve_host) {
-      headers['host'] =
-        service.port === DEFAULT_PORTS[upstreamProtocol] ? service.host : `${service.host}:${service.port}`;
-    }
-
-    const pool = ctx.pools.get({
-      protocol: upstreamProtocol,
-      host: service.host,
-      port: service.port,
-      connectTimeout: service.connect_timeout ?? 60000,
-      tlsVerify: service.tls_verify ?? false,
-    });
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.on('close', onClose);
-
-    const hasBody =
-      req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0'
-        ? true
-        : req.headers['transfer-encoding'] !== undefined;
-    const retries = hasBody ? 0 : (service.retries ?? 5);
-    let upstreamStarted = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        upstreamStarted = performance.now();
-        const up = await pool.request({
-          method: (req.method ?? 'GET') as any,
-          path: upstreamPath,
-          headers,
-          body: hasBody ? req : undefined,
-          signal: abort.signal,
-          headersTimeout: service.read_timeout ?? 60000,
-          bodyTimeout: service.read_timeout ?? 60000,
-        });
-        const upstreamLatency = performance.now() - upstreamStarted;
-        const out = endToEnd(up.headers as any);
-        out['x-tollgate-upstream-latency'] = String(Math.round(upstreamLatency));
-        out['x-tollgate-proxy-latency'] = String(Math.round(upstreamStarted - started));
-        out['via'] = '1.1 tollgate';
-        res.writeHead(up.statusCode, out);
-        // Event streams must reach the client as they are produced.
-        if (String(up.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
-        for await (const chunk of up.body) {
-          if (!res.write(chunk)) await waitDrain(res);
-        }
-        res.end();
-        ctx.metrics.request(service, route, up.statusCode, performance.now() - started, upstreamLatency);
-        return;
-      } catch (err: any) {
-        if (abort.signal.aborted) return; // client went away; upstream request cancelled
-        if (res.headersSent) {
-          res.destroy(err);
-          return;
-        }
-        if (attempt < retries && isRetryable(err)) continue;
-        const status = isTimeout(err) ? 504 : 502;
-        ctx.metrics.request(service, route, status, performance.now() - started);
-        return sendError(res, status, requestId);
-      } finally {
-        if (attempt >= retries || res.headersSent || abort.signal.aborted) res.off('close', onClose);
-      }
-    }
-  };
-}
-
 function splitUrl(url: string): [string, string] {
   const i = url.indexOf('?');
   return i === -1 ? [url, ''] : [url.slice(0, i), url.slice(i + 1)];
+}
+
+function byPriority(a: PluginInstance, b: PluginInstance) {
+  return b.priority - a.priority;
 }
 
 function waitDrain(res: ServerResponse): Promise<void> {
@@ -178,3 +54,222 @@ function waitDrain(res: ServerResponse): Promise<void> {
     res.on('close', done);
   });
 }
+
+export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https', localPort: number) {
+  return async function handle(req: IncomingMessage, res: ServerResponse) {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const config = ctx.holder.current;
+    const { host, port } = hostOf(req, localPort);
+    const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
+    if (!config) return sendError(res, 503, requestId, 'no configuration available');
+    const match = config.router.match({ method: req.method ?? 'GET', host, port, path: rawPath, protocol, headers: req.headers });
+    if (!match) {
+      ctx.metrics.request(null, null, 404, performance.now() - started);
+      return sendError(res, 404, requestId, 'no Route matched with those values');
+    }
+    const route = match.route;
+    const service = route.service ? config.services.get(route.service.id) : undefined;
+    if (!service || service.enabled === false) {
+      ctx.metrics.request(service ?? null, route, 503, performance.now() - started);
+      return sendError(res, 503, requestId, 'no Service found with those values');
+    }
+
+    const rest = route.strip_path && match.matchedPath ? match.normalizedPath.slice(match.matchedLength) : match.normalizedPath;
+    const headers = endToEnd(req.headers) as HeaderMap;
+    const clientIp = req.socket.remoteAddress ?? '';
+    const xff = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
+    headers['x-forwarded-proto'] = protocol;
+    headers['x-forwarded-host'] = host;
+    headers['x-forwarded-port'] = String(port);
+    headers['x-forwarded-path'] = rawPath;
+    headers['x-real-ip'] = clientIp;
+    if (match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~')) headers['x-forwarded-prefix'] = match.matchedPath;
+    const rc = new RequestContext(requestId, req, route, service, protocol, match.captures, {
+      method: req.method ?? 'GET',
+      path: joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0'),
+      query: rawQuery,
+      headers,
+    });
+
+    const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
+    const executed: PluginInstance[] = [];
+    const finish = (state: ResponseState, upstreamMs?: number) => {
+      ctx.metrics.request(service, route, state.status, performance.now() - started, upstreamMs);
+      if (!executed.length) return;
+      // Log phase: after the response, never on its path.
+      setImmediate(() => {
+        for (const inst of executed) {
+          try {
+            inst.log?.(rc, state);
+          } catch (err) {
+            ctx.log?.(`plugin ${inst.name} log phase: ${(err as Error).message}`);
+          }
+        }
+      });
+    };
+    const responsePlugins = () => [...executed].sort(byPriority);
+
+    /** A gateway-generated response: response-phase plugins still see it (CORS headers on a 401). */
+    const answer = (status: number, body: Buffer | string | undefined, extra: HeaderMap) => {
+      const state: ResponseState = { status, headers: { ...extra, 'x-tollgate-request-id': requestId }, source: 'gateway' };
+      let payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
+      try {
+        for (const p of responsePlugins()) p.headerFilter?.(rc, state);
+        for (const p of responsePlugins()) if (p.wantsResponseBody?.(rc, state)) payload = p.transformBody!(rc, state, payload);
+      } catch (err) {
+        ctx.log?.(`plugin error in response phase: ${(err as Error).message}`);
+      }
+      state.headers['content-length'] = String(payload.length);
+      if (!res.headersSent) {
+        res.writeHead(state.status, state.headers);
+        res.end(payload);
+      }
+      finish(state);
+    };
+    const fail = (status: number, message = DEFAULT_MESSAGES[status]) =>
+      answer(status, JSON.stringify({ message, request_id: requestId }), { 'content-type': 'application/json; charset=utf-8' });
+
+    // ---- access phase ----
+    try {
+      const length = Number(req.headers['content-length'] ?? NaN);
+      const wantBody =
+        chain.needsRequestBody || (route.request_buffering !== false && Number.isFinite(length) && length > 0 && length <= MAX_BUFFERED_BODY);
+      if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
+      for (const slot of chain.slots) {
+        const inst = config.plugins.resolve(slot, rc);
+        if (!inst) continue;
+        executed.push(inst);
+        if (inst.access) await inst.access(rc);
+      }
+    } catch (err) {
+      if (err instanceof ExitSignal) return answer(err.status, err.body, err.headers);
+      if (err instanceof BodyTooLarge) return fail(413, 'Request size limit exceeded');
+      ctx.log?.(`plugin error (${executed[executed.length - 1]?.name ?? 'body'}): ${(err as Error).stack ?? err}`);
+      return fail(500);
+    }
+
+    // ---- upstream ----
+    const override = rc.upstreamOverride;
+    const upstreamProtocol = override ? (override.url.protocol === 'https:' ? 'https' : 'http') : service.protocol === 'https' ? 'https' : 'http';
+    const upstreamHost = override ? override.url.hostname.replace(/^\[|\]$/g, '') : service.host;
+    const upstreamPort = override ? Number(override.url.port || DEFAULT_PORTS[upstreamProtocol]) : service.port;
+    if (override || !route.preserve_host) {
+      headers['host'] = upstreamPort === DEFAULT_PORTS[upstreamProtocol] ? upstreamHost : `${upstreamHost}:${upstreamPort}`;
+    }
+    const query = rc.query.toString();
+    const path = override ? override.url.pathname + (override.url.search || (query ? `?${query}` : '')) : rc.path + (query ? `?${query}` : '');
+    if (rc.body) {
+      rc.headers['content-length'] = String(rc.body.length);
+      delete rc.headers['transfer-encoding'];
+    }
+    const pool = ctx.pools.get({
+      protocol: upstreamProtocol,
+      host: upstreamHost,
+      port: upstreamPort,
+      connectTimeout: service.connect_timeout ?? 60000,
+      tlsVerify: override ? override.tlsVerify : (service.tls_verify ?? false),
+    });
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on('close', onClose);
+
+    const streamBody = !rc.body && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+    const retries = streamBody ? 0 : (service.retries ?? 5);
+    let up: Dispatcher.ResponseData | undefined;
+    let upstreamStarted = performance.now();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          upstreamStarted = performance.now();
+          up = await pool.request({
+            method: rc.method as Dispatcher.HttpMethod,
+            path,
+            headers: rc.headers,
+            body: rc.body ?? (streamBody ? req : undefined),
+            signal: abort.signal,
+            headersTimeout: override?.timeoutMs ?? service.read_timeout ?? 60000,
+            bodyTimeout: service.read_timeout ?? 60000,
+          });
+          break;
+        } catch (err) {
+          if (abort.signal.aborted) return; // client went away; upstream request cancelled
+          if (attempt < retries && isRetryable(err)) continue;
+          return fail(isTimeout(err) ? 504 : 502);
+        }
+      }
+      const upstreamMs = performance.now() - upstreamStarted;
+
+      // ---- response phase ----
+      const state: ResponseState = { status: up.statusCode, headers: endToEnd(up.headers as any) as HeaderMap, source: 'upstream' };
+      state.headers['x-tollgate-upstream-latency'] = String(Math.round(upstreamMs));
+      state.headers['x-tollgate-proxy-latency'] = String(Math.round(upstreamStarted - started));
+      state.headers['via'] = '1.1 tollgate';
+      const plugins = responsePlugins();
+      try {
+        for (const p of plugins) p.headerFilter?.(rc, state);
+      } catch (err) {
+        ctx.log?.(`plugin error in header filter: ${(err as Error).message}`);
+        up.body.destroy();
+        return fail(500);
+      }
+      const rewriting = plugins.filter((p) => p.wantsResponseBody?.(rc, state));
+      const isStream = String(state.headers['content-type'] ?? '').startsWith('text/event-stream');
+      if (rewriting.length) {
+        let body: Buffer = Buffer.concat(await collect(up.body));
+        try {
+          for (const p of rewriting) body = p.transformBody!(rc, state, body);
+        } catch (err) {
+          ctx.log?.(`plugin error in body filter: ${(err as Error).message}`);
+          return fail(500);
+        }
+        state.headers['content-length'] = String(body.length);
+        delete state.headers['transfer-encoding'];
+        res.writeHead(state.status, state.headers);
+        res.end(body);
+        return finish(state, upstreamMs);
+      }
+      res.writeHead(state.status, state.headers);
+      if (isStream || route.response_buffering === false) {
+        // Event streams and unbuffered routes: every chunk goes out as it arrives.
+        res.flushHeaders();
+        for await (const chunk of up.body) if (!res.write(chunk)) await waitDrain(res);
+      } else {
+        // response_buffering: gather up to the buffer limit before writing, then stream the rest.
+        let held: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of up.body) {
+          if (held) {
+            held.push(chunk);
+            size += chunk.length;
+            if (size <= MAX_BUFFERED_BODY) continue;
+            for (const c of held) if (!res.write(c)) await waitDrain(res);
+            held = null as unknown as Buffer[];
+            continue;
+          }
+          if (!res.write(chunk)) await waitDrain(res);
+        }
+        if (held) for (const c of held) res.write(c);
+      }
+      res.end();
+      finish(state, upstreamMs);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      if (!res.headersSent) return fail(isTimeout(err) ? 504 : 502);
+      res.destroy(err as Error);
+    } finally {
+      res.off('close', onClose);
+    }
+  };
+}
+
+async function collect(body: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const c of body) out.push(c);
+  return out;
+}
+
+export { sendError };

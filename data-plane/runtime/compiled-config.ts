@@ -1,9 +1,11 @@
 /**
- * A snapshot compiled for serving: router, lookups by id and key. Built off to the side and
- * swapped in with one assignment (ConfigHolder); never mutated afterwards.
+ * A snapshot compiled for serving: router, plugin chains, lookups by id and key. Built off to
+ * the side and swapped in with one assignment (ConfigHolder); never mutated afterwards.
  */
 import type { Snapshot } from '../../shared/snapshot';
 import { Router, type RouteLike } from '../router/router';
+import type { CompileEnv, PluginHandler } from './plugin-api';
+import { PluginChains } from './plugin-chain';
 
 export type Entity = Record<string, any>;
 export type RouteEntity = RouteLike & Entity;
@@ -15,6 +17,7 @@ export interface CompiledConfig {
   services: Map<string, Entity>;
   routes: Map<string, Entity>;
   consumers: Map<string, Entity>;
+  plugins: PluginChains;
   /** Plugin names used by enabled plugins in this config. */
   pluginNames: Set<string>;
   snapshot: Snapshot;
@@ -23,34 +26,51 @@ export interface CompiledConfig {
 export class ApplyError extends Error {}
 
 export interface CompileOptions {
-  /** Plugins this data plane can run. */
-  availablePlugins: Set<string>;
+  /** Plugin handlers this data plane can run. */
+  handlers: Map<string, PluginHandler>;
+  env?: NodeJS.ProcessEnv;
 }
 
 export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfig {
   const { config } = snapshot;
   const pluginNames = new Set<string>();
   for (const p of config.plugins) if (p.enabled !== false) pluginNames.add(p.name);
-  const missing = [...pluginNames].filter((n) => !opts.availablePlugins.has(n));
-  if (missing.length)
-    throw new ApplyError(`configured plugins missing from this data plane: ${missing.join(', ')}`);
+  const missing = [...pluginNames].filter((n) => !opts.handlers.has(n));
+  if (missing.length) throw new ApplyError(`configured plugins missing from this data plane: ${missing.join(', ')}`);
 
   const services = new Map(config.services.map((s) => [s.id, s]));
   const routes = new Map(config.routes.map((r) => [r.id, r]));
+  const consumers = new Map(config.consumers.map((c) => [c.id, c]));
+  const groups = new Map(config.consumer_groups.map((g) => [g.id, g]));
+  const groupsOfConsumer = new Map<string, Entity[]>();
+  for (const m of config.consumer_group_consumers) {
+    const g = groups.get(m.consumer_group.id);
+    if (!g) continue;
+    const list = groupsOfConsumer.get(m.consumer.id) ?? [];
+    list.push(g);
+    groupsOfConsumer.set(m.consumer.id, list);
+  }
+  // Kong evaluates a consumer's groups in name order.
+  for (const list of groupsOfConsumer.values()) list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  const env: CompileEnv = {
+    env: opts.env ?? process.env,
+    consumers,
+    consumersByUsername: new Map(config.consumers.filter((c) => c.username).map((c) => [c.username, c])),
+    keyauthByKey: new Map(config.keyauth_credentials.map((k) => [k.key, k])),
+    groupsOfConsumer,
+  };
+
   let router: Router<RouteEntity>;
   try {
     router = new Router(config.routes as RouteEntity[]);
   } catch (err) {
     throw new ApplyError(`router build failed: ${(err as Error).message}`);
   }
-  return {
-    version: snapshot.version,
-    hash: snapshot.hash,
-    router,
-    services,
-    routes,
-    consumers: new Map(config.consumers.map((c) => [c.id, c])),
-    pluginNames,
-    snapshot,
-  };
+  const plugins = new PluginChains(config.plugins, opts.handlers, env);
+  // Ordering cycles must fail the apply, not a request: check every route now when any
+  // plugin uses dynamic ordering.
+  if (config.plugins.some((p) => p.ordering)) {
+    for (const r of config.routes) plugins.forRoute(r, r.service ? services.get(r.service.id) : undefined);
+  }
+  return { version: snapshot.version, hash: snapshot.hash, router, services, routes, consumers, plugins, pluginNames, snapshot };
 }

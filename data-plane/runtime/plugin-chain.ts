@@ -8,6 +8,7 @@
  * looked up (a handful of map reads) once the consumer is known.
  */
 import { ApplyError, type Entity } from './compiled-config';
+import { resolveVaultReferences } from './vault';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from './plugin-api';
 
 const key = (c?: string, g?: string, r?: string, s?: string) => `${c ?? ''}|${g ?? ''}|${r ?? ''}|${s ?? ''}`;
@@ -42,7 +43,9 @@ export class PluginChains {
       if (!handler) throw new ApplyError(`no handler for plugin '${p.name}' on this data plane`);
       let instance: PluginInstance;
       try {
-        instance = handler.create(p, env);
+        // Secrets are resolved here, from this data plane's environment, once per snapshot.
+        const config = resolveVaultReferences(p.config, env.env, `plugin ${p.name} (${p.instance_name ?? p.id})`);
+        instance = handler.create({ ...p, config }, env);
       } catch (err) {
         if (err instanceof ApplyError) throw err;
         throw new ApplyError(`plugin ${p.name} (${p.id}): ${(err as Error).message}`);

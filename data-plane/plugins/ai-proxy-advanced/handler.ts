@@ -1,0 +1,119 @@
+/**
+ * ai-proxy-advanced: send the request to an OpenAI-compatible LLM API instead of the service,
+ * with the configured auth injected and the model and options set. Targets are balanced
+ * round-robin by weight.
+ */
+import { aiProxyAdvancedPlugin } from '../../../shared/plugins/ai-proxy-advanced';
+import { ApplyError, type Entity } from '../../runtime/compiled-config';
+import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
+
+/** Paths of the OpenAI API per route type. */
+const OPENAI_PATHS: Record<string, string> = {
+  'llm/v1/chat': '/v1/chat/completions',
+  'llm/v1/completions': '/v1/completions',
+  'llm/v1/responses': '/v1/responses',
+  'llm/v1/embeddings': '/v1/embeddings',
+  'llm/v1/assistants': '/v1/assistants',
+  'llm/v1/files': '/v1/files',
+  'llm/v1/batches': '/v1/batches',
+  'image/v1/images/generations': '/v1/images/generations',
+  'image/v1/images/edits': '/v1/images/edits',
+  'audio/v1/audio/speech': '/v1/audio/speech',
+  'audio/v1/audio/transcriptions': '/v1/audio/transcriptions',
+  'audio/v1/audio/translations': '/v1/audio/translations',
+};
+
+/** Base URLs of providers that speak the OpenAI API; overridable per provider from the DP env. */
+const PROVIDER_BASE: Record<string, string> = {
+  openai: 'https://api.openai.com',
+  deepseek: 'https://api.deepseek.com',
+  xai: 'https://api.x.ai',
+  cerebras: 'https://api.cerebras.ai',
+};
+
+interface Target {
+  url: URL;
+  routeType: string;
+  model: string | null;
+  options: Record<string, any>;
+  auth: Record<string, any> | null;
+  weight: number;
+}
+
+function baseUrl(provider: string, env: NodeJS.ProcessEnv): string | undefined {
+  return env[`TOLLGATE_AI_${provider.toUpperCase()}_URL`] ?? PROVIDER_BASE[provider];
+}
+
+export const aiProxyAdvancedHandler: PluginHandler = {
+  name: 'ai-proxy-advanced',
+  create(entity: Entity, env: CompileEnv): PluginInstance {
+    const config = entity.config;
+    const targets: Target[] = config.targets.map((t: any, i: number) => {
+      const options = t.model.options ?? {};
+      let url: URL;
+      if (options.upstream_url) url = new URL(options.upstream_url);
+      else {
+        const base = baseUrl(t.model.provider, env.env);
+        if (!base) throw new ApplyError(`targets[${i}]: provider '${t.model.provider}' needs model.options.upstream_url on Tollgate`);
+        const path = t.route_type === 'preserve' ? '' : OPENAI_PATHS[t.route_type];
+        if (path === undefined) throw new ApplyError(`targets[${i}]: route_type '${t.route_type}' is not supported`);
+        url = new URL(base.replace(/\/$/, '') + (options.upstream_path ?? path));
+      }
+      return { url, routeType: t.route_type, model: t.model.name ?? null, options, auth: t.auth ?? null, weight: t.weight ?? 100 };
+    });
+    const wheel: Target[] = [];
+    const unit = Math.min(...targets.map((t) => t.weight));
+    for (const t of targets) for (let i = 0; i < Math.max(1, Math.round(t.weight / unit)); i++) wheel.push(t);
+    let next = 0;
+
+    function badRequest(ctx: RequestContextApi, message: string): never {
+      return ctx.exit(400, { error: { message } });
+    }
+
+    return {
+      name: 'ai-proxy-advanced',
+      priority: aiProxyAdvancedPlugin.priority,
+      entity,
+      needsRequestBody: true,
+      access(ctx) {
+        const target = wheel[next++ % wheel.length];
+        let body: Record<string, any> = {};
+        if (ctx.body?.length) {
+          try {
+            body = JSON.parse(ctx.body.toString('utf8'));
+          } catch {
+            return badRequest(ctx, 'content-type header does not match request body, or bad JSON formatting');
+          }
+          if (!body || typeof body !== 'object' || Array.isArray(body)) return badRequest(ctx, 'request body must be a JSON object');
+        }
+        if (target.model) {
+          if (body.model && body.model !== target.model) return badRequest(ctx, `cannot use own model - must be: ${target.model}`);
+          body.model = target.model;
+        }
+        const o = target.options;
+        if (o.temperature != null && body.temperature === undefined) body.temperature = o.temperature;
+        if (o.top_p != null && body.top_p === undefined) body.top_p = o.top_p;
+        if (o.max_tokens != null) {
+          const field = target.routeType === 'llm/v1/responses' ? 'max_output_tokens' : 'max_tokens';
+          if (body[field] === undefined) body[field] = o.max_tokens;
+        }
+        const url = new URL(target.url);
+        if (target.routeType === 'preserve') url.pathname = url.pathname.replace(/\/$/, '') + ctx.path;
+        const a = target.auth;
+        if (a?.header_name && a.header_value) {
+          const name = a.header_name.toLowerCase();
+          if (!(a.allow_override && ctx.headers[name])) ctx.headers[name] = a.header_value;
+        }
+        if (a?.param_name && a.param_value) {
+          if (a.param_location === 'body') body[a.param_name] = a.param_value;
+          else url.searchParams.set(a.param_name, a.param_value);
+        }
+        for (const [k, v] of ctx.query) if (!url.searchParams.has(k)) url.searchParams.append(k, v);
+        ctx.method = 'POST';
+        ctx.headers['content-type'] = 'application/json';
+        ctx.body = Buffer.from(JSON.stringify(body));
+        ctx.upstreamOverride = { url, tlsVerify: true };
+      },
+    };
+  },
+};

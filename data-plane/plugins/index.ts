@@ -1,0 +1,18 @@
+/**
+ * The plugin handlers this data plane runs. Adding a plugin: its schema in shared/plugins/,
+ * its folder here, and one line below.
+ */
+import type { PluginHandler } from '../runtime/plugin-api';
+import { keyAuthHandler } from './key-auth/handler';
+import { corsHandler } from './cors/handler';
+import { requestTransformerAdvancedHandler } from './request-transformer-advanced/handler';
+import { responseTransformerAdvancedHandler } from './response-transformer-advanced/handler';
+import { aiProxyAdvancedHandler } from './ai-proxy-advanced/handler';
+
+export const PLUGIN_HANDLERS: PluginHandler[] = [
+  corsHandler,
+  keyAuthHandler,
+  requestTransformerAdvancedHandler,
+  responseTransformerAdvancedHandler,
+  aiProxyAdvancedHandler,
+];
