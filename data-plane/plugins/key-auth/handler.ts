@@ -20,7 +20,8 @@ export const keyAuthHandler: PluginHandler = {
       const body = c.key_in_body ? readBodyParams(ctx) : null;
       for (let i = 0; i < names.length; i++) {
         if (c.key_in_header) {
-          const v = ctx.req.headers[lowerNames[i]];
+          // The request as earlier plugins left it (Kong: one set of request headers).
+          const v = ctx.headers[lowerNames[i]];
           const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
           if (values.length > 1) return { duplicate: true };
           if (values.length === 1 && values[0] !== '') return { key: values[0], where: 'header', name: lowerNames[i] };
