@@ -25,6 +25,7 @@ import type { DataPlaneOptions } from './options';
 
 export interface RunningDataPlane {
   nodeId: string;
+  dataDir: string;
   proxyUrl: string;
   proxySslUrl?: string;
   statusUrl: string;
@@ -150,6 +151,7 @@ export async function startDataPlane(
 
   return {
     nodeId,
+    dataDir: options.dataDir,
     proxyUrl: `http://${formatListen({ host: options.proxyListen.host, port: proxyPort })}`,
     proxySslUrl,
     statusUrl: `http://${formatListen({ host: options.statusListen.host, port: statusPort })}`,

@@ -29,6 +29,7 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
         last_error: src.link.lastError ?? null,
       },
       last_apply_error: src.lastApplyError?.() ?? null,
+      memory: { rss: process.memoryUsage.rss(), heap_used: process.memoryUsage().heapUsed },
       cache_problem: src.cacheProblem ?? null,
     };
   });
