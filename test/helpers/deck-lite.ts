@@ -10,7 +10,10 @@ type Api = ReturnType<typeof adminClient>;
 
 export function renderDeckEnv(text: string, env: Record<string, string | undefined>): string {
   return text.replace(/\$\{\{\s*env\s+"([A-Za-z0-9_]+)"\s*\}\}/g, (_, name) => {
-    if (!name.startsWith('DECK_')) throw new Error(`environment variables in the state file must be prefixed with 'DECK_', found: '${name}'`);
+    if (!name.startsWith('DECK_'))
+      throw new Error(
+        `environment variables in the state file must be prefixed with 'DECK_', found: '${name}'`,
+      );
     const v = env[name];
     if (v === undefined) throw new Error(`environment variable '${name}' present in state file but not set`);
     return v;
@@ -29,15 +32,22 @@ async function upsertPlugin(api: Api, p: any, scope: Record<string, unknown>) {
   const same = list.find(
     (x) =>
       x.name === p.name &&
-      ['service', 'route', 'consumer', 'consumer_group'].every((k) => (x[k]?.id ?? null) === ((body as any)[k]?.id ?? null)),
+      ['service', 'route', 'consumer', 'consumer_group'].every(
+        (k) => (x[k]?.id ?? null) === ((body as any)[k]?.id ?? null),
+      ),
   );
   const r = same ? await api('PUT', `/plugins/${same.id}`, body) : await api('POST', '/plugins', body);
   if (r.status >= 300) throw new Error(`plugin ${p.name}: ${r.status} ${r.text}`);
 }
 
-export async function deckApply(api: Api, text: string, env: Record<string, string | undefined> = process.env) {
+export async function deckApply(
+  api: Api,
+  text: string,
+  env: Record<string, string | undefined> = process.env,
+) {
   const doc = YAML.parse(renderDeckEnv(text, env));
-  const idOf = async (collection: string, key: string) => (await api('GET', `/${collection}/${encodeURIComponent(key)}`)).body?.id;
+  const idOf = async (collection: string, key: string) =>
+    (await api('GET', `/${collection}/${encodeURIComponent(key)}`)).body?.id;
   for (const g of doc.consumer_groups ?? []) {
     const { consumers: _c, plugins: _p, ...group } = g;
     await put(api, `/consumer_groups/${g.name}`, group);
@@ -46,7 +56,8 @@ export async function deckApply(api: Api, text: string, env: Record<string, stri
     const { keyauth_credentials, groups, plugins, ...consumer } = c;
     const saved = await put(api, `/consumers/${c.username}`, consumer);
     for (const k of keyauth_credentials ?? []) await put(api, `/consumers/${saved.id}/key-auth/${k.key}`, k);
-    for (const g of groups ?? []) await api('POST', `/consumers/${saved.id}/consumer_groups`, { group: g.name });
+    for (const g of groups ?? [])
+      await api('POST', `/consumers/${saved.id}/consumer_groups`, { group: g.name });
     for (const p of plugins ?? []) await upsertPlugin(api, p, { consumer: { id: saved.id } });
   }
   for (const s of doc.services ?? []) {
@@ -62,7 +73,10 @@ export async function deckApply(api: Api, text: string, env: Record<string, stri
   for (const r of doc.routes ?? []) {
     const { plugins, service, ...route } = r;
     const serviceId = service ? (service.id ?? (await idOf('services', service.name ?? service))) : undefined;
-    const saved = await put(api, `/routes/${r.name}`, { ...route, ...(serviceId ? { service: { id: serviceId } } : {}) });
+    const saved = await put(api, `/routes/${r.name}`, {
+      ...route,
+      ...(serviceId ? { service: { id: serviceId } } : {}),
+    });
     for (const p of plugins ?? []) await upsertPlugin(api, p, { route: { id: saved.id } });
   }
   for (const p of doc.plugins ?? []) {

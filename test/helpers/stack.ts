@@ -34,7 +34,11 @@ export async function startStack(opts: { ssl?: boolean; plugins?: string[] } = {
   );
   const synced = async () => {
     const { hash } = (await api('GET', '/config')).body;
-    await waitFor(`data plane to run ${hash.slice(0, 8)}`, async () => dp.holder.current?.hash === hash, 10000);
+    await waitFor(
+      `data plane to run ${hash.slice(0, 8)}`,
+      async () => dp.holder.current?.hash === hash,
+      10000,
+    );
   };
   await synced();
   return {

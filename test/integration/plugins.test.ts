@@ -23,36 +23,50 @@ after(async () => {
   await echo?.close();
 });
 
-function send(path: string, opts: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {}) {
+function send(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+) {
   const url = new URL(s.dp.proxyUrl);
-  return new Promise<{ status: number; headers: Record<string, any>; body: string; json: any }>((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path, method: opts.method ?? 'GET', headers: { host: 'gw.test', ...opts.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          let json: any;
-          try {
-            json = JSON.parse(body);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode!, headers: res.headers, body, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  return new Promise<{ status: number; headers: Record<string, any>; body: string; json: any }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          method: opts.method ?? 'GET',
+          headers: { host: 'gw.test', ...opts.headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            let json: any;
+            try {
+              json = JSON.parse(body);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode!, headers: res.headers, body, json });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(opts.body);
+    },
+  );
 }
 
 describe('key-auth', () => {
   before(async () => {
     await mustCreate(s.api, '/services', { name: 'ka', url: echo.url });
     await mustCreate(s.api, '/services/ka/routes', { name: 'ka', paths: ['/ka'] });
-    await mustCreate(s.api, '/routes/ka/plugins', { name: 'key-auth', config: { key_names: ['apikey', 'x-api-key'] } });
+    await mustCreate(s.api, '/routes/ka/plugins', {
+      name: 'key-auth',
+      config: { key_names: ['apikey', 'x-api-key'] },
+    });
     await mustCreate(s.api, '/services/ka/routes', { name: 'ka-hidden', paths: ['/hidden'] });
     await mustCreate(s.api, '/routes/ka-hidden/plugins', {
       name: 'key-auth',
@@ -135,7 +149,12 @@ describe('cors', () => {
     await mustCreate(s.api, '/routes/cors/plugins', { name: 'key-auth' });
     await mustCreate(s.api, '/routes/cors/plugins', {
       name: 'cors',
-      config: { origins: ['https://app.example.com', 'https://.*\\.trusted\\.dev'], credentials: true, max_age: 600, exposed_headers: ['x-total'] },
+      config: {
+        origins: ['https://app.example.com', 'https://.*\\.trusted\\.dev'],
+        credentials: true,
+        max_age: 600,
+        exposed_headers: ['x-total'],
+      },
     });
     await s.synced();
   });
@@ -143,12 +162,19 @@ describe('cors', () => {
   test('preflight is answered before auth', async () => {
     const r = await send('/cors', {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,apikey' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,apikey',
+      },
     });
     assert.equal(r.status, 200);
     assert.equal(r.headers['access-control-allow-origin'], 'https://app.example.com');
     assert.equal(r.headers['access-control-allow-credentials'], 'true');
-    assert.equal(r.headers['access-control-allow-methods'], 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT');
+    assert.equal(
+      r.headers['access-control-allow-methods'],
+      'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT',
+    );
     assert.equal(r.headers['access-control-allow-headers'], 'authorization,apikey');
     assert.equal(r.headers['access-control-max-age'], '600');
     assert.match(r.headers.vary, /Origin/);
@@ -161,7 +187,9 @@ describe('cors', () => {
     const ok = await send('/cors', { headers: { origin: 'https://app.example.com', apikey: 'alice-key' } });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['access-control-expose-headers'], 'x-total');
-    const other = await send('/cors', { headers: { origin: 'https://evil.example.com', apikey: 'alice-key' } });
+    const other = await send('/cors', {
+      headers: { origin: 'https://evil.example.com', apikey: 'alice-key' },
+    });
     assert.equal(other.status, 200);
     assert.equal(other.headers['access-control-allow-origin'], undefined);
   });
@@ -173,14 +201,24 @@ describe('plugin ordering and scope precedence', () => {
     await mustCreate(s.api, '/services/scoped/routes', { name: 'scoped', paths: ['/scoped'] });
     await mustCreate(s.api, '/services/scoped/routes', { name: 'scoped-other', paths: ['/scoped-other'] });
     await mustCreate(s.api, '/routes/scoped/plugins', { name: 'key-auth', config: { anonymous: 'guest' } });
-    await mustCreate(s.api, '/routes/scoped-other/plugins', { name: 'key-auth', config: { anonymous: 'guest' } });
-    const add = (v: string) => ({ name: 'request-transformer-advanced', config: { add: { headers: [`x-scope:${v}`] } } });
+    await mustCreate(s.api, '/routes/scoped-other/plugins', {
+      name: 'key-auth',
+      config: { anonymous: 'guest' },
+    });
+    const add = (v: string) => ({
+      name: 'request-transformer-advanced',
+      config: { add: { headers: [`x-scope:${v}`] } },
+    });
     await mustCreate(s.api, '/plugins', add('global'));
     await mustCreate(s.api, '/services/scoped/plugins', add('service'));
     await mustCreate(s.api, '/routes/scoped/plugins', add('route'));
     await mustCreate(s.api, '/consumer_groups/gold/plugins', add('group'));
     await mustCreate(s.api, '/consumers/alice/plugins', add('consumer'));
-    await mustCreate(s.api, '/plugins', { ...add('consumer+route'), consumer: { username: 'alice' }, route: { name: 'scoped-other' } });
+    await mustCreate(s.api, '/plugins', {
+      ...add('consumer+route'),
+      consumer: { username: 'alice' },
+      route: { name: 'scoped-other' },
+    });
     await s.synced();
   });
 
@@ -227,7 +265,12 @@ describe('transformers', () => {
         remove: { headers: ['x-remove'], querystring: ['drop'], body: ['secret'] },
         rename: { headers: ['x-old:x-new'] },
         replace: { headers: ['x-rep:replaced', 'x-absent:never'], body: ['n:7'], json_types: ['number'] },
-        add: { headers: ['x-added:$(headers.x-src)', 'x-rep:not-added'], querystring: ['q:1'], body: ['flag:true'], json_types: ['boolean'] },
+        add: {
+          headers: ['x-added:$(headers.x-src)', 'x-rep:not-added'],
+          querystring: ['q:1'],
+          body: ['flag:true'],
+          json_types: ['boolean'],
+        },
         append: { headers: ['x-multi:two'] },
       },
     });
@@ -246,7 +289,14 @@ describe('transformers', () => {
   test('request: remove, rename, replace, add, append on headers, query and JSON body', async () => {
     const r = await send('/tx-req?drop=1&keep=2', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-remove': '1', 'x-old': 'o', 'x-rep': 'orig', 'x-src': 'copied', 'x-multi': 'one' },
+      headers: {
+        'content-type': 'application/json',
+        'x-remove': '1',
+        'x-old': 'o',
+        'x-rep': 'orig',
+        'x-src': 'copied',
+        'x-multi': 'one',
+      },
       body: JSON.stringify({ secret: 's', n: 1, keep: true }),
     });
     assert.equal(r.status, 200, r.body);

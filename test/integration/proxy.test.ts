@@ -18,29 +18,40 @@ after(async () => {
 });
 
 /** Send through the data plane with an explicit Host header. */
-function send(path: string, opts: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {}) {
+function send(
+  path: string,
+  opts: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
+) {
   const url = new URL(s.dp.proxyUrl);
-  return new Promise<{ status: number; headers: Record<string, any>; body: string; json: any }>((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path, method: opts.method ?? 'GET', headers: { host: opts.host ?? 'gw.test', ...opts.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          let json: any;
-          try {
-            json = JSON.parse(body);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode!, headers: res.headers, body, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  return new Promise<{ status: number; headers: Record<string, any>; body: string; json: any }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          method: opts.method ?? 'GET',
+          headers: { host: opts.host ?? 'gw.test', ...opts.headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            let json: any;
+            try {
+              json = JSON.parse(body);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode!, headers: res.headers, body, json });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(opts.body);
+    },
+  );
 }
 
 describe('routing matrix', () => {
@@ -48,13 +59,37 @@ describe('routing matrix', () => {
     await mustCreate(s.api, '/services', { name: 'echo', url: `${echo.url}/base` });
     await mustCreate(s.api, '/services', { name: 'echo-root', url: echo.url });
     await mustCreate(s.api, '/services/echo/routes', { name: 'prefix', paths: ['/api'] });
-    await mustCreate(s.api, '/services/echo/routes', { name: 'prefix-keep', paths: ['/keep'], strip_path: false });
-    await mustCreate(s.api, '/services/echo/routes', { name: 'regex', paths: ['~/items/(?<id>\\d+)$'], regex_priority: 5 });
-    await mustCreate(s.api, '/services/echo-root/routes', { name: 'host', hosts: ['api.example.com'], paths: ['/api'] });
+    await mustCreate(s.api, '/services/echo/routes', {
+      name: 'prefix-keep',
+      paths: ['/keep'],
+      strip_path: false,
+    });
+    await mustCreate(s.api, '/services/echo/routes', {
+      name: 'regex',
+      paths: ['~/items/(?<id>\\d+)$'],
+      regex_priority: 5,
+    });
+    await mustCreate(s.api, '/services/echo-root/routes', {
+      name: 'host',
+      hosts: ['api.example.com'],
+      paths: ['/api'],
+    });
     await mustCreate(s.api, '/services/echo-root/routes', { name: 'wild', hosts: ['*.wild.test'] });
-    await mustCreate(s.api, '/services/echo-root/routes', { name: 'post-only', paths: ['/m'], methods: ['POST'] });
-    await mustCreate(s.api, '/services/echo-root/routes', { name: 'preserve', paths: ['/preserve'], preserve_host: true });
-    await mustCreate(s.api, '/services/echo-root/routes', { name: 'by-header', paths: ['/hdr'], headers: { 'x-version': ['v2'] } });
+    await mustCreate(s.api, '/services/echo-root/routes', {
+      name: 'post-only',
+      paths: ['/m'],
+      methods: ['POST'],
+    });
+    await mustCreate(s.api, '/services/echo-root/routes', {
+      name: 'preserve',
+      paths: ['/preserve'],
+      preserve_host: true,
+    });
+    await mustCreate(s.api, '/services/echo-root/routes', {
+      name: 'by-header',
+      paths: ['/hdr'],
+      headers: { 'x-version': ['v2'] },
+    });
     await s.synced();
   });
 
@@ -86,7 +121,10 @@ describe('routing matrix', () => {
   }
 
   test('preserve_host, X-Forwarded-*, hop-by-hop headers', async () => {
-    const kept = await send('/preserve', { host: 'client.example.com:8000', headers: { connection: 'x-drop', 'x-drop': '1', te: 'trailers' } });
+    const kept = await send('/preserve', {
+      host: 'client.example.com:8000',
+      headers: { connection: 'x-drop', 'x-drop': '1', te: 'trailers' },
+    });
     assert.equal(kept.json.headers.host, 'client.example.com:8000');
     assert.equal(kept.json.headers['x-drop'], undefined);
     assert.equal(kept.json.headers.te, undefined);
@@ -119,8 +157,16 @@ describe('upstream failures', () => {
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
     slowPort = (slow.address() as AddressInfo).port;
-    await mustCreate(s.api, '/services', { name: 'slow', url: `http://127.0.0.1:${slowPort}`, read_timeout: 300 });
-    await mustCreate(s.api, '/services/slow/routes', { name: 'slow', paths: ['/slow'], response_buffering: false });
+    await mustCreate(s.api, '/services', {
+      name: 'slow',
+      url: `http://127.0.0.1:${slowPort}`,
+      read_timeout: 300,
+    });
+    await mustCreate(s.api, '/services/slow/routes', {
+      name: 'slow',
+      paths: ['/slow'],
+      response_buffering: false,
+    });
     await mustCreate(s.api, '/services', { name: 'refused', url: 'http://127.0.0.1:1', retries: 1 });
     await mustCreate(s.api, '/services/refused/routes', { name: 'refused', paths: ['/refused'] });
     await s.synced();
@@ -156,7 +202,10 @@ describe('upstream failures', () => {
       req.on('error', () => undefined);
       req.end();
     });
-    await Promise.race([sawClose, new Promise((_, rej) => setTimeout(() => rej(new Error('upstream never saw the close')), 3000))]);
+    await Promise.race([
+      sawClose,
+      new Promise((_, rej) => setTimeout(() => rej(new Error('upstream never saw the close')), 3000)),
+    ]);
   });
 });
 
@@ -201,8 +250,12 @@ describe('server-sent events', () => {
         arrivals.push({ n: data.n, sentAt: data.at, gotAt: Date.now() });
       }
     }
-    assert.deepEqual(arrivals.map((a) => a.n), [0, 1, 2, 3, 4]);
-    for (const a of arrivals) assert.ok(a.gotAt - a.sentAt < 100, `event ${a.n} was held back ${a.gotAt - a.sentAt} ms`);
+    assert.deepEqual(
+      arrivals.map((a) => a.n),
+      [0, 1, 2, 3, 4],
+    );
+    for (const a of arrivals)
+      assert.ok(a.gotAt - a.sentAt < 100, `event ${a.n} was held back ${a.gotAt - a.sentAt} ms`);
     // spacing preserved: the stream took as long as the upstream took to produce it
     assert.ok(arrivals[4].gotAt - arrivals[0].gotAt >= 450);
   });

@@ -38,7 +38,9 @@ after(async () => {
 
 test('the flow of the key-auth + AI Proxy Advanced document works as written', async () => {
   const env = { DECK_OPENAI_API_KEY: OPENAI_KEY };
-  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     await deckApply(s.api, readFileSync(join(DIR, file), 'utf8'), env);
   }
   await s.synced();
@@ -47,7 +49,14 @@ test('the flow of the key-auth + AI Proxy Advanced document works as written', a
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer client-openai-key', ...headers },
       body: JSON.stringify({
-        tools: [{ type: 'mcp', server_label: 'gitmcp', server_url: 'https://api.githubcopilot.com/mcp/', require_approval: 'never' }],
+        tools: [
+          {
+            type: 'mcp',
+            server_label: 'gitmcp',
+            server_url: 'https://api.githubcopilot.com/mcp/',
+            require_approval: 'never',
+          },
+        ],
         input: 'How do I use GitHub MCP?',
       }),
     });

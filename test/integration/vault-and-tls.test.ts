@@ -42,7 +42,11 @@ test('vault references resolve from the data plane environment; an unset one is 
         {
           route_type: 'llm/v1/chat',
           auth: { header_name: 'Authorization', header_value: '{vault://env/TOLLGATE_TEST_LLM_KEY}' },
-          model: { provider: 'openai', name: 'gpt-4o', options: { upstream_url: `http://127.0.0.1:${port}/v1/chat/completions` } },
+          model: {
+            provider: 'openai',
+            name: 'gpt-4o',
+            options: { upstream_url: `http://127.0.0.1:${port}/v1/chat/completions` },
+          },
         },
       ],
     },
@@ -50,13 +54,24 @@ test('vault references resolve from the data plane environment; an unset one is 
   // the control plane stores the reference, not the secret
   assert.equal(plugin.config.targets[0].auth.header_value, '{vault://env/TOLLGATE_TEST_LLM_KEY}');
   await s.synced();
-  const r = await fetch(`${s.dp.proxyUrl}/llm`, { method: 'POST', body: '{"messages":[]}', headers: { 'content-type': 'application/json' } });
+  const r = await fetch(`${s.dp.proxyUrl}/llm`, {
+    method: 'POST',
+    body: '{"messages":[]}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(r.status, 200);
   assert.equal(auths.at(-1), 'sk-from-the-dp-env');
 
   const good = s.dp.holder.current!.hash;
   const patched = await s.api('PATCH', `/plugins/${plugin.id}`, {
-    config: { targets: [{ ...plugin.config.targets[0], auth: { header_name: 'Authorization', header_value: '{vault://env/TOLLGATE_UNSET_SECRET}' } }] },
+    config: {
+      targets: [
+        {
+          ...plugin.config.targets[0],
+          auth: { header_name: 'Authorization', header_value: '{vault://env/TOLLGATE_UNSET_SECRET}' },
+        },
+      ],
+    },
   });
   assert.equal(patched.status, 200, patched.text);
   const row = await waitFor('apply_failed in the registry', async () => {
@@ -67,7 +82,11 @@ test('vault references resolve from the data plane environment; an unset one is 
   assert.equal(s.dp.holder.current!.hash, good, 'the data plane keeps its last good config');
   const status = (await (await fetch(`${s.dp.statusUrl}/status`)).json()) as any;
   assert.match(status.last_apply_error, /TOLLGATE_UNSET_SECRET/);
-  await fetch(`${s.dp.proxyUrl}/llm`, { method: 'POST', body: '{"messages":[]}', headers: { 'content-type': 'application/json' } });
+  await fetch(`${s.dp.proxyUrl}/llm`, {
+    method: 'POST',
+    body: '{"messages":[]}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(auths.at(-1), 'sk-from-the-dp-env', 'never an empty credential');
   // fixing the config lets the data plane move on
   assert.equal((await s.api('DELETE', `/plugins/${plugin.id}`)).status, 204);
@@ -76,17 +95,29 @@ test('vault references resolve from the data plane environment; an unset one is 
 
 test('the HTTPS listener serves with a self-signed certificate kept in the data dir', async () => {
   await mustCreate(s.api, '/services', { name: 'tls-echo', url: echo.url });
-  await mustCreate(s.api, '/services/tls-echo/routes', { name: 'tls-echo', paths: ['/tls'], protocols: ['https'] });
+  await mustCreate(s.api, '/services/tls-echo/routes', {
+    name: 'tls-echo',
+    paths: ['/tls'],
+    protocols: ['https'],
+  });
   await s.synced();
   const url = new URL(s.dp.proxySslUrl!);
   const res = await new Promise<{ status: number; body: any; cert: any }>((resolve, reject) => {
     const req = httpsRequest(
-      { host: url.hostname, port: url.port, path: '/tls/x', rejectUnauthorized: false, servername: 'localhost' },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/tls/x',
+        rejectUnauthorized: false,
+        servername: 'localhost',
+      },
       (r) => {
         const cert = (r.socket as any).getPeerCertificate();
         const chunks: Buffer[] = [];
         r.on('data', (c) => chunks.push(c));
-        r.on('end', () => resolve({ status: r.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()), cert }));
+        r.on('end', () =>
+          resolve({ status: r.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()), cert }),
+        );
       },
     );
     req.on('error', reject);
@@ -100,5 +131,8 @@ test('the HTTPS listener serves with a self-signed certificate kept in the data 
   assert.ok(existsSync(join(s.dp.dataDir, 'tls', 'proxy-selfsigned.crt')));
   const metrics = await (await fetch(`${s.dp.statusUrl}/metrics`)).text();
   assert.match(metrics, /tollgate_http_requests_total\{service="tls-echo",route="tls-echo",code="200"\} 1/);
-  assert.match(metrics, /tollgate_request_latency_ms_bucket\{le="[^"]+",service="tls-echo",route="tls-echo"\}/);
+  assert.match(
+    metrics,
+    /tollgate_request_latency_ms_bucket\{le="[^"]+",service="tls-echo",route="tls-echo"\}/,
+  );
 });

@@ -4,7 +4,10 @@ import { canonicalJson } from '../../shared/canonical-json';
 import { decodeSnapshotText, encodeSnapshotText, hashConfig } from '../../shared/snapshot';
 
 test('canonical JSON sorts keys at every level and keeps array order', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }),
+    '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+  );
   assert.equal(canonicalJson({ a: undefined, b: 'x' }), '{"b":"x"}');
 });
 
