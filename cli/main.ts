@@ -13,6 +13,7 @@ Commands:
 
 type Closer = () => Promise<void>;
 
+/** Installed before anything starts: a signal during startup still shuts down cleanly. */
 function onSignals(closers: Closer[]) {
   let stopping = false;
   const stop = async () => {
@@ -50,19 +51,24 @@ export async function main(argv: string[]): Promise<void> {
   try {
     switch (command) {
       case 'start': {
+        const closers: Closer[] = [];
+        onSignals(closers);
         const cp = await runControlPlane();
+        closers.unshift(cp.close);
         const dataDir = join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane');
-        const dp = await runDataPlane({ cpUrl: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl, dataDir });
-        onSignals([dp, cp.close]);
+        closers.unshift(await runDataPlane({ cpUrl: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl, dataDir }));
         return;
       }
       case 'control-plane': {
-        const cp = await runControlPlane();
-        onSignals([cp.close]);
+        const closers: Closer[] = [];
+        onSignals(closers);
+        closers.push((await runControlPlane()).close);
         return;
       }
       case 'data-plane': {
-        onSignals([await runDataPlane()]);
+        const closers: Closer[] = [];
+        onSignals(closers);
+        closers.push(await runDataPlane());
         return;
       }
       case undefined:

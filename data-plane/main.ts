@@ -61,7 +61,10 @@ export async function startDataPlane(
   const nodeId = nodeIdFor(options.dataDir, options.nodeId);
   // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
   const handlers = new Map(
-    PLUGIN_HANDLERS.filter((h) => !options.plugins || options.plugins.includes(h.name)).map((h) => [h.name, h]),
+    PLUGIN_HANDLERS.filter((h) => !options.plugins || options.plugins.includes(h.name)).map((h) => [
+      h.name,
+      h,
+    ]),
   );
   const available = PLUGIN_LIST.filter((p) => handlers.has(p.name));
   const holder = new ConfigHolder();

@@ -47,7 +47,9 @@ export class SnapshotService {
       const v = await tx.query('SELECT version FROM config_state WHERE id = 1');
       const tables: Record<string, { id: string; raw: string }[]> = {};
       for (const def of ENTITY_LIST) {
-        tables[def.name] = await tx.query(`SELECT id::text AS id, doc::text AS raw FROM ${def.name} ORDER BY id`);
+        tables[def.name] = await tx.query(
+          `SELECT id::text AS id, doc::text AS raw FROM ${def.name} ORDER BY id`,
+        );
       }
       const members = await tx.query(
         'SELECT consumer_group_id::text AS g, consumer_id::text AS c FROM consumer_group_consumers ORDER BY consumer_group_id, consumer_id',

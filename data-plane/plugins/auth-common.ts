@@ -6,7 +6,13 @@ export function wwwAuthenticate(scheme: string, realm?: string | null): string {
 }
 
 /** What every Kong auth plugin does on success: consumer, credential and upstream headers. */
-export function setConsumer(ctx: RequestContextApi, env: CompileEnv, consumer: Entity, credential: Entity | null, anonymous: boolean) {
+export function setConsumer(
+  ctx: RequestContextApi,
+  env: CompileEnv,
+  consumer: Entity,
+  credential: Entity | null,
+  anonymous: boolean,
+) {
   ctx.consumer = consumer;
   ctx.credential = credential;
   ctx.consumerGroups = env.groupsOfConsumer.get(consumer.id) ?? [];

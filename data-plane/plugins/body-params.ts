@@ -3,7 +3,10 @@ import type { RequestContextApi } from '../runtime/plugin-api';
 /** Content type of the upstream request body, without parameters. */
 export function bodyType(ctx: RequestContextApi): string {
   const t = ctx.headers['content-type'];
-  return String(Array.isArray(t) ? t[0] : (t ?? '')).split(';')[0].trim().toLowerCase();
+  return String(Array.isArray(t) ? t[0] : (t ?? ''))
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 }
 
 /** The request body as parameters: form-urlencoded or a JSON object; null otherwise. */
@@ -33,7 +36,8 @@ export function writeBodyParams(ctx: RequestContextApi, params: Record<string, u
   const type = bodyType(ctx);
   if (type === 'application/x-www-form-urlencoded') {
     const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) for (const item of Array.isArray(v) ? v : [v]) p.append(k, String(item));
+    for (const [k, v] of Object.entries(params))
+      for (const item of Array.isArray(v) ? v : [v]) p.append(k, String(item));
     ctx.body = Buffer.from(p.toString());
   } else {
     ctx.body = Buffer.from(JSON.stringify(params));

@@ -20,7 +20,12 @@ export interface HeaderOps {
 
 const PROTECTED = /^x-forwarded-/;
 
-export function transformHeaders(headers: HeaderMap, ops: HeaderOps, render: (v: string) => string, request: boolean) {
+export function transformHeaders(
+  headers: HeaderMap,
+  ops: HeaderOps,
+  render: (v: string) => string,
+  request: boolean,
+) {
   for (const name of ops.remove) delete headers[name.toLowerCase()];
   for (const entry of ops.rename) {
     const [from, to] = splitPair(entry).map((s) => s.toLowerCase());
@@ -141,8 +146,13 @@ export interface JsonOps {
 }
 
 /** Apply the ops to a JSON object in place (values already rendered by the caller). */
-export function transformJson(obj: Record<string, any>, ops: JsonOps, render: (v: string) => string = (v) => v) {
-  for (const key of ops.remove) visit(obj, key, ops.dots, (p, last) => (Array.isArray(p) ? p.splice(Number(last), 1) : delete p[last]));
+export function transformJson(
+  obj: Record<string, any>,
+  ops: JsonOps,
+  render: (v: string) => string = (v) => v,
+) {
+  for (const key of ops.remove)
+    visit(obj, key, ops.dots, (p, last) => (Array.isArray(p) ? p.splice(Number(last), 1) : delete p[last]));
   for (const entry of ops.rename ?? []) {
     const [from, to] = splitPair(entry);
     if (from in obj) {
@@ -167,7 +177,12 @@ export function transformJson(obj: Record<string, any>, ops: JsonOps, render: (v
     visit(obj, k, ops.dots, (p, last) => {
       const value = castJson(render(v), ops.appendTypes[i]);
       const prev = p[last];
-      p[last] = prev === undefined || prev === null ? [value] : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      p[last] =
+        prev === undefined || prev === null
+          ? [value]
+          : Array.isArray(prev)
+            ? [...prev, value]
+            : [prev, value];
     });
   });
   if (ops.allow) {

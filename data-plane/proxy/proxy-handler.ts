@@ -63,7 +63,14 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
     const { host, port } = hostOf(req, localPort);
     const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
     if (!config) return sendError(res, 503, requestId, 'no configuration available');
-    const match = config.router.match({ method: req.method ?? 'GET', host, port, path: rawPath, protocol, headers: req.headers });
+    const match = config.router.match({
+      method: req.method ?? 'GET',
+      host,
+      port,
+      path: rawPath,
+      protocol,
+      headers: req.headers,
+    });
     if (!match) {
       ctx.metrics.request(null, null, 404, performance.now() - started);
       return sendError(res, 404, requestId, 'no Route matched with those values');
@@ -75,7 +82,10 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       return sendError(res, 503, requestId, 'no Service found with those values');
     }
 
-    const rest = route.strip_path && match.matchedPath ? match.normalizedPath.slice(match.matchedLength) : match.normalizedPath;
+    const rest =
+      route.strip_path && match.matchedPath
+        ? match.normalizedPath.slice(match.matchedLength)
+        : match.normalizedPath;
     const headers = endToEnd(req.headers) as HeaderMap;
     const clientIp = req.socket.remoteAddress ?? '';
     const xff = req.headers['x-forwarded-for'];
@@ -85,7 +95,8 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
     headers['x-forwarded-port'] = String(port);
     headers['x-forwarded-path'] = rawPath;
     headers['x-real-ip'] = clientIp;
-    if (match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~')) headers['x-forwarded-prefix'] = match.matchedPath;
+    if (match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~'))
+      headers['x-forwarded-prefix'] = match.matchedPath;
     const rc = new RequestContext(requestId, req, route, service, protocol, match.captures, {
       method: req.method ?? 'GET',
       path: joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0'),
@@ -113,11 +124,16 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
 
     /** A gateway-generated response: response-phase plugins still see it (CORS headers on a 401). */
     const answer = (status: number, body: Buffer | string | undefined, extra: HeaderMap) => {
-      const state: ResponseState = { status, headers: { ...extra, 'x-tollgate-request-id': requestId }, source: 'gateway' };
+      const state: ResponseState = {
+        status,
+        headers: { ...extra, 'x-tollgate-request-id': requestId },
+        source: 'gateway',
+      };
       let payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
       try {
         for (const p of responsePlugins()) p.headerFilter?.(rc, state);
-        for (const p of responsePlugins()) if (p.wantsResponseBody?.(rc, state)) payload = p.transformBody!(rc, state, payload);
+        for (const p of responsePlugins())
+          if (p.wantsResponseBody?.(rc, state)) payload = p.transformBody!(rc, state, payload);
       } catch (err) {
         ctx.log?.(`plugin error in response phase: ${(err as Error).message}`);
       }
@@ -129,13 +145,19 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       finish(state);
     };
     const fail = (status: number, message = DEFAULT_MESSAGES[status]) =>
-      answer(status, JSON.stringify({ message, request_id: requestId }), { 'content-type': 'application/json; charset=utf-8' });
+      answer(status, JSON.stringify({ message, request_id: requestId }), {
+        'content-type': 'application/json; charset=utf-8',
+      });
 
     // ---- access phase ----
     try {
       const length = Number(req.headers['content-length'] ?? NaN);
       const wantBody =
-        chain.needsRequestBody || (route.request_buffering !== false && Number.isFinite(length) && length > 0 && length <= MAX_BUFFERED_BODY);
+        chain.needsRequestBody ||
+        (route.request_buffering !== false &&
+          Number.isFinite(length) &&
+          length > 0 &&
+          length <= MAX_BUFFERED_BODY);
       if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
       for (const slot of chain.slots) {
         const inst = config.plugins.resolve(slot, rc);
@@ -146,20 +168,33 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
     } catch (err) {
       if (err instanceof ExitSignal) return answer(err.status, err.body, err.headers);
       if (err instanceof BodyTooLarge) return fail(413, 'Request size limit exceeded');
-      ctx.log?.(`plugin error (${executed[executed.length - 1]?.name ?? 'body'}): ${(err as Error).stack ?? err}`);
+      ctx.log?.(
+        `plugin error (${executed[executed.length - 1]?.name ?? 'body'}): ${(err as Error).stack ?? err}`,
+      );
       return fail(500);
     }
 
     // ---- upstream ----
     const override = rc.upstreamOverride;
-    const upstreamProtocol = override ? (override.url.protocol === 'https:' ? 'https' : 'http') : service.protocol === 'https' ? 'https' : 'http';
+    const upstreamProtocol = override
+      ? override.url.protocol === 'https:'
+        ? 'https'
+        : 'http'
+      : service.protocol === 'https'
+        ? 'https'
+        : 'http';
     const upstreamHost = override ? override.url.hostname.replace(/^\[|\]$/g, '') : service.host;
-    const upstreamPort = override ? Number(override.url.port || DEFAULT_PORTS[upstreamProtocol]) : service.port;
+    const upstreamPort = override
+      ? Number(override.url.port || DEFAULT_PORTS[upstreamProtocol])
+      : service.port;
     if (override || !route.preserve_host) {
-      headers['host'] = upstreamPort === DEFAULT_PORTS[upstreamProtocol] ? upstreamHost : `${upstreamHost}:${upstreamPort}`;
+      headers['host'] =
+        upstreamPort === DEFAULT_PORTS[upstreamProtocol] ? upstreamHost : `${upstreamHost}:${upstreamPort}`;
     }
     const query = rc.query.toString();
-    const path = override ? override.url.pathname + (override.url.search || (query ? `?${query}` : '')) : rc.path + (query ? `?${query}` : '');
+    const path = override
+      ? override.url.pathname + (override.url.search || (query ? `?${query}` : ''))
+      : rc.path + (query ? `?${query}` : '');
     if (rc.body) {
       rc.headers['content-length'] = String(rc.body.length);
       delete rc.headers['transfer-encoding'];
@@ -177,7 +212,9 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
     };
     res.on('close', onClose);
 
-    const streamBody = !rc.body && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+    const streamBody =
+      !rc.body &&
+      (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
     const retries = streamBody ? 0 : (service.retries ?? 5);
     let up: Dispatcher.ResponseData | undefined;
     let upstreamStarted = performance.now();
@@ -204,7 +241,11 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       const upstreamMs = performance.now() - upstreamStarted;
 
       // ---- response phase ----
-      const state: ResponseState = { status: up.statusCode, headers: endToEnd(up.headers as any) as HeaderMap, source: 'upstream' };
+      const state: ResponseState = {
+        status: up.statusCode,
+        headers: endToEnd(up.headers as any) as HeaderMap,
+        source: 'upstream',
+      };
       state.headers['x-tollgate-upstream-latency'] = String(Math.round(upstreamMs));
       state.headers['x-tollgate-proxy-latency'] = String(Math.round(upstreamStarted - started));
       state.headers['via'] = '1.1 tollgate';

@@ -36,7 +36,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   const pluginNames = new Set<string>();
   for (const p of config.plugins) if (p.enabled !== false) pluginNames.add(p.name);
   const missing = [...pluginNames].filter((n) => !opts.handlers.has(n));
-  if (missing.length) throw new ApplyError(`configured plugins missing from this data plane: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new ApplyError(`configured plugins missing from this data plane: ${missing.join(', ')}`);
 
   const services = new Map(config.services.map((s) => [s.id, s]));
   const routes = new Map(config.routes.map((r) => [r.id, r]));
@@ -51,7 +52,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     groupsOfConsumer.set(m.consumer.id, list);
   }
   // Kong evaluates a consumer's groups in name order.
-  for (const list of groupsOfConsumer.values()) list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  for (const list of groupsOfConsumer.values())
+    list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
   const env: CompileEnv = {
     env: opts.env ?? process.env,
     consumers,
@@ -72,5 +74,15 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   if (config.plugins.some((p) => p.ordering)) {
     for (const r of config.routes) plugins.forRoute(r, r.service ? services.get(r.service.id) : undefined);
   }
-  return { version: snapshot.version, hash: snapshot.hash, router, services, routes, consumers, plugins, pluginNames, snapshot };
+  return {
+    version: snapshot.version,
+    hash: snapshot.hash,
+    router,
+    services,
+    routes,
+    consumers,
+    plugins,
+    pluginNames,
+    snapshot,
+  };
 }

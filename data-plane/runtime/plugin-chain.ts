@@ -44,7 +44,11 @@ export class PluginChains {
       let instance: PluginInstance;
       try {
         // Secrets are resolved here, from this data plane's environment, once per snapshot.
-        const config = resolveVaultReferences(p.config, env.env, `plugin ${p.name} (${p.instance_name ?? p.id})`);
+        const config = resolveVaultReferences(
+          p.config,
+          env.env,
+          `plugin ${p.name} (${p.instance_name ?? p.id})`,
+        );
         instance = handler.create({ ...p, config }, env);
       } catch (err) {
         if (err instanceof ApplyError) throw err;
@@ -72,14 +76,25 @@ export class PluginChains {
     const s = service?.id;
     const slots: Slot[] = [];
     for (const [name, instances] of this.byName) {
-      const base = instances.get(key(undefined, undefined, r, s)) ?? instances.get(key(undefined, undefined, r)) ??
-        instances.get(key(undefined, undefined, undefined, s)) ?? instances.get(key()) ?? null;
+      const base =
+        instances.get(key(undefined, undefined, r, s)) ??
+        instances.get(key(undefined, undefined, r)) ??
+        instances.get(key(undefined, undefined, undefined, s)) ??
+        instances.get(key()) ??
+        null;
       if (!base && !this.consumerScoped.has(name)) continue;
-      slots.push({ name, priority: this.priorities.get(name)!, base, consumerScoped: this.consumerScoped.has(name) });
+      slots.push({
+        name,
+        priority: this.priorities.get(name)!,
+        base,
+        consumerScoped: this.consumerScoped.has(name),
+      });
     }
     const chain: RouteChain = {
       slots: orderSlots(slots),
-      needsRequestBody: this.anyBody && slots.some((sl) => sl.base?.needsRequestBody || (sl.consumerScoped && this.anyBodyFor(sl.name))),
+      needsRequestBody:
+        this.anyBody &&
+        slots.some((sl) => sl.base?.needsRequestBody || (sl.consumerScoped && this.anyBodyFor(sl.name))),
     };
     this.routeChains.set(route.id, chain);
     return chain;
@@ -135,13 +150,17 @@ export function orderSlots(slots: Slot[]): Slot[] {
   for (const s of sorted) {
     const ordering = s.base?.entity.ordering;
     if (!ordering) continue;
-    for (const other of ordering.before?.access ?? []) if (names.has(other)) mustPrecede.get(other)!.add(s.name);
-    for (const other of ordering.after?.access ?? []) if (names.has(other)) mustPrecede.get(s.name)!.add(other);
+    for (const other of ordering.before?.access ?? [])
+      if (names.has(other)) mustPrecede.get(other)!.add(s.name);
+    for (const other of ordering.after?.access ?? [])
+      if (names.has(other)) mustPrecede.get(s.name)!.add(other);
   }
   const out: Slot[] = [];
   const done = new Set<string>();
   while (out.length < sorted.length) {
-    const next = sorted.find((s) => !done.has(s.name) && [...mustPrecede.get(s.name)!].every((n) => done.has(n)));
+    const next = sorted.find(
+      (s) => !done.has(s.name) && [...mustPrecede.get(s.name)!].every((n) => done.has(n)),
+    );
     if (!next) {
       const left = sorted.filter((s) => !done.has(s.name)).map((s) => s.name);
       throw new ApplyError(`plugin ordering has a cycle among: ${left.join(', ')}`);

@@ -15,7 +15,8 @@ export function resolveVaultReferences<T>(value: T, env: NodeJS.ProcessEnv, wher
   if (typeof value === 'string') {
     const m = REF.exec(value);
     if (!m) {
-      if (value.startsWith('{vault://')) throw new ApplyError(`${where}: unsupported vault reference ${value} (only env is available)`);
+      if (value.startsWith('{vault://'))
+        throw new ApplyError(`${where}: unsupported vault reference ${value} (only env is available)`);
       return value;
     }
     for (const name of envName(m[1])) {
@@ -31,7 +32,9 @@ export function resolveVaultReferences<T>(value: T, env: NodeJS.ProcessEnv, wher
         throw new ApplyError(`${where}: vault reference ${value}: ${name} has no JSON field '${m[2]}'`);
       }
     }
-    throw new ApplyError(`${where}: vault reference ${value}: environment variable ${envName(m[1]).pop()} is not set on this data plane`);
+    throw new ApplyError(
+      `${where}: vault reference ${value}: environment variable ${envName(m[1]).pop()} is not set on this data plane`,
+    );
   }
   if (Array.isArray(value)) return value.map((v) => resolveVaultReferences(v, env, where)) as T;
   if (value && typeof value === 'object') {

@@ -37,6 +37,11 @@ export const responseTransformerAdvancedPlugin: PluginDefinition = {
   // Lua functions cannot run here: refuse them when the config is written, not per request.
   check: (c) =>
     c.transform?.functions?.length
-      ? [{ path: ['transform', 'functions'], message: 'Lua transform functions are not supported by Tollgate' }]
+      ? [
+          {
+            path: ['transform', 'functions'],
+            message: 'Lua transform functions are not supported by Tollgate',
+          },
+        ]
       : [],
 };

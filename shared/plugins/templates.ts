@@ -8,7 +8,8 @@ export type TemplateSource = 'headers' | 'query_params' | 'uri_captures' | 'shar
 export type TemplateTerm = { literal: string } | { source: TemplateSource; key: string | number };
 export type TemplatePart = string | TemplateTerm[];
 
-const TERM = /^(headers|query_params|uri_captures|shared)(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\[\s*(?:"([^"]*)"|'([^']*)'|(\d+))\s*\])$/;
+const TERM =
+  /^(headers|query_params|uri_captures|shared)(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\[\s*(?:"([^"]*)"|'([^']*)'|(\d+))\s*\])$/;
 
 function parseTerm(raw: string): TemplateTerm {
   const t = raw.trim();

@@ -5,27 +5,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminClient } from '../helpers/http';
 import { freePort, spawnTollgate } from '../helpers/process';
+import { waitFor } from '../helpers/topology';
 
 test('`tollgate start` runs on the embedded database, prints the Admin API address, and keeps data across restarts', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
   const port = await freePort();
+  const proxyPort = await freePort();
   const env = {
     TOLLGATE_DATA_DIR: dataDir,
     TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${port}`,
+    TOLLGATE_CLUSTER_LISTEN: `127.0.0.1:${await freePort()}`,
+    TOLLGATE_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+    TOLLGATE_PROXY_SSL_LISTEN: `127.0.0.1:${await freePort()}`,
+    TOLLGATE_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+    TOLLGATE_CP_URL: undefined,
     DATABASE_URL: undefined,
   };
   try {
     const first = spawnTollgate(['start'], env);
     const m = await first.waitFor(/Admin API listening on (http:\/\/\S+)/);
     assert.equal(m[1], `http://127.0.0.1:${port}`);
+    await first.waitFor(/data plane \S+: proxy listening on http:\/\/127\.0\.0\.1:\d+/);
     const api = adminClient(m[1]);
     assert.equal(
       (await api('POST', '/services', { name: 'persisted', url: 'http://up.example.com/x' })).status,
       201,
     );
     assert.equal((await api('POST', '/consumers', { username: 'kept' })).status, 201);
+    // the bundled data plane serves what the control plane holds (the upstream does not exist: 502)
+    assert.equal((await api('POST', '/services/persisted/routes', { name: 'p', paths: ['/p'] })).status, 201);
+    await waitFor(
+      'the route on the bundled data plane',
+      async () => (await fetch(`http://127.0.0.1:${proxyPort}/p`)).status === 502,
+    );
     const v1 = (await api('GET', '/config')).body;
-    assert.equal(await first.stop('SIGTERM'), 0);
+    assert.equal(await first.stop('SIGTERM'), 0, first.output());
 
     // A crash must not lose committed data either.
     const second = spawnTollgate(['start'], env);
@@ -38,6 +52,7 @@ test('`tollgate start` runs on the embedded database, prints the Admin API addre
     await third.waitFor(/Admin API listening on/);
     const v3 = (await api('GET', '/config')).body;
     assert.equal(v3.version, v1.version + 1);
+    await third.waitFor(/proxy listening on/);
     assert.ok(v3.config.consumers.some((c: any) => c.username === 'after-restart'));
     assert.equal((await api('GET', '/consumers/kept')).status, 200);
     await third.stop();

@@ -54,12 +54,23 @@ export const aiProxyAdvancedHandler: PluginHandler = {
       if (options.upstream_url) url = new URL(options.upstream_url);
       else {
         const base = baseUrl(t.model.provider, env.env);
-        if (!base) throw new ApplyError(`targets[${i}]: provider '${t.model.provider}' needs model.options.upstream_url on Tollgate`);
+        if (!base)
+          throw new ApplyError(
+            `targets[${i}]: provider '${t.model.provider}' needs model.options.upstream_url on Tollgate`,
+          );
         const path = t.route_type === 'preserve' ? '' : OPENAI_PATHS[t.route_type];
-        if (path === undefined) throw new ApplyError(`targets[${i}]: route_type '${t.route_type}' is not supported`);
+        if (path === undefined)
+          throw new ApplyError(`targets[${i}]: route_type '${t.route_type}' is not supported`);
         url = new URL(base.replace(/\/$/, '') + (options.upstream_path ?? path));
       }
-      return { url, routeType: t.route_type, model: t.model.name ?? null, options, auth: t.auth ?? null, weight: t.weight ?? 100 };
+      return {
+        url,
+        routeType: t.route_type,
+        model: t.model.name ?? null,
+        options,
+        auth: t.auth ?? null,
+        weight: t.weight ?? 100,
+      };
     });
     const wheel: Target[] = [];
     const unit = Math.min(...targets.map((t) => t.weight));
@@ -84,10 +95,12 @@ export const aiProxyAdvancedHandler: PluginHandler = {
           } catch {
             return badRequest(ctx, 'content-type header does not match request body, or bad JSON formatting');
           }
-          if (!body || typeof body !== 'object' || Array.isArray(body)) return badRequest(ctx, 'request body must be a JSON object');
+          if (!body || typeof body !== 'object' || Array.isArray(body))
+            return badRequest(ctx, 'request body must be a JSON object');
         }
         if (target.model) {
-          if (body.model && body.model !== target.model) return badRequest(ctx, `cannot use own model - must be: ${target.model}`);
+          if (body.model && body.model !== target.model)
+            return badRequest(ctx, `cannot use own model - must be: ${target.model}`);
           body.model = target.model;
         }
         const o = target.options;

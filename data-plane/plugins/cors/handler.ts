@@ -4,7 +4,13 @@
  */
 import { corsPlugin } from '../../../shared/plugins/cors';
 import type { Entity } from '../../runtime/compiled-config';
-import type { HeaderMap, PluginHandler, PluginInstance, RequestContextApi, ResponseState } from '../../runtime/plugin-api';
+import type {
+  HeaderMap,
+  PluginHandler,
+  PluginInstance,
+  RequestContextApi,
+  ResponseState,
+} from '../../runtime/plugin-api';
 
 function normalizeOrigin(origin: string): string {
   try {
@@ -64,7 +70,8 @@ export const corsHandler: PluginHandler = {
       entity,
       access(ctx) {
         const req = ctx.req;
-        const preflight = req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'];
+        const preflight =
+          req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'];
         if (!preflight || c.preflight_continue) return;
         const headers: HeaderMap = {};
         common(ctx, headers);
@@ -72,7 +79,8 @@ export const corsHandler: PluginHandler = {
         const reqHeaders = req.headers['access-control-request-headers'];
         if (c.headers?.length) headers['access-control-allow-headers'] = c.headers.join(',');
         else if (reqHeaders) headers['access-control-allow-headers'] = String(reqHeaders);
-        if (c.max_age !== null && c.max_age !== undefined) headers['access-control-max-age'] = String(c.max_age);
+        if (c.max_age !== null && c.max_age !== undefined)
+          headers['access-control-max-age'] = String(c.max_age);
         if (c.private_network && req.headers['access-control-request-private-network'] === 'true') {
           headers['access-control-allow-private-network'] = 'true';
         }
@@ -80,10 +88,12 @@ export const corsHandler: PluginHandler = {
       },
       headerFilter(ctx, res: ResponseState) {
         const req = ctx.req;
-        const isPreflight = req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'];
+        const isPreflight =
+          req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'];
         if (isPreflight && !c.preflight_continue) return; // already complete
         if (!common(ctx, res.headers)) return;
-        if (c.exposed_headers?.length) res.headers['access-control-expose-headers'] = c.exposed_headers.join(',');
+        if (c.exposed_headers?.length)
+          res.headers['access-control-expose-headers'] = c.exposed_headers.join(',');
       },
     };
   },

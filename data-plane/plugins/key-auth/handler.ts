@@ -16,7 +16,12 @@ export const keyAuthHandler: PluginHandler = {
     const names: string[] = c.key_names;
     const lowerNames = names.map((n) => n.toLowerCase());
 
-    function findKey(ctx: RequestContextApi): { key?: string; duplicate?: boolean; where?: 'header' | 'query' | 'body'; name?: string } {
+    function findKey(ctx: RequestContextApi): {
+      key?: string;
+      duplicate?: boolean;
+      where?: 'header' | 'query' | 'body';
+      name?: string;
+    } {
       const body = c.key_in_body ? readBodyParams(ctx) : null;
       for (let i = 0; i < names.length; i++) {
         if (c.key_in_header) {
@@ -24,12 +29,14 @@ export const keyAuthHandler: PluginHandler = {
           const v = ctx.headers[lowerNames[i]];
           const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
           if (values.length > 1) return { duplicate: true };
-          if (values.length === 1 && values[0] !== '') return { key: values[0], where: 'header', name: lowerNames[i] };
+          if (values.length === 1 && values[0] !== '')
+            return { key: values[0], where: 'header', name: lowerNames[i] };
         }
         if (c.key_in_query) {
           const values = ctx.query.getAll(names[i]);
           if (values.length > 1) return { duplicate: true };
-          if (values.length === 1 && values[0] !== '') return { key: values[0], where: 'query', name: names[i] };
+          if (values.length === 1 && values[0] !== '')
+            return { key: values[0], where: 'query', name: names[i] };
         }
         if (body) {
           const v = body[names[i]];
@@ -43,7 +50,11 @@ export const keyAuthHandler: PluginHandler = {
     function anonymousOr(ctx: RequestContextApi, status: number, message: string): void {
       if (c.anonymous) {
         const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-        if (!anon) return ctx.exit(500, { message: `anonymous consumer ${c.anonymous} is configured but doesn't exist`, request_id: ctx.requestId });
+        if (!anon)
+          return ctx.exit(500, {
+            message: `anonymous consumer ${c.anonymous} is configured but doesn't exist`,
+            request_id: ctx.requestId,
+          });
         setConsumer(ctx, env, anon, null, true);
         return;
       }

@@ -27,7 +27,10 @@ function renderer(ctx: RequestContextApi) {
           if (term.source === 'headers') v = headers[String(term.key).toLowerCase()];
           else if (term.source === 'query_params') v = query.get(String(term.key)) ?? undefined;
           else if (term.source === 'uri_captures')
-            v = typeof term.key === 'number' ? ctx.uriCaptures.unnamed[term.key - 1] : ctx.uriCaptures.named[term.key];
+            v =
+              typeof term.key === 'number'
+                ? ctx.uriCaptures.unnamed[term.key - 1]
+                : ctx.uriCaptures.named[term.key];
           else v = ctx.shared[String(term.key)];
           if (v !== undefined && v !== null && v !== '') return Array.isArray(v) ? v.join(', ') : String(v);
         }
@@ -41,8 +44,15 @@ export const requestTransformerAdvancedHandler: PluginHandler = {
   name: 'request-transformer-advanced',
   create(entity: Entity): PluginInstance {
     const c = entity.config;
-    const bodyOps = ['remove', 'rename', 'replace', 'add', 'append'].some((op) => c[op].body?.length) || c.allow.body;
-    const headerOps = { remove: c.remove.headers, rename: c.rename.headers, replace: c.replace.headers, add: c.add.headers, append: c.append.headers };
+    const bodyOps =
+      ['remove', 'rename', 'replace', 'add', 'append'].some((op) => c[op].body?.length) || c.allow.body;
+    const headerOps = {
+      remove: c.remove.headers,
+      rename: c.rename.headers,
+      replace: c.replace.headers,
+      add: c.add.headers,
+      append: c.append.headers,
+    };
     const queryOps = {
       remove: c.remove.querystring,
       rename: c.rename.querystring,
@@ -59,7 +69,9 @@ export const requestTransformerAdvancedHandler: PluginHandler = {
         const render = renderer(ctx);
         if (c.replace.uri) ctx.path = render(c.replace.uri);
         if (c.http_method) {
-          const wasForm = String(ctx.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+          const wasForm = String(ctx.headers['content-type'] ?? '').startsWith(
+            'application/x-www-form-urlencoded',
+          );
           ctx.method = c.http_method;
           // GET/HEAD/TRACE carry no body: form parameters move to the query string (Kong).
           if (['GET', 'HEAD', 'TRACE'].includes(c.http_method) && wasForm && ctx.body?.length) {

@@ -23,9 +23,12 @@ export const responseTransformerAdvancedHandler: PluginHandler = {
       add: statusMatcher(c.add.if_status),
       append: statusMatcher(c.append.if_status),
     };
-    const jsonOps = c.remove.json.length + c.replace.json.length + c.add.json.length + c.append.json.length > 0 || !!c.allow.json;
+    const jsonOps =
+      c.remove.json.length + c.replace.json.length + c.add.json.length + c.append.json.length > 0 ||
+      !!c.allow.json;
     const rewrites = (res: ResponseState) =>
-      (c.replace.body !== null && c.replace.body !== undefined && m.replace(res.status)) || (jsonOps && isJson(res));
+      (c.replace.body !== null && c.replace.body !== undefined && m.replace(res.status)) ||
+      (jsonOps && isJson(res));
     return {
       name: 'response-transformer-advanced',
       priority: responseTransformerAdvancedPlugin.priority,
@@ -50,7 +53,8 @@ export const responseTransformerAdvancedHandler: PluginHandler = {
       wantsResponseBody: (_ctx, res) => rewrites(res),
       transformBody(_ctx, res, body) {
         const s = res.status;
-        if (c.replace.body !== null && c.replace.body !== undefined && m.replace(s)) return Buffer.from(c.replace.body);
+        if (c.replace.body !== null && c.replace.body !== undefined && m.replace(s))
+          return Buffer.from(c.replace.body);
         if (!jsonOps || !isJson(res)) return body;
         let obj: unknown;
         try {
