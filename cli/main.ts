@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { controlPlaneOptionsFromEnv } from '../control-plane/options';
 import { dataPlaneOptionsFromEnv } from '../data-plane/options';
+import { DECK_VERBS, runDeckVerb } from './commands/deck';
 
 const USAGE = `Usage: tollgate <command>
 
@@ -8,7 +9,11 @@ Commands:
   start            embedded database + control plane + one data plane, in one process
   control-plane    run the control plane (Admin API on TOLLGATE_ADMIN_LISTEN)
   data-plane       run a data plane (proxy on TOLLGATE_PROXY_LISTEN, CP at TOLLGATE_CP_URL)
+  validate|diff|sync|apply|dump|reset [file…|-]
+                   decK-style declarative config against the Admin API (TOLLGATE_ADMIN_URL)
   help             show this help
+
+Run 'tollgate <command> --help' for a command's options.
 `;
 
 type Closer = () => Promise<void>;
@@ -49,6 +54,14 @@ async function runDataPlane(overrides: { cpUrl?: string; dataDir?: string } = {}
 export async function main(argv: string[]): Promise<void> {
   const [command] = argv;
   try {
+    if ((DECK_VERBS as readonly string[]).includes(command)) {
+      process.exitCode = await runDeckVerb(command as (typeof DECK_VERBS)[number], argv.slice(1));
+      return;
+    }
+    if (argv.includes('--help') && ['start', 'control-plane', 'data-plane'].includes(command)) {
+      process.stdout.write(USAGE);
+      return;
+    }
     switch (command) {
       case 'start': {
         const closers: Closer[] = [];

@@ -10,7 +10,8 @@ import { parseFormBody } from './common/form-body';
 import type { RouteTable } from './common/route-table';
 import type { RequestCounter } from './common/request-counter';
 
-export const ADMIN_BODY_LIMIT = 16 * 1024 * 1024;
+/** Large enough for a whole `tollgate sync` batch of tens of thousands of entities. */
+export const ADMIN_BODY_LIMIT = 64 * 1024 * 1024;
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();

@@ -20,6 +20,8 @@ import {
 import { ConsumerKeyAuthController, KeyAuthsController } from './key-auth/key-auth.controller';
 import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
+import { BatchController } from './batch/batch.controller';
+import { BatchService } from './batch/batch.service';
 
 @Module({
   imports: [ConfigModule],
@@ -39,8 +41,9 @@ import { NodeController } from './node/node.controller';
     KeyAuthsController,
     ConsumerKeyAuthController,
     SchemasController,
+    BatchController,
   ],
-  providers: [EntityStore, MembershipService, RequestCounter],
+  providers: [EntityStore, MembershipService, RequestCounter, BatchService],
   exports: [EntityStore, RequestCounter],
 })
 export class AdminModule {}

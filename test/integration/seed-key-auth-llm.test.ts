@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/stack';
-import { deckApply } from '../helpers/deck-lite';
+import { runTollgate } from '../helpers/process';
 
 const DIR = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'seeds', 'key-auth-llm');
 const OPENAI_KEY = 'sk-test-openai-key-123';

@@ -21,13 +21,13 @@ export class MembershipService {
     return list;
   }
 
-  private async resolve(tx: EntityManager, def: typeof consumerEntity, key: string): Promise<Entity> {
+  async resolve(tx: EntityManager, def: typeof consumerEntity, key: string): Promise<Entity> {
     const found = await this.store.find(def, key, tx);
     if (!found) throw notFound();
     return found;
   }
 
-  private async link(tx: EntityManager, group: Entity, consumer: Entity) {
+  async link(tx: EntityManager, group: Entity, consumer: Entity) {
     const rows = await tx.query(
       'INSERT INTO consumer_group_consumers (consumer_group_id, consumer_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING consumer_id',
       [group.id, consumer.id, nowSeconds()],
@@ -82,6 +82,11 @@ export class MembershipService {
       [consumer.id],
     );
     return rows.map((r: any) => r.doc);
+  }
+
+  /** Inside a caller's transaction: remove one membership; absent is fine. */
+  async unlinkIn(tx: EntityManager, groupId: string, consumerId: string) {
+    await tx.query('DELETE FROM consumer_group_consumers WHERE consumer_group_id = $1 AND consumer_id = $2', [groupId, consumerId]);
   }
 
   /** Remove one membership (both keys given) or all of one side (the other key undefined). */

@@ -1,0 +1,97 @@
+/**
+ * The current config as a decK file that syncs back with no changes: nested where decK nests,
+ * ids and timestamps left out, parents referenced by name.
+ */
+import type { SnapshotConfig } from '../../shared/snapshot';
+
+type E = Record<string, any>;
+
+function clean(e: E, drop: string[] = []): E {
+  const out: E = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (['id', 'created_at', 'updated_at', ...drop].includes(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
+  const inScope = (e: E) => selectTags.every((t) => Array.isArray(e.tags) && e.tags.includes(t));
+  const byId = new Map<string, E>();
+  for (const list of [config.services, config.routes, config.consumers, config.consumer_groups]) for (const e of list) byId.set(e.id, e);
+  const ref = (r: { id: string } | null | undefined, key = 'name') => {
+    if (!r) return undefined;
+    const e = byId.get(r.id);
+    return e?.[key] ?? e?.custom_id ?? r.id;
+  };
+  const plugins = config.plugins.filter(inScope);
+  const scopeOf = (p: E) => ['service', 'route', 'consumer', 'consumer_group'].filter((f) => p[f]);
+  const taken = new Set<string>();
+  const pluginsUnder = (field: string, id: string) =>
+    plugins
+      .filter((p) => p[field]?.id === id && scopeOf(p).length === 1)
+      .map((p) => {
+        taken.add(p.id);
+        return clean(p, ['service', 'route', 'consumer', 'consumer_group']);
+      });
+
+  const out: E = { _format_version: '3.0' };
+  if (selectTags.length) out._info = { select_tags: selectTags };
+  const routes = config.routes.filter(inScope);
+  const services = config.services.filter(inScope).map((s) => {
+    const svc = clean(s);
+    const rs = routes
+      .filter((r) => r.service?.id === s.id)
+      .map((r) => {
+        const route = clean(r, ['service']);
+        const ps = pluginsUnder('route', r.id);
+        if (ps.length) route.plugins = ps;
+        return route;
+      });
+    if (rs.length) svc.routes = rs;
+    const ps = pluginsUnder('service', s.id);
+    if (ps.length) svc.plugins = ps;
+    return svc;
+  });
+  if (services.length) out.services = services;
+  const looseRoutes = routes
+    .filter((r) => !r.service || !inScope(byId.get(r.service.id) ?? {}))
+    .map((r) => {
+      const route = clean(r, ['service']);
+      if (r.service) route.service = { name: ref(r.service) };
+      const ps = pluginsUnder('route', r.id);
+      if (ps.length) route.plugins = ps;
+      return route;
+    });
+  if (looseRoutes.length) out.routes = looseRoutes;
+  const groups = config.consumer_groups.filter(inScope).map((g) => {
+    const group = clean(g);
+    const ps = pluginsUnder('consumer_group', g.id);
+    if (ps.length) group.plugins = ps;
+    return group;
+  });
+  if (groups.length) out.consumer_groups = groups;
+  const consumers = config.consumers.filter(inScope).map((c) => {
+    const consumer = clean(c);
+    const creds = config.keyauth_credentials.filter((k) => k.consumer?.id === c.id && inScope(k)).map((k) => clean(k, ['consumer']));
+    if (creds.length) consumer.keyauth_credentials = creds;
+    const gs = config.consumer_group_consumers.filter((m) => m.consumer.id === c.id).map((m) => ({ name: ref(m.consumer_group) }));
+    if (gs.length) consumer.groups = gs;
+    const ps = pluginsUnder('consumer', c.id);
+    if (ps.length) consumer.plugins = ps;
+    return consumer;
+  });
+  if (consumers.length) out.consumers = consumers;
+  const rest = plugins
+    .filter((p) => !taken.has(p.id))
+    .map((p) => {
+      const plugin = clean(p, ['service', 'route', 'consumer', 'consumer_group']);
+      if (p.service) plugin.service = ref(p.service);
+      if (p.route) plugin.route = ref(p.route);
+      if (p.consumer) plugin.consumer = ref(p.consumer, 'username');
+      if (p.consumer_group) plugin.consumer_group = ref(p.consumer_group);
+      return plugin;
+    });
+  if (rest.length) out.plugins = rest;
+  return out;
+}

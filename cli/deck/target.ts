@@ -1,0 +1,142 @@
+/**
+ * A decK file flattened into entities with parent references (by id or name), select tags
+ * stamped and `_info.defaults` applied. Nothing here talks to the Admin API.
+ */
+import { DeckFileError } from './env-template';
+import type { LoadedState } from './file';
+
+export type Kind = 'service' | 'route' | 'consumer' | 'consumer_group' | 'keyauth_credential' | 'plugin' | 'membership';
+export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group';
+export interface Ref {
+  id?: string;
+  name?: string;
+}
+
+export interface Item {
+  kind: Kind;
+  body: Record<string, any>;
+  refs: Partial<Record<ParentKind, Ref>>;
+  /** `file: services[0].routes[1]` */
+  where: string;
+}
+
+export interface TargetState {
+  items: Item[];
+  selectTags: string[];
+}
+
+const PARENT_FIELDS: ParentKind[] = ['service', 'route', 'consumer', 'consumer_group'];
+
+function asRef(value: unknown, where: string, field: string): Ref {
+  if (typeof value === 'string') return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? { id: value } : { name: value };
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.id === 'string') return { id: v.id };
+    const name = v.name ?? v.username;
+    if (typeof name === 'string') return { name };
+  }
+  throw new DeckFileError(`${where}: ${field}: expected a name, an id, or {name: …} / {id: …}`);
+}
+
+function stamp(body: Record<string, any>, selectTags: string[]) {
+  if (!selectTags.length) return;
+  const tags: string[] = Array.isArray(body.tags) ? [...body.tags] : [];
+  for (const t of selectTags) if (!tags.includes(t)) tags.push(t);
+  body.tags = tags;
+}
+
+function obj(value: unknown, where: string): Record<string, any> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new DeckFileError(`${where}: expected a mapping`);
+  return { ...(value as Record<string, any>) };
+}
+
+export function buildTarget(state: LoadedState): TargetState {
+  const c = state.content;
+  const selectTags = c._info?.select_tags ?? [];
+  const defaults = c._info?.defaults ?? {};
+  const items: Item[] = [];
+
+  const add = (kind: Kind, raw: Record<string, any>, refs: Item['refs'], where: string, nested: ParentKind | null) => {
+    const body = { ...raw };
+    for (const f of PARENT_FIELDS) {
+      if (!(f in body)) continue;
+      if (nested === f) {
+        // A child nested under its parent must not name another parent (decK).
+        const own = asRef(body[f], where, f);
+        const parent = refs[f]!;
+        if ((own.id && parent.id && own.id !== parent.id) || (own.name && parent.name && own.name !== parent.name)) {
+          throw new DeckFileError(`${where}: nested ${kind} must not reference a different ${f}`);
+        }
+      } else if (kind !== 'membership') refs[f] = asRef(body[f], where, f);
+      delete body[f];
+    }
+    if (kind !== 'membership') stamp(body, selectTags);
+    items.push({ kind, body, refs, where });
+  };
+
+  const routeItem = (r: any, where: string, parent: Ref | null) => {
+    const route = { ...(defaults.route ?? {}), ...obj(r, where) };
+    const plugins = route.plugins ?? [];
+    delete route.plugins;
+    add('route', route, parent ? { service: parent } : {}, where, parent ? 'service' : null);
+    const ref: Ref = route.id ? { id: route.id } : { name: route.name };
+    plugins.forEach((p: any, i: number) => add('plugin', obj(p, `${where}.plugins[${i}]`), { route: ref }, `${where}.plugins[${i}]`, 'route'));
+  };
+
+  (c.services ?? []).forEach((s: any, i: number) => {
+    const where = `${state.origin.services[i]}: services[${i}]`;
+    const service = { ...(defaults.service ?? {}), ...obj(s, where) };
+    const routes = service.routes ?? [];
+    const plugins = service.plugins ?? [];
+    delete service.routes;
+    delete service.plugins;
+    add('service', service, {}, where, null);
+    const ref: Ref = service.id ? { id: service.id } : { name: service.name };
+    if (!service.id && !service.name) throw new DeckFileError(`${where}: a service needs a name (or an id) so that it can be matched`);
+    routes.forEach((r: any, j: number) => routeItem(r, `${where}.routes[${j}]`, ref));
+    plugins.forEach((p: any, j: number) =>
+      add('plugin', obj(p, `${where}.plugins[${j}]`), { service: ref }, `${where}.plugins[${j}]`, 'service'),
+    );
+  });
+  (c.routes ?? []).forEach((r: any, i: number) => routeItem(r, `${state.origin.routes[i]}: routes[${i}]`, null));
+  (c.consumer_groups ?? []).forEach((g: any, i: number) => {
+    const where = `${state.origin.consumer_groups[i]}: consumer_groups[${i}]`;
+    const group = obj(g, where);
+    const members = group.consumers ?? [];
+    const plugins = group.plugins ?? [];
+    delete group.consumers;
+    delete group.plugins;
+    add('consumer_group', group, {}, where, null);
+    const ref: Ref = group.id ? { id: group.id } : { name: group.name };
+    members.forEach((m: any, j: number) =>
+      add('membership', {}, { consumer_group: ref, consumer: asRef(m, `${where}.consumers[${j}]`, 'consumer') }, `${where}.consumers[${j}]`, null),
+    );
+    plugins.forEach((p: any, j: number) =>
+      add('plugin', obj(p, `${where}.plugins[${j}]`), { consumer_group: ref }, `${where}.plugins[${j}]`, 'consumer_group'),
+    );
+  });
+  (c.consumers ?? []).forEach((cn: any, i: number) => {
+    const where = `${state.origin.consumers[i]}: consumers[${i}]`;
+    const consumer = obj(cn, where);
+    const creds = consumer.keyauth_credentials ?? [];
+    const groups = consumer.groups ?? [];
+    const plugins = consumer.plugins ?? [];
+    for (const k of ['keyauth_credentials', 'groups', 'plugins']) delete consumer[k];
+    for (const k of ['basicauth_credentials', 'hmacauth_credentials', 'jwt_secrets', 'oauth2_credentials', 'acls', 'mtls_auth_credentials']) {
+      if (consumer[k] !== undefined) throw new DeckFileError(`${where}: ${k} are not supported by Tollgate`);
+    }
+    add('consumer', consumer, {}, where, null);
+    const ref: Ref = consumer.id ? { id: consumer.id } : { name: consumer.username ?? consumer.custom_id };
+    creds.forEach((k: any, j: number) =>
+      add('keyauth_credential', obj(k, `${where}.keyauth_credentials[${j}]`), { consumer: ref }, `${where}.keyauth_credentials[${j}]`, 'consumer'),
+    );
+    groups.forEach((g: any, j: number) =>
+      add('membership', {}, { consumer: ref, consumer_group: asRef(g, `${where}.groups[${j}]`, 'group') }, `${where}.groups[${j}]`, null),
+    );
+    plugins.forEach((p: any, j: number) =>
+      add('plugin', obj(p, `${where}.plugins[${j}]`), { consumer: ref }, `${where}.plugins[${j}]`, 'consumer'),
+    );
+  });
+  (c.plugins ?? []).forEach((p: any, i: number) => add('plugin', obj(p, `${state.origin.plugins[i]}: plugins[${i}]`), {}, `${state.origin.plugins[i]}: plugins[${i}]`, null));
+  return { items, selectTags };
+}
