@@ -4,10 +4,12 @@
 import { cpus, totalmem } from 'node:os';
 import { benchPropagation } from './propagation';
 import { benchDpApply } from './dp-apply';
+import { benchDeckSync } from './deck-sync';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'dp-apply': benchDpApply,
   propagation: benchPropagation,
+  'deck-sync': benchDeckSync,
 };
 
 async function main() {
