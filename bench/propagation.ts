@@ -4,32 +4,16 @@
  *
  *   npm run bench -- propagation            (uses DATABASE_URL or the local Postgres)
  */
-import { Client } from 'pg';
-import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { startCpProcess, startDpProcess, waitFor, type DpProcess } from '../test/helpers/topology';
 import { adminClient } from '../test/helpers/http';
+import { withScratchDatabase } from '../test/helpers/control-plane';
 
 const PG = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WRITES = Number(process.env.BENCH_WRITES ?? 40);
 
 function pct(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `tollgate_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(PG);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
 }
 
 /** Resolves when `dp` prints that it applied `version`. */
@@ -60,7 +44,7 @@ export async function benchPropagation(): Promise<string> {
   );
   lines.push('|---|---|---|---|---|---|---|');
   for (const entities of [10, 10000]) {
-    await withDatabase(async (databaseUrl) => {
+    await withScratchDatabase(PG, async (databaseUrl) => {
       const cp = await startCpProcess({ databaseUrl });
       const api = adminClient(cp.adminUrl);
       await seed(api, entities);

@@ -26,4 +26,5 @@ export function parseArgs(argv: string[], valued: Set<string>): ParsedArgs {
 
 export const has = (a: ParsedArgs, ...names: string[]) => names.some((n) => a.flags.has(n));
 export const values = (a: ParsedArgs, name: string) => a.flags.get(name) ?? [];
-export const value = (a: ParsedArgs, ...names: string[]) => names.map((n) => a.flags.get(n)?.at(-1)).find((v) => v !== undefined);
+export const value = (a: ParsedArgs, ...names: string[]) =>
+  names.map((n) => a.flags.get(n)?.at(-1)).find((v) => v !== undefined);

@@ -63,7 +63,11 @@ function client(a: ParsedArgs): AdminClient {
 
 function selectTags(a: ParsedArgs, fromFile: string[]): string[] {
   const flag = values(a, 'select-tag');
-  if (flag.length && fromFile.length && JSON.stringify([...flag].sort()) !== JSON.stringify([...fromFile].sort())) {
+  if (
+    flag.length &&
+    fromFile.length &&
+    JSON.stringify([...flag].sort()) !== JSON.stringify([...fromFile].sort())
+  ) {
     throw new DeckFileError(
       `tags specified in the state file (${fromFile.join(', ')}) and via --select-tag flag (${flag.join(', ')}) are different`,
     );
@@ -94,10 +98,17 @@ async function execute(a: ParsedArgs, changes: Change[]) {
   const started = Date.now();
   if (changes.length > 200) progress(`applying ${changes.length} changes in one transaction…`);
   const result = await client(a).batch(changes.map((c) => c.op));
-  if (changes.length > 200) progress(`applied ${result.applied} changes in ${((Date.now() - started) / 1000).toFixed(1)} s (config version ${result.version})`);
+  if (changes.length > 200)
+    progress(
+      `applied ${result.applied} changes in ${((Date.now() - started) / 1000).toFixed(1)} s (config version ${result.version})`,
+    );
 }
 
-export async function runDeckVerb(verb: (typeof DECK_VERBS)[number], argv: string[], stdin?: string): Promise<number> {
+export async function runDeckVerb(
+  verb: (typeof DECK_VERBS)[number],
+  argv: string[],
+  stdin?: string,
+): Promise<number> {
   const a = parseArgs(argv, new Set(['select-tag', 'admin-url', 'kong-addr', 'o', 'output-file']));
   if (has(a, 'help', 'h')) {
     out(`${DECK_HELP[verb]}\n`);
@@ -111,7 +122,9 @@ export async function runDeckVerb(verb: (typeof DECK_VERBS)[number], argv: strin
         const target = buildTarget(state);
         const { errors } = planChanges(target, EMPTY_CONFIG, { sync: false, offline: true });
         if (errors.length) {
-          process.stderr.write(`Error: ${errors.length} validation error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
+          process.stderr.write(
+            `Error: ${errors.length} validation error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${e}`).join('\n')}\n`,
+          );
           return 1;
         }
         out(`${a.positional.join(', ')}: valid (${target.items.length} entities)\n`);
@@ -123,7 +136,9 @@ export async function runDeckVerb(verb: (typeof DECK_VERBS)[number], argv: strin
         const { changes, errors, mask } = await plan(a, verb !== 'apply', stdin);
         if (errors.length) {
           if (json) out(renderJson([], mask, errors));
-          process.stderr.write(`Error: nothing was changed; ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${mask(e)}`).join('\n')}\n`);
+          process.stderr.write(
+            `Error: nothing was changed; ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${mask(e)}`).join('\n')}\n`,
+          );
           return 1;
         }
         if (verb !== 'diff') await execute(a, changes);
@@ -144,7 +159,9 @@ export async function runDeckVerb(verb: (typeof DECK_VERBS)[number], argv: strin
       }
       case 'reset': {
         if (!has(a, 'force')) {
-          const answer = await ask('This will delete all configuration from the gateway (within the select tags, if given).\n> Are you sure? (y/N) ');
+          const answer = await ask(
+            'This will delete all configuration from the gateway (within the select tags, if given).\n> Are you sure? (y/N) ',
+          );
           if (!/^y(es)?$/i.test(answer.trim())) {
             process.stderr.write('reset aborted (use --force to skip the question)\n');
             return 1;

@@ -16,9 +16,15 @@ export class AdminClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(this.baseUrl.replace(/\/$/, '') + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(this.baseUrl.replace(/\/$/, '') + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (err) {
-      throw new AdminError(`cannot reach the Admin API at ${this.baseUrl}: ${(err as any).cause?.code ?? (err as Error).message}`);
+      throw new AdminError(
+        `cannot reach the Admin API at ${this.baseUrl}: ${(err as any).cause?.code ?? (err as Error).message}`,
+      );
     }
     const text = await res.text();
     let parsed: any;
@@ -28,7 +34,8 @@ export class AdminClient {
       parsed = undefined;
     }
     if (res.status >= 400) {
-      if (res.status === 401) throw new AdminError(`the Admin API refused the request (401): set TOLLGATE_ADMIN_TOKEN`);
+      if (res.status === 401)
+        throw new AdminError(`the Admin API refused the request (401): set TOLLGATE_ADMIN_TOKEN`);
       throw new AdminError(`${method} ${path}: HTTP ${res.status}: ${parsed?.message ?? text}`);
     }
     return parsed;

@@ -18,7 +18,8 @@ function clean(e: E, drop: string[] = []): E {
 export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
   const inScope = (e: E) => selectTags.every((t) => Array.isArray(e.tags) && e.tags.includes(t));
   const byId = new Map<string, E>();
-  for (const list of [config.services, config.routes, config.consumers, config.consumer_groups]) for (const e of list) byId.set(e.id, e);
+  for (const list of [config.services, config.routes, config.consumers, config.consumer_groups])
+    for (const e of list) byId.set(e.id, e);
   const ref = (r: { id: string } | null | undefined, key = 'name') => {
     if (!r) return undefined;
     const e = byId.get(r.id);
@@ -73,9 +74,13 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
   if (groups.length) out.consumer_groups = groups;
   const consumers = config.consumers.filter(inScope).map((c) => {
     const consumer = clean(c);
-    const creds = config.keyauth_credentials.filter((k) => k.consumer?.id === c.id && inScope(k)).map((k) => clean(k, ['consumer']));
+    const creds = config.keyauth_credentials
+      .filter((k) => k.consumer?.id === c.id && inScope(k))
+      .map((k) => clean(k, ['consumer']));
     if (creds.length) consumer.keyauth_credentials = creds;
-    const gs = config.consumer_group_consumers.filter((m) => m.consumer.id === c.id).map((m) => ({ name: ref(m.consumer_group) }));
+    const gs = config.consumer_group_consumers
+      .filter((m) => m.consumer.id === c.id)
+      .map((m) => ({ name: ref(m.consumer_group) }));
     if (gs.length) consumer.groups = gs;
     const ps = pluginsUnder('consumer', c.id);
     if (ps.length) consumer.plugins = ps;

@@ -18,24 +18,33 @@ export function renderEnv(text: string, env: NodeJS.ProcessEnv, source: string):
   const out = text.replace(TEMPLATE, (_whole, expr: string) => {
     const [head, ...pipes] = expr.split('|').map((p) => p.trim());
     const m = /^env\s+"([^"]*)"$/.exec(head);
-    if (!m) throw new DeckFileError(`${source}: unsupported template expression '${expr}' (only env "DECK_…" is supported)`);
+    if (!m)
+      throw new DeckFileError(
+        `${source}: unsupported template expression '${expr}' (only env "DECK_…" is supported)`,
+      );
     const name = m[1];
     if (!name.startsWith('DECK_')) {
-      throw new DeckFileError(`${source}: environment variables in the state file must be prefixed with 'DECK_', found: '${name}'`);
+      throw new DeckFileError(
+        `${source}: environment variables in the state file must be prefixed with 'DECK_', found: '${name}'`,
+      );
     }
     const value = env[name];
-    if (value === undefined) throw new DeckFileError(`${source}: environment variable '${name}' present in state file but not set`);
+    if (value === undefined)
+      throw new DeckFileError(`${source}: environment variable '${name}' present in state file but not set`);
     let result = value;
     for (const pipe of pipes) {
       if (pipe === 'toInt') {
-        if (!/^[+-]?\d+$/.test(value.trim())) throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to int`);
+        if (!/^[+-]?\d+$/.test(value.trim()))
+          throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to int`);
         result = String(parseInt(value, 10));
       } else if (pipe === 'toFloat') {
-        if (value.trim() === '' || Number.isNaN(Number(value))) throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to float`);
+        if (value.trim() === '' || Number.isNaN(Number(value)))
+          throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to float`);
         result = String(Number(value));
       } else if (pipe === 'toBool') {
         const v = value.trim().toLowerCase();
-        if (!['true', 'false', '1', '0', 't', 'f'].includes(v)) throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to bool`);
+        if (!['true', 'false', '1', '0', 't', 'f'].includes(v))
+          throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to bool`);
         result = String(['true', '1', 't'].includes(v));
       } else {
         throw new DeckFileError(`${source}: unsupported template function '${pipe}'`);

@@ -27,7 +27,14 @@ export interface LoadedState {
 }
 
 const COLLECTIONS = ['services', 'routes', 'consumers', 'consumer_groups', 'plugins'] as const;
-const KNOWN_KEYS = new Set<string>(['_format_version', '_info', '_transform', '_workspace', '_konnect', ...COLLECTIONS]);
+const KNOWN_KEYS = new Set<string>([
+  '_format_version',
+  '_info',
+  '_transform',
+  '_workspace',
+  '_konnect',
+  ...COLLECTIONS,
+]);
 
 function expandPaths(sources: string[]): string[] {
   const out: string[] = [];
@@ -49,7 +56,11 @@ function expandPaths(sources: string[]): string[] {
   return out;
 }
 
-export function loadState(sources: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string): LoadedState {
+export function loadState(
+  sources: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  stdin?: string,
+): LoadedState {
   if (!sources.length) throw new DeckFileError('no state file given (a path, a directory, or - for stdin)');
   const merged: DeckContent = {};
   const origin: Record<string, string[]> = {};
@@ -66,12 +77,15 @@ export function loadState(sources: string[], env: NodeJS.ProcessEnv = process.en
       throw new DeckFileError(`${name}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
     }
     if (doc === null || doc === undefined) continue;
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw new DeckFileError(`${name}: expected a mapping at the top level`);
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw new DeckFileError(`${name}: expected a mapping at the top level`);
     for (const key of Object.keys(doc)) {
       if (!KNOWN_KEYS.has(key)) throw new DeckFileError(`${name}: unknown top-level key '${key}'`);
     }
     if (doc._format_version !== undefined && String(doc._format_version) !== '3.0') {
-      throw new DeckFileError(`${name}: unsupported _format_version '${doc._format_version}' (expected "3.0")`);
+      throw new DeckFileError(
+        `${name}: unsupported _format_version '${doc._format_version}' (expected "3.0")`,
+      );
     }
     merged._format_version = '3.0';
     if (doc._info) {
@@ -79,7 +93,11 @@ export function loadState(sources: string[], env: NodeJS.ProcessEnv = process.en
       if (tags !== undefined && (!Array.isArray(tags) || tags.some((t: unknown) => typeof t !== 'string'))) {
         throw new DeckFileError(`${name}: _info.select_tags must be a list of strings`);
       }
-      if (merged._info?.select_tags && tags && JSON.stringify([...merged._info.select_tags].sort()) !== JSON.stringify([...tags].sort())) {
+      if (
+        merged._info?.select_tags &&
+        tags &&
+        JSON.stringify([...merged._info.select_tags].sort()) !== JSON.stringify([...tags].sort())
+      ) {
         throw new DeckFileError(`${name}: _info.select_tags differ between files`);
       }
       merged._info = { ...merged._info, ...doc._info };

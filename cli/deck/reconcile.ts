@@ -42,7 +42,15 @@ const TABLE: Record<Exclude<Kind, 'membership'>, string> = {
   plugin: 'plugins',
 };
 /** Parents before children: creates and updates go in this order, deletes in reverse. */
-export const KIND_ORDER: Kind[] = ['consumer_group', 'service', 'consumer', 'route', 'keyauth_credential', 'membership', 'plugin'];
+export const KIND_ORDER: Kind[] = [
+  'consumer_group',
+  'service',
+  'consumer',
+  'route',
+  'keyauth_credential',
+  'membership',
+  'plugin',
+];
 
 function naturalKey(kind: Kind, e: Entity): string | null {
   switch (kind) {
@@ -55,7 +63,9 @@ function naturalKey(kind: Kind, e: Entity): string | null {
     case 'keyauth_credential':
       return e.key ?? null;
     case 'plugin':
-      return [e.name, e.service?.id, e.route?.id, e.consumer?.id, e.consumer_group?.id].map((x) => x ?? '').join('|');
+      return [e.name, e.service?.id, e.route?.id, e.consumer?.id, e.consumer_group?.id]
+        .map((x) => x ?? '')
+        .join('|');
     case 'membership':
       return `${e.consumer_group.id}|${e.consumer.id}`;
   }
@@ -66,14 +76,19 @@ function strip(e: Entity): Entity {
   return rest;
 }
 
-export function planChanges(target: TargetState, current: SnapshotConfig, opts: { sync: boolean; offline?: boolean }): Plan {
+export function planChanges(
+  target: TargetState,
+  current: SnapshotConfig,
+  opts: { sync: boolean; offline?: boolean },
+): Plan {
   const errors: string[] = [];
   const scope = target.selectTags;
   const inScope = (e: Entity) => scope.every((t) => Array.isArray(e.tags) && e.tags.includes(t));
 
   // Current entities: all of them resolve references; only those in scope are matched or deleted.
   const all = new Map<Kind, Entity[]>();
-  for (const kind of Object.keys(TABLE) as Exclude<Kind, 'membership'>[]) all.set(kind, ((current as any)[TABLE[kind]] ?? []) as Entity[]);
+  for (const kind of Object.keys(TABLE) as Exclude<Kind, 'membership'>[])
+    all.set(kind, ((current as any)[TABLE[kind]] ?? []) as Entity[]);
   const byId = new Map<string, Entity>();
   const byKey = new Map<string, Entity>(); // `${kind}:${key}` (in scope only, for matching)
   const anyByName = new Map<string, Entity>(); // `${kind}:${name}` (for references)
@@ -84,7 +99,8 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
       if (k !== null && inScope(e)) byKey.set(`${kind}:${k}`, e);
       if (kind === 'consumer') {
         if (e.username != null) anyByName.set(`consumer:${e.username}`, e);
-        if (e.custom_id != null && !anyByName.has(`consumer:${e.custom_id}`)) anyByName.set(`consumer:${e.custom_id}`, e);
+        if (e.custom_id != null && !anyByName.has(`consumer:${e.custom_id}`))
+          anyByName.set(`consumer:${e.custom_id}`, e);
       } else if (e.name != null) anyByName.set(`${kind}:${e.name}`, e);
     }
   }
@@ -100,8 +116,11 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
       errors.push(`${item.where}: ${field} '${ref.id}' not found`);
       return null;
     }
-    const hit = targetByName.get(`${field}:${ref.name}`) ?? (opts.offline ? undefined : anyByName.get(`${field}:${ref.name}`)?.id);
-    if (!hit) errors.push(`${item.where}: ${field} '${ref.name}' not found${opts.offline ? ' in the file' : ''}`);
+    const hit =
+      targetByName.get(`${field}:${ref.name}`) ??
+      (opts.offline ? undefined : anyByName.get(`${field}:${ref.name}`)?.id);
+    if (!hit)
+      errors.push(`${item.where}: ${field} '${ref.name}' not found${opts.offline ? ' in the file' : ''}`);
     return hit ?? null;
   };
 
@@ -122,7 +141,10 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
     if (def === pluginEntity) expanded = pluginEntity.expandWith(body);
     else if (def.expand) expanded = def.expand(body) as typeof expanded;
     const result = validate(def.schema, expanded.value);
-    const fieldErrors = [...expanded.errors, ...(result.ok ? (def.check?.(result.value) ?? []) : result.errors)];
+    const fieldErrors = [
+      ...expanded.errors,
+      ...(result.ok ? (def.check?.(result.value) ?? []) : result.errors),
+    ];
     if (fieldErrors.length) {
       for (const line of describeErrors(fieldErrors)) errors.push(`${item.where}: ${line}`);
       continue;
@@ -130,13 +152,15 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
     const doc: Entity = result.ok ? result.value : expanded.value;
     if (def === pluginEntity) doc.config = expanded.value.config;
     const key = naturalKey(item.kind, doc);
-    const match = (doc.id && byId.get(doc.id)) || (key !== null ? byKey.get(`${item.kind}:${key}`) : undefined);
+    const match =
+      (doc.id && byId.get(doc.id)) || (key !== null ? byKey.get(`${item.kind}:${key}`) : undefined);
     doc.id = doc.id ?? match?.id ?? randomUUID();
     assigned.set(item, doc.id);
     if (item.kind === 'consumer') {
       if (doc.username != null) targetByName.set(`consumer:${doc.username}`, doc.id);
       if (doc.custom_id != null) targetByName.set(`consumer:${doc.custom_id}`, doc.id);
-    } else if (doc.name != null && item.kind !== 'plugin') targetByName.set(`${item.kind}:${doc.name}`, doc.id);
+    } else if (doc.name != null && item.kind !== 'plugin')
+      targetByName.set(`${item.kind}:${doc.name}`, doc.id);
     targetDocs.push({ item, doc, def });
   }
   if (errors.length) return { changes: [], errors };
@@ -144,7 +168,8 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
   // 2. Compare.
   const names = new Map<string, string>();
   for (const [kind, list] of all) for (const e of list) names.set(e.id, displayName(kind, e, names));
-  for (const t of targetDocs) if (t.item.kind !== 'membership') names.set(t.doc.id, displayName(t.item.kind, t.doc, names));
+  for (const t of targetDocs)
+    if (t.item.kind !== 'membership') names.set(t.doc.id, displayName(t.item.kind, t.doc, names));
 
   const changes: Change[] = [];
   const matched = new Set<string>();
@@ -155,7 +180,9 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
       if (seenKeys.has(`m:${key}`)) continue;
       seenKeys.add(`m:${key}`);
       matched.add(`m:${key}`);
-      const exists = current.consumer_group_consumers.some((m) => `${m.consumer_group.id}|${m.consumer.id}` === key);
+      const exists = current.consumer_group_consumers.some(
+        (m) => `${m.consumer_group.id}|${m.consumer.id}` === key,
+      );
       if (!exists) {
         changes.push({
           action: 'create',
@@ -173,10 +200,16 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
     }
     matched.add(doc.id);
     const old = byId.get(doc.id);
-    const op: BatchOperation = { op: 'upsert', entity: TABLE[item.kind as Exclude<Kind, 'membership'>], id: doc.id, body: doc };
+    const op: BatchOperation = {
+      op: 'upsert',
+      entity: TABLE[item.kind as Exclude<Kind, 'membership'>],
+      id: doc.id,
+      body: doc,
+    };
     const display = `${label(item.kind)} ${names.get(doc.id)}`;
     if (!old) changes.push({ action: 'create', kind: item.kind, display, new: doc, op });
-    else if (canonicalJson(strip(old)) !== canonicalJson(strip(doc))) changes.push({ action: 'update', kind: item.kind, display, old: strip(old), new: doc, op });
+    else if (canonicalJson(strip(old)) !== canonicalJson(strip(doc)))
+      changes.push({ action: 'update', kind: item.kind, display, old: strip(old), new: doc, op });
   }
 
   if (opts.sync) {
@@ -206,7 +239,9 @@ export function planChanges(target: TargetState, current: SnapshotConfig, opts: 
     }
   }
   const rank = (c: Change) =>
-    c.action === 'delete' ? -100 + (KIND_ORDER.length - KIND_ORDER.indexOf(c.kind)) : KIND_ORDER.indexOf(c.kind);
+    c.action === 'delete'
+      ? -100 + (KIND_ORDER.length - KIND_ORDER.indexOf(c.kind))
+      : KIND_ORDER.indexOf(c.kind);
   changes.sort((a, b) => rank(a) - rank(b));
   return { changes, errors };
 }
@@ -227,7 +262,8 @@ function displayName(kind: Kind, e: Entity, names: Map<string, string>): string 
       if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);
       if (e.route) parts.push(`route ${names.get(e.route.id) ?? e.route.id}`);
       if (e.consumer) parts.push(`consumer ${names.get(e.consumer.id) ?? e.consumer.id}`);
-      if (e.consumer_group) parts.push(`consumer-group ${names.get(e.consumer_group.id) ?? e.consumer_group.id}`);
+      if (e.consumer_group)
+        parts.push(`consumer-group ${names.get(e.consumer_group.id) ?? e.consumer_group.id}`);
       const who = e.instance_name ? `${e.name} (${e.instance_name})` : e.name;
       return parts.length ? `${who} for ${parts.join(' and ')}` : `${who} (global)`;
     }

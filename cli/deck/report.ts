@@ -26,7 +26,12 @@ function fieldDiff(oldE: Record<string, any>, newE: Record<string, any>, prefix 
 
 export function summary(changes: Change[]) {
   const count = (a: string) => changes.filter((c) => c.action === a).length;
-  return { creating: count('create'), updating: count('update'), deleting: count('delete'), total: changes.length };
+  return {
+    creating: count('create'),
+    updating: count('update'),
+    deleting: count('delete'),
+    total: changes.length,
+  };
 }
 
 export function renderText(changes: Change[], mask: (t: string) => string): string {
@@ -48,7 +53,12 @@ export function renderJson(changes: Change[], mask: (t: string) => string, error
   const entry = (c: Change) => ({
     kind: c.kind,
     name: c.display.slice(c.display.indexOf(' ') + 1),
-    body: c.action === 'update' ? { old: c.old, new: c.new } : c.action === 'create' ? { new: c.new } : { old: c.old },
+    body:
+      c.action === 'update'
+        ? { old: c.old, new: c.new }
+        : c.action === 'create'
+          ? { new: c.new }
+          : { old: c.old },
   });
   const report = {
     changes: {

@@ -5,7 +5,8 @@
 import { DeckFileError } from './env-template';
 import type { LoadedState } from './file';
 
-export type Kind = 'service' | 'route' | 'consumer' | 'consumer_group' | 'keyauth_credential' | 'plugin' | 'membership';
+export type Kind =
+  'service' | 'route' | 'consumer' | 'consumer_group' | 'keyauth_credential' | 'plugin' | 'membership';
 export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group';
 export interface Ref {
   id?: string;
@@ -28,7 +29,10 @@ export interface TargetState {
 const PARENT_FIELDS: ParentKind[] = ['service', 'route', 'consumer', 'consumer_group'];
 
 function asRef(value: unknown, where: string, field: string): Ref {
-  if (typeof value === 'string') return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? { id: value } : { name: value };
+  if (typeof value === 'string')
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
+      ? { id: value }
+      : { name: value };
   if (value && typeof value === 'object') {
     const v = value as Record<string, unknown>;
     if (typeof v.id === 'string') return { id: v.id };
@@ -46,7 +50,8 @@ function stamp(body: Record<string, any>, selectTags: string[]) {
 }
 
 function obj(value: unknown, where: string): Record<string, any> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new DeckFileError(`${where}: expected a mapping`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new DeckFileError(`${where}: expected a mapping`);
   return { ...(value as Record<string, any>) };
 }
 
@@ -56,7 +61,13 @@ export function buildTarget(state: LoadedState): TargetState {
   const defaults = c._info?.defaults ?? {};
   const items: Item[] = [];
 
-  const add = (kind: Kind, raw: Record<string, any>, refs: Item['refs'], where: string, nested: ParentKind | null) => {
+  const add = (
+    kind: Kind,
+    raw: Record<string, any>,
+    refs: Item['refs'],
+    where: string,
+    nested: ParentKind | null,
+  ) => {
     const body = { ...raw };
     for (const f of PARENT_FIELDS) {
       if (!(f in body)) continue;
@@ -64,7 +75,10 @@ export function buildTarget(state: LoadedState): TargetState {
         // A child nested under its parent must not name another parent (decK).
         const own = asRef(body[f], where, f);
         const parent = refs[f]!;
-        if ((own.id && parent.id && own.id !== parent.id) || (own.name && parent.name && own.name !== parent.name)) {
+        if (
+          (own.id && parent.id && own.id !== parent.id) ||
+          (own.name && parent.name && own.name !== parent.name)
+        ) {
           throw new DeckFileError(`${where}: nested ${kind} must not reference a different ${f}`);
         }
       } else if (kind !== 'membership') refs[f] = asRef(body[f], where, f);
@@ -80,7 +94,9 @@ export function buildTarget(state: LoadedState): TargetState {
     delete route.plugins;
     add('route', route, parent ? { service: parent } : {}, where, parent ? 'service' : null);
     const ref: Ref = route.id ? { id: route.id } : { name: route.name };
-    plugins.forEach((p: any, i: number) => add('plugin', obj(p, `${where}.plugins[${i}]`), { route: ref }, `${where}.plugins[${i}]`, 'route'));
+    plugins.forEach((p: any, i: number) =>
+      add('plugin', obj(p, `${where}.plugins[${i}]`), { route: ref }, `${where}.plugins[${i}]`, 'route'),
+    );
   };
 
   (c.services ?? []).forEach((s: any, i: number) => {
@@ -92,13 +108,16 @@ export function buildTarget(state: LoadedState): TargetState {
     delete service.plugins;
     add('service', service, {}, where, null);
     const ref: Ref = service.id ? { id: service.id } : { name: service.name };
-    if (!service.id && !service.name) throw new DeckFileError(`${where}: a service needs a name (or an id) so that it can be matched`);
+    if (!service.id && !service.name)
+      throw new DeckFileError(`${where}: a service needs a name (or an id) so that it can be matched`);
     routes.forEach((r: any, j: number) => routeItem(r, `${where}.routes[${j}]`, ref));
     plugins.forEach((p: any, j: number) =>
       add('plugin', obj(p, `${where}.plugins[${j}]`), { service: ref }, `${where}.plugins[${j}]`, 'service'),
     );
   });
-  (c.routes ?? []).forEach((r: any, i: number) => routeItem(r, `${state.origin.routes[i]}: routes[${i}]`, null));
+  (c.routes ?? []).forEach((r: any, i: number) =>
+    routeItem(r, `${state.origin.routes[i]}: routes[${i}]`, null),
+  );
   (c.consumer_groups ?? []).forEach((g: any, i: number) => {
     const where = `${state.origin.consumer_groups[i]}: consumer_groups[${i}]`;
     const group = obj(g, where);
@@ -109,10 +128,22 @@ export function buildTarget(state: LoadedState): TargetState {
     add('consumer_group', group, {}, where, null);
     const ref: Ref = group.id ? { id: group.id } : { name: group.name };
     members.forEach((m: any, j: number) =>
-      add('membership', {}, { consumer_group: ref, consumer: asRef(m, `${where}.consumers[${j}]`, 'consumer') }, `${where}.consumers[${j}]`, null),
+      add(
+        'membership',
+        {},
+        { consumer_group: ref, consumer: asRef(m, `${where}.consumers[${j}]`, 'consumer') },
+        `${where}.consumers[${j}]`,
+        null,
+      ),
     );
     plugins.forEach((p: any, j: number) =>
-      add('plugin', obj(p, `${where}.plugins[${j}]`), { consumer_group: ref }, `${where}.plugins[${j}]`, 'consumer_group'),
+      add(
+        'plugin',
+        obj(p, `${where}.plugins[${j}]`),
+        { consumer_group: ref },
+        `${where}.plugins[${j}]`,
+        'consumer_group',
+      ),
     );
   });
   (c.consumers ?? []).forEach((cn: any, i: number) => {
@@ -122,21 +153,54 @@ export function buildTarget(state: LoadedState): TargetState {
     const groups = consumer.groups ?? [];
     const plugins = consumer.plugins ?? [];
     for (const k of ['keyauth_credentials', 'groups', 'plugins']) delete consumer[k];
-    for (const k of ['basicauth_credentials', 'hmacauth_credentials', 'jwt_secrets', 'oauth2_credentials', 'acls', 'mtls_auth_credentials']) {
+    for (const k of [
+      'basicauth_credentials',
+      'hmacauth_credentials',
+      'jwt_secrets',
+      'oauth2_credentials',
+      'acls',
+      'mtls_auth_credentials',
+    ]) {
       if (consumer[k] !== undefined) throw new DeckFileError(`${where}: ${k} are not supported by Tollgate`);
     }
     add('consumer', consumer, {}, where, null);
     const ref: Ref = consumer.id ? { id: consumer.id } : { name: consumer.username ?? consumer.custom_id };
     creds.forEach((k: any, j: number) =>
-      add('keyauth_credential', obj(k, `${where}.keyauth_credentials[${j}]`), { consumer: ref }, `${where}.keyauth_credentials[${j}]`, 'consumer'),
+      add(
+        'keyauth_credential',
+        obj(k, `${where}.keyauth_credentials[${j}]`),
+        { consumer: ref },
+        `${where}.keyauth_credentials[${j}]`,
+        'consumer',
+      ),
     );
     groups.forEach((g: any, j: number) =>
-      add('membership', {}, { consumer: ref, consumer_group: asRef(g, `${where}.groups[${j}]`, 'group') }, `${where}.groups[${j}]`, null),
+      add(
+        'membership',
+        {},
+        { consumer: ref, consumer_group: asRef(g, `${where}.groups[${j}]`, 'group') },
+        `${where}.groups[${j}]`,
+        null,
+      ),
     );
     plugins.forEach((p: any, j: number) =>
-      add('plugin', obj(p, `${where}.plugins[${j}]`), { consumer: ref }, `${where}.plugins[${j}]`, 'consumer'),
+      add(
+        'plugin',
+        obj(p, `${where}.plugins[${j}]`),
+        { consumer: ref },
+        `${where}.plugins[${j}]`,
+        'consumer',
+      ),
     );
   });
-  (c.plugins ?? []).forEach((p: any, i: number) => add('plugin', obj(p, `${state.origin.plugins[i]}: plugins[${i}]`), {}, `${state.origin.plugins[i]}: plugins[${i}]`, null));
+  (c.plugins ?? []).forEach((p: any, i: number) =>
+    add(
+      'plugin',
+      obj(p, `${state.origin.plugins[i]}: plugins[${i}]`),
+      {},
+      `${state.origin.plugins[i]}: plugins[${i}]`,
+      null,
+    ),
+  );
   return { items, selectTags };
 }

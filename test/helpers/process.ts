@@ -87,10 +87,16 @@ export interface CliResult {
 }
 
 /** Run `tollgate <args>` to completion (asynchronously: the test process may host the CP). */
-export function runTollgate(args: string[], opts: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<CliResult> {
+export function runTollgate(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<CliResult> {
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) fullEnv[k] = v;
-  const child = spawn(process.execPath, [TOLLGATE_BIN, ...args], { env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TOLLGATE_BIN, ...args], {
+    env: fullEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

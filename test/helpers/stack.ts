@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 /** A control plane and a data plane in this process, wired as in production. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,4 +59,47 @@ export async function mustCreate(api: ReturnType<typeof adminClient>, path: stri
   const r = await api('POST', path, body);
   if (r.status !== 201) throw new Error(`POST ${path}: ${r.status} ${r.text}`);
   return r.body;
+}
+
+export interface Sent {
+  status: number;
+  headers: Record<string, any>;
+  body: string;
+  json: any;
+}
+
+/** One request through a proxy listener, with full control of the Host header. */
+export function sendThrough(
+  proxyUrl: string,
+  path: string,
+  opts: { method?: string; host?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+): Promise<Sent> {
+  const url = new URL(proxyUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: opts.host ?? 'gw.test', ...opts.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          let json: any;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode!, headers: res.headers, body, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

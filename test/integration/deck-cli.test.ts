@@ -62,7 +62,9 @@ describe('the seed decK file, byte for byte', () => {
 
   test('--json-output and --non-zero-exit-code', async () => {
     const changed = SEED_FILE;
-    const r = await cli(['diff', changed, '--json-output', '--non-zero-exit-code'], undefined, { DECK_KONNECT_MCP_TOKEN: 'kpat_rotated' });
+    const r = await cli(['diff', changed, '--json-output', '--non-zero-exit-code'], undefined, {
+      DECK_KONNECT_MCP_TOKEN: 'kpat_rotated',
+    });
     assert.equal(r.code, 2);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(report.summary, { creating: 0, updating: 1, deleting: 0, total: 1 });
@@ -76,7 +78,9 @@ describe('key-auth + AI proxy snippets piped to apply -', () => {
   test('apply in sequence, never deleting', async () => {
     const seedDir = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'seeds', 'key-auth-llm');
     for (const name of ['1-service.yaml', '2-ai-proxy.yaml', '3-key-auth.yaml', '4-consumer.yaml']) {
-      const r = await cli(['apply', '-'], readFileSync(join(seedDir, name), 'utf8'), { DECK_OPENAI_API_KEY: 'sk-x' });
+      const r = await cli(['apply', '-'], readFileSync(join(seedDir, name), 'utf8'), {
+        DECK_OPENAI_API_KEY: 'sk-x',
+      });
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
       assert.match(r.stdout, /Deleted: 0/);
     }
@@ -84,13 +88,20 @@ describe('key-auth + AI proxy snippets piped to apply -', () => {
     assert.ok(config.consumers.some((c: any) => c.username === 'alex'));
     assert.ok(config.plugins.some((p: any) => p.name === 'ai-proxy-advanced' && !p.service && !p.route));
     // the seed's scoped entities are untouched by unscoped applies
-    assert.equal(config.plugins.filter((p: any) => p.tags?.includes('secure-external-mcp-gateway-recipe')).length, 9);
+    assert.equal(
+      config.plugins.filter((p: any) => p.tags?.includes('secure-external-mcp-gateway-recipe')).length,
+      9,
+    );
   });
 });
 
 describe('scoping, ordering and identity', () => {
   test('select_tags: entities outside the scope are untouched by sync', async () => {
-    await api('POST', '/services', { name: 'outside', url: 'http://outside.example.com', tags: ['other-team'] });
+    await api('POST', '/services', {
+      name: 'outside',
+      url: 'http://outside.example.com',
+      tags: ['other-team'],
+    });
     const scoped = file(
       'team-a.yaml',
       `_format_version: "3.0"\n_info:\n  select_tags: [team-a]\nservices:\n  - name: a-svc\n    url: http://a.example.com\n    routes:\n      - name: a-route\n        paths: [/a]\n`,
@@ -111,7 +122,10 @@ describe('scoping, ordering and identity', () => {
     );
     const c = await cli(['sync', full]);
     assert.equal(c.code, 0, c.stderr);
-    const r = await cli(['sync', file('del-empty.yaml', `_format_version: "3.0"\n_info:\n  select_tags: [del]\n`)]);
+    const r = await cli([
+      'sync',
+      file('del-empty.yaml', `_format_version: "3.0"\n_info:\n  select_tags: [del]\n`),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('deleting'));
     const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
@@ -126,41 +140,73 @@ describe('scoping, ordering and identity', () => {
   });
 
   test('a renamed entity without an id is recreated; with its id pinned it is updated', async () => {
-    const v1 = file('ren1.yaml', `_format_version: "3.0"\n_info:\n  select_tags: [ren]\nservices:\n  - name: ren-old\n    url: http://r.example.com\n`);
+    const v1 = file(
+      'ren1.yaml',
+      `_format_version: "3.0"\n_info:\n  select_tags: [ren]\nservices:\n  - name: ren-old\n    url: http://r.example.com\n`,
+    );
     assert.equal((await cli(['sync', v1])).code, 0);
     const id = (await api('GET', '/services/ren-old')).body.id;
-    const v2 = file('ren2.yaml', `_format_version: "3.0"\n_info:\n  select_tags: [ren]\nservices:\n  - name: ren-new\n    url: http://r.example.com\n`);
+    const v2 = file(
+      'ren2.yaml',
+      `_format_version: "3.0"\n_info:\n  select_tags: [ren]\nservices:\n  - name: ren-new\n    url: http://r.example.com\n`,
+    );
     const recreated = await cli(['sync', v2]);
     assert.match(recreated.stdout, /deleting service ren-old/);
     assert.match(recreated.stdout, /creating service ren-new/);
     const newId = (await api('GET', '/services/ren-new')).body.id;
     assert.notEqual(newId, id);
-    const v3 = file('ren3.yaml', `_format_version: "3.0"\n_info:\n  select_tags: [ren]\nservices:\n  - id: ${newId}\n    name: ren-pinned\n    url: http://r.example.com\n`);
+    const v3 = file(
+      'ren3.yaml',
+      `_format_version: "3.0"\n_info:\n  select_tags: [ren]\nservices:\n  - id: ${newId}\n    name: ren-pinned\n    url: http://r.example.com\n`,
+    );
     const renamed = await cli(['sync', v3]);
     assert.match(renamed.stdout, /updating service ren-pinned/);
-    assert.match(renamed.stdout, /-  "name": "ren-new"\n\+  "name": "ren-pinned"/);
+    assert.match(renamed.stdout, /- {2}"name": "ren-new"\n\+ {2}"name": "ren-pinned"/);
     assert.equal((await api('GET', '/services/ren-pinned')).body.id, newId);
   });
 });
 
 describe('errors', () => {
   test('environment variables: unprefixed, unset, bad conversions', async () => {
-    const unprefixed = await cli(['diff', '-'], `_format_version: "3.0"\nservices:\n  - name: x\n    host: \${{ env "HOME" }}\n`);
+    const unprefixed = await cli(
+      ['diff', '-'],
+      `_format_version: "3.0"\nservices:\n  - name: x\n    host: \${{ env "HOME" }}\n`,
+    );
     assert.equal(unprefixed.code, 1);
-    assert.match(unprefixed.stderr, /environment variables in the state file must be prefixed with 'DECK_', found: 'HOME'/);
-    const unset = await cli(['validate', '-'], `_format_version: "3.0"\nservices:\n  - name: x\n    host: \${{ env "DECK_NOT_SET_ANYWHERE" }}\n`);
+    assert.match(
+      unprefixed.stderr,
+      /environment variables in the state file must be prefixed with 'DECK_', found: 'HOME'/,
+    );
+    const unset = await cli(
+      ['validate', '-'],
+      `_format_version: "3.0"\nservices:\n  - name: x\n    host: \${{ env "DECK_NOT_SET_ANYWHERE" }}\n`,
+    );
     assert.equal(unset.code, 1);
-    assert.match(unset.stderr, /environment variable 'DECK_NOT_SET_ANYWHERE' present in state file but not set/);
-    const port = await cli(['validate', '-'], `_format_version: "3.0"\nservices:\n  - name: x\n    host: h.example.com\n    port: \${{ env "DECK_PORT" | toInt }}\n`, { DECK_PORT: '80a' });
+    assert.match(
+      unset.stderr,
+      /environment variable 'DECK_NOT_SET_ANYWHERE' present in state file but not set/,
+    );
+    const port = await cli(
+      ['validate', '-'],
+      `_format_version: "3.0"\nservices:\n  - name: x\n    host: h.example.com\n    port: \${{ env "DECK_PORT" | toInt }}\n`,
+      { DECK_PORT: '80a' },
+    );
     assert.equal(port.code, 1);
     assert.match(port.stderr, /DECK_PORT: cannot convert '80a' to int/);
-    const good = await cli(['validate', '-'], `_format_version: "3.0"\nservices:\n  - name: x\n    host: h.example.com\n    port: \${{ env "DECK_PORT" | toInt }}\n    enabled: \${{ env "DECK_ON" | toBool }}\n`, { DECK_PORT: '8080', DECK_ON: 'true' });
+    const good = await cli(
+      ['validate', '-'],
+      `_format_version: "3.0"\nservices:\n  - name: x\n    host: h.example.com\n    port: \${{ env "DECK_PORT" | toInt }}\n    enabled: \${{ env "DECK_ON" | toBool }}\n`,
+      { DECK_PORT: '8080', DECK_ON: 'true' },
+    );
     assert.equal(good.code, 0, good.stderr);
   });
 
   test('invalid files: clear messages naming file, entity and field; nothing applied', async () => {
     const before = await version();
-    const badYaml = await cli(['sync', file('bad.yaml', `_format_version: "3.0"\nservices:\n  - name: [unclosed\n`)]);
+    const badYaml = await cli([
+      'sync',
+      file('bad.yaml', `_format_version: "3.0"\nservices:\n  - name: [unclosed\n`),
+    ]);
     assert.equal(badYaml.code, 1);
     assert.match(badYaml.stderr, /bad\.yaml: not valid YAML/);
     const badField = file(
@@ -170,9 +216,18 @@ describe('errors', () => {
     for (const verb of ['validate', 'sync']) {
       const r = await cli([verb, badField]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /badfield\.yaml: services\[0\]\.routes\[0\]\.plugins\[0\]: config\.tools\[0\]\.acl\.allow: expected an array/);
+      assert.match(
+        r.stderr,
+        /badfield\.yaml: services\[0\]\.routes\[0\]\.plugins\[0\]: config\.tools\[0\]\.acl\.allow: expected an array/,
+      );
     }
-    const missingRef = await cli(['sync', file('ref.yaml', `_format_version: "3.0"\nroutes:\n  - name: r\n    paths: [/r]\n    service: {name: no-such-service}\n`)]);
+    const missingRef = await cli([
+      'sync',
+      file(
+        'ref.yaml',
+        `_format_version: "3.0"\nroutes:\n  - name: r\n    paths: [/r]\n    service: {name: no-such-service}\n`,
+      ),
+    ]);
     assert.equal(missingRef.code, 1);
     assert.match(missingRef.stderr, /routes\[0\]: service 'no-such-service' not found/);
     assert.equal((await api('GET', '/services/ok-svc')).status, 404);

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
+import { mustCreate, sendThrough, startStack, type Stack } from '../helpers/stack';
 import { startEchoUpstream } from '../helpers/topology';
 
 let s: Stack;
@@ -23,41 +22,9 @@ after(async () => {
   await echo?.close();
 });
 
-function send(
-  path: string,
-  opts: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
-) {
-  const url = new URL(s.dp.proxyUrl);
-  return new Promise<{ status: number; headers: Record<string, any>; body: string; json: any }>(
-    (resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path,
-          method: opts.method ?? 'GET',
-          headers: { host: 'gw.test', ...opts.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks).toString('utf8');
-            let json: any;
-            try {
-              json = JSON.parse(body);
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode!, headers: res.headers, body, json });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(opts.body);
-    },
-  );
-}
+/** Send through the data plane with an explicit Host header. */
+const send = (path: string, opts: Parameters<typeof sendThrough>[2] = {}) =>
+  sendThrough(s.dp.proxyUrl, path, opts);
 
 describe('key-auth', () => {
   before(async () => {

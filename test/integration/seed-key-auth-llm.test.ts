@@ -39,7 +39,9 @@ after(async () => {
 test('the flow of the key-auth + AI Proxy Advanced document works as written', async () => {
   const env = { DECK_OPENAI_API_KEY: OPENAI_KEY };
   // As the document does it: each snippet piped to `apply -`, in order.
-  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const r = await runTollgate(['apply', '-'], {
       env: { ...env, TOLLGATE_ADMIN_URL: s.cp.url, TOLLGATE_ADMIN_TOKEN: undefined },
       stdin: readFileSync(join(DIR, file), 'utf8'),

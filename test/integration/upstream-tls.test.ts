@@ -9,7 +9,10 @@ let upstream: Server;
 
 before(async () => {
   const selfsigned = require('selfsigned');
-  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { days: 1, keySize: 2048 });
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    days: 1,
+    keySize: 2048,
+  });
   upstream = createServer({ cert: pems.cert, key: pems.private }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"tls":true}');
   });
@@ -23,7 +26,12 @@ after(async () => {
 
 test('https upstreams: tls_verify refuses an untrusted certificate; unset or false accepts it', async () => {
   const port = (upstream.address() as AddressInfo).port;
-  await mustCreate(s.api, '/services', { name: 'tls-verify', url: `https://127.0.0.1:${port}`, tls_verify: true, retries: 0 });
+  await mustCreate(s.api, '/services', {
+    name: 'tls-verify',
+    url: `https://127.0.0.1:${port}`,
+    tls_verify: true,
+    retries: 0,
+  });
   await mustCreate(s.api, '/services/tls-verify/routes', { name: 'tls-verify', paths: ['/verify'] });
   await mustCreate(s.api, '/services', { name: 'tls-trust', url: `https://127.0.0.1:${port}` });
   await mustCreate(s.api, '/services/tls-trust/routes', { name: 'tls-trust', paths: ['/trust'] });

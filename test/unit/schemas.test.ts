@@ -1,28 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import YAML from 'yaml';
+import { loadSeed } from '../helpers/seed';
 import { validate } from '../../shared/schema/validator';
 import { schemaViolation } from '../../shared/errors';
 import { PLUGINS } from '../../shared/plugins/registry';
 import { pluginEntity, serviceEntity, routeEntity, consumerEntity } from '../../shared/entities';
 
-const SEED = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'test',
-  'fixtures',
-  'seeds',
-  'secure-external-mcp-gateway.yaml',
-);
-
 function seedPlugins(): any[] {
-  const doc = YAML.parse(readFileSync(SEED, 'utf8').replace(/\$\{\{ env "(DECK_[A-Z_]+)" \}\}/g, 'x-$1'));
   const out: any[] = [];
-  for (const s of doc.services) for (const r of s.routes ?? []) out.push(...(r.plugins ?? []));
+  for (const svc of loadSeed().services) for (const r of svc.routes ?? []) out.push(...(r.plugins ?? []));
   return out;
 }
 

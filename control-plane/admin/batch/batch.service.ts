@@ -28,7 +28,12 @@ export class BatchService {
     if (!Array.isArray(operations) || operations.length > MAX_BATCH_OPERATIONS) {
       throw new KongHttpError(
         400,
-        schemaViolation([{ path: ['operations'], message: `expected an array of at most ${MAX_BATCH_OPERATIONS} operations` }]),
+        schemaViolation([
+          {
+            path: ['operations'],
+            message: `expected an array of at most ${MAX_BATCH_OPERATIONS} operations`,
+          },
+        ]),
       );
     }
     await this.store.versions.write(async (tx) => {
@@ -37,7 +42,8 @@ export class BatchService {
         try {
           if (o?.op === 'upsert' || o?.op === 'delete') {
             const def = ENTITIES.get(o.entity);
-            if (!def || typeof o.id !== 'string') throw new KongHttpError(400, { message: `unknown entity '${o.entity}'` });
+            if (!def || typeof o.id !== 'string')
+              throw new KongHttpError(400, { message: `unknown entity '${o.entity}'` });
             if (o.op === 'upsert') await this.store.upsertIn(tx, def, o.id, o.body ?? {});
             else {
               const found = await this.store.find(def, o.id, tx);
@@ -53,7 +59,11 @@ export class BatchService {
           }
         } catch (err) {
           if (err instanceof KongHttpError) {
-            throw new KongHttpError(err.status, { ...err.body, message: `operation ${i}: ${err.body.message}`, operation: i } as any);
+            throw new KongHttpError(err.status, {
+              ...err.body,
+              message: `operation ${i}: ${err.body.message}`,
+              operation: i,
+            } as any);
           }
           throw err;
         }

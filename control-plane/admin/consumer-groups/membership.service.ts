@@ -86,7 +86,10 @@ export class MembershipService {
 
   /** Inside a caller's transaction: remove one membership; absent is fine. */
   async unlinkIn(tx: EntityManager, groupId: string, consumerId: string) {
-    await tx.query('DELETE FROM consumer_group_consumers WHERE consumer_group_id = $1 AND consumer_id = $2', [groupId, consumerId]);
+    await tx.query('DELETE FROM consumer_group_consumers WHERE consumer_group_id = $1 AND consumer_id = $2', [
+      groupId,
+      consumerId,
+    ]);
   }
 
   /** Remove one membership (both keys given) or all of one side (the other key undefined). */
