@@ -5,11 +5,13 @@ import { cpus, totalmem } from 'node:os';
 import { benchPropagation } from './propagation';
 import { benchDpApply } from './dp-apply';
 import { benchDeckSync } from './deck-sync';
+import { benchProxy } from './proxy';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'dp-apply': benchDpApply,
   propagation: benchPropagation,
   'deck-sync': benchDeckSync,
+  proxy: benchProxy,
 };
 
 async function main() {

@@ -2,7 +2,7 @@
  * A data plane: serves the snapshot it holds (from the control plane or its disk cache),
  * proxies traffic, and never stops serving because the control plane is away.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +42,25 @@ function nodeIdFor(dataDir: string, given?: string): string {
   const id = randomUUID();
   writeFileSync(file, id);
   return id;
+}
+
+/** Whatever goes wrong in one request stays in that request: never an unhandled rejection. */
+function guard(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, log: (l: string) => void) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    handler(req, res).catch((err) => {
+      log(`request failed: ${(err as Error).stack ?? err}`);
+      if (!res.headersSent) {
+        try {
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end('{"message":"An unexpected error occurred"}');
+          return;
+        } catch {
+          /* fall through */
+        }
+      }
+      res.destroy();
+    });
+  };
 }
 
 function listen(server: Server, addr: { host: string; port: number }): Promise<number> {
@@ -117,14 +136,14 @@ export async function startDataPlane(
   const servers: Server[] = [];
   const http = createHttpServer({ keepAliveTimeout: 65_000 });
   const proxyPort = await listen(http, options.proxyListen);
-  http.on('request', createProxyHandler({ holder, pools, metrics, log }, 'http', proxyPort));
+  http.on('request', guard(createProxyHandler({ holder, pools, metrics, log }, 'http', proxyPort), log));
   servers.push(http);
   let proxySslUrl: string | undefined;
   if (options.proxySslListen) {
     const tls = await loadOrCreateCertificate(options.dataDir);
     const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
     const sslPort = await listen(https, options.proxySslListen);
-    https.on('request', createProxyHandler({ holder, pools, metrics, log }, 'https', sslPort));
+    https.on('request', guard(createProxyHandler({ holder, pools, metrics, log }, 'https', sslPort), log));
     servers.push(https);
     proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
   }

@@ -141,7 +141,15 @@ export async function runDeckVerb(
           );
           return 1;
         }
-        if (verb !== 'diff') await execute(a, changes);
+        if (verb !== 'diff') {
+          try {
+            await execute(a, changes);
+          } catch (err) {
+            // The Admin API echoes values (unique keys…): mask what came from DECK_* variables.
+            if (err instanceof AdminError) throw new AdminError(mask(err.message));
+            throw err;
+          }
+        }
         out(json ? renderJson(changes, mask) : renderText(changes, mask));
         if (verb === 'diff' && has(a, 'non-zero-exit-code') && summary(changes).total > 0) return 2;
         return 0;

@@ -6,10 +6,12 @@ import type { SnapshotConfig } from '../../shared/snapshot';
 
 type E = Record<string, any>;
 
+/** Without timestamps, parent fields and (for entities matched by name) the id. */
 function clean(e: E, drop: string[] = []): E {
   const out: E = {};
+  const named = e.name != null || e.username != null || e.custom_id != null || e.key != null;
   for (const [k, v] of Object.entries(e)) {
-    if (['id', 'created_at', 'updated_at', ...drop].includes(k)) continue;
+    if (['created_at', 'updated_at', ...drop].includes(k) || (k === 'id' && named)) continue;
     out[k] = v;
   }
   return out;

@@ -35,16 +35,16 @@ export function renderEnv(text: string, env: NodeJS.ProcessEnv, source: string):
     for (const pipe of pipes) {
       if (pipe === 'toInt') {
         if (!/^[+-]?\d+$/.test(value.trim()))
-          throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to int`);
+          throw new DeckFileError(`${source}: ${name}: cannot convert its value to int`);
         result = String(parseInt(value, 10));
       } else if (pipe === 'toFloat') {
         if (value.trim() === '' || Number.isNaN(Number(value)))
-          throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to float`);
+          throw new DeckFileError(`${source}: ${name}: cannot convert its value to float`);
         result = String(Number(value));
       } else if (pipe === 'toBool') {
         const v = value.trim().toLowerCase();
         if (!['true', 'false', '1', '0', 't', 'f'].includes(v))
-          throw new DeckFileError(`${source}: ${name}: cannot convert '${value}' to bool`);
+          throw new DeckFileError(`${source}: ${name}: cannot convert its value to bool`);
         result = String(['true', '1', 't'].includes(v));
       } else {
         throw new DeckFileError(`${source}: unsupported template function '${pipe}'`);

@@ -238,10 +238,16 @@ export function planChanges(
       });
     }
   }
+  // Children are deleted first, then creates and updates run top-down, then parents are
+  // deleted: a route moved to another service is updated before its old service goes.
+  const PARENTS: Kind[] = ['consumer', 'service', 'consumer_group'];
+  const CHILD_DELETES: Kind[] = ['plugin', 'membership', 'keyauth_credential', 'route'];
   const rank = (c: Change) =>
-    c.action === 'delete'
-      ? -100 + (KIND_ORDER.length - KIND_ORDER.indexOf(c.kind))
-      : KIND_ORDER.indexOf(c.kind);
+    c.action !== 'delete'
+      ? 100 + KIND_ORDER.indexOf(c.kind)
+      : PARENTS.includes(c.kind)
+        ? 200 + PARENTS.indexOf(c.kind)
+        : CHILD_DELETES.indexOf(c.kind);
   changes.sort((a, b) => rank(a) - rank(b));
   return { changes, errors };
 }
@@ -256,7 +262,8 @@ function displayName(kind: Kind, e: Entity, names: Map<string, string>): string 
     case 'consumer':
       return e.username ?? e.custom_id ?? e.id;
     case 'keyauth_credential':
-      return `${e.key} for consumer ${names.get(e.consumer?.id) ?? e.consumer?.id}`;
+      // The key is a secret: credentials are named by id.
+      return `${e.id} for consumer ${names.get(e.consumer?.id) ?? e.consumer?.id}`;
     case 'plugin': {
       const parts: string[] = [];
       if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);

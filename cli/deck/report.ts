@@ -2,7 +2,9 @@
 import type { Change } from './reconcile';
 
 export function masker(secrets: string[]): (text: string) => string {
-  const list = [...new Set(secrets)].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  // Each secret as written and as it appears inside JSON strings (escaped quotes, newlines).
+  const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+  const list = [...new Set(forms)].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
   return (text) => list.reduce((t, s) => t.split(s).join('[masked]'), text);
 }
 

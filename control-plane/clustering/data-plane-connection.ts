@@ -15,6 +15,7 @@ export class DataPlaneConnection {
   runningHash = '';
   /** Last hash written to the socket (not necessarily applied yet). */
   sentHash = '';
+  sentVersion = 0;
   private inFlight = false;
   private pending?: BuiltSnapshot;
 
@@ -44,6 +45,7 @@ export class DataPlaneConnection {
     if (!this.compatible) return;
     if (snapshot.hash === this.runningHash || snapshot.hash === this.sentHash) return;
     if (this.pending && this.pending.version > snapshot.version) return;
+    if (snapshot.version < this.sentVersion) return; // never go back to an older snapshot
     this.pending = snapshot;
     this.flush();
   }
@@ -54,6 +56,7 @@ export class DataPlaneConnection {
     this.pending = undefined;
     this.inFlight = true;
     this.sentHash = snap.hash;
+    this.sentVersion = snap.version;
     this.ws.send(snap.frame, { binary: true }, () => {
       this.inFlight = false;
       this.flush();

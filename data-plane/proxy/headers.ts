@@ -11,6 +11,8 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // Node has answered `100-continue` itself; undici refuses to send the header on.
+  'expect',
 ]);
 
 /** Copy end-to-end headers (also dropping any named in `Connection`). */

@@ -44,6 +44,7 @@ function byPriority(a: PluginInstance, b: PluginInstance) {
 }
 
 function waitDrain(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
@@ -104,6 +105,11 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       headers,
     });
 
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on('close', onClose);
     const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
     const executed: PluginInstance[] = [];
     const finish = (state: ResponseState, upstreamMs?: number) => {
@@ -139,8 +145,15 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       }
       state.headers['content-length'] = String(payload.length);
       if (!res.headersSent) {
-        res.writeHead(state.status, state.headers);
-        res.end(payload);
+        try {
+          res.writeHead(state.status, state.headers);
+          res.end(payload);
+        } catch (err) {
+          // A header Node refuses (bad characters from a plugin config): plain Kong error.
+          ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
+          if (!res.headersSent) sendError(res, 500, requestId);
+          else res.destroy();
+        }
       }
       finish(state);
     };
@@ -206,11 +219,8 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       connectTimeout: service.connect_timeout ?? 60000,
       tlsVerify: override ? override.tlsVerify : (service.tls_verify ?? false),
     });
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.on('close', onClose);
+    // The client left during the access phase: nothing to send upstream.
+    if (abort.signal.aborted) return;
 
     const streamBody =
       !rc.body &&
@@ -234,7 +244,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
           break;
         } catch (err) {
           if (abort.signal.aborted) return; // client went away; upstream request cancelled
-          if (attempt < retries && isRetryable(err)) continue;
+          if (attempt < retries && isRetryable(err, rc.method)) continue;
           return fail(isTimeout(err) ? 504 : 502);
         }
       }
@@ -260,7 +270,15 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       const rewriting = plugins.filter((p) => p.wantsResponseBody?.(rc, state));
       const isStream = String(state.headers['content-type'] ?? '').startsWith('text/event-stream');
       if (rewriting.length) {
-        let body: Buffer = Buffer.concat(await collect(up.body));
+        let body: Buffer;
+        try {
+          body = Buffer.concat(await collect(up.body));
+        } catch (err) {
+          if (!(err instanceof ResponseTooLarge)) throw err;
+          up.body.destroy();
+          ctx.log?.(`response of ${route.name ?? route.id} too large to transform (over ${MAX_BUFFERED_BODY} bytes)`);
+          return fail(502);
+        }
         try {
           for (const p of rewriting) body = p.transformBody!(rc, state, body);
         } catch (err) {
@@ -273,28 +291,18 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
         res.end(body);
         return finish(state, upstreamMs);
       }
-      res.writeHead(state.status, state.headers);
-      if (isStream || route.response_buffering === false) {
-        // Event streams and unbuffered routes: every chunk goes out as it arrives.
-        res.flushHeaders();
-        for await (const chunk of up.body) if (!res.write(chunk)) await waitDrain(res);
-      } else {
-        // response_buffering: gather up to the buffer limit before writing, then stream the rest.
-        let held: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of up.body) {
-          if (held) {
-            held.push(chunk);
-            size += chunk.length;
-            if (size <= MAX_BUFFERED_BODY) continue;
-            for (const c of held) if (!res.write(c)) await waitDrain(res);
-            held = null as unknown as Buffer[];
-            continue;
-          }
-          if (!res.write(chunk)) await waitDrain(res);
-        }
-        if (held) for (const c of held) res.write(c);
+      try {
+        res.writeHead(state.status, state.headers);
+      } catch (err) {
+        ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
+        up.body.destroy();
+        return sendError(res, 502, requestId);
       }
+      // Event streams and unbuffered routes get their headers out at once; either way chunks
+      // are forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead but
+      // never holds a response until it ends).
+      if (isStream || route.response_buffering === false) res.flushHeaders();
+      for await (const chunk of up.body) if (!res.write(chunk)) await waitDrain(res);
       res.end();
       finish(state, upstreamMs);
     } catch (err) {
@@ -307,9 +315,17 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
   };
 }
 
+class ResponseTooLarge extends Error {}
+
+/** A response a plugin must rewrite, read whole, within the buffering limit. */
 async function collect(body: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for await (const c of body) out.push(c);
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > MAX_BUFFERED_BODY) throw new ResponseTooLarge();
+    out.push(c);
+  }
   return out;
 }
 

@@ -16,6 +16,8 @@ export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
 
   get(t: UpstreamTarget): Pool {
+    const host = t.host.replace(/^\[|\]$/g, '');
+    t = { ...t, host };
     const key = `${t.protocol}://${t.host}:${t.port}|${t.tlsVerify}|${t.connectTimeout}`;
     let pool = this.pools.get(key);
     if (!pool) {

@@ -248,6 +248,8 @@ export class Router<R extends RouteLike> {
  * a quantified last character is not part of it). Used to index regex paths.
  */
 export function literalPrefix(source: string): string {
+  // An alternation anywhere may let a match start differently: no usable prefix.
+  if (source.includes('|')) return '';
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const c = source[i];

@@ -95,7 +95,11 @@ function expandUrl(input: Record<string, any>): { value: Record<string, any>; er
   };
   // "http://h" has no path; "http://h/" keeps "/" (as Kong's url parser does).
   const hasPath = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\//i.test(url);
-  value.path = hasPath ? decodeURI(parsed.pathname) : null;
+  try {
+    value.path = hasPath ? decodeURI(parsed.pathname) : null;
+  } catch {
+    return { value: rest, errors: [{ path: ['url'], message: `invalid url: ${url}` }] };
+  }
   return { value, errors: [] };
 }
 

@@ -2,7 +2,7 @@ import { Bool, Nullable, Rec, Str } from '../schema/kong-types';
 import type { FieldError } from '../schema/validator';
 import type { PluginDefinition } from './definition';
 import { parseTemplate } from './templates';
-import { JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
+import { HeaderNames, HeaderPairs, JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
 
 export const requestTransformerAdvancedPlugin: PluginDefinition = {
   name: 'request-transformer-advanced',
@@ -12,11 +12,11 @@ export const requestTransformerAdvancedPlugin: PluginDefinition = {
     http_method: Nullable(
       Str({ pattern: '^[A-Z]+$', kongMessage: "invalid value '{value}': expected an uppercase HTTP method" }),
     ),
-    remove: Rec({ headers: Names(), querystring: Names(), body: Names() }, { default: {} }),
-    rename: Rec({ headers: Pairs(), querystring: Pairs(), body: Pairs() }, { default: {} }),
+    remove: Rec({ headers: HeaderNames(), querystring: Names(), body: Names() }, { default: {} }),
+    rename: Rec({ headers: HeaderPairs(), querystring: Pairs(), body: Pairs() }, { default: {} }),
     replace: Rec(
       {
-        headers: Pairs(),
+        headers: HeaderPairs(),
         querystring: Pairs(),
         body: Pairs(),
         json_types: JsonTypes(),
@@ -25,11 +25,11 @@ export const requestTransformerAdvancedPlugin: PluginDefinition = {
       { default: {} },
     ),
     add: Rec(
-      { headers: Pairs(), querystring: Pairs(), body: Pairs(), json_types: JsonTypes() },
+      { headers: HeaderPairs(), querystring: Pairs(), body: Pairs(), json_types: JsonTypes() },
       { default: {} },
     ),
     append: Rec(
-      { headers: Pairs(), querystring: Pairs(), body: Pairs(), json_types: JsonTypes() },
+      { headers: HeaderPairs(), querystring: Pairs(), body: Pairs(), json_types: JsonTypes() },
       { default: {} },
     ),
     allow: Rec({ body: NullableNames() }, { default: {} }),

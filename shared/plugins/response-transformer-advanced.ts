@@ -1,17 +1,17 @@
 import { Bool, Nullable, Rec, Str, Type } from '../schema/kong-types';
 import type { PluginDefinition } from './definition';
-import { IfStatus, JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
+import { HeaderNames, HeaderPairs, IfStatus, JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
 
 export const responseTransformerAdvancedPlugin: PluginDefinition = {
   name: 'response-transformer-advanced',
   version: '3.12.0',
   priority: 800,
   config: Rec({
-    remove: Rec({ headers: Names(), json: Names(), if_status: IfStatus() }, { default: {} }),
-    rename: Rec({ headers: Pairs(), if_status: IfStatus() }, { default: {} }),
+    remove: Rec({ headers: HeaderNames(), json: Names(), if_status: IfStatus() }, { default: {} }),
+    rename: Rec({ headers: HeaderPairs(), if_status: IfStatus() }, { default: {} }),
     replace: Rec(
       {
-        headers: Pairs(),
+        headers: HeaderPairs(),
         json: Pairs(),
         json_types: JsonTypes(),
         body: Nullable(Str()),
@@ -20,11 +20,11 @@ export const responseTransformerAdvancedPlugin: PluginDefinition = {
       { default: {} },
     ),
     add: Rec(
-      { headers: Pairs(), json: Pairs(), json_types: JsonTypes(), if_status: IfStatus() },
+      { headers: HeaderPairs(), json: Pairs(), json_types: JsonTypes(), if_status: IfStatus() },
       { default: {} },
     ),
     append: Rec(
-      { headers: Pairs(), json: Pairs(), json_types: JsonTypes(), if_status: IfStatus() },
+      { headers: HeaderPairs(), json: Pairs(), json_types: JsonTypes(), if_status: IfStatus() },
       { default: {} },
     ),
     allow: Rec({ json: NullableNames() }, { default: {} }),

@@ -1,4 +1,4 @@
-import { ColonPair, Enum, Nullable, Str, Type } from '../schema/kong-types';
+import { ColonPair, Enum, HeaderName, HeaderPair, Nullable, Str, Type } from '../schema/kong-types';
 
 /** `name` entries (remove). */
 export const Names = () => Type.Array(Str(), { default: [] });
@@ -17,3 +17,7 @@ export const IfStatus = () =>
     },
   );
 export const NullableNames = () => Nullable(Type.Array(Str()));
+
+/** Header entries: values must be sendable (checked at write time, not per request). */
+export const HeaderPairs = () => Type.Array(HeaderPair(), { default: [] });
+export const HeaderNames = () => Type.Array(HeaderName(), { default: [] });

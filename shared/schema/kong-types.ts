@@ -99,3 +99,14 @@ export const Referenceable = (opts: SchemaOptions = {}) => Type.String({ referen
 /** Kong's "name:value" transformer entries. */
 export const ColonPair = () =>
   Type.String({ pattern: '^[^:]+:[\\s\\S]*$', kongMessage: 'invalid value: {value}' });
+
+/** Header names (RFC 9110 tokens). */
+export const HEADER_NAME_RE = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+/** `Header:value` entries: a token, then a value Node will put on the wire. */
+export const HeaderPair = () =>
+  Type.String({
+    pattern: `^${HEADER_NAME_RE}:[\\t\\x20-\\x7E\\x80-\\xFF]*$`,
+    kongMessage: "invalid header entry '{value}': expected 'Name:value' with a token name and printable value",
+  });
+export const HeaderName = () =>
+  Type.String({ pattern: `^${HEADER_NAME_RE}$`, kongMessage: "invalid header name '{value}'" });

@@ -391,6 +391,16 @@ describe('plugins', () => {
     assert.deepEqual(mode.body.fields, { config: { mode: 'required field missing' } });
   });
 
+  test('header entries Node could not send are refused at write time', async () => {
+    const r = await api('POST', '/plugins', {
+      name: 'response-transformer-advanced',
+      config: { add: { headers: ['X-Ok:1', 'X-Note:\u2713'] } },
+    });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.fields.config.add.headers[0], null);
+    assert.match(r.body.fields.config.add.headers[1], /invalid header entry/);
+  });
+
   test('vault references are stored as written', async () => {
     const r = await api('POST', '/plugins', {
       name: 'ai-mcp-oauth2',

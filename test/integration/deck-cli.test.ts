@@ -133,10 +133,29 @@ describe('scoping, ordering and identity', () => {
     assert.ok(idx(/^deleting plugin key-auth/) < idx(/^deleting route del-route/));
     assert.ok(idx(/^deleting route del-route/) < idx(/^deleting service del-svc/));
     assert.ok(idx(/^deleting consumer-group-consumer/) < idx(/^deleting consumer del-user/));
-    assert.ok(idx(/^deleting key-auth del-key/) < idx(/^deleting consumer del-user/));
+    assert.ok(idx(/^deleting key-auth \S+ for consumer del-user/) < idx(/^deleting consumer del-user/));
     assert.ok(idx(/^deleting consumer del-user/) < idx(/^deleting consumer-group del-group/));
     assert.equal((await api('GET', '/services/del-svc')).status, 404);
     assert.equal((await api('GET', '/key-auths/del-key')).status, 404);
+  });
+
+  test('a route moved to another service while its old service goes away', async () => {
+    const head = `_format_version: "3.0"\n_info:\n  select_tags: [move]\n`;
+    const before = file(
+      'move1.yaml',
+      `${head}services:\n  - name: move-a\n    url: http://a.example.com\n    routes:\n      - name: move-r\n        paths: [/move]\n`,
+    );
+    assert.equal((await cli(['sync', before])).code, 0);
+    const after = file(
+      'move2.yaml',
+      `${head}services:\n  - name: move-b\n    url: http://b.example.com\n    routes:\n      - name: move-r\n        paths: [/move]\n`,
+    );
+    const r = await cli(['sync', after]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /updating route move-r/);
+    assert.match(r.stdout, /deleting service move-a/);
+    const route = (await api('GET', '/routes/move-r')).body;
+    assert.equal(route.service.id, (await api('GET', '/services/move-b')).body.id);
   });
 
   test('a renamed entity without an id is recreated; with its id pinned it is updated', async () => {
@@ -192,7 +211,7 @@ describe('errors', () => {
       { DECK_PORT: '80a' },
     );
     assert.equal(port.code, 1);
-    assert.match(port.stderr, /DECK_PORT: cannot convert '80a' to int/);
+    assert.match(port.stderr, /DECK_PORT: cannot convert its value to int/);
     const good = await cli(
       ['validate', '-'],
       `_format_version: "3.0"\nservices:\n  - name: x\n    host: h.example.com\n    port: \${{ env "DECK_PORT" | toInt }}\n    enabled: \${{ env "DECK_ON" | toBool }}\n`,

@@ -154,6 +154,11 @@ describe('cors', () => {
     const ok = await send('/cors', { headers: { origin: 'https://app.example.com', apikey: 'alice-key' } });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['access-control-expose-headers'], 'x-total');
+    // a literal origin is not a regex: its dots match only dots
+    const lookalike = await send('/cors', {
+      headers: { origin: 'https://appXexample.com', apikey: 'alice-key' },
+    });
+    assert.equal(lookalike.headers['access-control-allow-origin'], undefined);
     const other = await send('/cors', {
       headers: { origin: 'https://evil.example.com', apikey: 'alice-key' },
     });

@@ -105,6 +105,7 @@ describe('routing matrix', () => {
 });
 
 describe('upstream failures', () => {
+  const resets: Record<string, number> = {};
   let slow: Server;
   let slowPort: number;
   let sawClose: Promise<void>;
@@ -113,6 +114,12 @@ describe('upstream failures', () => {
     sawClose = new Promise((r) => (closed = r));
     slow = createServer((req, res) => {
       if (req.url?.startsWith('/hang')) return; // never answers
+      if (req.url?.startsWith('/reset')) {
+        resets[req.method!] = (resets[req.method!] ?? 0) + 1;
+        req.resume();
+        req.on('end', () => req.socket.destroy()); // read the request, then drop the connection
+        return;
+      }
       if (req.url?.startsWith('/drip')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
         const t = setInterval(() => res.write('.'), 50);
@@ -154,6 +161,49 @@ describe('upstream failures', () => {
     const r = await send('/refused');
     assert.equal(r.status, 502);
     assert.equal(r.json.message, 'An invalid response was received from the upstream server');
+  });
+
+  test('a dropped connection is retried for GET, never for POST', async () => {
+    assert.equal(
+      (
+        await send('/slow/reset', {
+          method: 'POST',
+          body: '{"x":1}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+      502,
+    );
+    assert.equal(resets.POST, 1, 'a POST is sent once');
+    assert.equal((await send('/slow/reset')).status, 502);
+    assert.equal(resets.GET, 6, 'a GET is tried 1 + retries (5) times');
+  });
+
+  test('Expect: 100-continue is answered by the gateway and the body goes through', async () => {
+    const url = new URL(s.dp.proxyUrl);
+    const r = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/api/upload',
+          method: 'POST',
+          headers: { host: 'gw.test', expect: '100-continue', 'content-length': 5 },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+          );
+        },
+      );
+      req.on('continue', () => req.end('hello'));
+      req.on('error', reject);
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.body, 'hello');
+    assert.equal(r.body.headers.expect, undefined);
   });
 
   test('a client that disconnects cancels the upstream request', async () => {

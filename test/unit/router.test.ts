@@ -78,6 +78,11 @@ test('regex index by literal prefix finds the same routes as a full scan', () =>
   assert.equal(literalPrefix('/ab?c'), '/a');
   assert.equal(literalPrefix('(a|b)/x'), '');
   assert.equal(literalPrefix('/x.y'), '/x');
+  assert.equal(literalPrefix('/v1/users|/v2/users'), '');
+  assert.equal(
+    new Router([route('alt', { paths: ['~/v1/users|/v2/users'] })]).match(req('/v2/users'))!.route.name,
+    'alt',
+  );
   const routes = [
     route('a', { paths: ['~/v1/(users|groups)/\\d+'] }),
     route('b', { paths: ['~(/alt|/other)/\\w+'] }),

@@ -12,6 +12,7 @@ function tokenize(key: string): Token[] {
     if (m[1]) out.push(m[1]);
     for (const idx of m[2].match(/\[(\d*)\]/g) ?? []) {
       const n = idx.slice(1, -1);
+      if (n !== '' && Number(n) > 1000) return []; // no sparse monsters from `a[4294967295]=x`
       out.push(n === '' ? null : Math.max(0, Number(n) - 1));
     }
   }

@@ -29,17 +29,22 @@ export const corsHandler: PluginHandler = {
     const origins: string[] = c.origins ?? [];
     const wildcard = origins.length === 0 || origins.includes('*');
     // Each configured origin is a literal or a regex (Kong); anchored at the end like Kong's.
+    // Kong: an origin made only of URL characters is a literal (compared after normalising
+    // default ports); anything else is a regex, anchored at both ends.
     const matchers = origins
       .filter((o) => o !== '*')
       .map((o) => {
-        const literal = normalizeOrigin(o);
+        if (/^[A-Za-z0-9.:/-]+$/.test(o)) {
+          const literal = normalizeOrigin(o);
+          return (origin: string) => normalizeOrigin(origin) === literal;
+        }
         let re: RegExp | null = null;
         try {
-          re = new RegExp(`^(?:${o})$`, 'i');
+          re = new RegExp(`^(?:${o})$`);
         } catch {
           re = null;
         }
-        return (origin: string) => normalizeOrigin(origin) === literal || (re !== null && re.test(origin));
+        return (origin: string) => re !== null && re.test(origin);
       });
     const methods = (c.methods ?? []).join(',');
 

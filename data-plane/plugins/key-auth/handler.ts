@@ -25,23 +25,25 @@ export const keyAuthHandler: PluginHandler = {
       const body = c.key_in_body ? readBodyParams(ctx) : null;
       for (let i = 0; i < names.length; i++) {
         if (c.key_in_header) {
-          // The request as earlier plugins left it (Kong: one set of request headers).
+          // The request as earlier plugins left it (Kong: one set of request headers); Node
+          // joins repeated headers, so repeats are read from the raw list.
           const v = ctx.headers[lowerNames[i]];
-          const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
-          if (values.length > 1) return { duplicate: true };
-          if (values.length === 1 && values[0] !== '')
-            return { key: values[0], where: 'header', name: lowerNames[i] };
+          const raw = ctx.req.headersDistinct[lowerNames[i]];
+          if ((Array.isArray(v) && v.length > 1) || (raw && raw.length > 1 && v === ctx.req.headers[lowerNames[i]])) {
+            return { duplicate: true };
+          }
+          // Present, even empty, ends the search (Kong): an empty key is no key.
+          if (v !== undefined) return { key: Array.isArray(v) ? v[0] : v, where: 'header', name: lowerNames[i] };
         }
         if (c.key_in_query) {
           const values = ctx.query.getAll(names[i]);
           if (values.length > 1) return { duplicate: true };
-          if (values.length === 1 && values[0] !== '')
-            return { key: values[0], where: 'query', name: names[i] };
+          if (values.length === 1) return { key: values[0], where: 'query', name: names[i] };
         }
         if (body) {
           const v = body[names[i]];
           if (Array.isArray(v)) return { duplicate: true };
-          if (typeof v === 'string' && v !== '') return { key: v, where: 'body', name: names[i] };
+          if (typeof v === 'string') return { key: v, where: 'body', name: names[i] };
         }
       }
       return {};
@@ -78,9 +80,10 @@ export const keyAuthHandler: PluginHandler = {
         const consumer = cred && !expired ? env.consumers.get(cred.consumer.id) : undefined;
         if (!cred || !consumer) return anonymousOr(ctx, 401, 'Unauthorized');
         if (c.hide_credentials) {
-          if (found.where === 'header') delete ctx.headers[found.name!];
-          else if (found.where === 'query') ctx.query.delete(found.name!);
-          else if (found.where === 'body') removeBodyParam(ctx, found.name!);
+          // Kong clears the key's name everywhere it may travel, not only where it was found.
+          delete ctx.headers[found.name!.toLowerCase()];
+          ctx.query.delete(found.name!);
+          if (c.key_in_body) removeBodyParam(ctx, found.name!);
         }
         setConsumer(ctx, env, consumer, cred, false);
       },
