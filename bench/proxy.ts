@@ -13,7 +13,8 @@ import { freePort } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 
 const DURATION = process.env.BENCH_DURATION ?? '10s';
-const BODY = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_repositories","arguments":{"query":"kong"}}}';
+const BODY =
+  '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_repositories","arguments":{"query":"kong"}}}';
 
 function need(cmd: string) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
@@ -53,7 +54,11 @@ interface WrkResult {
 }
 
 function wrk(url: string, connections: number, script: string): WrkResult {
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION}`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const out = execFileSync(
+    'wrk',
+    ['-t1', `-c${connections}`, `-d${DURATION}`, '--latency', '-s', script, url],
+    { encoding: 'utf8' },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';

@@ -2,7 +2,12 @@
  * A data plane: serves the snapshot it holds (from the control plane or its disk cache),
  * proxies traffic, and never stops serving because the control plane is away.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +50,10 @@ function nodeIdFor(dataDir: string, given?: string): string {
 }
 
 /** Whatever goes wrong in one request stays in that request: never an unhandled rejection. */
-function guard(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, log: (l: string) => void) {
+function guard(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: (l: string) => void,
+) {
   return (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((err) => {
       log(`request failed: ${(err as Error).stack ?? err}`);

@@ -90,7 +90,8 @@ export function buildTarget(state: LoadedState): TargetState {
 
   const routeItem = (r: any, where: string, parent: Ref | null) => {
     const route = { ...(defaults.route ?? {}), ...obj(r, where) };
-    if (!route.id && !route.name) throw new DeckFileError(`${where}: a route needs a name (or an id) so that it can be matched`);
+    if (!route.id && !route.name)
+      throw new DeckFileError(`${where}: a route needs a name (or an id) so that it can be matched`);
     const plugins = route.plugins ?? [];
     delete route.plugins;
     add('route', route, parent ? { service: parent } : {}, where, parent ? 'service' : null);
@@ -167,7 +168,10 @@ export function buildTarget(state: LoadedState): TargetState {
     add('consumer', consumer, {}, where, null);
     const ref: Ref = consumer.id ? { id: consumer.id } : { name: consumer.username ?? consumer.custom_id };
     creds.forEach((k: any, j: number) => {
-      if (!k?.id && !k?.key) throw new DeckFileError(`${where}.keyauth_credentials[${j}]: a key-auth credential needs its key (or an id) to be managed declaratively`);
+      if (!k?.id && !k?.key)
+        throw new DeckFileError(
+          `${where}.keyauth_credentials[${j}]: a key-auth credential needs its key (or an id) to be managed declaratively`,
+        );
     });
     creds.forEach((k: any, j: number) =>
       add(

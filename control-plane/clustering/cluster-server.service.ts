@@ -145,7 +145,9 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
 
   private async onHello(conn: DataPlaneConnection, hello: HelloMessage) {
     const pluginsOk =
-      Array.isArray(hello.plugins) && hello.plugins.length < 1000 && hello.plugins.every((p) => p && typeof p.name === 'string');
+      Array.isArray(hello.plugins) &&
+      hello.plugins.length < 1000 &&
+      hello.plugins.every((p) => p && typeof p.name === 'string');
     if (!pluginsOk || typeof hello.version !== 'string') {
       conn.ws.close(1008, 'bad hello');
       return;

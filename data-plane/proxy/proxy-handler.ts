@@ -276,7 +276,9 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
         } catch (err) {
           if (!(err instanceof ResponseTooLarge)) throw err;
           up.body.destroy();
-          ctx.log?.(`response of ${route.name ?? route.id} too large to transform (over ${MAX_BUFFERED_BODY} bytes)`);
+          ctx.log?.(
+            `response of ${route.name ?? route.id} too large to transform (over ${MAX_BUFFERED_BODY} bytes)`,
+          );
           return fail(502);
         }
         try {

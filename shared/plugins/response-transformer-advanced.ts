@@ -1,6 +1,14 @@
 import { Bool, Nullable, Rec, Str, Type } from '../schema/kong-types';
 import type { PluginDefinition } from './definition';
-import { HeaderNames, HeaderPairs, IfStatus, JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
+import {
+  HeaderNames,
+  HeaderPairs,
+  IfStatus,
+  JsonTypes,
+  Names,
+  NullableNames,
+  Pairs,
+} from './transformer-fields';
 
 export const responseTransformerAdvancedPlugin: PluginDefinition = {
   name: 'response-transformer-advanced',

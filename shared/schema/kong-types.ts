@@ -106,7 +106,8 @@ export const HEADER_NAME_RE = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 export const HeaderPair = () =>
   Type.String({
     pattern: `^${HEADER_NAME_RE}:[\\t\\x20-\\x7E\\x80-\\xFF]*$`,
-    kongMessage: "invalid header entry '{value}': expected 'Name:value' with a token name and printable value",
+    kongMessage:
+      "invalid header entry '{value}': expected 'Name:value' with a token name and printable value",
   });
 export const HeaderName = () =>
   Type.String({ pattern: `^${HEADER_NAME_RE}$`, kongMessage: "invalid header name '{value}'" });

@@ -29,11 +29,15 @@ export const keyAuthHandler: PluginHandler = {
           // joins repeated headers, so repeats are read from the raw list.
           const v = ctx.headers[lowerNames[i]];
           const raw = ctx.req.headersDistinct[lowerNames[i]];
-          if ((Array.isArray(v) && v.length > 1) || (raw && raw.length > 1 && v === ctx.req.headers[lowerNames[i]])) {
+          if (
+            (Array.isArray(v) && v.length > 1) ||
+            (raw && raw.length > 1 && v === ctx.req.headers[lowerNames[i]])
+          ) {
             return { duplicate: true };
           }
           // Present, even empty, ends the search (Kong): an empty key is no key.
-          if (v !== undefined) return { key: Array.isArray(v) ? v[0] : v, where: 'header', name: lowerNames[i] };
+          if (v !== undefined)
+            return { key: Array.isArray(v) ? v[0] : v, where: 'header', name: lowerNames[i] };
         }
         if (c.key_in_query) {
           const values = ctx.query.getAll(names[i]);
