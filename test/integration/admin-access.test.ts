@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { checkAdminExposure } from '../../control-plane/main';
 import { tokenMatches } from '../../control-plane/admin/admin-http';
@@ -14,6 +16,20 @@ test('with TOLLGATE_ADMIN_TOKEN every call needs the bearer token', async () => 
     assert.deepEqual(r.body, { message: 'Unauthorized' });
     assert.equal((await adminClient(t.url, 'wrong')('GET', '/services')).status, 401);
     assert.equal((await anon('POST', '/services', { name: 'x', host: 'h.example.com' })).status, 401);
+    // the container healthcheck authenticates with the same token
+    const hc = (token: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [join(__dirname, '..', '..', '..', 'bin', 'healthcheck.js'), 'control-plane'],
+          {
+            env: { ...process.env, TOLLGATE_ADMIN_LISTEN: new URL(t.url).host, TOLLGATE_ADMIN_TOKEN: token },
+          },
+        );
+        child.on('exit', resolve);
+      });
+    assert.equal(await hc('s3cret-admin-token'), 0);
+    assert.equal(await hc('wrong'), 1);
     const authed = adminClient(t.url, 's3cret-admin-token');
     assert.equal((await authed('GET', '/services')).status, 200);
     assert.equal((await authed('POST', '/services', { name: 'x', host: 'h.example.com' })).status, 201);
