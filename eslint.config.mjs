@@ -9,6 +9,8 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         process: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
         console: 'readonly',
         require: 'readonly',
         module: 'writable',
