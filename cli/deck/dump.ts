@@ -38,6 +38,13 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
         return clean(p, ['service', 'route', 'consumer', 'consumer_group']);
       });
 
+  /** The entity, cleaned, with the plugins scoped to it alone nested under it. */
+  const withPlugins = (doc: E, field: string, id: string): E => {
+    const ps = pluginsUnder(field, id);
+    if (ps.length) doc.plugins = ps;
+    return doc;
+  };
+
   const out: E = { _format_version: '3.0' };
   if (selectTags.length) out._info = { select_tags: selectTags };
   const routes = config.routes.filter(inScope);
@@ -45,16 +52,9 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
     const svc = clean(s);
     const rs = routes
       .filter((r) => r.service?.id === s.id)
-      .map((r) => {
-        const route = clean(r, ['service']);
-        const ps = pluginsUnder('route', r.id);
-        if (ps.length) route.plugins = ps;
-        return route;
-      });
+      .map((r) => withPlugins(clean(r, ['service']), 'route', r.id));
     if (rs.length) svc.routes = rs;
-    const ps = pluginsUnder('service', s.id);
-    if (ps.length) svc.plugins = ps;
-    return svc;
+    return withPlugins(svc, 'service', s.id);
   });
   if (services.length) out.services = services;
   const looseRoutes = routes
@@ -62,17 +62,12 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
     .map((r) => {
       const route = clean(r, ['service']);
       if (r.service) route.service = { name: ref(r.service) };
-      const ps = pluginsUnder('route', r.id);
-      if (ps.length) route.plugins = ps;
-      return route;
+      return withPlugins(route, 'route', r.id);
     });
   if (looseRoutes.length) out.routes = looseRoutes;
-  const groups = config.consumer_groups.filter(inScope).map((g) => {
-    const group = clean(g);
-    const ps = pluginsUnder('consumer_group', g.id);
-    if (ps.length) group.plugins = ps;
-    return group;
-  });
+  const groups = config.consumer_groups
+    .filter(inScope)
+    .map((g) => withPlugins(clean(g), 'consumer_group', g.id));
   if (groups.length) out.consumer_groups = groups;
   const consumers = config.consumers.filter(inScope).map((c) => {
     const consumer = clean(c);
@@ -84,9 +79,7 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
       .filter((m) => m.consumer.id === c.id)
       .map((m) => ({ name: ref(m.consumer_group) }));
     if (gs.length) consumer.groups = gs;
-    const ps = pluginsUnder('consumer', c.id);
-    if (ps.length) consumer.plugins = ps;
-    return consumer;
+    return withPlugins(consumer, 'consumer', c.id);
   });
   if (consumers.length) out.consumers = consumers;
   const rest = plugins

@@ -5,16 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigCache } from '../../data-plane/clustering/config-cache';
 import { hashConfig, type SnapshotConfig } from '../../shared/snapshot';
+import { EMPTY_CONFIG } from '../../cli/deck/empty';
 
 const config: SnapshotConfig = {
-  _format_version: '3.0',
+  ...EMPTY_CONFIG,
   services: [{ id: 'a', name: 'svc', host: 'h', port: 80, protocol: 'http' }],
-  routes: [],
-  consumers: [],
-  consumer_groups: [],
-  consumer_group_consumers: [],
-  plugins: [],
-  keyauth_credentials: [],
 };
 
 test('a written snapshot loads back verified', () => {
