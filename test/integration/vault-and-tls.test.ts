@@ -61,6 +61,15 @@ test('vault references resolve from the data plane environment; an unset one is 
   });
   assert.equal(r.status, 200);
   assert.equal(auths.at(-1), 'sk-from-the-dp-env');
+  // max_request_body_size (1 MiB by default) is enforced before anything goes out
+  const calls = auths.length;
+  const big = await fetch(`${s.dp.proxyUrl}/llm`, {
+    method: 'POST',
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(1100 * 1024) }] }),
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(big.status, 413);
+  assert.equal(auths.length, calls);
 
   const good = s.dp.holder.current!.hash;
   const patched = await s.api('PATCH', `/plugins/${plugin.id}`, {

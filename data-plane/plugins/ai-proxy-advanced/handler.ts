@@ -44,6 +44,19 @@ function baseUrl(provider: string, env: NodeJS.ProcessEnv): string | undefined {
   return env[`TOLLGATE_AI_${provider.toUpperCase()}_URL`] ?? PROVIDER_BASE[provider];
 }
 
+/** The configured credential, as a header or a query/body parameter. */
+function injectAuth(ctx: RequestContextApi, target: Target, url: URL, body: Record<string, any> | null) {
+  const a = target.auth;
+  if (a?.header_name && a.header_value) {
+    const name = a.header_name.toLowerCase();
+    if (!(a.allow_override && ctx.headers[name])) ctx.headers[name] = a.header_value;
+  }
+  if (a?.param_name && a.param_value) {
+    if (a.param_location === 'body' && body) body[a.param_name] = a.param_value;
+    else url.searchParams.set(a.param_name, a.param_value);
+  }
+}
+
 export const aiProxyAdvancedHandler: PluginHandler = {
   name: 'ai-proxy-advanced',
   create(entity: Entity, env: CompileEnv): PluginInstance {
@@ -88,6 +101,21 @@ export const aiProxyAdvancedHandler: PluginHandler = {
       needsRequestBody: true,
       access(ctx) {
         const target = wheel[next++ % wheel.length];
+        const limit = config.max_request_body_size;
+        if (limit > 0 && (ctx.body?.length ?? 0) > limit) {
+          return ctx.exit(413, { error: { message: `request body is larger than ${limit} bytes` } });
+        }
+        const url0 = new URL(target.url);
+        const contentType = String(ctx.headers['content-type'] ?? '');
+        // `preserve` and non-JSON uploads (audio, files) go through as they are: only the
+        // upstream and its credentials change.
+        if (target.routeType === 'preserve' || contentType.startsWith('multipart/')) {
+          if (target.routeType === 'preserve') url0.pathname = url0.pathname.replace(/\/$/, '') + ctx.path;
+          injectAuth(ctx, target, url0, null);
+          for (const [k, v] of ctx.query) if (!url0.searchParams.has(k)) url0.searchParams.append(k, v);
+          ctx.upstreamOverride = { url: url0, tlsVerify: true };
+          return;
+        }
         let body: Record<string, any> = {};
         if (ctx.body?.length) {
           try {
@@ -110,17 +138,8 @@ export const aiProxyAdvancedHandler: PluginHandler = {
           const field = target.routeType === 'llm/v1/responses' ? 'max_output_tokens' : 'max_tokens';
           if (body[field] === undefined) body[field] = o.max_tokens;
         }
-        const url = new URL(target.url);
-        if (target.routeType === 'preserve') url.pathname = url.pathname.replace(/\/$/, '') + ctx.path;
-        const a = target.auth;
-        if (a?.header_name && a.header_value) {
-          const name = a.header_name.toLowerCase();
-          if (!(a.allow_override && ctx.headers[name])) ctx.headers[name] = a.header_value;
-        }
-        if (a?.param_name && a.param_value) {
-          if (a.param_location === 'body') body[a.param_name] = a.param_value;
-          else url.searchParams.set(a.param_name, a.param_value);
-        }
+        const url = url0;
+        injectAuth(ctx, target, url, body);
         for (const [k, v] of ctx.query) if (!url.searchParams.has(k)) url.searchParams.append(k, v);
         ctx.method = 'POST';
         ctx.headers['content-type'] = 'application/json';
