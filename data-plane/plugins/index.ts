@@ -8,6 +8,7 @@ import { corsHandler } from './cors/handler';
 import { requestTransformerAdvancedHandler } from './request-transformer-advanced/handler';
 import { responseTransformerAdvancedHandler } from './response-transformer-advanced/handler';
 import { aiProxyAdvancedHandler } from './ai-proxy-advanced/handler';
+import { aiMcpProxyHandler } from './ai-mcp-proxy/handler';
 
 export const PLUGIN_HANDLERS: PluginHandler[] = [
   corsHandler,
@@ -15,4 +16,5 @@ export const PLUGIN_HANDLERS: PluginHandler[] = [
   requestTransformerAdvancedHandler,
   responseTransformerAdvancedHandler,
   aiProxyAdvancedHandler,
+  aiMcpProxyHandler,
 ];

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ConfigHolder } from '../runtime/config-holder';
 import { ExitSignal, type HeaderMap, type PluginInstance, type ResponseState } from '../runtime/plugin-api';
@@ -304,7 +305,13 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       // are forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead but
       // never holds a response until it ends).
       if (isStream || route.response_buffering === false) res.flushHeaders();
-      for await (const chunk of up.body) if (!res.write(chunk)) await waitDrain(res);
+      let source: NodeJS.ReadableStream & AsyncIterable<Buffer> = up.body;
+      for (const p of plugins) {
+        const filter = p.streamFilter?.(rc, state);
+        // pipeline: an error on either side destroys both (and ends the loop below).
+        if (filter) source = pipeline(source, filter, () => undefined);
+      }
+      for await (const chunk of source) if (!res.write(chunk)) await waitDrain(res);
       res.end();
       finish(state, upstreamMs);
     } catch (err) {

@@ -65,6 +65,11 @@ export interface PluginInstance {
   /** True when this plugin must see the whole response body (it is buffered then). */
   wantsResponseBody?(ctx: RequestContextApi, res: ResponseState): boolean;
   transformBody?(ctx: RequestContextApi, res: ResponseState, body: Buffer): Buffer;
+  /**
+   * A streaming body filter for this response (e.g. an SSE stream inspected event by event),
+   * or null. Chunks flow through it as they arrive; nothing waits for the end.
+   */
+  streamFilter?(ctx: RequestContextApi, res: ResponseState): import('node:stream').Transform | null;
   /** After the response; never delays it. */
   log?(ctx: RequestContextApi, res: ResponseState): void;
 }
