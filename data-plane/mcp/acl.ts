@@ -28,7 +28,12 @@ export function decide(acl: Acl | null | undefined, caller: Caller): AclDecision
   if (!acl) return { allowed: true, subject: fallback };
   const denied = (acl.deny ?? []).find((d) => subjects.includes(d));
   if (denied) {
-    return { allowed: false, subject: caller.groups.includes(denied) ? { kind: 'consumer group', name: denied } : { kind: 'consumer', name: denied } };
+    return {
+      allowed: false,
+      subject: caller.groups.includes(denied)
+        ? { kind: 'consumer group', name: denied }
+        : { kind: 'consumer', name: denied },
+    };
   }
   if (acl.allow && !acl.allow.some((a) => subjects.includes(a))) return { allowed: false, subject: fallback };
   return { allowed: true, subject: fallback };

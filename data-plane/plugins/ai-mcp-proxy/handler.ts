@@ -5,7 +5,12 @@
  */
 import { aiMcpProxyPlugin } from '../../../shared/plugins/ai-mcp-proxy';
 import { ApplyError, type Entity } from '../../runtime/compiled-config';
-import type { PluginHandler, PluginInstance, RequestContextApi, ResponseState } from '../../runtime/plugin-api';
+import type {
+  PluginHandler,
+  PluginInstance,
+  RequestContextApi,
+  ResponseState,
+} from '../../runtime/plugin-api';
 import { decide, denialMessage, type Acl, type Caller } from '../../mcp/acl';
 import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../mcp/jsonrpc';
 import { sseTransform } from '../../mcp/sse';
@@ -17,28 +22,44 @@ export const aiMcpProxyHandler: PluginHandler = {
   create(entity: Entity): PluginInstance {
     const c = entity.config;
     if (c.mode !== 'passthrough-listener') {
-      throw new ApplyError(`ai-mcp-proxy mode '${c.mode}' is not supported by this data plane yet (passthrough-listener is)`);
+      throw new ApplyError(
+        `ai-mcp-proxy mode '${c.mode}' is not supported by this data plane yet (passthrough-listener is)`,
+      );
     }
     const toolAcls = new Map<string, Acl | null>();
     for (const t of c.tools ?? []) if (t.name) toolAcls.set(t.name, t.acl ?? null);
     const defaults = (c.default_acl ?? []).filter((d: any) => (d.scope ?? 'tools') === 'tools');
     const defaultAcl: Acl | null = defaults.length
-      ? { allow: defaults.some((d: any) => d.allow) ? defaults.flatMap((d: any) => d.allow ?? []) : null, deny: defaults.flatMap((d: any) => d.deny ?? []) }
+      ? {
+          allow: defaults.some((d: any) => d.allow) ? defaults.flatMap((d: any) => d.allow ?? []) : null,
+          deny: defaults.flatMap((d: any) => d.deny ?? []),
+        }
       : null;
-    const aclFor = (tool: string) => (toolAcls.has(tool) && toolAcls.get(tool) ? toolAcls.get(tool) : defaultAcl);
+    const aclFor = (tool: string) =>
+      toolAcls.has(tool) && toolAcls.get(tool) ? toolAcls.get(tool) : defaultAcl;
 
     const callerOf = (ctx: RequestContextApi): Caller => {
       const consumer = ctx.consumer;
-      const id =
-        !consumer ? null : c.consumer_identifier === 'consumer_id' ? consumer.id : c.consumer_identifier === 'custom_id' ? consumer.custom_id : consumer.username;
-      return { consumer: id ?? null, groups: c.include_consumer_groups ? ctx.consumerGroups.map((g) => g.name) : [] };
+      const id = !consumer
+        ? null
+        : c.consumer_identifier === 'consumer_id'
+          ? consumer.id
+          : c.consumer_identifier === 'custom_id'
+            ? consumer.custom_id
+            : consumer.username;
+      return {
+        consumer: id ?? null,
+        groups: c.include_consumer_groups ? ctx.consumerGroups.map((g) => g.name) : [],
+      };
     };
 
     /** Drop the tools the caller may not call from a tools/list result. */
     const filterResult = (ctx: RequestContextApi, message: any) => {
       if (!message?.result || !Array.isArray(message.result.tools)) return message;
       const caller = callerOf(ctx);
-      message.result.tools = message.result.tools.filter((t: any) => t && typeof t.name === 'string' && decide(aclFor(t.name), caller).allowed);
+      message.result.tools = message.result.tools.filter(
+        (t: any) => t && typeof t.name === 'string' && decide(aclFor(t.name), caller).allowed,
+      );
       return message;
     };
     const isListResponse = (ctx: RequestContextApi, message: any) => {
@@ -85,13 +106,19 @@ export const aiMcpProxyHandler: PluginHandler = {
               ),
             );
           });
-        ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), { 'content-type': 'application/json' });
+        ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), {
+          'content-type': 'application/json',
+        });
       },
       headerFilter(ctx, res) {
         if (ctx.shared[LIST_IDS]) delete res.headers['content-length'];
       },
       wantsResponseBody(ctx, res: ResponseState) {
-        return !!ctx.shared[LIST_IDS] && res.source === 'upstream' && String(res.headers['content-type'] ?? '').includes('application/json');
+        return (
+          !!ctx.shared[LIST_IDS] &&
+          res.source === 'upstream' &&
+          String(res.headers['content-type'] ?? '').includes('application/json')
+        );
       },
       transformBody(ctx, _res, body) {
         let value: any;
@@ -100,11 +127,19 @@ export const aiMcpProxyHandler: PluginHandler = {
         } catch {
           return body;
         }
-        const out = Array.isArray(value) ? value.map((m) => (isListResponse(ctx, m) ? filterResult(ctx, m) : m)) : isListResponse(ctx, value) ? filterResult(ctx, value) : value;
+        const out = Array.isArray(value)
+          ? value.map((m) => (isListResponse(ctx, m) ? filterResult(ctx, m) : m))
+          : isListResponse(ctx, value)
+            ? filterResult(ctx, value)
+            : value;
         return Buffer.from(JSON.stringify(out));
       },
       streamFilter(ctx, res) {
-        if (!ctx.shared[LIST_IDS] || !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) return null;
+        if (
+          !ctx.shared[LIST_IDS] ||
+          !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')
+        )
+          return null;
         return sseTransform((event) => {
           let message: any;
           try {
