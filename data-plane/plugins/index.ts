@@ -9,6 +9,7 @@ import { requestTransformerAdvancedHandler } from './request-transformer-advance
 import { responseTransformerAdvancedHandler } from './response-transformer-advanced/handler';
 import { aiProxyAdvancedHandler } from './ai-proxy-advanced/handler';
 import { aiMcpProxyHandler } from './ai-mcp-proxy/handler';
+import { aiMcpOauth2Handler } from './ai-mcp-oauth2/handler';
 
 export const PLUGIN_HANDLERS: PluginHandler[] = [
   corsHandler,
@@ -17,4 +18,5 @@ export const PLUGIN_HANDLERS: PluginHandler[] = [
   responseTransformerAdvancedHandler,
   aiProxyAdvancedHandler,
   aiMcpProxyHandler,
+  aiMcpOauth2Handler,
 ];

@@ -58,6 +58,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     env: opts.env ?? process.env,
     consumers,
     consumersByUsername: new Map(config.consumers.filter((c) => c.username).map((c) => [c.username, c])),
+    consumersByCustomId: new Map(config.consumers.filter((c) => c.custom_id).map((c) => [c.custom_id, c])),
+    groupsByName: new Map(config.consumer_groups.map((g) => [g.name, g])),
     keyauthByKey: new Map(config.keyauth_credentials.map((k) => [k.key, k])),
     groupsOfConsumer,
   };

@@ -79,6 +79,8 @@ export interface CompileEnv {
   env: NodeJS.ProcessEnv;
   consumers: Map<string, Entity>;
   consumersByUsername: Map<string, Entity>;
+  consumersByCustomId: Map<string, Entity>;
+  groupsByName: Map<string, Entity>;
   keyauthByKey: Map<string, Entity>;
   groupsOfConsumer: Map<string, Entity[]>;
 }
