@@ -22,6 +22,7 @@ import { CpLink } from './clustering/cp-link';
 import { compile } from './runtime/compiled-config';
 import { ConfigHolder } from './runtime/config-holder';
 import { createProxyHandler } from './proxy/proxy-handler';
+import { sendError } from './proxy/kong-error';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
@@ -57,16 +58,11 @@ function guard(
   return (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((err) => {
       log(`request failed: ${(err as Error).stack ?? err}`);
-      if (!res.headersSent) {
-        try {
-          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end('{"message":"An unexpected error occurred"}');
-          return;
-        } catch {
-          /* fall through */
-        }
+      try {
+        sendError(res, 500, randomUUID()); // destroys the socket if headers already went out
+      } catch {
+        res.destroy();
       }
-      res.destroy();
     });
   };
 }

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canonicalJson } from '../../shared/canonical-json';
-import { ENTITIES, pluginEntity, type EntityDefinition } from '../../shared/entities';
+import { ENTITIES, type EntityDefinition } from '../../shared/entities';
 import { describeErrors } from '../../shared/errors';
-import { validate } from '../../shared/schema/validator';
+import { normalizeEntity } from '../../shared/entities/normalize';
 import type { SnapshotConfig } from '../../shared/snapshot';
 import type { Item, Kind, ParentKind, Ref, TargetState } from './target';
 
@@ -137,20 +137,12 @@ export function planChanges(
     }
     const def = ENTITIES.get(TABLE[item.kind])!;
     // Normalise exactly as the control plane will (defaults, url shorthand, plugin config).
-    let expanded = { value: body, errors: [] as { path: (string | number)[]; message: string }[] };
-    if (def === pluginEntity) expanded = pluginEntity.expandWith(body);
-    else if (def.expand) expanded = def.expand(body) as typeof expanded;
-    const result = validate(def.schema, expanded.value);
-    const fieldErrors = [
-      ...expanded.errors,
-      ...(result.ok ? (def.check?.(result.value) ?? []) : result.errors),
-    ];
-    if (fieldErrors.length) {
-      for (const line of describeErrors(fieldErrors)) errors.push(`${item.where}: ${line}`);
+    const normalized = normalizeEntity(def, body);
+    if (!normalized.ok) {
+      for (const line of describeErrors(normalized.errors)) errors.push(`${item.where}: ${line}`);
       continue;
     }
-    const doc: Entity = result.ok ? result.value : expanded.value;
-    if (def === pluginEntity) doc.config = expanded.value.config;
+    const doc: Entity = normalized.value;
     const key = naturalKey(item.kind, doc);
     const match =
       (doc.id && byId.get(doc.id)) || (key !== null ? byKey.get(`${item.kind}:${key}`) : undefined);

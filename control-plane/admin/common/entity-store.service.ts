@@ -9,7 +9,7 @@ import {
   schemaViolation,
   uniqueViolation,
 } from '../../../shared/errors';
-import { validate, type FieldError } from '../../../shared/schema/validator';
+import { normalizeEntity } from '../../../shared/entities/normalize';
 import { ConfigVersions } from '../../config/config-versions.service';
 import { KongHttpError } from './kong-http-error';
 import { isUuid, nowSeconds, rowsOf } from './sql';
@@ -202,11 +202,7 @@ export class EntityStore {
   ): Promise<Entity> {
     const patch = this.asObject(input);
     const { created_at: _c, updated_at: _u, ...base } = existing;
-    let merged: Entity;
-    if (def.expand && 'url' in patch) {
-      // The url shorthand replaces protocol/host/port/path as a whole.
-      merged = deepMerge(base, patch);
-    } else merged = deepMerge(base, patch);
+    const merged: Entity = deepMerge(base, patch);
     merged.id = existing.id;
     const doc = await this.prepare(tx, def, merged, opts, existing);
     await this.updateRow(tx, def, doc);
@@ -246,30 +242,13 @@ export class EntityStore {
     opts: WriteOptions,
     existing: Entity | null,
   ): Promise<Entity> {
-    let body: Record<string, any> = { ...this.asObject(input), ...(opts.forced ?? {}) };
+    const body: Record<string, any> = { ...this.asObject(input), ...(opts.forced ?? {}) };
     delete body.created_at;
     delete body.updated_at;
-    const errors: FieldError[] = [];
-
     await this.resolveForeignNames(tx, def, body);
-    if (def === pluginEntity) {
-      const r = pluginEntity.expandWith(body, opts.coerce);
-      // An unknown plugin has no schema to say more with.
-      if (r.errors.some((e) => e.path[0] === 'name')) throw new KongHttpError(400, schemaViolation(r.errors));
-      body = r.value;
-      errors.push(...r.errors);
-    } else if (def.expand) {
-      const r = def.expand(body);
-      body = r.value;
-      errors.push(...r.errors);
-    }
-    const result = validate(def.schema, body, opts.coerce);
-    if (!result.ok) errors.push(...result.errors);
-    if (errors.length) throw new KongHttpError(400, schemaViolation(errors));
-    const doc: Entity = result.ok ? result.value : body;
-    if (def === pluginEntity) doc.config = body.config;
-    const checks = def.check?.(doc) ?? [];
-    if (checks.length) throw new KongHttpError(400, schemaViolation(checks));
+    const normalized = normalizeEntity(def, body, opts.coerce);
+    if (!normalized.ok) throw new KongHttpError(400, schemaViolation(normalized.errors));
+    const doc: Entity = normalized.value;
 
     def.generate?.(doc);
     doc.id ??= existing?.id ?? randomUUID();

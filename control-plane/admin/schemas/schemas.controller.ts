@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { ENTITIES, pluginEntity } from '../../../shared/entities';
 import { schemaViolation } from '../../../shared/errors';
 import { PLUGINS } from '../../../shared/plugins/registry';
-import { validate } from '../../../shared/schema/validator';
+import { normalizeEntity } from '../../../shared/entities/normalize';
+import type { EntityDefinition } from '../../../shared/entities';
 import { KongHttpError, notFound } from '../common/kong-http-error';
 import { writeOptions } from '../common/http';
 
@@ -28,14 +29,7 @@ export class SchemasController {
   @Post('plugins/validate')
   @HttpCode(200)
   validatePlugin(@Req() req: FastifyRequest) {
-    const opts = writeOptions(req);
-    const r = pluginEntity.expandWith((req.body ?? {}) as Record<string, any>, opts.coerce);
-    if (r.errors.length) throw new KongHttpError(400, schemaViolation(r.errors));
-    const base = validate(pluginEntity.schema, r.value, opts.coerce);
-    if (!base.ok) throw new KongHttpError(400, schemaViolation(base.errors));
-    const checks = pluginEntity.check?.(base.value) ?? [];
-    if (checks.length) throw new KongHttpError(400, schemaViolation(checks));
-    return { message: 'schema validation successful' };
+    return this.check(pluginEntity, req);
   }
 
   @Get(':entity')
@@ -50,14 +44,12 @@ export class SchemasController {
   validateEntity(@Param('entity') name: string, @Req() req: FastifyRequest) {
     const def = entityByName(name);
     if (!def) throw notFound();
-    if (def === pluginEntity) return this.validatePlugin(req);
-    const opts = writeOptions(req);
-    const expanded = def.expand
-      ? def.expand((req.body ?? {}) as Record<string, any>)
-      : { value: req.body ?? {}, errors: [] };
-    const result = validate(def.schema, expanded.value, opts.coerce);
-    const errors = [...expanded.errors, ...(result.ok ? (def.check?.(result.value) ?? []) : result.errors)];
-    if (errors.length) throw new KongHttpError(400, schemaViolation(errors));
+    return this.check(def, req);
+  }
+
+  private check(def: EntityDefinition, req: FastifyRequest) {
+    const r = normalizeEntity(def, (req.body ?? {}) as Record<string, any>, writeOptions(req).coerce);
+    if (!r.ok) throw new KongHttpError(400, schemaViolation(r.errors));
     return { message: 'schema validation successful' };
   }
 }
