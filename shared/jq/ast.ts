@@ -5,10 +5,11 @@ export type Ast =
   | { kind: 'literal'; value: unknown }
   | { kind: 'string'; parts: (string | Ast)[]; format: string | null }
   | { kind: 'format'; name: string }
-  | { kind: 'field'; target: Ast; name: string }
-  | { kind: 'index'; target: Ast; index: Ast }
-  | { kind: 'slice'; target: Ast; from: Ast | null; to: Ast | null }
-  | { kind: 'iterate'; target: Ast }
+  // `opt`: a `?` right after the suffix suppresses that operation's own errors only.
+  | { kind: 'field'; target: Ast; name: string; opt?: boolean }
+  | { kind: 'index'; target: Ast; index: Ast; opt?: boolean }
+  | { kind: 'slice'; target: Ast; from: Ast | null; to: Ast | null; opt?: boolean }
+  | { kind: 'iterate'; target: Ast; opt?: boolean }
   | { kind: 'try'; body: Ast; handler: Ast | null }
   | { kind: 'array'; body: Ast | null }
   | { kind: 'object'; entries: { key: Ast; value: Ast | null; keyName: string | null }[] }

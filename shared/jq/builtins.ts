@@ -76,16 +76,20 @@ function toEntries(v: unknown): unknown[] {
   return keysOf(v, false).map((k) => ({ key: k, value: ops.index(v, k) }));
 }
 
+/** jq 1.7.1's from_entries: `key` unless null, else k/name/Name/K/Key; non-strings via tojson. */
 function fromEntries(v: unknown): unknown {
   const out = newObject();
   for (const e of values(v)) {
     const get = (k: string) => ops.index(e, k);
-    let key: unknown = null;
-    for (const name of ['key', 'k', 'name', 'Name', 'K', 'Key']) {
-      key = get(name);
-      if (truthy(key)) break;
+    let key = get('key');
+    if (key === null) {
+      for (const name of ['k', 'name', 'Name', 'K', 'Key']) {
+        key = get(name);
+        if (truthy(key)) break;
+      }
     }
-    if (typeOf(e) !== 'object' && e !== null) throw new JqError(`Cannot index ${typeOf(e)} with "value"`);
+    if (typeOf(e) !== 'object' && e !== null)
+      throw new JqError(`Cannot check whether ${typeOf(e)} has a string key`);
     const value = e !== null && hasKey(e as object, 'value') ? get('value') : get('v');
     setKey(out, typeof key === 'string' ? key : toJson(key), value);
   }
@@ -118,11 +122,12 @@ function keyed(args: Ast[], c: Compiler, fn: (items: unknown[], keys: unknown[])
   };
 }
 
-function flatten(v: unknown, depth: number): unknown[] {
-  if (depth < 0) throw new JqError('flatten depth must not be negative');
+/** builtin.jq: `if $x < 0 then error else reduce .[] as $i ([]; if $i | type == "array" and $x != 0 then . + ($i | _flatten($x - 1)) else . + [$i] end)` */
+function flatten(v: unknown, depth: unknown): unknown[] {
+  if (compare(depth, 0) < 0) throw new JqError('flatten depth must not be negative');
   const out: unknown[] = [];
   for (const x of values(v)) {
-    if (Array.isArray(x) && depth > 0) out.push(...flatten(x, depth - 1));
+    if (Array.isArray(x) && !equals(depth, 0)) out.push(...flatten(x, ops.subtract(depth, 1)));
     else out.push(x);
   }
   return out;
@@ -244,27 +249,16 @@ function pathsOf(c: Compiler, ast: Ast): (input: unknown, env: Env) => ops.PathK
   };
 }
 
+/** jq 1.7.1's `def walk(f): def w: if type == "object" then map_values(w) elif type == "array" then map(w) else . end | f; w;` */
 function walk(f: Filter, v: any, env: Env, emit: Emit): void {
   let inner: unknown = v;
   if (Array.isArray(v)) {
-    inner = v.map((x) => {
-      const outs: unknown[] = [];
-      walk(f, x, env, (o) => outs.push(o));
-      if (outs.length !== 1) throw new JqError('walk: the filter must produce exactly one value per element');
-      return outs[0];
-    });
-  } else if (typeOf(v) === 'object') {
-    const out = newObject();
-    for (const k of Object.keys(v)) {
-      let last: unknown = null;
-      let seen = false;
-      walk(f, v[k], env, (o) => {
-        last = o;
-        seen = true;
-      });
-      if (seen) setKey(out, k, last);
-    }
+    const out: unknown[] = [];
+    for (const x of v) walk(f, x, env, (o) => out.push(o));
     inner = out;
+  } else if (typeOf(v) === 'object') {
+    const paths = Object.keys(v).map((k) => [k]);
+    inner = modify(v, paths, (old, set) => walk(f, old, env, set));
   }
   f(inner, env, emit);
 }
@@ -284,6 +278,7 @@ export const BUILTINS: Record<string, Builtin> = {
   'keys/0': simple((v) => keysOf(v, true)),
   'keys_unsorted/0': simple((v) => keysOf(v, false)),
   'has/1': withValues((v, k) => {
+    if (v === null) return false;
     if (typeOf(v) === 'object' && typeof k === 'string') return hasKey(v, k);
     if (Array.isArray(v) && typeof k === 'number') return k >= 0 && k < v.length;
     throw new JqError(`Cannot check whether ${typeOf(v)} has a ${typeOf(k)} key`);
@@ -343,6 +338,16 @@ export const BUILTINS: Record<string, Builtin> = {
       spend();
       emit(v);
       f(v, env, (x) => rec(x, env, emit));
+    };
+    return (input, env, emit) => rec(input, env, emit);
+  },
+  'recurse/2': (args, c) => {
+    const f = c.value(args[0]);
+    const cond = c.value(args[1]);
+    const rec = (v: unknown, env: Env, emit: Emit): void => {
+      spend();
+      emit(v);
+      f(v, env, (x) => cond(x, env, (ok) => truthy(ok) && rec(x, env, emit)));
     };
     return (input, env, emit) => rec(input, env, emit);
   },
@@ -427,6 +432,11 @@ export const BUILTINS: Record<string, Builtin> = {
       throw new JqError('split input and separator must be strings');
     return ops.splitString(v, sep);
   }),
+  'split/2': withValues((v, re, flags) => {
+    const str = requireString('matched', v);
+    const r = regex(re, flags);
+    return str.split(new RegExp(r.source, r.flags + 'g'));
+  }),
   'join/1': withValues((v, sep) => {
     const items = values(v);
     if (!items.length) return '';
@@ -437,7 +447,12 @@ export const BUILTINS: Record<string, Builtin> = {
     }
     return out;
   }),
-  'test/1': withValues((v, re) => regex(re, null).test(requireString('matched', v))),
+  // builtin.jq: an array argument is [regex, flags].
+  'test/1': withValues((v, re) =>
+    Array.isArray(re)
+      ? regex(re[0] ?? null, re[1] ?? null).test(requireString('matched', v))
+      : regex(re, null).test(requireString('matched', v)),
+  ),
   'test/2': withValues((v, re, flags) => regex(re, flags).test(requireString('matched', v))),
   'sort/0': simple((v) => [...requireArray('sort', v)].sort(compare)),
   'sort_by/1': (args, c) => keyed(args, c, sortByKeys),
@@ -476,10 +491,7 @@ export const BUILTINS: Record<string, Builtin> = {
     return [...requireArray('reverse', v)].reverse();
   }),
   'flatten/0': simple((v) => flatten(v, 1e9)),
-  'flatten/1': withValues((v, d) => {
-    if (typeof d !== 'number') throw new JqError('flatten depth must not be negative');
-    return flatten(v, d);
-  }),
+  'flatten/1': withValues(flatten),
   'first/0': simple((v) => ops.index(v, 0)),
   'last/0': simple((v) => ops.index(v, -1)),
   'first/1': (args, c) => {
@@ -544,14 +556,7 @@ export const BUILTINS: Record<string, Builtin> = {
         if (p.length) f(v, env, (ok) => truthy(ok) && emit(p));
       });
   },
-  'getpath/1': withValues((v, p) => {
-    try {
-      return ops.getpath(v, p);
-    } catch (err) {
-      if (err instanceof JqError && Array.isArray(p)) return null;
-      throw err;
-    }
-  }),
+  'getpath/1': withValues(ops.getpath),
   'setpath/2': withValues((v, p, x) => {
     if (!Array.isArray(p)) throw new JqError('Path must be specified as an array');
     return ops.setpath(v, p, x);
@@ -573,6 +578,18 @@ export const BUILTINS: Record<string, Builtin> = {
         const str = requireString('matched', input);
         for (const part of str.split(regexGlobal(s))) emit(part);
       });
+  },
+  'splits/2': (args, c) => {
+    const sep = c.value(args[0]);
+    const flags = c.value(args[1]);
+    return (input, env, emit) =>
+      flags(input, env, (fl) =>
+        sep(input, env, (s) => {
+          const r = regex(s, fl);
+          for (const part of requireString('matched', input).split(new RegExp(r.source, r.flags + 'g')))
+            emit(part);
+        }),
+      );
   },
   'ascii/0': simple((v) => String.fromCharCode(v as number)),
 };
@@ -628,13 +645,7 @@ export const PATH_BUILTINS: Record<string, PathBuiltin> = {
     return (value, path, env, emit) =>
       p(value, env, (keys) => {
         if (!Array.isArray(keys)) throw new JqError('Path must be specified as an array');
-        let v: unknown;
-        try {
-          v = ops.getpath(value, keys);
-        } catch {
-          v = null;
-        }
-        emit(v, [...path, ...(keys as ops.PathKey[])]);
+        emit(ops.getpath(value, keys), [...path, ...(keys as ops.PathKey[])]);
       });
   },
   'first/1': (args, c) => {

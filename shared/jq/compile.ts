@@ -85,22 +85,39 @@ export class Compiler {
       case 'field': {
         const target = this.value(ast.target);
         const name = ast.name;
+        if (ast.opt)
+          return (input, env, emit) => target(input, env, (t) => optional(() => ops.index(t, name), emit));
         return (input, env, emit) => target(input, env, (t) => emit(ops.index(t, name)));
       }
       case 'index': {
         const target = this.value(ast.target);
         const key = this.value(ast.index);
+        if (ast.opt)
+          return (input, env, emit) =>
+            key(input, env, (k) => target(input, env, (t) => optional(() => ops.index(t, k), emit)));
         return (input, env, emit) => key(input, env, (k) => target(input, env, (t) => emit(ops.index(t, k))));
       }
       case 'slice': {
         const target = this.value(ast.target);
         const from = ast.from ? this.value(ast.from) : constant(null);
         const to = ast.to ? this.value(ast.to) : constant(null);
+        const opt = !!ast.opt;
         return (input, env, emit) =>
-          to(input, env, (b) => from(input, env, (a) => target(input, env, (t) => emit(ops.slice(t, a, b)))));
+          to(input, env, (b) =>
+            from(input, env, (a) =>
+              target(input, env, (t) =>
+                opt ? optional(() => ops.slice(t, a, b), emit) : emit(ops.slice(t, a, b)),
+              ),
+            ),
+          );
       }
       case 'iterate': {
         const target = this.value(ast.target);
+        if (ast.opt)
+          return (input, env, emit) =>
+            target(input, env, (t) => {
+              if (Array.isArray(t) || typeOf(t) === 'object') ops.iterate(t, emit);
+            });
         return (input, env, emit) => target(input, env, (t) => ops.iterate(t, emit));
       }
       case 'try': {
@@ -157,21 +174,17 @@ export class Compiler {
           });
       }
       case 'alt': {
+        // Errors on the left propagate, as the jq binary does.
         const left = this.value(ast.left);
         const right = this.value(ast.right);
         return (input, env, emit) => {
           let any = false;
-          guarded(
-            (out) =>
-              left(input, env, (v) => {
-                if (truthy(v)) {
-                  any = true;
-                  out(v);
-                }
-              }),
-            emit,
-            () => {},
-          );
+          left(input, env, (v) => {
+            if (truthy(v)) {
+              any = true;
+              emit(v);
+            }
+          });
           if (!any) right(input, env, emit);
         };
       }
@@ -309,28 +322,41 @@ export class Compiler {
       case 'field': {
         const target = this.path(ast.target);
         const name = ast.name;
+        const opt = !!ast.opt;
         return (value, path, env, emit) =>
-          target(value, path, env, (v, p) => emit(ops.index(v, name), [...p, name]));
+          target(value, path, env, (v, p) => {
+            if (opt && v !== null && typeOf(v) !== 'object') return;
+            emit(ops.index(v, name), [...p, name]);
+          });
       }
       case 'index': {
         const target = this.path(ast.target);
         const key = this.value(ast.index);
+        const opt = !!ast.opt;
         return (value, path, env, emit) =>
           key(value, env, (k) =>
             target(value, path, env, (v, p) => {
-              if (typeof k !== 'string' && typeof k !== 'number')
-                throw new JqError(`Cannot update field at object index of ${typeOf(v)}`);
-              emit(ops.index(v, k), [...p, k]);
+              let got: unknown;
+              try {
+                if (typeof k !== 'string' && typeof k !== 'number')
+                  throw new JqError(`Cannot update field at object index of ${typeOf(v)}`);
+                got = ops.index(v, k);
+              } catch (err) {
+                if (opt && err instanceof JqError) return;
+                throw err;
+              }
+              emit(got, [...p, k as ops.PathKey]);
             }),
           );
       }
       case 'iterate': {
         const target = this.path(ast.target);
+        const opt = !!ast.opt;
         return (value, path, env, emit) =>
           target(value, path, env, (v, p) => {
             if (Array.isArray(v)) v.forEach((x, i) => emit(x, [...p, i]));
             else if (typeOf(v) === 'object') for (const k of Object.keys(v)) emit(v[k], [...p, k]);
-            else if (v !== null) throw new JqError(`Cannot iterate over ${typeOf(v)}`);
+            else if (!opt) throw new JqError(`Cannot iterate over ${v === null ? 'null' : typeOf(v)}`);
           });
       }
       case 'pipe': {
@@ -372,17 +398,12 @@ export class Compiler {
         const right = this.path(ast.right);
         return (value, path, env, emit) => {
           let any = false;
-          guarded<[unknown, ops.PathKey[]]>(
-            (out) =>
-              left(value, path, env, (v, p) => {
-                if (truthy(v)) {
-                  any = true;
-                  out(v, p);
-                }
-              }),
-            emit,
-            () => {},
-          );
+          left(value, path, env, (v, p) => {
+            if (truthy(v)) {
+              any = true;
+              emit(v, p);
+            }
+          });
           if (!any) right(value, path, env, emit);
         };
       }
@@ -406,6 +427,18 @@ export class Compiler {
 function describeAst(ast: Ast): string {
   if (ast.kind === 'call') return `${ast.name}/${ast.args.length}`;
   return `a ${ast.kind} expression`;
+}
+
+/** The result of one optional operation (`.a?`, `.[0]?`, `.[1:]?`), or nothing on its error. */
+function optional(op: () => unknown, emit: Emit): void {
+  let v: unknown;
+  try {
+    v = op();
+  } catch (err) {
+    if (err instanceof JqError) return;
+    throw err;
+  }
+  emit(v);
 }
 
 function constant(v: unknown): Filter {

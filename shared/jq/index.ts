@@ -7,9 +7,10 @@
 import { resetBudget } from './budget';
 import { Compiler } from './compile';
 import { parse } from './parser';
+import { JqError } from './values';
 
 export { JqSyntaxError } from './parser';
-export { JqError } from './values';
+export { JqError };
 
 export interface JqProgram {
   readonly source: string;
@@ -24,7 +25,13 @@ export function compileJq(source: string): JqProgram {
     run(input) {
       resetBudget();
       const out: unknown[] = [];
-      filter(input, null, (v) => out.push(v));
+      try {
+        filter(input, null, (v) => out.push(v));
+      } catch (err) {
+        // Unbounded recursion (`recurse(. + 1)` descends before it emits) ends here.
+        if (err instanceof RangeError) throw new JqError('jq: recursion too deep');
+        throw err;
+      }
       return out;
     },
   };

@@ -57,7 +57,7 @@ export function multiply(l: any, r: any): unknown {
   if ((tl === 'string' && tr === 'number') || (tl === 'number' && tr === 'string')) {
     const [s, n] = tl === 'string' ? [l as string, r as number] : [r as string, l as number];
     if (!(n > 0)) return null;
-    return s.repeat(Math.max(1, Math.ceil(n)));
+    return s.repeat(Math.max(1, Math.floor(n)));
   }
   if (tl === 'object' && tr === 'object') return deepMerge(l, r);
   throw new JqError(`${describe(l)} and ${describe(r)} cannot be multiplied`);
@@ -219,7 +219,7 @@ function delpath(v: unknown, path: readonly unknown[], at = 0): unknown {
       if (!Array.isArray(v)) throw new JqError(`Cannot delete field at index of ${typeOf(v)}`);
       let i = Math.floor(k);
       if (i < 0) i += v.length;
-      if (i < 0) throw new JqError('Out of bounds negative array index');
+      if (i < 0) return v;
       return i < v.length ? [...v.slice(0, i), ...v.slice(i + 1)] : v;
     }
     throw new JqError(`Cannot delete field at index of ${typeOf(v)}`);
@@ -232,19 +232,21 @@ function delpath(v: unknown, path: readonly unknown[], at = 0): unknown {
 }
 
 export function contains(a: unknown, b: unknown): boolean {
+  if (typeOf(a) !== typeOf(b))
+    throw new JqError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  return containsValue(a, b);
+}
+
+/** Below the top level a type mismatch is just "not contained". */
+function containsValue(a: unknown, b: unknown): boolean {
   const ta = typeOf(a);
-  const tb = typeOf(b);
-  if (ta !== tb) throw new JqError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  if (ta !== typeOf(b)) return false;
   if (ta === 'object') {
     return Object.keys(b as object).every(
-      (k) => hasKey(a as object, k) && contains((a as any)[k], (b as any)[k]),
+      (k) => hasKey(a as object, k) && containsValue((a as any)[k], (b as any)[k]),
     );
   }
-  if (ta === 'array') {
-    return (b as unknown[]).every((y) =>
-      (a as unknown[]).some((x) => typeOf(x) === typeOf(y) && contains(x, y)),
-    );
-  }
+  if (ta === 'array') return (b as unknown[]).every((y) => (a as unknown[]).some((x) => containsValue(x, y)));
   if (ta === 'string') return (a as string).includes(b as string);
   return equals(a, b);
 }

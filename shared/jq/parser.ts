@@ -217,7 +217,8 @@ class Parser {
     const t = this.peek();
     if (t.t === 'op' && ASSIGN_OPS.has(t.v)) {
       this.next();
-      const right = this.alternative();
+      // Assignments bind tighter than `//`: `.a = 1 // 2` is `(.a = 1) // 2`.
+      const right = this.or();
       const after = this.peek();
       if (after.t === 'op' && ASSIGN_OPS.has(after.v)) this.fail('assignments do not chain');
       return { kind: 'assign', op: t.v as AssignOp, left, right };
@@ -443,21 +444,38 @@ class Parser {
   }
 
   private postfixNoAs(): Ast {
-    // A reduce/try source is a plain term; `as` after it belongs to the enclosing construct.
+    const first = this.peek();
     let term = this.primary();
+    // A `?` right after a suffix makes only that suffix optional (jq's INDEX_OPT/EACH_OPT);
+    // after anything else (a parenthesised expression, a call) it is `try` around the term.
+    let suffix = first.t === 'field' || (first.t === 'op' && first.v === '.');
     for (;;) {
       const t = this.peek();
       if (t.t === 'field') {
         this.next();
         term = { kind: 'field', target: term, name: t.v };
+        suffix = true;
       } else if (t.t === 'op' && t.v === '.') {
         this.next();
         if (this.peek().t !== 'str') this.fail("expected a field name after '.'");
         term = { kind: 'field', target: term, name: this.plainString() };
-      } else if (t.t === 'op' && t.v === '[') term = this.bracketSuffix(term);
-      else if (t.t === 'op' && t.v === '?') {
+        suffix = true;
+      } else if (t.t === 'op' && t.v === '[') {
+        term = this.bracketSuffix(term);
+        suffix = true;
+      } else if (t.t === 'op' && t.v === '?') {
         this.next();
-        term = { kind: 'try', body: term, handler: null };
+        if (
+          suffix &&
+          (term.kind === 'field' ||
+            term.kind === 'index' ||
+            term.kind === 'slice' ||
+            term.kind === 'iterate') &&
+          !term.opt
+        )
+          term = { ...term, opt: true };
+        else term = { kind: 'try', body: term, handler: null };
+        suffix = false;
       } else break;
     }
     return term;

@@ -105,6 +105,7 @@ export const equals = (a: unknown, b: unknown): boolean => a === b || compare(a,
 
 /** jq's compact encoding (`tojson`, `tostring`, string interpolation). */
 export function toJson(v: unknown): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(JSON.stringify(numberToJson(v) ?? v));
   return (
     JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? numberToJson(x) : x)) ??
     'null'
@@ -112,6 +113,7 @@ export function toJson(v: unknown): string {
 }
 
 function numberToJson(x: number): number | null {
+  if (Number.isFinite(x)) return x;
   if (Number.isNaN(x)) return null;
   return x > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
 }
