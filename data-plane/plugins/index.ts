@@ -10,6 +10,7 @@ import { responseTransformerAdvancedHandler } from './response-transformer-advan
 import { aiProxyAdvancedHandler } from './ai-proxy-advanced/handler';
 import { aiMcpProxyHandler } from './ai-mcp-proxy/handler';
 import { aiMcpOauth2Handler } from './ai-mcp-oauth2/handler';
+import { datakitHandler } from './datakit/handler';
 
 export const PLUGIN_HANDLERS: PluginHandler[] = [
   corsHandler,
@@ -19,4 +20,5 @@ export const PLUGIN_HANDLERS: PluginHandler[] = [
   aiProxyAdvancedHandler,
   aiMcpProxyHandler,
   aiMcpOauth2Handler,
+  datakitHandler,
 ];

@@ -3,6 +3,8 @@ import { Bool, Enum, Int, KMap, Nullable, Rec, Str } from '../schema/kong-types'
 import { prefixErrors, validate, type FieldError } from '../schema/validator';
 import type { PluginDefinition } from './definition';
 import { RedisRecord } from './redis';
+import { compileJq } from '../jq';
+import { buildGraph, type NodeConfig } from './datakit-graph';
 
 /** Nodes every Datakit graph has; configs may wire to them but not redefine them. */
 export const DATAKIT_IMPLICIT_NODES = [
@@ -173,22 +175,42 @@ const GenericNode = Type.Object(
   { required: ['name', 'type'], additionalProperties: true },
 );
 
-/** Node name of a wiring label `NODE` or `NODE.FIELD`. */
-export function labelNode(label: string): string {
-  const dot = label.indexOf('.');
-  return dot === -1 ? label : label.slice(0, dot);
+/** Properties a `property` node can read (and the ones it can only write). */
+export const DATAKIT_READABLE_PROPERTIES = [
+  'kong.client.consumer',
+  'kong.client.consumer_groups',
+  'kong.client.credential',
+  'kong.client.ip',
+  'kong.client.port',
+  'kong.client.protocol',
+  'kong.request.port',
+  'kong.request.forwarded_host',
+  'kong.request.forwarded_scheme',
+  'kong.response.source',
+  'kong.router.route',
+  'kong.router.service',
+  'kong.route_id',
+  'kong.route_name',
+  'kong.service_id',
+  'kong.service_name',
+  'kong.service.response.status',
+  'kong.version',
+];
+export const DATAKIT_WRITE_ONLY_PROPERTIES = ['kong.service.target'];
+const CTX_PROPERTY = /^kong\.ctx\.(shared|plugin)\.[A-Za-z0-9_.-]+$/;
+
+export function isDatakitProperty(name: string): boolean {
+  return (
+    DATAKIT_READABLE_PROPERTIES.includes(name) ||
+    DATAKIT_WRITE_ONLY_PROPERTIES.includes(name) ||
+    CTX_PROPERTY.test(name)
+  );
 }
 
-function labelsOf(n: Record<string, any>, key: 'input' | 'output'): string[] {
-  const out: string[] = [];
-  if (typeof n[key] === 'string') out.push(n[key]);
-  const map = n[`${key}s`];
-  if (map && typeof map === 'object')
-    for (const v of Object.values(map)) if (typeof v === 'string') out.push(v);
-  return out;
-}
+/** The node types this gateway's data planes execute; configs using others are refused. */
+export const DATAKIT_RUNNABLE_TYPES = ['jq', 'branch', 'static', 'exit', 'call', 'property'];
 
-/** Per-type validation (with defaults), unique names, known references, and no cycles. */
+/** Per-type validation (with defaults), unique names, runnable types and jq filters, wiring, no cycles. */
 function checkDatakit(config: Record<string, any>): FieldError[] {
   const errors: FieldError[] = [];
   const nodes: Record<string, any>[] = config.nodes ?? [];
@@ -208,54 +230,24 @@ function checkDatakit(config: Record<string, any>): FieldError[] {
   });
   if (errors.length) return errors;
 
-  const known = (name: string) =>
-    names.has(name) || (DATAKIT_IMPLICIT_NODES as readonly string[]).includes(name);
-  const edges = new Map<string, Set<string>>();
-  const addEdge = (from: string, to: string) => {
-    if (!edges.has(from)) edges.set(from, new Set());
-    edges.get(from)!.add(to);
-  };
   nodes.forEach((n, i) => {
-    for (const key of ['input', 'output'] as const) {
-      for (const label of labelsOf(n, key)) {
-        const other = labelNode(label);
-        if (!known(other)) {
-          errors.push({ path: ['nodes', i, key], message: `unknown node '${other}'` });
-          continue;
-        }
-        if (key === 'input') addEdge(other, n.name);
-        else addEdge(n.name, other);
+    if (!DATAKIT_RUNNABLE_TYPES.includes(n.type))
+      errors.push({
+        path: ['nodes', i, 'type'],
+        message: `node type '${n.type}' is not supported by Tollgate (supported: ${DATAKIT_RUNNABLE_TYPES.join(', ')})`,
+      });
+    if (n.type === 'property' && !isDatakitProperty(n.property))
+      errors.push({ path: ['nodes', i, 'property'], message: `unknown property '${n.property}'` });
+    if (n.type === 'jq') {
+      try {
+        compileJq(n.jq);
+      } catch (err) {
+        errors.push({ path: ['nodes', i, 'jq'], message: `invalid jq filter: ${(err as Error).message}` });
       }
     }
-    for (const key of ['then', 'else'] as const) {
-      (n[key] ?? []).forEach((target: string, j: number) => {
-        if (!names.has(target))
-          errors.push({ path: ['nodes', i, key, j], message: `unknown node '${target}'` });
-      });
-    }
   });
-  if (errors.length) return errors;
-
-  // Depth-first search for a cycle in the data dependencies.
-  const state = new Map<string, 1 | 2>();
-  const visit = (name: string, trail: string[]): string[] | null => {
-    if (state.get(name) === 2) return null;
-    if (state.get(name) === 1) return [...trail.slice(trail.indexOf(name)), name];
-    state.set(name, 1);
-    for (const next of edges.get(name) ?? []) {
-      const cycle = visit(next, [...trail, name]);
-      if (cycle) return cycle;
-    }
-    state.set(name, 2);
-    return null;
-  };
-  for (const name of names.keys()) {
-    const cycle = visit(name, []);
-    if (cycle) {
-      errors.push({ path: ['nodes'], message: `circular dependency: ${cycle.join(' -> ')}` });
-      break;
-    }
-  }
+  const vaultNames = Object.keys(config.resources?.vault ?? {});
+  errors.push(...buildGraph(nodes as NodeConfig[], vaultNames).errors);
   return errors;
 }
 
