@@ -5,6 +5,7 @@ import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { freePort } from '../helpers/process';
 import { startGithubMcpFixture, type GithubFixture } from '../fixtures/github-mcp-server';
 import { spawn } from 'node:child_process';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 const STORED = 'kpat_stored_credential';
 let s: Stack;
@@ -40,7 +41,7 @@ async function revoke(t: string) {
 }
 
 before(async () => {
-  s = await startStack();
+  s = await startStack({ ssl: true });
   konnect = await startGithubMcpFixture({ token: STORED });
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}`;
@@ -123,8 +124,10 @@ after(async () => {
   await konnect?.close();
 });
 
-const listTools = (path: string, bearer?: string) =>
-  fetch(`${s.dp.proxyUrl}${path}`, {
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+const listTools = (path: string, bearer?: string, base = s.dp.proxyUrl) =>
+  undiciFetch(`${base}${path}`, {
+    dispatcher: insecure,
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -184,4 +187,28 @@ test('JWT + JWKS (discovered from the AS metadata): audience checked, consumer m
   assert.equal((await listTools('/konnect-jwt', await token(res.jwt2))).status, 401);
   const tampered = t.slice(0, -4) + (t.endsWith('AAAA') ? 'BBBB' : 'AAAA');
   assert.equal((await listTools('/konnect-jwt', tampered)).status, 401);
+});
+
+test('the same flows over the HTTPS listener (self-signed certificate)', async () => {
+  const base = s.dp.proxySslUrl!;
+  const none = await listTools('/konnect-mcp', undefined, base);
+  assert.equal(none.status, 401);
+  // The pointer is derived from the configured resource, whichever listener was used.
+  assert.equal(
+    none.headers.get('www-authenticate'),
+    `Bearer resource_metadata="${s.dp.proxyUrl}/.well-known/oauth-protected-resource/konnect-mcp", scope="mcp:tools"`,
+  );
+  for (const [path, resource] of [
+    ['/konnect-mcp', res.opaque],
+    ['/konnect-jwt', res.jwt],
+  ]) {
+    const before = konnect.calls.length;
+    const r = await listTools(path, await token(resource), base);
+    assert.equal(r.status, 200, path);
+    assert.equal(konnect.calls.slice(before)[0].headers.authorization, `Bearer ${STORED}`);
+  }
+  const revoked = await token(res.opaque);
+  await revoke(revoked);
+  assert.equal((await listTools('/konnect-mcp', revoked, base)).status, 401);
+  assert.equal((await listTools('/konnect-jwt', await token(res.jwt2), base)).status, 401);
 });

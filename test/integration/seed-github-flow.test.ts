@@ -1,0 +1,151 @@
+/**
+ * The seed document's GitHub pattern end to end: its decK file (GitHub hosts pointed at the
+ * fixture, everything else as written) applied with `tollgate sync`, then driven with the
+ * official MCP SDK client over the HTTP and the HTTPS (self-signed) listeners.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startStack, type Stack } from '../helpers/stack';
+import { runTollgate } from '../helpers/process';
+import { SEED_ENV, SEED_FILE } from '../helpers/seed';
+import {
+  ALL_TOOLS,
+  READ_TOOLS,
+  startGithubMcpFixture,
+  type GithubFixture,
+} from '../fixtures/github-mcp-server';
+
+const USER_TOKEN = 'ghu_user_token';
+let s: Stack;
+let fixture: GithubFixture;
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+// The DP's HTTPS listener has a self-signed certificate: trust it for this test only.
+const fetchAny = ((url: any, init: any) =>
+  undiciFetch(url, { ...init, dispatcher: insecure })) as typeof fetch;
+
+/** The seed file with the two GitHub services pointed at the fixture. */
+export function seedPointedAt(fixtureUrl: string): string {
+  const u = new URL(fixtureUrl);
+  const text = readFileSync(SEED_FILE, 'utf8');
+  const pointed = text.replace(
+    /host: api\.githubcopilot\.com\n(\s+)port: 443\n\s+protocol: https/g,
+    (_m, indent) => `host: ${u.hostname}\n${indent}port: ${u.port}\n${indent}protocol: http`,
+  );
+  if (pointed.split(u.hostname).length !== 3) throw new Error('expected two GitHub services in the seed');
+  return pointed;
+}
+
+before(async () => {
+  fixture = await startGithubMcpFixture({ token: USER_TOKEN });
+  s = await startStack({ ssl: true });
+  const file = join(mkdtempSync(join(tmpdir(), 'seed-flow-')), 'kong.yaml');
+  writeFileSync(file, seedPointedAt(fixture.url));
+  const sync = await runTollgate(['sync', file], { env: { TOLLGATE_ADMIN_URL: s.cp.url, ...SEED_ENV } });
+  assert.equal(sync.code, 0, sync.stderr);
+  await s.synced();
+});
+after(async () => {
+  await s?.close();
+  await fixture?.close();
+});
+
+async function connect(base: string, apikey: string) {
+  const client = new Client({ name: 'seed-flow', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}/github-mcp`), {
+    requestInit: { headers: { apikey, authorization: `Bearer ${USER_TOKEN}` } },
+    fetch: fetchAny,
+  });
+  await client.connect(transport);
+  return client;
+}
+
+async function listAll(client: Client): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {});
+    names.push(...page.tools.map((t) => t.name));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return names;
+}
+
+for (const listener of ['http', 'https'] as const) {
+  describe(`the GitHub MCP pattern over ${listener}`, () => {
+    const base = () => (listener === 'http' ? s.dp.proxyUrl : s.dp.proxySslUrl!);
+
+    test('no Authorization: 401 with the PRM pointer from datakit, nothing forwarded', async () => {
+      const before = fixture.calls.length;
+      const r = await fetchAny(`${base()}/github-mcp`, {
+        method: 'POST',
+        headers: {
+          apikey: 'dev-api-key',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
+      });
+      assert.equal(r.status, 401);
+      assert.match(
+        r.headers.get('www-authenticate')!,
+        /^Bearer resource_metadata="https:\/\/localhost:8443\/\.well-known\/oauth-protected-resource\/github-mcp"/,
+      );
+      assert.deepEqual(await r.json(), { message: 'Unauthorized' });
+      assert.equal(fixture.calls.length, before);
+    });
+
+    test('the PRM through the gateway: resource rewritten, authorization servers intact', async () => {
+      const r = await fetchAny(`${base()}/.well-known/oauth-protected-resource/github-mcp`);
+      assert.equal(r.status, 200);
+      const prm: any = await r.json();
+      assert.equal(prm.resource, 'https://localhost:8443/github-mcp');
+      assert.deepEqual(prm.authorization_servers, ['https://github.com/login/oauth']);
+      assert.deepEqual(prm.scopes_supported, ['repo', 'gist', 'notifications']);
+    });
+
+    test('dev-api-key lists exactly the six read tools, admin-api-key all of them', async () => {
+      const dev = await connect(base(), 'dev-api-key');
+      assert.deepEqual((await listAll(dev)).sort(), [...READ_TOOLS].sort());
+      const result: any = await dev.callTool({ name: 'search_repositories', arguments: { query: 'kong' } });
+      assert.ok(!result.isError);
+      await dev.close();
+      const admin = await connect(base(), 'admin-api-key');
+      assert.deepEqual((await listAll(admin)).sort(), [...ALL_TOOLS].sort());
+      await admin.close();
+      // the upstream saw the user's token, never the gateway API key
+      const last = fixture.calls[fixture.calls.length - 1];
+      assert.equal(last.headers.authorization, `Bearer ${USER_TOKEN}`);
+      assert.equal(last.headers.apikey, undefined);
+    });
+
+    test('a raw tools/call push_files as developer: -32602 from the gateway, never upstream', async () => {
+      const r = await fetchAny(`${base()}/github-mcp`, {
+        method: 'POST',
+        headers: {
+          apikey: 'dev-api-key',
+          authorization: `Bearer ${USER_TOKEN}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'push_files', arguments: {} },
+        }),
+      });
+      assert.deepEqual(await r.json(), {
+        jsonrpc: '2.0',
+        id: 7,
+        error: { code: -32602, message: "Tool 'push_files' is not available for consumer group 'developer'" },
+      });
+      assert.ok(!fixture.calls.some((c) => c.tool === 'push_files'));
+    });
+  });
+}
