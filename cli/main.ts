@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { controlPlaneOptionsFromEnv } from '../control-plane/options';
 import { dataPlaneOptionsFromEnv } from '../data-plane/options';
 import { DECK_VERBS, runDeckVerb } from './commands/deck';
+import { runAnalytics } from './commands/analytics';
 
 const USAGE = `Usage: tollgate <command>
 
@@ -11,6 +12,7 @@ Commands:
   data-plane       run a data plane (proxy on TOLLGATE_PROXY_LISTEN, CP at TOLLGATE_CP_URL)
   validate|diff|sync|apply|dump|reset [file…|-]
                    decK-style declarative config against the Admin API (TOLLGATE_ADMIN_URL)
+  analytics        requests, errors and latency per service/tool/consumer for a time range
   help             show this help
 
 Run 'tollgate <command> --help' for a command's options.
@@ -56,6 +58,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if ((DECK_VERBS as readonly string[]).includes(command)) {
       process.exitCode = await runDeckVerb(command as (typeof DECK_VERBS)[number], argv.slice(1));
+      return;
+    }
+    if (command === 'analytics') {
+      process.exitCode = await runAnalytics(argv.slice(1));
       return;
     }
     if (argv.includes('--help') && ['start', 'control-plane', 'data-plane'].includes(command)) {

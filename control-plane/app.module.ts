@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AdminModule } from './admin/admin.module';
 import { ConfigModule } from './config/config.module';
 import { ClusteringModule } from './clustering/clustering.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { dataSourceOptions, type DatabaseKind } from './database/data-source';
 import { DATABASE_KIND } from './database/database-kind';
 import type { EmbeddedPostgres } from './database/embedded-postgres';
@@ -41,6 +42,7 @@ export class AppModule {
         ConfigModule,
         AdminModule,
         ClusteringModule,
+        AnalyticsModule,
       ],
     };
   }

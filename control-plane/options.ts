@@ -9,6 +9,8 @@ export interface ControlPlaneOptions {
   dataDir: string;
   adminToken?: string;
   clusterToken?: string;
+  /** Days of analytics kept (raw records and rollups); older days are dropped. */
+  analyticsRetentionDays?: number;
 }
 
 export const CP_OPTIONS = Symbol('CP_OPTIONS');
@@ -21,5 +23,16 @@ export function controlPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     dataDir: env.TOLLGATE_DATA_DIR || './data',
     adminToken: env.TOLLGATE_ADMIN_TOKEN || undefined,
     clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
+    analyticsRetentionDays: retentionDays(env.TOLLGATE_ANALYTICS_RETENTION_DAYS),
   };
+}
+
+function retentionDays(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 30;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 3650)
+    throw new Error(
+      `TOLLGATE_ANALYTICS_RETENTION_DAYS must be a whole number of days (1-3650), got '${raw}'`,
+    );
+  return n;
 }

@@ -28,6 +28,8 @@ import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
 import { buildStatusServer } from './status/status-server';
 import type { DataPlaneOptions } from './options';
+import { AnalyticsSpool } from './analytics/spool';
+import type { AnalyticsRecord } from '../shared/analytics/record';
 
 export interface RunningDataPlane {
   nodeId: string;
@@ -37,6 +39,7 @@ export interface RunningDataPlane {
   statusUrl: string;
   holder: ConfigHolder;
   link: CpLink;
+  analytics: AnalyticsSpool;
   close(): Promise<void>;
 }
 
@@ -136,24 +139,54 @@ export async function startDataPlane(
     log(`ignoring config cache: ${cached.problem}`);
   }
 
+  // Analytics leave the request path into an outbox that survives restarts.
+  let link: CpLink | undefined = undefined;
+  const analytics = new AnalyticsSpool({
+    dir: join(options.dataDir, 'analytics'),
+    send: (text) => link?.sendText(text) ?? false,
+    log,
+  });
+  analytics.start();
+  const recordAnalytics = (records: AnalyticsRecord[]) => analytics.record(records);
+
   // 2. Listeners.
   const servers: Server[] = [];
   const http = createHttpServer({ keepAliveTimeout: 65_000 });
   const proxyPort = await listen(http, options.proxyListen);
-  http.on('request', guard(createProxyHandler({ holder, pools, metrics, log }, 'http', proxyPort), log));
+  http.on(
+    'request',
+    guard(
+      createProxyHandler(
+        { holder, pools, metrics, log, nodeId, analytics: recordAnalytics },
+        'http',
+        proxyPort,
+      ),
+      log,
+    ),
+  );
   servers.push(http);
   let proxySslUrl: string | undefined;
   if (options.proxySslListen) {
     const tls = await loadOrCreateCertificate(options.dataDir);
     const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
     const sslPort = await listen(https, options.proxySslListen);
-    https.on('request', guard(createProxyHandler({ holder, pools, metrics, log }, 'https', sslPort), log));
+    https.on(
+      'request',
+      guard(
+        createProxyHandler(
+          { holder, pools, metrics, log, nodeId, analytics: recordAnalytics },
+          'https',
+          sslPort,
+        ),
+        log,
+      ),
+    );
     servers.push(https);
     proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
   }
 
   // 3. The cluster link.
-  const link = new CpLink({
+  link = new CpLink({
     cpUrl: options.cpUrl,
     clusterToken: options.clusterToken,
     nodeId,
@@ -162,6 +195,9 @@ export async function startDataPlane(
     apply: (snapshot) => applySnapshot(snapshot, true),
     log,
   });
+  link.on('connected', () => analytics.setConnected(true));
+  link.on('disconnected', () => analytics.setConnected(false));
+  link.on('analytics_ack', (id: string) => analytics.ack(id));
   link.start();
 
   const status = buildStatusServer({
@@ -171,6 +207,7 @@ export async function startDataPlane(
     nodeId,
     cacheProblem,
     lastApplyError: () => lastApplyError,
+    analytics: () => analytics.stats(),
   });
   await status.listen({ host: options.statusListen.host, port: options.statusListen.port });
   const statusPort = (status.server.address() as AddressInfo).port;
@@ -183,8 +220,10 @@ export async function startDataPlane(
     statusUrl: `http://${formatListen({ host: options.statusListen.host, port: statusPort })}`,
     holder,
     link,
+    analytics,
     async close() {
-      await link.stop();
+      await link!.stop();
+      await analytics.stop();
       await status.close();
       await Promise.all(
         servers.map(

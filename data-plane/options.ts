@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { parseListen, type ListenAddress } from '../shared/listen';
 
 export interface DataPlaneOptions {
@@ -24,7 +23,8 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     cpUrl: env.TOLLGATE_CP_URL ?? 'ws://127.0.0.1:8005',
     clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
     dataDir: env.TOLLGATE_DATA_DIR || './data',
-    nodeId: env.TOLLGATE_NODE_ID || randomUUID(),
+    // Empty: the id stored in the data dir (created once), so a restarted DP is the same node.
+    nodeId: env.TOLLGATE_NODE_ID || '',
     plugins:
       env.TOLLGATE_PLUGINS && env.TOLLGATE_PLUGINS !== 'bundled'
         ? env.TOLLGATE_PLUGINS.split(',')

@@ -10,7 +10,7 @@ export class AdminClient {
     private readonly token?: string,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<any> {
+  async call(method: string, path: string, body?: unknown): Promise<any> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

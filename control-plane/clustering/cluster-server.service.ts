@@ -25,6 +25,12 @@ import { CP_OPTIONS, type ControlPlaneOptions } from '../options';
 import { ConfigChangeListener } from './config-change-listener';
 import { DataPlaneConnection } from './data-plane-connection';
 import { DataPlaneRegistry } from './data-plane-registry.service';
+import { AnalyticsIngest } from '../analytics/ingest.service';
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_RECORDS,
+  type AnalyticsBatchMessage,
+} from '../../shared/analytics/record';
 
 /**
  * The cluster listener (`/v1/outlet`): authenticates data planes, pushes every new config
@@ -49,6 +55,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly versions: ConfigVersions,
     private readonly snapshots: SnapshotService,
     private readonly registry: DataPlaneRegistry,
+    private readonly analytics: AnalyticsIngest,
   ) {}
 
   async onApplicationBootstrap() {
@@ -112,7 +119,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     this.connections.set(nodeId, conn);
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return;
-      const msg = parseControlMessage<DataPlaneMessage>(data.toString('utf8'));
+      const msg = parseControlMessage<DataPlaneMessage>(data.toString('utf8'), MAX_BATCH_BYTES);
       if (msg)
         this.onMessage(conn, msg).catch((err) => this.log.error(`data plane ${nodeId}: ${err.message}`));
     });
@@ -135,12 +142,26 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
         conn.setStatus('apply_failed', msg.message);
         this.log.warn(`data plane ${conn.nodeId} could not apply version ${msg.version}: ${msg.message}`);
         return this.registry.record(conn, this.nodeId);
+      case 'analytics':
+        return this.onAnalytics(conn, msg);
       case 'heartbeat':
         conn.runningVersion = msg.config_version;
         conn.runningHash = msg.config_hash;
         conn.sendControl({ type: 'heartbeat_ack' });
         return this.registry.record(conn, this.nodeId);
     }
+  }
+
+  /** Acknowledged only once committed; a failed store is not acked, so the DP sends it again. */
+  private async onAnalytics(conn: DataPlaneConnection, msg: AnalyticsBatchMessage) {
+    if (!conn.hello || typeof msg.batch_id !== 'string' || !Array.isArray(msg.records)) return;
+    if (msg.records.length > MAX_BATCH_RECORDS * 10) {
+      this.log.warn(`data plane ${conn.nodeId}: analytics batch ${msg.batch_id} too large, refused`);
+      return;
+    }
+    const dropped = Number.isInteger(msg.dropped) && msg.dropped > 0 ? msg.dropped : 0;
+    await this.analytics.ingest(conn.nodeId, msg.batch_id, msg.records, dropped);
+    conn.sendControl({ type: 'analytics_ack', batch_id: msg.batch_id });
   }
 
   private async onHello(conn: DataPlaneConnection, hello: HelloMessage) {

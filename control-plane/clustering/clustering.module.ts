@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '../config/config.module';
+import { AnalyticsModule } from '../analytics/analytics.module';
 import { ClusterServer } from './cluster-server.service';
 import { ClusteringController } from './clustering.controller';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 
 @Module({
-  imports: [ConfigModule],
+  imports: [ConfigModule, AnalyticsModule],
   controllers: [ClusteringController],
   providers: [ClusterServer, DataPlaneRegistry],
   exports: [ClusterServer],

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import type { HelloMessage, SyncStatus, SyncStatusMessage } from '../../shared/cluster/protocol';
+import type { ControlPlaneMessage, HelloMessage, SyncStatus } from '../../shared/cluster/protocol';
 import type { BuiltSnapshot } from '../config/snapshot.service';
 
 /**
@@ -37,7 +37,7 @@ export class DataPlaneConnection {
     return changed;
   }
 
-  sendControl(msg: SyncStatusMessage | { type: 'heartbeat_ack' }) {
+  sendControl(msg: ControlPlaneMessage) {
     if (this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
   }
 

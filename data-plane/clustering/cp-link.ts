@@ -132,6 +132,13 @@ export class CpLink extends EventEmitter {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /** Send a pre-serialized frame (analytics batches); false when not connected. */
+  sendText(text: string): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(text);
+    return true;
+  }
+
   private send(msg: DataPlaneMessage) {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
@@ -145,6 +152,8 @@ export class CpLink extends EventEmitter {
       if (msg.status !== 'normal')
         this.log(`control plane reports sync status ${msg.status}: ${msg.reason ?? ''}`);
       this.emit('sync_status', msg);
+    } else if (msg.type === 'analytics_ack' && typeof msg.batch_id === 'string') {
+      this.emit('analytics_ack', msg.batch_id);
     }
   }
 

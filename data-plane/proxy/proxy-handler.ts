@@ -16,6 +16,8 @@ import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
 import { endToEnd } from './headers';
 import { DEFAULT_MESSAGES, sendError } from './kong-error';
 import { isRetryable, isTimeout } from './upstream-errors';
+import { buildRecords } from '../analytics/record-builder';
+import type { AnalyticsRecord } from '../../shared/analytics/record';
 import type { UpstreamPools } from './upstream-pools';
 
 export interface ProxyContext {
@@ -23,6 +25,9 @@ export interface ProxyContext {
   pools: UpstreamPools;
   metrics: ProxyMetrics;
   log?: (line: string) => void;
+  nodeId?: string;
+  /** Where analytics records go (after the response, never on its path). */
+  analytics?: (records: AnalyticsRecord[]) => void;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
@@ -113,9 +118,14 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
     res.on('close', onClose);
     const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
     const executed: PluginInstance[] = [];
-    const finish = (state: ResponseState, upstreamMs?: number) => {
-      ctx.metrics.request(service, route, state.status, performance.now() - started, upstreamMs);
-      if (!executed.length) return;
+    const startedAt = Date.now();
+    let upstreamStarted = 0;
+    let upstreamMs: number | undefined;
+    let responseStarted = 0;
+    const finish = (state: ResponseState, responseBytes: number) => {
+      const totalMs = performance.now() - started;
+      ctx.metrics.request(service, route, state.status, totalMs, upstreamMs);
+      if (!executed.length && !ctx.analytics) return;
       // Log phase: after the response, never on its path.
       setImmediate(() => {
         for (const inst of executed) {
@@ -124,6 +134,26 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
           } catch (err) {
             ctx.log?.(`plugin ${inst.name} log phase: ${(err as Error).message}`);
           }
+        }
+        if (!ctx.analytics) return;
+        // Gateway time: before the upstream was asked, plus between its headers and ours.
+        const gatewayMs =
+          upstreamMs === undefined
+            ? totalMs
+            : upstreamStarted - started + Math.max(0, responseStarted - (upstreamStarted + upstreamMs));
+        try {
+          ctx.analytics(
+            buildRecords(ctx.nodeId ?? '', rc, state, {
+              startedAt,
+              totalMs,
+              upstreamMs: upstreamMs ?? null,
+              gatewayMs,
+              requestBytes: rc.body?.length ?? (Number(req.headers['content-length']) || 0),
+              responseBytes,
+            }),
+          );
+        } catch (err) {
+          ctx.log?.(`analytics: ${(err as Error).message}`);
         }
       });
     };
@@ -156,7 +186,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
           else res.destroy();
         }
       }
-      finish(state);
+      finish(state, payload.length);
     };
     const fail = (status: number, message = DEFAULT_MESSAGES[status]) =>
       answer(status, JSON.stringify({ message, request_id: requestId }), {
@@ -228,7 +258,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
     const retries = streamBody ? 0 : (service.retries ?? 5);
     let up: Dispatcher.ResponseData | undefined;
-    let upstreamStarted = performance.now();
+    upstreamStarted = performance.now();
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -249,7 +279,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
           return fail(isTimeout(err) ? 504 : 502);
         }
       }
-      const upstreamMs = performance.now() - upstreamStarted;
+      upstreamMs = performance.now() - upstreamStarted;
 
       // ---- response phase ----
       const state: ResponseState = {
@@ -290,10 +320,12 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
         }
         state.headers['content-length'] = String(body.length);
         delete state.headers['transfer-encoding'];
+        responseStarted = performance.now();
         res.writeHead(state.status, state.headers);
         res.end(body);
-        return finish(state, upstreamMs);
+        return finish(state, body.length);
       }
+      responseStarted = performance.now();
       try {
         res.writeHead(state.status, state.headers);
       } catch (err) {
@@ -311,9 +343,13 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
         // pipeline: an error on either side destroys both (and ends the loop below).
         if (filter) source = pipeline(source, filter, () => undefined);
       }
-      for await (const chunk of source) if (!res.write(chunk)) await waitDrain(res);
+      let sent = 0;
+      for await (const chunk of source) {
+        sent += chunk.length;
+        if (!res.write(chunk)) await waitDrain(res);
+      }
       res.end();
-      finish(state, upstreamMs);
+      finish(state, sent);
     } catch (err) {
       if (abort.signal.aborted) return;
       if (!res.headersSent) return fail(isTimeout(err) ? 504 : 502);

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConfigHolder } from '../runtime/config-holder';
 import type { CpLink } from '../clustering/cp-link';
 import type { ProxyMetrics } from './metrics';
+import type { SpoolStats } from '../analytics/spool';
 
 export interface StatusSources {
   holder: ConfigHolder;
@@ -11,6 +12,7 @@ export interface StatusSources {
   /** Problem with the on-disk cache at start, if any (reported, never fatal). */
   cacheProblem?: string;
   lastApplyError?: () => string | undefined;
+  analytics?: () => SpoolStats;
 }
 
 /** `/status`, `/status/ready` (503 until a config is loaded) and `/metrics`. */
@@ -31,6 +33,7 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
       last_apply_error: src.lastApplyError?.() ?? null,
       memory: { rss: process.memoryUsage.rss(), heap_used: process.memoryUsage().heapUsed },
       cache_problem: src.cacheProblem ?? null,
+      analytics: src.analytics?.() ?? null,
     };
   });
   app.get('/status/ready', async (_req, reply) => {

@@ -63,8 +63,14 @@ export interface HeartbeatAckMessage {
   type: 'heartbeat_ack';
 }
 
-export type DataPlaneMessage = HelloMessage | AckMessage | ApplyErrorMessage | HeartbeatMessage;
-export type ControlPlaneMessage = SyncStatusMessage | HeartbeatAckMessage;
+export type DataPlaneMessage =
+  | HelloMessage
+  | AckMessage
+  | ApplyErrorMessage
+  | HeartbeatMessage
+  | import('../analytics/record').AnalyticsBatchMessage;
+export type ControlPlaneMessage =
+  SyncStatusMessage | HeartbeatAckMessage | import('../analytics/record').AnalyticsAckMessage;
 
 /** Decoded content of a binary snapshot frame. */
 export interface SnapshotFrame {

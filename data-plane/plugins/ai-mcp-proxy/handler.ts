@@ -14,8 +14,21 @@ import type {
 import { decide, denialMessage, type Acl, type Caller } from '../../mcp/acl';
 import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../mcp/jsonrpc';
 import { sseTransform } from '../../mcp/sse';
+import {
+  exchangeOf,
+  observeServerMessage,
+  redact,
+  startExchange,
+  type McpExchange,
+} from '../../mcp/exchange';
+import { jsonTap } from '../../mcp/json-tap';
 
 const LIST_IDS = 'ai-mcp-proxy:tools/list ids';
+
+function observeAll(ex: McpExchange | undefined, value: unknown) {
+  if (!ex) return;
+  for (const m of Array.isArray(value) ? value : [value]) observeServerMessage(ex, m);
+}
 
 export const aiMcpProxyHandler: PluginHandler = {
   name: 'ai-mcp-proxy',
@@ -35,6 +48,9 @@ export const aiMcpProxyHandler: PluginHandler = {
           deny: defaults.flatMap((d: any) => d.deny ?? []),
         }
       : null;
+    const logStats = c.logging?.log_statistics === true;
+    const logPayloads = c.logging?.log_payloads === true;
+    const logAudits = c.logging?.log_audits === true;
     const aclFor = (tool: string) =>
       toolAcls.has(tool) && toolAcls.get(tool) ? toolAcls.get(tool) : defaultAcl;
 
@@ -73,18 +89,45 @@ export const aiMcpProxyHandler: PluginHandler = {
       entity,
       needsRequestBody: true,
       access(ctx) {
+        const ex = startExchange(ctx, {
+          sessionId: (ctx.req.headers['mcp-session-id'] as string | undefined) ?? null,
+          observeResponses: logStats || logPayloads,
+          logPayloads,
+        });
         if (ctx.req.method !== 'POST' || !ctx.body?.length) return;
         const parsed = parseJsonRpcBody(ctx.body, c.max_request_body_size);
         if (!parsed.ok) {
           const { code, message, id } = parsed.problem;
+          ex.messages.push({ method: null, tool: null, id: id ?? undefined, error: code, detail: null });
           return ctx.exit(400, jsonRpcError(id, code, message), { 'content-type': 'application/json' });
         }
         const caller = callerOf(ctx);
         const denials: { id: JsonRpcId; message: string }[] = [];
         for (const m of parsed.messages) {
+          if (m.kind === 'response') continue; // the client answering a server request
+          const tool = m.kind === 'request' && m.method === 'tools/call' ? (m.tool ?? null) : null;
+          const seen = {
+            method: m.method,
+            tool,
+            id: m.kind === 'request' ? m.id : undefined,
+            error: null as number | null,
+            detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
+          };
+          ex.messages.push(seen);
           if (m.kind !== 'request') continue;
           if (m.method === 'tools/call' && m.tool) {
             const d = decide(aclFor(m.tool), caller);
+            if (logAudits)
+              seen.detail = {
+                ...(seen.detail ?? {}),
+                audit: {
+                  primitive: 'tool',
+                  name: m.tool,
+                  allowed: d.allowed,
+                  consumer: caller.consumer,
+                  groups: caller.groups,
+                },
+              };
             if (!d.allowed) denials.push({ id: m.id, message: denialMessage(m.tool, d) });
           } else if (m.method === 'tools/list') {
             const ids = (ctx.shared[LIST_IDS] as Set<JsonRpcId>) ?? new Set<JsonRpcId>();
@@ -106,6 +149,7 @@ export const aiMcpProxyHandler: PluginHandler = {
               ),
             );
           });
+        for (const e of errors) observeServerMessage(ex, e);
         ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), {
           'content-type': 'application/json',
         });
@@ -132,24 +176,31 @@ export const aiMcpProxyHandler: PluginHandler = {
           : isListResponse(ctx, value)
             ? filterResult(ctx, value)
             : value;
+        observeAll(exchangeOf(ctx), out);
         return Buffer.from(JSON.stringify(out));
       },
       streamFilter(ctx, res) {
-        if (
-          !ctx.shared[LIST_IDS] ||
-          !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')
-        )
-          return null;
-        return sseTransform((event) => {
-          let message: any;
-          try {
-            message = JSON.parse(event.data);
-          } catch {
-            return event;
-          }
-          if (!isListResponse(ctx, message)) return event;
-          return { ...event, data: JSON.stringify(filterResult(ctx, message)) };
-        });
+        const ex = exchangeOf(ctx);
+        const observe = ex?.observeResponses ? ex : undefined;
+        const type = String(res.headers['content-type'] ?? '');
+        const filtering = !!ctx.shared[LIST_IDS];
+        if (type.startsWith('text/event-stream')) {
+          if (!filtering && !observe) return null;
+          return sseTransform((event) => {
+            let message: any;
+            try {
+              message = JSON.parse(event.data);
+            } catch {
+              return event;
+            }
+            if (observe) observeAll(observe, message);
+            if (!filtering || !isListResponse(ctx, message)) return event;
+            return { ...event, data: JSON.stringify(filterResult(ctx, message)) };
+          });
+        }
+        // JSON answers not otherwise buffered: read along (up to a limit) for the error codes.
+        if (observe && type.includes('json')) return jsonTap((value) => observeAll(observe, value));
+        return null;
       },
     };
   },

@@ -1,0 +1,82 @@
+/**
+ * Records arrive from data planes over the authenticated cluster link; they are still parsed
+ * strictly: a malformed record is dropped (and counted), never stored half right.
+ */
+import type { AnalyticsRecord } from '../../shared/analytics/record';
+
+const str = (v: unknown, max = 2048): string | null => (typeof v === 'string' && v.length <= max ? v : null);
+const optStr = (v: unknown, max = 2048): string | null | undefined =>
+  v === null || v === undefined ? null : typeof v === 'string' && v.length <= max ? v : undefined;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
+
+/** A clean record for `nodeId` (the authenticated node, whatever the record claims), or null. */
+export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  const requestId = str(r.request_id, 128);
+  const ts = num(r.ts);
+  const status = num(r.status);
+  const total = num(r.latency_total_ms);
+  const gateway = num(r.latency_gateway_ms);
+  const upstream = r.latency_upstream_ms === null ? null : num(r.latency_upstream_ms);
+  const reqSize = num(r.request_size);
+  const resSize = num(r.response_size);
+  const method = str(r.http_method, 32);
+  const path = str(r.path, 8192);
+  if (
+    requestId === null ||
+    ts === null ||
+    status === null ||
+    status > 999 ||
+    total === null ||
+    gateway === null ||
+    (r.latency_upstream_ms !== null && upstream === null) ||
+    reqSize === null ||
+    resSize === null ||
+    method === null ||
+    path === null ||
+    (r.source !== 'upstream' && r.source !== 'gateway')
+  )
+    return null;
+  const optional = {
+    service_id: optStr(r.service_id, 64),
+    service_name: optStr(r.service_name, 255),
+    route_id: optStr(r.route_id, 64),
+    route_name: optStr(r.route_name, 255),
+    consumer_id: optStr(r.consumer_id, 64),
+    consumer_username: optStr(r.consumer_username, 255),
+    mcp_method: optStr(r.mcp_method, 255),
+    tool: optStr(r.tool, 255),
+    mcp_session_id: optStr(r.mcp_session_id, 255),
+  };
+  if (Object.values(optional).some((v) => v === undefined)) return null;
+  const groups = r.consumer_groups ?? [];
+  if (
+    !Array.isArray(groups) ||
+    groups.length > 100 ||
+    !groups.every((g) => typeof g === 'string' && g.length <= 255)
+  )
+    return null;
+  const rpcError = r.jsonrpc_error;
+  if (rpcError !== null && rpcError !== undefined && !Number.isInteger(rpcError)) return null;
+  const detail = r.detail ?? null;
+  if (detail !== null && (typeof detail !== 'object' || Array.isArray(detail))) return null;
+  return {
+    request_id: requestId,
+    ts,
+    node_id: nodeId,
+    ...(optional as Record<keyof typeof optional, string | null>),
+    consumer_groups: groups as string[],
+    http_method: method,
+    path,
+    status,
+    jsonrpc_error: (rpcError as number | undefined) ?? null,
+    latency_total_ms: total,
+    latency_upstream_ms: upstream,
+    latency_gateway_ms: gateway,
+    request_size: reqSize,
+    response_size: resSize,
+    source: r.source as 'upstream' | 'gateway',
+    detail: detail as Record<string, unknown> | null,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The data plane's analytics outbox. Records are batched (by count and time); every sealed
+ * batch is written to the data dir before it is sent, so a restart — even a SIGKILL — resends
+ * what the control plane has not acknowledged. Batch ids make resends harmless (the CP stores a
+ * batch once). Memory holds recent batches up to a bound, older ones are read back from disk;
+ * past the disk bound new records are dropped, counted, reported in /status and to the CP.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { MAX_BATCH_RECORDS } from '../../shared/analytics/record';
+
+export interface SpoolOptions {
+  dir: string;
+  /** Send one batch frame; false when the link is down. */
+  send: (text: string) => boolean;
+  batchRecords?: number;
+  flushMs?: number;
+  maxMemoryBytes?: number;
+  maxDiskBytes?: number;
+  /** A batch sent but not acknowledged for this long is sent again. */
+  resendAfterMs?: number;
+  maxInFlight?: number;
+  log?: (line: string) => void;
+}
+
+interface Entry {
+  id: string;
+  file: string;
+  bytes: number;
+  /** The frame, while it fits in the memory bound; else read back from `file`. */
+  text: string | null;
+  written: Promise<void>;
+  sentAt: number;
+}
+
+export interface SpoolStats {
+  buffered_records: number;
+  unacked_batches: number;
+  unacked_bytes: number;
+  in_memory_bytes: number;
+  acked_batches: number;
+  dropped_records: number;
+}
+
+export class AnalyticsSpool {
+  private current: AnalyticsRecord[] = [];
+  private readonly queue = new Map<string, Entry>();
+  private memoryBytes = 0;
+  private diskBytes = 0;
+  private droppedSinceReport = 0;
+  private droppedTotal = 0;
+  private acked = 0;
+  private connected = false;
+  private timer?: NodeJS.Timeout;
+  private readonly o: Required<Omit<SpoolOptions, 'log'>> & Pick<SpoolOptions, 'log'>;
+
+  constructor(opts: SpoolOptions) {
+    this.o = {
+      batchRecords: Math.min(opts.batchRecords ?? 500, MAX_BATCH_RECORDS),
+      flushMs: opts.flushMs ?? 250,
+      maxMemoryBytes: opts.maxMemoryBytes ?? 32 * 1024 * 1024,
+      maxDiskBytes: opts.maxDiskBytes ?? 512 * 1024 * 1024,
+      resendAfterMs: opts.resendAfterMs ?? 15_000,
+      maxInFlight: opts.maxInFlight ?? 4,
+      ...opts,
+    };
+    mkdirSync(this.o.dir, { recursive: true });
+  }
+
+  /** Pick up batches a previous run left unacknowledged (oldest first). */
+  start(): void {
+    for (const f of readdirSync(this.o.dir))
+      if (f.endsWith('.tmp')) void unlink(join(this.o.dir, f)).catch(() => undefined); // cut off mid-write
+    const files = readdirSync(this.o.dir)
+      .filter((f) => f.endsWith('.batch'))
+      .map((f) => ({ f, t: statSync(join(this.o.dir, f)).mtimeMs }))
+      .sort((a, b) => a.t - b.t);
+    for (const { f } of files) {
+      const file = join(this.o.dir, f);
+      const bytes = statSync(file).size;
+      this.queue.set(f.slice(0, -'.batch'.length), {
+        id: f.slice(0, -'.batch'.length),
+        file,
+        bytes,
+        text: null,
+        written: Promise.resolve(),
+        sentAt: 0,
+      });
+      this.diskBytes += bytes;
+    }
+    if (files.length)
+      this.o.log?.(`analytics: ${files.length} unacknowledged batches found on disk, resending`);
+    this.timer = setInterval(() => {
+      this.seal();
+      this.pump();
+    }, this.o.flushMs);
+    this.timer.unref();
+  }
+
+  /** Hot path: no I/O, no await. */
+  record(records: AnalyticsRecord[]): void {
+    for (const r of records) {
+      if (this.diskBytes >= this.o.maxDiskBytes) {
+        this.droppedSinceReport++;
+        this.droppedTotal++;
+        continue;
+      }
+      this.current.push(r);
+      if (this.current.length >= this.o.batchRecords) this.seal();
+    }
+  }
+
+  setConnected(connected: boolean): void {
+    this.connected = connected;
+    if (connected) {
+      for (const e of this.queue.values()) e.sentAt = 0; // a new connection: everything unacked goes again
+      this.pump();
+    }
+  }
+
+  ack(batchId: string): void {
+    const e = this.queue.get(batchId);
+    if (!e) return;
+    this.queue.delete(batchId);
+    this.acked++;
+    if (e.text !== null) this.memoryBytes -= e.bytes;
+    this.diskBytes -= e.bytes;
+    void e.written.then(() => unlink(e.file).catch(() => undefined));
+    this.pump();
+  }
+
+  stats(): SpoolStats {
+    return {
+      buffered_records: this.current.length,
+      unacked_batches: this.queue.size,
+      unacked_bytes: this.diskBytes,
+      in_memory_bytes: this.memoryBytes,
+      acked_batches: this.acked,
+      dropped_records: this.droppedTotal,
+    };
+  }
+
+  /** Seal what is buffered and wait until every batch is on disk (graceful shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.seal();
+    await Promise.all([...this.queue.values()].map((e) => e.written));
+  }
+
+  private seal(): void {
+    if (!this.current.length && !this.droppedSinceReport) return;
+    const id = randomUUID();
+    const text = JSON.stringify({
+      type: 'analytics',
+      batch_id: id,
+      records: this.current,
+      dropped: this.droppedSinceReport,
+    });
+    this.current = [];
+    this.droppedSinceReport = 0;
+    const file = join(this.o.dir, `${id}.batch`);
+    const bytes = Buffer.byteLength(text);
+    const tmp = `${file}.tmp`;
+    const written = writeFile(tmp, text)
+      .then(() => rename(tmp, file))
+      .catch((err) => this.o.log?.(`analytics: cannot write batch ${id}: ${err.message}`));
+    const inMemory = this.memoryBytes + bytes <= this.o.maxMemoryBytes;
+    if (inMemory) this.memoryBytes += bytes;
+    this.diskBytes += bytes;
+    this.queue.set(id, { id, file, bytes, text: inMemory ? text : null, written, sentAt: 0 });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (!this.connected) return;
+    const now = Date.now();
+    let inFlight = 0;
+    for (const e of this.queue.values()) if (e.sentAt && now - e.sentAt < this.o.resendAfterMs) inFlight++;
+    for (const e of this.queue.values()) {
+      if (inFlight >= this.o.maxInFlight) break;
+      if (e.sentAt && now - e.sentAt < this.o.resendAfterMs) continue;
+      let text = e.text;
+      if (text === null) {
+        try {
+          text = readFileSync(e.file, 'utf8');
+        } catch {
+          continue; // not on disk yet; the next pump sends it
+        }
+      }
+      if (!this.o.send(text)) return;
+      e.sentAt = now;
+      inFlight++;
+    }
+  }
+}

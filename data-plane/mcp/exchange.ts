@@ -1,0 +1,76 @@
+/**
+ * What the gateway saw of one MCP exchange, for analytics: the JSON-RPC messages of the
+ * request, the answers matched to them by id, and messages the server sent on its own (SSE).
+ * ai-mcp-proxy fills it in; the analytics recorder turns each message into a record.
+ */
+import type { RequestContextApi } from '../runtime/plugin-api';
+import type { JsonRpcId } from './jsonrpc';
+
+export interface McpMessageSeen {
+  method: string | null;
+  tool: string | null;
+  id?: JsonRpcId;
+  error: number | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface McpExchange {
+  messages: McpMessageSeen[];
+  sessionId: string | null;
+  /** Answers are observed (logging.log_statistics / log_payloads). */
+  observeResponses: boolean;
+  logPayloads: boolean;
+}
+
+const KEY = 'mcp:exchange';
+
+export function exchangeOf(ctx: RequestContextApi): McpExchange | undefined {
+  return ctx.shared[KEY] as McpExchange | undefined;
+}
+
+export function startExchange(ctx: RequestContextApi, init: Omit<McpExchange, 'messages'>): McpExchange {
+  const ex: McpExchange = { messages: [], ...init };
+  ctx.shared[KEY] = ex;
+  return ex;
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|cookie|private[-_]?key/i;
+const MAX_STRING = 4096;
+
+/** A payload safe to store: secret-looking keys redacted, long strings cut. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 20) return '[TRUNCATED]';
+  if (typeof value === 'string') return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
+  if (Array.isArray(value)) return value.slice(0, 200).map((v) => redact(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/** Record an answer or a server-initiated message seen in the response. */
+export function observeServerMessage(ex: McpExchange, message: any): void {
+  if (!message || typeof message !== 'object') return;
+  const matched =
+    'id' in message && !('method' in message)
+      ? ex.messages.find((m) => m.id !== undefined && m.id === message.id && m.method !== null)
+      : undefined;
+  if (matched) {
+    matched.error = typeof message.error?.code === 'number' ? message.error.code : null;
+    if (ex.logPayloads) matched.detail = { ...(matched.detail ?? {}), response_payload: redact(message) };
+    return;
+  }
+  if (typeof message.method === 'string') {
+    ex.messages.push({
+      method: message.method,
+      tool: null,
+      error: null,
+      detail: ex.logPayloads
+        ? { response_payload: redact(message), direction: 'server' }
+        : { direction: 'server' },
+    });
+  }
+}

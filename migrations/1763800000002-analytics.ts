@@ -1,0 +1,92 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Analytics: raw records partitioned by day (old days are dropped whole), the batch ids that
+ * make resends harmless, and rollups whose histograms merge by addition.
+ */
+export class Analytics1763800000002 implements MigrationInterface {
+  name = 'Analytics1763800000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE analytics_batches (
+        batch_id uuid PRIMARY KEY,
+        node_id text NOT NULL,
+        records integer NOT NULL,
+        dropped integer NOT NULL DEFAULT 0,
+        received_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query('CREATE INDEX analytics_batches_received_at ON analytics_batches (received_at)');
+    await q.query(`
+      CREATE TABLE analytics_records (
+        ts timestamptz NOT NULL,
+        request_id text NOT NULL,
+        batch_id uuid NOT NULL,
+        node_id text NOT NULL,
+        service_id text,
+        service_name text,
+        route_id text,
+        route_name text,
+        consumer_id text,
+        consumer_username text,
+        consumer_groups text[] NOT NULL DEFAULT '{}',
+        http_method text NOT NULL,
+        path text NOT NULL,
+        status integer NOT NULL,
+        mcp_method text,
+        tool text,
+        jsonrpc_error integer,
+        mcp_session_id text,
+        latency_total_ms real NOT NULL,
+        latency_upstream_ms real,
+        latency_gateway_ms real NOT NULL,
+        request_size bigint NOT NULL,
+        response_size bigint NOT NULL,
+        source text NOT NULL,
+        detail jsonb
+      ) PARTITION BY RANGE (ts)`);
+    await q.query('CREATE INDEX analytics_records_ts ON analytics_records (ts DESC)');
+    await q.query(`
+      CREATE TABLE analytics_rollups (
+        cuboid text NOT NULL,
+        bucket timestamptz NOT NULL,
+        node_id text NOT NULL,
+        service text NOT NULL,
+        route text NOT NULL,
+        consumer text NOT NULL,
+        tool text NOT NULL,
+        mcp_method text NOT NULL,
+        status_class text NOT NULL,
+        requests bigint NOT NULL,
+        errors bigint NOT NULL,
+        latency_total_sum double precision NOT NULL,
+        latency_upstream_sum double precision NOT NULL,
+        upstream_count bigint NOT NULL,
+        latency_gateway_sum double precision NOT NULL,
+        request_size_sum bigint NOT NULL,
+        response_size_sum bigint NOT NULL,
+        hist_total integer[] NOT NULL,
+        hist_upstream integer[] NOT NULL,
+        hist_gateway integer[] NOT NULL,
+        PRIMARY KEY (cuboid, bucket, node_id, service, route, consumer, tool, mcp_method, status_class)
+      )`);
+    await q.query('CREATE INDEX analytics_rollups_bucket ON analytics_rollups (bucket)');
+    // Element-wise sum of two histograms of any lengths.
+    await q.query(`
+      CREATE FUNCTION tollgate_hist_add(a integer[], b integer[]) RETURNS integer[]
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
+        FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
+      $$`);
+    await q.query(`
+      CREATE AGGREGATE tollgate_hist_sum(integer[]) (SFUNC = tollgate_hist_add, STYPE = integer[], INITCOND = '{}')`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE IF EXISTS analytics_rollups');
+    await q.query('DROP TABLE IF EXISTS analytics_records');
+    await q.query('DROP TABLE IF EXISTS analytics_batches');
+    await q.query('DROP AGGREGATE IF EXISTS tollgate_hist_sum(integer[])');
+    await q.query('DROP FUNCTION IF EXISTS tollgate_hist_add(integer[], integer[])');
+  }
+}
