@@ -6,12 +6,14 @@ import { benchPropagation } from './propagation';
 import { benchDpApply } from './dp-apply';
 import { benchDeckSync } from './deck-sync';
 import { benchProxy } from './proxy';
+import { benchAnalytics } from './analytics';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'dp-apply': benchDpApply,
   propagation: benchPropagation,
   'deck-sync': benchDeckSync,
   proxy: benchProxy,
+  analytics: benchAnalytics,
 };
 
 async function main() {

@@ -30,3 +30,15 @@ export function loadSeed(env = SEED_ENV): any {
   });
   return YAML.parse(text);
 }
+
+/** The seed file with the two GitHub services pointed at the fixture. */
+export function seedPointedAt(fixtureUrl: string): string {
+  const u = new URL(fixtureUrl);
+  const text = readFileSync(SEED_FILE, 'utf8');
+  const pointed = text.replace(
+    /host: api\.githubcopilot\.com\n(\s+)port: 443\n\s+protocol: https/g,
+    (_m, indent) => `host: ${u.hostname}\n${indent}port: ${u.port}\n${indent}protocol: http`,
+  );
+  if (pointed.split(u.hostname).length !== 3) throw new Error('expected two GitHub services in the seed');
+  return pointed;
+}

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startStack, type Stack } from '../helpers/stack';
 import { runTollgate } from '../helpers/process';
-import { SEED_ENV, SEED_FILE } from '../helpers/seed';
+import { SEED_ENV, seedPointedAt } from '../helpers/seed';
 import {
   ALL_TOOLS,
   READ_TOOLS,
@@ -28,18 +28,6 @@ const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 // The DP's HTTPS listener has a self-signed certificate: trust it for this test only.
 const fetchAny = ((url: any, init: any) =>
   undiciFetch(url, { ...init, dispatcher: insecure })) as typeof fetch;
-
-/** The seed file with the two GitHub services pointed at the fixture. */
-export function seedPointedAt(fixtureUrl: string): string {
-  const u = new URL(fixtureUrl);
-  const text = readFileSync(SEED_FILE, 'utf8');
-  const pointed = text.replace(
-    /host: api\.githubcopilot\.com\n(\s+)port: 443\n\s+protocol: https/g,
-    (_m, indent) => `host: ${u.hostname}\n${indent}port: ${u.port}\n${indent}protocol: http`,
-  );
-  if (pointed.split(u.hostname).length !== 3) throw new Error('expected two GitHub services in the seed');
-  return pointed;
-}
 
 before(async () => {
   fixture = await startGithubMcpFixture({ token: USER_TOKEN });
