@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { Client as PgClient } from 'pg';
 import { startCpProcess } from '../test/helpers/topology';
 import { withScratchDatabase } from '../test/helpers/control-plane';
 import { adminClient } from '../test/helpers/http';
@@ -24,11 +25,16 @@ const SERVICES = Array.from({ length: 10 }, (_, i) => `service-${i}`);
 const TOOLS = Array.from({ length: 75 }, (_, i) => ({ name: `tool_${i}`, service: SERVICES[i % 10] }));
 const CONSUMERS = Array.from({ length: 20 }, (_, i) => `consumer-${i}`);
 
-function generator(nodeId: string, seed: number) {
+/**
+ * Traffic as data planes send it: timestamps advance through the window (each batch covers a
+ * few seconds of one node's traffic), spread over the last 23 hours so range queries span them.
+ */
+function generator(nodeId: string, seed: number, count: number, from: number, to: number) {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const now = Date.now();
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  let i = 0;
   return (): AnalyticsRecord => {
+    const ts = Math.floor(from + ((to - from) * i++) / count);
     const tool = rnd() < 0.7 ? TOOLS[Math.floor(rnd() * TOOLS.length)] : null;
     const service = tool ? tool.service : SERVICES[Math.floor(rnd() * SERVICES.length)];
     const r = rnd();
@@ -37,7 +43,7 @@ function generator(nodeId: string, seed: number) {
     const gateway = 0.2 + rnd() * 0.5;
     return {
       request_id: randomUUID(),
-      ts: now - Math.floor(rnd() * 23 * 3_600_000),
+      ts,
       node_id: nodeId,
       service_id: null,
       service_name: service,
@@ -65,7 +71,12 @@ function generator(nodeId: string, seed: number) {
 }
 
 /** One simulated data plane: hello, then batches with up to IN_FLIGHT unacknowledged. */
-async function simulatedDataPlane(clusterUrl: string, count: number, seed: number): Promise<void> {
+async function simulatedDataPlane(
+  clusterUrl: string,
+  count: number,
+  seed: number,
+  window: [number, number],
+): Promise<void> {
   const nodeId = randomUUID();
   const url = new URL(OUTLET_PATH, clusterUrl);
   url.searchParams.set('node_id', nodeId);
@@ -83,7 +94,7 @@ async function simulatedDataPlane(clusterUrl: string, count: number, seed: numbe
       config_hash: '',
     }),
   );
-  const next = generator(nodeId, seed);
+  const next = generator(nodeId, seed, count, window[0], window[1]);
   let sent = 0;
   let acked = 0;
   await new Promise<void>((resolve, reject) => {
@@ -93,7 +104,14 @@ async function simulatedDataPlane(clusterUrl: string, count: number, seed: numbe
         const n = Math.min(BATCH, count - sent);
         const id = randomUUID();
         pending.add(id);
-        ws.send(JSON.stringify({ type: 'analytics', batch_id: id, records: Array.from({ length: n }, next), dropped: 0 }));
+        ws.send(
+          JSON.stringify({
+            type: 'analytics',
+            batch_id: id,
+            records: Array.from({ length: n }, next),
+            dropped: 0,
+          }),
+        );
         sent += n;
       }
     };
@@ -112,10 +130,12 @@ async function simulatedDataPlane(clusterUrl: string, count: number, seed: numbe
   ws.close();
 }
 
-async function ingest(clusterUrl: string, records: number): Promise<number> {
+async function ingest(clusterUrl: string, records: number, window: [number, number]): Promise<number> {
   const t0 = performance.now();
   const per = Math.ceil(records / NODES);
-  await Promise.all(Array.from({ length: NODES }, (_, i) => simulatedDataPlane(clusterUrl, per, 1000 + i + records)));
+  await Promise.all(
+    Array.from({ length: NODES }, (_, i) => simulatedDataPlane(clusterUrl, per, 1000 + i + records, window)),
+  );
   return (per * NODES) / ((performance.now() - t0) / 1000);
 }
 
@@ -133,9 +153,13 @@ export async function benchAnalytics(): Promise<string> {
       let stored = 0;
       const rates: number[] = [];
       const chunk = Math.min(TOTAL, 500_000);
+      const chunks = Math.ceil(TOTAL / chunk);
+      const start = Date.now() - 23 * 3_600_000;
+      let k = 0;
       while (stored < TOTAL) {
         const n = Math.min(chunk, TOTAL - stored);
-        rates.push(await ingest(cp.clusterUrl, n));
+        const span = (Date.now() - start) / chunks;
+        rates.push(await ingest(cp.clusterUrl, n, [start + k * span, start + ++k * span]));
         stored += Math.ceil(n / NODES) * NODES;
         process.stderr.write(`  ingested ${stored} (${Math.round(rates[rates.length - 1])} records/s)\n`);
       }
@@ -150,6 +174,25 @@ export async function benchAnalytics(): Promise<string> {
       if (check.body.data[0]?.event.request_count !== stored)
         throw new Error(`stored ${stored}, query counts ${JSON.stringify(check.body)}`);
 
+      // Steady state: the compactor has merged the appended rollup rows (it runs every 5 s).
+      const t0c = performance.now();
+      const pg = new PgClient({ connectionString: databaseUrl });
+      await pg.connect();
+      for (;;) {
+        const { rows } = await pg.query(
+          'SELECT count(*)::int AS n FROM analytics_rollups WHERE NOT compacted',
+        );
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const stats = await pg.query(
+        `SELECT count(*)::int AS rows, pg_size_pretty(pg_total_relation_size('analytics_rollups')) AS size FROM analytics_rollups`,
+      );
+      await pg.end();
+      log(
+        `| rollups after compaction (caught up ${((performance.now() - t0c) / 1000).toFixed(0)} s after ingest) | ${stored} | ${stats.rows[0].rows} rows, ${stats.rows[0].size} |`,
+      );
+
       const timeQuery = async (label: string, body: unknown) => {
         const times: number[] = [];
         let groups = 0;
@@ -161,19 +204,40 @@ export async function benchAnalytics(): Promise<string> {
           groups = r.body.data.length;
         }
         times.sort((a, b) => a - b);
-        log(`| ${label} (${groups} groups) | ${stored} | median ${times[3].toFixed(0)} ms, max ${times[6].toFixed(0)} ms |`);
+        log(
+          `| ${label} (${groups} groups) | ${stored} | median ${times[3].toFixed(0)} ms, max ${times[6].toFixed(0)} ms |`,
+        );
       };
-      const metrics = ['request_count', 'error_rate', 'response_latency_p50', 'response_latency_p95', 'response_latency_p99'];
+      const metrics = [
+        'request_count',
+        'error_rate',
+        'response_latency_p50',
+        'response_latency_p95',
+        'response_latency_p99',
+      ];
       const day = { type: 'relative', time_range: '24h' };
-      await timeQuery('query: service summary, last 24h', { metrics, dimensions: ['gateway_service'], time_range: day });
+      await timeQuery('query: service summary, last 24h', {
+        metrics,
+        dimensions: ['gateway_service'],
+        time_range: day,
+      });
       await timeQuery('query: per-tool breakdown of one service, last 24h', {
         metrics,
         dimensions: ['mcp_tool_name'],
         filters: [{ field: 'gateway_service', operator: 'in', value: ['service-3'] }],
         time_range: day,
       });
-      await timeQuery('query: per-tool breakdown, all services, last 24h', { metrics, dimensions: ['mcp_tool_name'], time_range: day });
-      await timeQuery('query: service × hour, last 24h', { metrics, dimensions: ['time', 'gateway_service'], granularity: 'hourly', time_range: day });
+      await timeQuery('query: per-tool breakdown, all services, last 24h', {
+        metrics,
+        dimensions: ['mcp_tool_name'],
+        time_range: day,
+      });
+      await timeQuery('query: service × hour, last 24h', {
+        metrics,
+        dimensions: ['time', 'gateway_service'],
+        granularity: 'hourly',
+        time_range: day,
+      });
       await timeQuery('query: consumer × node (full rollup), last 1h', {
         metrics,
         dimensions: ['consumer', 'data_plane_node'],
@@ -181,7 +245,9 @@ export async function benchAnalytics(): Promise<string> {
       });
       const t0 = performance.now();
       const trail = await api('GET', '/analytics/requests?tool=tool_7&size=100');
-      log(`| raw trail: last 100 calls of one tool | ${stored} | ${(performance.now() - t0).toFixed(0)} ms (${trail.body.data.length} rows) |`);
+      log(
+        `| raw trail: last 100 calls of one tool | ${stored} | ${(performance.now() - t0).toFixed(0)} ms (${trail.body.data.length} rows) |`,
+      );
     } finally {
       await cp.proc.stop('SIGKILL');
     }

@@ -68,16 +68,26 @@ export class Analytics1763800000002 implements MigrationInterface {
         hist_total integer[] NOT NULL,
         hist_upstream integer[] NOT NULL,
         hist_gateway integer[] NOT NULL,
-        PRIMARY KEY (cuboid, bucket, node_id, service, route, consumer, tool, mcp_method, status_class)
+        compacted boolean NOT NULL DEFAULT false
       )`);
-    await q.query('CREATE INDEX analytics_rollups_bucket ON analytics_rollups (bucket)');
+    // Ingest only appends (rows of one key add up at query time); a compactor merges them.
+    await q.query('CREATE INDEX analytics_rollups_cuboid_bucket ON analytics_rollups (cuboid, bucket)');
+    await q.query(
+      'CREATE INDEX analytics_rollups_pending ON analytics_rollups (cuboid, bucket) WHERE NOT compacted',
+    );
     // Element-wise sum of two histograms of any lengths.
     await q.query(`
       CREATE FUNCTION tollgate_hist_add(a integer[], b integer[]) RETURNS integer[]
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
-        FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
-      $$`);
+      LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+      DECLARE
+        n integer := greatest(coalesce(cardinality(a), 0), coalesce(cardinality(b), 0));
+        r integer[] := array_fill(0, ARRAY[n]);
+      BEGIN
+        FOR i IN 1..n LOOP
+          r[i] := coalesce(a[i], 0) + coalesce(b[i], 0);
+        END LOOP;
+        RETURN r;
+      END $$`);
     await q.query(`
       CREATE AGGREGATE tollgate_hist_sum(integer[]) (SFUNC = tollgate_hist_add, STYPE = integer[], INITCOND = '{}')`);
   }

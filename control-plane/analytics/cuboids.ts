@@ -6,7 +6,7 @@
  */
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import { isError } from '../../shared/analytics/record';
-import { addToHistogram } from '../../shared/analytics/histogram';
+import { bucketOf } from '../../shared/analytics/histogram';
 
 export const ROLLUP_DIMENSIONS = [
   'node_id',
@@ -74,52 +74,87 @@ export function dimensionValues(r: AnalyticsRecord): Record<RollupDimension, str
   };
 }
 
-/** Aggregate records into rollup rows for every cuboid, sorted by key (a stable lock order). */
+function bump(h: number[], i: number) {
+  while (h.length <= i) h.push(0);
+  h[i]++;
+}
+
+export function emptyRow(cuboid: string, bucket: number, dims: Record<RollupDimension, string>): RollupRow {
+  return {
+    cuboid,
+    bucket,
+    ...dims,
+    requests: 0,
+    errors: 0,
+    latency_total_sum: 0,
+    latency_upstream_sum: 0,
+    upstream_count: 0,
+    latency_gateway_sum: 0,
+    request_size_sum: 0,
+    response_size_sum: 0,
+    hist_total: [],
+    hist_upstream: [],
+    hist_gateway: [],
+  };
+}
+
+export const rowKey = (r: Pick<RollupRow, 'cuboid' | 'bucket' | RollupDimension>) =>
+  `${r.cuboid}\u0000${r.bucket}\u0000${ROLLUP_DIMENSIONS.map((d) => r[d]).join('\u0000')}`;
+
+/** Add one row into another (same key). */
+export function mergeInto(into: RollupRow, r: RollupRow): void {
+  into.requests += Number(r.requests);
+  into.errors += Number(r.errors);
+  into.latency_total_sum += Number(r.latency_total_sum);
+  into.latency_upstream_sum += Number(r.latency_upstream_sum);
+  into.upstream_count += Number(r.upstream_count);
+  into.latency_gateway_sum += Number(r.latency_gateway_sum);
+  into.request_size_sum += Number(r.request_size_sum);
+  into.response_size_sum += Number(r.response_size_sum);
+  for (const h of ['hist_total', 'hist_upstream', 'hist_gateway'] as const) {
+    const target = into[h];
+    const source = r[h] ?? [];
+    while (target.length < source.length) target.push(0);
+    for (let i = 0; i < source.length; i++) target[i] += Number(source[i]) || 0;
+  }
+}
+
+/** Aggregate records into rollup rows for every cuboid. */
 export function rollup(records: AnalyticsRecord[]): RollupRow[] {
   const rows = new Map<string, RollupRow>();
   for (const r of records) {
     const values = dimensionValues(r);
+    const error = isError(r);
+    const bt = bucketOf(r.latency_total_ms);
+    const bg = bucketOf(r.latency_gateway_ms);
+    const bu = r.latency_upstream_ms === null ? -1 : bucketOf(r.latency_upstream_ms);
     for (const c of CUBOIDS) {
       const bucket = Math.floor(r.ts / c.bucketMs) * c.bucketMs;
-      const dims = {} as Record<RollupDimension, string>;
-      for (const d of ROLLUP_DIMENSIONS) dims[d] = c.dims.includes(d) ? values[d] : '*';
-      const key = `${c.name}\u0000${bucket}\u0000${ROLLUP_DIMENSIONS.map((d) => dims[d]).join('\u0000')}`;
+      let key = `${c.name}\u0000${bucket}`;
+      for (const d of ROLLUP_DIMENSIONS) key += `\u0000${c.dims.includes(d) ? values[d] : '*'}`;
       let row = rows.get(key);
       if (!row) {
-        row = {
-          cuboid: c.name,
-          bucket,
-          ...dims,
-          requests: 0,
-          errors: 0,
-          latency_total_sum: 0,
-          latency_upstream_sum: 0,
-          upstream_count: 0,
-          latency_gateway_sum: 0,
-          request_size_sum: 0,
-          response_size_sum: 0,
-          hist_total: [],
-          hist_upstream: [],
-          hist_gateway: [],
-        };
+        const dims = {} as Record<RollupDimension, string>;
+        for (const d of ROLLUP_DIMENSIONS) dims[d] = c.dims.includes(d) ? values[d] : '*';
+        row = emptyRow(c.name, bucket, dims);
         rows.set(key, row);
       }
       row.requests++;
-      if (isError(r)) row.errors++;
+      if (error) row.errors++;
       row.latency_total_sum += r.latency_total_ms;
       row.latency_gateway_sum += r.latency_gateway_ms;
       row.request_size_sum += r.request_size;
       row.response_size_sum += r.response_size;
-      addToHistogram(row.hist_total, r.latency_total_ms);
-      addToHistogram(row.hist_gateway, r.latency_gateway_ms);
-      if (r.latency_upstream_ms !== null) {
-        row.latency_upstream_sum += r.latency_upstream_ms;
+      bump(row.hist_total, bt);
+      bump(row.hist_gateway, bg);
+      if (bu >= 0) {
+        row.latency_upstream_sum += r.latency_upstream_ms!;
         row.upstream_count++;
-        addToHistogram(row.hist_upstream, r.latency_upstream_ms);
+        bump(row.hist_upstream, bu);
       }
     }
   }
-  return [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+  return [...rows.values()];
 }
 
 /** The narrowest cuboid keeping `dims` at a bucket no coarser than `maxBucketMs`. */

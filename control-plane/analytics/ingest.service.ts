@@ -89,8 +89,9 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
            latency_gateway_ms real, request_size bigint, response_size bigint, source text, detail jsonb)`,
         [JSON.stringify(records), batchId],
       );
+      // Appended, not upserted: rows of one key add up at query time and the compactor merges them.
       await tx.query(
-        `INSERT INTO analytics_rollups AS r (cuboid, bucket, node_id, service, route, consumer, tool, mcp_method,
+        `INSERT INTO analytics_rollups (cuboid, bucket, node_id, service, route, consumer, tool, mcp_method,
            status_class, requests, errors, latency_total_sum, latency_upstream_sum, upstream_count, latency_gateway_sum,
            request_size_sum, response_size_sum, hist_total, hist_upstream, hist_gateway)
          SELECT x.cuboid, to_timestamp(x.bucket / 1000.0), x.node_id, x.service, x.route, x.consumer, x.tool,
@@ -102,18 +103,7 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
            latency_total_sum double precision, latency_upstream_sum double precision, upstream_count bigint,
            latency_gateway_sum double precision, request_size_sum bigint, response_size_sum bigint,
            hist_total integer[], hist_upstream integer[], hist_gateway integer[])
-         ON CONFLICT (cuboid, bucket, node_id, service, route, consumer, tool, mcp_method, status_class) DO UPDATE SET
-           requests = r.requests + EXCLUDED.requests,
-           errors = r.errors + EXCLUDED.errors,
-           latency_total_sum = r.latency_total_sum + EXCLUDED.latency_total_sum,
-           latency_upstream_sum = r.latency_upstream_sum + EXCLUDED.latency_upstream_sum,
-           upstream_count = r.upstream_count + EXCLUDED.upstream_count,
-           latency_gateway_sum = r.latency_gateway_sum + EXCLUDED.latency_gateway_sum,
-           request_size_sum = r.request_size_sum + EXCLUDED.request_size_sum,
-           response_size_sum = r.response_size_sum + EXCLUDED.response_size_sum,
-           hist_total = tollgate_hist_add(r.hist_total, EXCLUDED.hist_total),
-           hist_upstream = tollgate_hist_add(r.hist_upstream, EXCLUDED.hist_upstream),
-           hist_gateway = tollgate_hist_add(r.hist_gateway, EXCLUDED.hist_gateway)`,
+`,
         [JSON.stringify(rollup(records))],
       );
       return { stored: records.length, rejected, duplicate: false };

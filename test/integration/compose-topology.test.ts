@@ -51,7 +51,7 @@ interface Node {
 
 let db: { url: string; drop(): Promise<void> };
 let cp: Node;
-let dps: Node[] = [];
+const dps: Node[] = [];
 let fixture: GithubFixture;
 
 async function scratchDatabase() {
