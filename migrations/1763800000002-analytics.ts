@@ -14,9 +14,16 @@ export class Analytics1763800000002 implements MigrationInterface {
         node_id text NOT NULL,
         records integer NOT NULL,
         dropped integer NOT NULL DEFAULT 0,
-        received_at timestamptz NOT NULL DEFAULT now()
+        received_at timestamptz NOT NULL DEFAULT now(),
+        -- the batch's records are counted in analytics_rollups
+        rolled_up boolean NOT NULL DEFAULT false,
+        min_ts timestamptz,
+        max_ts timestamptz
       )`);
     await q.query('CREATE INDEX analytics_batches_received_at ON analytics_batches (received_at)');
+    await q.query(
+      'CREATE INDEX analytics_batches_pending ON analytics_batches (received_at) WHERE NOT rolled_up',
+    );
     await q.query(`
       CREATE TABLE analytics_records (
         ts timestamptz NOT NULL,

@@ -7,6 +7,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { emptyRow, mergeInto, ROLLUP_DIMENSIONS, rowKey, type RollupRow } from './cuboids';
+import { appendRollups, returned } from './rollup-builder.service';
 
 const BATCH = 20_000;
 const INTERVAL_MS = 5_000;
@@ -53,12 +54,14 @@ export class RollupCompactor implements OnModuleInit, OnModuleDestroy {
       if (!pending.length) return 0;
       const keys = new Map<string, any>();
       for (const k of pending) keys.set(rowKey({ ...k, bucket: new Date(k.bucket).getTime() }), k);
-      const rows: any[] = await tx.query(
-        `DELETE FROM analytics_rollups r USING jsonb_to_recordset($1::jsonb) AS k(cuboid text, bucket timestamptz,
+      const rows: any[] = returned(
+        await tx.query(
+          `DELETE FROM analytics_rollups r USING jsonb_to_recordset($1::jsonb) AS k(cuboid text, bucket timestamptz,
            ${ROLLUP_DIMENSIONS.map((d) => `${d} text`).join(', ')})
          WHERE r.cuboid = k.cuboid AND r.bucket = k.bucket AND ${ROLLUP_DIMENSIONS.map((d) => `r.${d} = k.${d}`).join(' AND ')}
          RETURNING r.*`,
-        [JSON.stringify([...keys.values()])],
+          [JSON.stringify([...keys.values()])],
+        ),
       );
       const merged = new Map<string, RollupRow>();
       for (const r of rows) {
@@ -72,20 +75,7 @@ export class RollupCompactor implements OnModuleInit, OnModuleDestroy {
         }
         mergeInto(into, r);
       }
-      await tx.query(
-        `INSERT INTO analytics_rollups (${KEY_COLUMNS}, requests, errors, latency_total_sum, latency_upstream_sum,
-           upstream_count, latency_gateway_sum, request_size_sum, response_size_sum, hist_total, hist_upstream,
-           hist_gateway, compacted)
-         SELECT x.cuboid, to_timestamp(x.bucket / 1000.0), ${ROLLUP_DIMENSIONS.map((d) => `x.${d}`).join(', ')},
-           x.requests, x.errors, x.latency_total_sum, x.latency_upstream_sum, x.upstream_count, x.latency_gateway_sum,
-           x.request_size_sum, x.response_size_sum, x.hist_total, x.hist_upstream, x.hist_gateway, true
-         FROM jsonb_to_recordset($1::jsonb) AS x(cuboid text, bucket double precision,
-           ${ROLLUP_DIMENSIONS.map((d) => `${d} text`).join(', ')}, requests bigint, errors bigint,
-           latency_total_sum double precision, latency_upstream_sum double precision, upstream_count bigint,
-           latency_gateway_sum double precision, request_size_sum bigint, response_size_sum bigint,
-           hist_total integer[], hist_upstream integer[], hist_gateway integer[])`,
-        [JSON.stringify([...merged.values()])],
-      );
+      await appendRollups(tx, [...merged.values()], true);
       return pending.length;
     });
   }

@@ -1,12 +1,12 @@
 /**
- * Stores analytics batches: the batch id, its raw records and their rollups in one
- * transaction, acknowledged only after commit. A batch id seen before is acknowledged without
+ * Stores analytics batches: the batch id and its raw records in one transaction, acknowledged
+ * only after commit (rollups follow from the RollupBuilder). A batch id seen before is acknowledged without
  * storing anything again, so a data plane may resend freely (exactly-once storage).
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
-import { rollup } from './cuboids';
+import { RollupBuilder } from './rollup-builder.service';
 import { validateRecord } from './record-validation';
 import { CP_OPTIONS, type ControlPlaneOptions } from '../options';
 
@@ -32,6 +32,7 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly db: DataSource,
+    private readonly builder: RollupBuilder,
     @Inject(CP_OPTIONS) options: ControlPlaneOptions,
   ) {
     this.retentionDays = options.analyticsRetentionDays ?? 30;
@@ -68,11 +69,12 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
     if (dropped)
       this.log.warn(`data plane ${nodeId} dropped ${dropped} records (its analytics buffers were full)`);
     await this.ensurePartitions(records);
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx): Promise<IngestResult> => {
       const fresh = await tx.query(
-        `INSERT INTO analytics_batches (batch_id, node_id, records, dropped) VALUES ($1, $2, $3, $4)
+        `INSERT INTO analytics_batches (batch_id, node_id, records, dropped, min_ts, max_ts, rolled_up)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
-        [batchId, nodeId, records.length, dropped],
+        [batchId, nodeId, records.length, dropped, ...tsBounds(records), records.length === 0],
       );
       if (!fresh.length) return { stored: 0, rejected, duplicate: true };
       if (!records.length) return { stored: 0, rejected, duplicate: false };
@@ -89,25 +91,11 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
            latency_gateway_ms real, request_size bigint, response_size bigint, source text, detail jsonb)`,
         [JSON.stringify(records), batchId],
       );
-      // Appended, not upserted: rows of one key add up at query time and the compactor merges them.
-      await tx.query(
-        `INSERT INTO analytics_rollups (cuboid, bucket, node_id, service, route, consumer, tool, mcp_method,
-           status_class, requests, errors, latency_total_sum, latency_upstream_sum, upstream_count, latency_gateway_sum,
-           request_size_sum, response_size_sum, hist_total, hist_upstream, hist_gateway)
-         SELECT x.cuboid, to_timestamp(x.bucket / 1000.0), x.node_id, x.service, x.route, x.consumer, x.tool,
-           x.mcp_method, x.status_class, x.requests, x.errors, x.latency_total_sum, x.latency_upstream_sum,
-           x.upstream_count, x.latency_gateway_sum, x.request_size_sum, x.response_size_sum, x.hist_total,
-           x.hist_upstream, x.hist_gateway
-         FROM jsonb_to_recordset($1::jsonb) AS x(cuboid text, bucket double precision, node_id text, service text,
-           route text, consumer text, tool text, mcp_method text, status_class text, requests bigint, errors bigint,
-           latency_total_sum double precision, latency_upstream_sum double precision, upstream_count bigint,
-           latency_gateway_sum double precision, request_size_sum bigint, response_size_sum bigint,
-           hist_total integer[], hist_upstream integer[], hist_gateway integer[])
-`,
-        [JSON.stringify(rollup(records))],
-      );
       return { stored: records.length, rejected, duplicate: false };
     });
+    // Committed: counted into the in-memory rollup window, written by the builder shortly.
+    if (result.stored) this.builder.add(batchId, records);
+    return result;
   }
 
   /** One partition per UTC day, created before the first record of that day is stored. */
@@ -148,6 +136,17 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
     await this.db.query('DELETE FROM analytics_rollups WHERE bucket < $1', [cutoff]);
     await this.db.query('DELETE FROM analytics_batches WHERE received_at < $1', [cutoff]);
   }
+}
+
+function tsBounds(records: AnalyticsRecord[]): [string | null, string | null] {
+  if (!records.length) return [null, null];
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of records) {
+    if (r.ts < min) min = r.ts;
+    if (r.ts > max) max = r.ts;
+  }
+  return [new Date(min).toISOString(), new Date(max).toISOString()];
 }
 
 function partitionName(day: number): string {
