@@ -167,12 +167,21 @@ export async function benchAnalytics(): Promise<string> {
       log(
         `| ingest: records committed per second (${NODES} data planes, batches of ${BATCH}) | 0 → ${stored} | median ${Math.round(rates[Math.floor(rates.length / 2)])}/s, min ${Math.round(rates[0])}/s |`,
       );
-      const check = await api('POST', '/analytics/query', {
-        metrics: ['request_count'],
-        time_range: { type: 'relative', time_range: '24h' },
-      });
-      if (check.body.data[0]?.event.request_count !== stored)
-        throw new Error(`stored ${stored}, query counts ${JSON.stringify(check.body)}`);
+      // Rollups trail ingest by one window (5 s): wait until every record is counted.
+      const counted = async () =>
+        (
+          await api('POST', '/analytics/query', {
+            metrics: ['request_count'],
+            time_range: { type: 'relative', time_range: '24h' },
+          })
+        ).body.data[0]?.event.request_count;
+      for (let i = 0; (await counted()) !== stored; i++) {
+        if (i > 120) {
+          const notes = cp.proc.output().split('\n').filter((l) => /WARN|ERROR/.test(l));
+          throw new Error(`stored ${stored}, rollups count ${await counted()}\n${notes.slice(-20).join('\n')}`);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
 
       // Steady state: the compactor has merged the appended rollup rows (it runs every 5 s).
       const t0c = performance.now();

@@ -1,8 +1,8 @@
 /**
  * Rollups ("cuboids"): pre-aggregated counts, sums and latency histograms per time bucket and
- * dimension set. The full minute cuboid answers any query exactly; narrow hourly cuboids answer
- * the common ones (per service, per tool, per consumer, per route, per node) over long ranges
- * in a few thousand rows. A dimension a cuboid does not keep holds '*'; '' means "none".
+ * dimension set, per minute and per hour: per service, service × tool, service × consumer,
+ * service × route, node × service (each with the status class). They answer the common queries
+ * from a few thousand rows; a dimension a cuboid does not keep holds '*'; '' means "none".
  */
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import { isError } from '../../shared/analytics/record';
@@ -28,14 +28,21 @@ export interface Cuboid {
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
-/** Narrowest first: a query uses the first one that keeps every dimension it needs. */
+const NARROW: { name: string; dims: RollupDimension[] }[] = [
+  { name: 'service', dims: ['service', 'status_class'] },
+  { name: 'service,tool', dims: ['service', 'tool', 'mcp_method', 'status_class'] },
+  { name: 'service,consumer', dims: ['service', 'consumer', 'status_class'] },
+  { name: 'service,route', dims: ['service', 'route', 'status_class'] },
+  { name: 'node,service', dims: ['node_id', 'service', 'status_class'] },
+];
+
+/**
+ * Narrowest first, hourly before per-minute: a query uses the first one that keeps every
+ * dimension it needs at a step it can use. Queries no cuboid covers read the raw records.
+ */
 export const CUBOIDS: Cuboid[] = [
-  { name: 'h:service', bucketMs: HOUR, dims: ['service', 'status_class'] },
-  { name: 'h:service,tool', bucketMs: HOUR, dims: ['service', 'tool', 'mcp_method', 'status_class'] },
-  { name: 'h:service,consumer', bucketMs: HOUR, dims: ['service', 'consumer', 'status_class'] },
-  { name: 'h:service,route', bucketMs: HOUR, dims: ['service', 'route', 'status_class'] },
-  { name: 'h:node,service', bucketMs: HOUR, dims: ['node_id', 'service', 'status_class'] },
-  { name: 'm:all', bucketMs: MINUTE, dims: ROLLUP_DIMENSIONS },
+  ...NARROW.map((c) => ({ name: `h:${c.name}`, bucketMs: HOUR, dims: c.dims })),
+  ...NARROW.map((c) => ({ name: `m:${c.name}`, bucketMs: MINUTE, dims: c.dims })),
 ];
 
 export interface RollupRow {
@@ -157,9 +164,9 @@ export function rollup(records: AnalyticsRecord[]): RollupRow[] {
   return [...rows.values()];
 }
 
-/** The narrowest cuboid keeping `dims` at a bucket no coarser than `maxBucketMs`. */
-export function chooseCuboid(dims: Set<RollupDimension>, maxBucketMs: number): Cuboid {
+/** The narrowest cuboid keeping `dims` at a bucket no coarser than `maxBucketMs`, if any. */
+export function chooseCuboid(dims: Set<RollupDimension>, maxBucketMs: number): Cuboid | null {
   for (const c of CUBOIDS)
     if (c.bucketMs <= maxBucketMs && [...dims].every((d) => c.dims.includes(d))) return c;
-  return CUBOIDS[CUBOIDS.length - 1];
+  return null;
 }

@@ -28,6 +28,7 @@ export class AnalyticsQueries {
     const span = q.end - q.start;
     const maxBucket = (q.granularity_ms ?? span) >= HOUR && span >= 6 * HOUR ? HOUR : 60_000;
     const cuboid = chooseCuboid(needed, maxBucket);
+    if (!cuboid) return this.fromRecords(q, dims);
     const start = Math.floor(q.start / cuboid.bucketMs) * cuboid.bucketMs;
 
     const params: unknown[] = [cuboid.name, new Date(start).toISOString(), new Date(q.end).toISOString()];
@@ -66,28 +67,51 @@ export class AnalyticsQueries {
       FROM analytics_rollups WHERE ${where.join(' AND ')}
       ${groups.length ? `GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}` : ''}`;
     const rows: any[] = await this.db.query(sql, params);
-    const minutes = (q.granularity_ms ?? q.end - q.start) / 60_000;
-    const data = rows
-      .filter((r) => Number(r.requests) > 0)
-      .map((r) => {
-        const event: Record<string, unknown> = {};
-        dims.forEach((d, i) => (event[d] = r[`d${i}`] === '' ? null : r[`d${i}`]));
-        for (const m of q.metrics) event[m] = metric(m, r, minutes);
-        const ts = q.granularity_ms ? Number(r.t) * q.granularity_ms : q.start;
-        return { timestamp: new Date(ts).toISOString(), event };
-      });
-    return {
-      meta: {
-        start: new Date(q.start).toISOString(),
-        end: new Date(q.end).toISOString(),
-        granularity_ms: q.granularity_ms,
-        metric_names: q.metrics,
-        dimensions: q.dimensions,
-        filters: q.filters,
-        rollup: { name: cuboid.name, bucket_ms: cuboid.bucketMs },
-      },
-      data,
-    };
+    return answer(q, dims, rows, { name: cuboid.name, bucket_ms: cuboid.bucketMs });
+  }
+
+  /** Dimension combinations no rollup keeps: aggregated from the raw records of the range. */
+  private async fromRecords(q: AnalyticsQuery, dims: string[]): Promise<QueryAnswer> {
+    const params: unknown[] = [new Date(q.start).toISOString(), new Date(q.end).toISOString()];
+    const where = ['ts >= $1', 'ts <= $2'];
+    for (const f of q.filters) {
+      const col = RAW_COLUMNS[DIMENSION_COLUMNS[f.field]];
+      if (f.operator === 'empty') where.push(`${col} = ''`);
+      else if (f.operator === 'not_empty') where.push(`${col} <> ''`);
+      else {
+        params.push(f.value);
+        where.push(`${f.operator === 'in' ? '' : 'NOT '}(${col} = ANY($${params.length}::text[]))`);
+      }
+    }
+    const groups: string[] = [];
+    const selects: string[] = [];
+    if (q.granularity_ms) {
+      params.push(q.granularity_ms);
+      selects.push(`floor(extract(epoch from ts) * 1000 / $${params.length})::bigint AS t`);
+      groups.push('t');
+    }
+    dims.forEach((d, i) => {
+      selects.push(`${RAW_COLUMNS[DIMENSION_COLUMNS[d]]} AS d${i}`);
+      groups.push(`d${i}`);
+    });
+    const pct = (col: string, p: number) =>
+      `percentile_cont(${p / 100}) WITHIN GROUP (ORDER BY ${col}) AS ${col}_p${p}`;
+    const percentiles = [50, 95, 99].flatMap((p) =>
+      ['latency_total_ms', 'latency_upstream_ms', 'latency_gateway_ms'].map((c) => pct(c, p)),
+    );
+    const rows: any[] = await this.db.query(
+      `SELECT ${[...selects, ''].join(', ')}
+         count(*)::float8 AS requests,
+         count(*) FILTER (WHERE status >= 400 OR jsonrpc_error IS NOT NULL)::float8 AS errors,
+         sum(latency_total_ms) AS total_sum, coalesce(sum(latency_upstream_ms), 0) AS upstream_sum,
+         count(latency_upstream_ms)::float8 AS upstream_count, sum(latency_gateway_ms) AS gateway_sum,
+         sum(request_size)::float8 AS request_size_sum, sum(response_size)::float8 AS response_size_sum,
+         ${percentiles.join(', ')}
+       FROM analytics_records WHERE ${where.join(' AND ')}
+       ${groups.length ? `GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}` : ''}`,
+      params,
+    );
+    return answer(q, dims, rows, { name: 'records', bucket_ms: null });
   }
 
   /** Recent raw records, newest first, filtered; `offset` continues a previous page. */
@@ -151,6 +175,47 @@ export class AnalyticsQueries {
   }
 }
 
+/** Raw-record expressions for the rollup dimensions (names, else ids; '' for none). */
+const RAW_COLUMNS: Record<string, string> = {
+  node_id: 'node_id',
+  service: "coalesce(service_name, service_id, '')",
+  route: "coalesce(route_name, route_id, '')",
+  consumer: "coalesce(consumer_username, consumer_id, '')",
+  tool: "coalesce(tool, '')",
+  mcp_method: "coalesce(mcp_method, '')",
+  status_class: "(status / 100)::text || 'XX'",
+};
+
+function answer(
+  q: AnalyticsQuery,
+  dims: string[],
+  rows: any[],
+  source: Record<string, unknown>,
+): QueryAnswer {
+  const minutes = (q.granularity_ms ?? q.end - q.start) / 60_000;
+  const data = rows
+    .filter((r) => Number(r.requests) > 0)
+    .map((r) => {
+      const event: Record<string, unknown> = {};
+      dims.forEach((d, i) => (event[d] = r[`d${i}`] === '' ? null : r[`d${i}`]));
+      for (const m of q.metrics) event[m] = metric(m, r, minutes);
+      const ts = q.granularity_ms ? Number(r.t) * q.granularity_ms : q.start;
+      return { timestamp: new Date(ts).toISOString(), event };
+    });
+  return {
+    meta: {
+      start: new Date(q.start).toISOString(),
+      end: new Date(q.end).toISOString(),
+      granularity_ms: q.granularity_ms,
+      metric_names: q.metrics,
+      dimensions: q.dimensions,
+      filters: q.filters,
+      source,
+    },
+    data,
+  };
+}
+
 function toApiRecord(r: any) {
   const { batch_id: _b, ...rest } = r;
   return {
@@ -174,6 +239,13 @@ function metric(name: string, r: any, minutes: number): number | null {
           ? [r.upstream_sum, Number(r.upstream_count), r.hist_upstream]
           : [r.gateway_sum, requests, r.hist_gateway];
     if (p[2] === 'average') return count ? round(Number(sum) / count) : null;
+    const column = {
+      response: 'latency_total_ms',
+      upstream: 'latency_upstream_ms',
+      kong: 'latency_gateway_ms',
+    }[p[1]]!;
+    const exact = r[`${column}_${p[2]}`];
+    if (exact !== undefined) return exact === null ? null : round(Number(exact)); // raw records: exact
     return percentile(hist ?? [], Number(p[2].slice(1)));
   }
   switch (name) {

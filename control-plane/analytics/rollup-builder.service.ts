@@ -11,8 +11,12 @@ import type { AnalyticsRecord } from '../../shared/analytics/record';
 import { mergeInto, ROLLUP_DIMENSIONS, rollup, rowKey, type RollupRow } from './cuboids';
 
 const FLUSH_MS = 5_000;
-/** Batches left un-rolled this long were orphaned (their CP died): rebuild them from raw records. */
-const ORPHAN_AFTER_S = 20;
+/**
+ * Batches left un-rolled this long were orphaned (the CP that took them died): rebuild them from
+ * raw records. Far above the flush interval, so a live CP's window is never taken from it.
+ */
+const ORPHAN_AFTER_S = 60;
+const RECOVERY_MS = 10_000;
 const RECOVERY_BATCHES = 200;
 
 @Injectable()
@@ -20,19 +24,37 @@ export class RollupBuilder implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Analytics');
   private window = new Map<string, RollupRow>();
   private batches: string[] = [];
-  private timer?: NodeJS.Timeout;
-  private busy?: Promise<void>;
+  private flushTimer?: NodeJS.Timeout;
+  private recoveryTimer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private recovering?: Promise<void>;
 
   constructor(private readonly db: DataSource) {}
 
   onModuleInit() {
-    this.timer = setInterval(() => void this.tick(), FLUSH_MS);
-    this.timer.unref();
+    // Separate loops: a slow recovery never delays the flush of live windows.
+    this.flushTimer = setInterval(() => {
+      if (this.flushing) return;
+      this.flushing = this.flush()
+        .catch((err) => this.log.warn(`rollups: ${(err as Error).message}`))
+        .finally(() => (this.flushing = undefined));
+    }, FLUSH_MS);
+    this.recoveryTimer = setInterval(() => {
+      if (this.recovering) return;
+      this.recovering = (async () => {
+        while ((await this.recoverOnce()) === RECOVERY_BATCHES);
+      })()
+        .catch((err) => this.log.warn(`rollup recovery: ${(err as Error).message}`))
+        .finally(() => (this.recovering = undefined));
+    }, RECOVERY_MS);
+    this.flushTimer.unref();
+    this.recoveryTimer.unref();
   }
 
   async onModuleDestroy() {
-    clearInterval(this.timer);
-    await this.busy;
+    clearInterval(this.flushTimer);
+    clearInterval(this.recoveryTimer);
+    await Promise.all([this.flushing, this.recovering]);
     await this.flush().catch(() => undefined);
   }
 
@@ -44,20 +66,6 @@ export class RollupBuilder implements OnModuleInit, OnModuleDestroy {
       else this.window.set(key, row);
     }
     this.batches.push(batchId);
-  }
-
-  private async tick() {
-    if (this.busy) return;
-    this.busy = (async () => {
-      try {
-        await this.flush();
-        while ((await this.recoverOnce()) === RECOVERY_BATCHES);
-      } catch (err) {
-        this.log.warn(`rollups: ${(err as Error).message}`);
-      }
-    })();
-    await this.busy;
-    this.busy = undefined;
   }
 
   /** Write the window; all its batches must still be un-rolled, or nothing is written. */
@@ -136,22 +144,36 @@ export function returned(result: unknown): any[] {
     : (result as any[]);
 }
 
-/** Appended, not upserted: rows of one key add up at query time; the compactor merges them. */
+const APPEND_CHUNK = 5000;
+const pgArray = (h: number[]) => `{${h.join(',')}}`;
+
+/**
+ * Appended, not upserted: rows of one key add up at query time; the compactor merges them.
+ * Histograms travel as Postgres array literals (far smaller than JSON arrays), in chunks.
+ */
 export async function appendRollups(tx: EntityManager, rows: RollupRow[], compacted = false): Promise<void> {
-  if (!rows.length) return;
   const dims = ROLLUP_DIMENSIONS.join(', ');
-  await tx.query(
-    `INSERT INTO analytics_rollups (cuboid, bucket, ${dims}, requests, errors, latency_total_sum,
-       latency_upstream_sum, upstream_count, latency_gateway_sum, request_size_sum, response_size_sum, hist_total,
-       hist_upstream, hist_gateway, compacted)
-     SELECT x.cuboid, to_timestamp(x.bucket / 1000.0), ${ROLLUP_DIMENSIONS.map((d) => `x.${d}`).join(', ')},
-       x.requests, x.errors, x.latency_total_sum, x.latency_upstream_sum, x.upstream_count, x.latency_gateway_sum,
-       x.request_size_sum, x.response_size_sum, x.hist_total, x.hist_upstream, x.hist_gateway, $2
-     FROM jsonb_to_recordset($1::jsonb) AS x(cuboid text, bucket double precision,
-       ${ROLLUP_DIMENSIONS.map((d) => `${d} text`).join(', ')}, requests bigint, errors bigint,
-       latency_total_sum double precision, latency_upstream_sum double precision, upstream_count bigint,
-       latency_gateway_sum double precision, request_size_sum bigint, response_size_sum bigint,
-       hist_total integer[], hist_upstream integer[], hist_gateway integer[])`,
-    [JSON.stringify(rows), compacted],
-  );
+  for (let i = 0; i < rows.length; i += APPEND_CHUNK) {
+    const chunk = rows.slice(i, i + APPEND_CHUNK).map((r) => ({
+      ...r,
+      hist_total: pgArray(r.hist_total),
+      hist_upstream: pgArray(r.hist_upstream),
+      hist_gateway: pgArray(r.hist_gateway),
+    }));
+    await tx.query(
+      `INSERT INTO analytics_rollups (cuboid, bucket, ${dims}, requests, errors, latency_total_sum,
+         latency_upstream_sum, upstream_count, latency_gateway_sum, request_size_sum, response_size_sum, hist_total,
+         hist_upstream, hist_gateway, compacted)
+       SELECT x.cuboid, to_timestamp(x.bucket / 1000.0), ${ROLLUP_DIMENSIONS.map((d) => `x.${d}`).join(', ')},
+         x.requests, x.errors, x.latency_total_sum, x.latency_upstream_sum, x.upstream_count, x.latency_gateway_sum,
+         x.request_size_sum, x.response_size_sum, x.hist_total::integer[], x.hist_upstream::integer[],
+         x.hist_gateway::integer[], $2
+       FROM jsonb_to_recordset($1::jsonb) AS x(cuboid text, bucket double precision,
+         ${ROLLUP_DIMENSIONS.map((d) => `${d} text`).join(', ')}, requests bigint, errors bigint,
+         latency_total_sum double precision, latency_upstream_sum double precision, upstream_count bigint,
+         latency_gateway_sum double precision, request_size_sum bigint, response_size_sum bigint,
+         hist_total text, hist_upstream text, hist_gateway text)`,
+      [JSON.stringify(chunk), compacted],
+    );
+  }
 }
