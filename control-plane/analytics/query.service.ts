@@ -31,28 +31,14 @@ export class AnalyticsQueries {
     if (!cuboid) return this.fromRecords(q, dims);
     const start = Math.floor(q.start / cuboid.bucketMs) * cuboid.bucketMs;
 
-    const params: unknown[] = [cuboid.name, new Date(start).toISOString(), new Date(q.end).toISOString()];
-    const where = ['cuboid = $1', 'bucket >= $2', 'bucket <= $3'];
-    for (const f of q.filters) {
-      const col = DIMENSION_COLUMNS[f.field];
-      if (f.operator === 'empty') where.push(`${col} = ''`);
-      else if (f.operator === 'not_empty') where.push(`${col} <> ''`);
-      else {
-        params.push(f.value);
-        where.push(`${f.operator === 'in' ? '' : 'NOT '}(${col} = ANY($${params.length}::text[]))`);
-      }
-    }
-    const groups: string[] = [];
-    const selects: string[] = [];
-    if (q.granularity_ms) {
-      params.push(q.granularity_ms);
-      selects.push(`floor(extract(epoch from bucket) * 1000 / $${params.length})::bigint AS t`);
-      groups.push('t');
-    }
-    dims.forEach((d, i) => {
-      selects.push(`${DIMENSION_COLUMNS[d]} AS d${i}`);
-      groups.push(`d${i}`);
-    });
+    const { params, where, selects, groups } = shape(
+      q,
+      dims,
+      [cuboid.name, new Date(start).toISOString(), new Date(q.end).toISOString()],
+      ['cuboid = $1', 'bucket >= $2', 'bucket <= $3'],
+      'bucket',
+      (col) => col,
+    );
     const wants = (prefix: string) => q.metrics.some((m) => m.startsWith(prefix) && /_p\d\d$/.test(m));
     const hist = (col: string, want: boolean) => (want ? `tollgate_hist_sum(${col})` : `'{}'::integer[]`);
     const sql = `
@@ -72,28 +58,14 @@ export class AnalyticsQueries {
 
   /** Dimension combinations no rollup keeps: aggregated from the raw records of the range. */
   private async fromRecords(q: AnalyticsQuery, dims: string[]): Promise<QueryAnswer> {
-    const params: unknown[] = [new Date(q.start).toISOString(), new Date(q.end).toISOString()];
-    const where = ['ts >= $1', 'ts <= $2'];
-    for (const f of q.filters) {
-      const col = RAW_COLUMNS[DIMENSION_COLUMNS[f.field]];
-      if (f.operator === 'empty') where.push(`${col} = ''`);
-      else if (f.operator === 'not_empty') where.push(`${col} <> ''`);
-      else {
-        params.push(f.value);
-        where.push(`${f.operator === 'in' ? '' : 'NOT '}(${col} = ANY($${params.length}::text[]))`);
-      }
-    }
-    const groups: string[] = [];
-    const selects: string[] = [];
-    if (q.granularity_ms) {
-      params.push(q.granularity_ms);
-      selects.push(`floor(extract(epoch from ts) * 1000 / $${params.length})::bigint AS t`);
-      groups.push('t');
-    }
-    dims.forEach((d, i) => {
-      selects.push(`${RAW_COLUMNS[DIMENSION_COLUMNS[d]]} AS d${i}`);
-      groups.push(`d${i}`);
-    });
+    const { params, where, selects, groups } = shape(
+      q,
+      dims,
+      [new Date(q.start).toISOString(), new Date(q.end).toISOString()],
+      ['ts >= $1', 'ts <= $2'],
+      'ts',
+      (col) => RAW_COLUMNS[col],
+    );
     const pct = (col: string, p: number) =>
       `percentile_cont(${p / 100}) WITHIN GROUP (ORDER BY ${col}) AS ${col}_p${p}`;
     const percentiles = [50, 95, 99].flatMap((p) =>
@@ -173,6 +145,38 @@ export class AnalyticsQueries {
     }
     return { data: page, offset };
   }
+}
+
+/** WHERE (filters), SELECT and GROUP BY parts shared by the rollup and raw-record queries. */
+function shape(
+  q: AnalyticsQuery,
+  dims: string[],
+  params: unknown[],
+  where: string[],
+  timeColumn: string,
+  column: (rollupColumn: string) => string,
+) {
+  for (const f of q.filters) {
+    const col = column(DIMENSION_COLUMNS[f.field]);
+    if (f.operator === 'empty') where.push(`${col} = ''`);
+    else if (f.operator === 'not_empty') where.push(`${col} <> ''`);
+    else {
+      params.push(f.value);
+      where.push(`${f.operator === 'in' ? '' : 'NOT '}(${col} = ANY($${params.length}::text[]))`);
+    }
+  }
+  const groups: string[] = [];
+  const selects: string[] = [];
+  if (q.granularity_ms) {
+    params.push(q.granularity_ms);
+    selects.push(`floor(extract(epoch from ${timeColumn}) * 1000 / $${params.length})::bigint AS t`);
+    groups.push('t');
+  }
+  dims.forEach((d, i) => {
+    selects.push(`${column(DIMENSION_COLUMNS[d])} AS d${i}`);
+    groups.push(`d${i}`);
+  });
+  return { params, where, selects, groups };
 }
 
 /** Raw-record expressions for the rollup dimensions (names, else ids; '' for none). */

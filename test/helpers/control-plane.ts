@@ -21,21 +21,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
   const base = process.env.DATABASE_URL;
   if (!base) return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  const name = `tollgate_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const db = await createScratchDatabase(base);
   return {
-    databaseUrl: url.toString(),
+    databaseUrl: db.url,
     dataDir,
     async drop() {
-      const c = new Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -70,18 +61,34 @@ export async function startTestControlPlane(
   };
 }
 
-/** A database created on `serverUrl` for the duration of `fn`, then dropped. */
-export async function withScratchDatabase<T>(serverUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+/** A fresh database on `serverUrl`, and how to drop it. */
+export async function createScratchDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `tollgate_scratch_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A database created on `serverUrl` for the duration of `fn`, then dropped. */
+export async function withScratchDatabase<T>(serverUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const db = await createScratchDatabase(serverUrl);
   try {
-    return await fn(url.toString());
+    return await fn(db.url);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }

@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { connectMcp, listAllTools } from '../helpers/mcp';
 import { adminClient } from '../helpers/http';
+import { createScratchDatabase } from '../helpers/control-plane';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../helpers/process';
 import { SEED_ENV, seedPointedAt } from '../helpers/seed';
 import { dpStatus, waitConverged, waitFor } from '../helpers/topology';
@@ -22,8 +22,6 @@ import {
   startGithubMcpFixture,
   type GithubFixture,
 } from '../fixtures/github-mcp-server';
-import { Client as PgClient } from 'pg';
-import { randomBytes } from 'node:crypto';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SECRETS = {
@@ -54,25 +52,6 @@ let cp: Node;
 const dps: Node[] = [];
 let fixture: GithubFixture;
 
-async function scratchDatabase() {
-  const name = `tollgate_compose_${randomBytes(5).toString('hex')}`;
-  const admin = new PgClient({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new PgClient({ connectionString: PG });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 /** Start one compose service as a process: its command and environment, made local. */
 async function startService(name: string, svc: any, clusterUrl?: string): Promise<Node> {
   const env: Record<string, string> = {};
@@ -96,7 +75,7 @@ async function startService(name: string, svc: any, clusterUrl?: string): Promis
 
 before(async () => {
   const compose = YAML.parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
-  db = await scratchDatabase();
+  db = await createScratchDatabase(PG);
   fixture = await startGithubMcpFixture({ token: USER_TOKEN });
   const services = Object.entries(compose.services as Record<string, any>);
   const [cpName, cpSvc] = services.find(([, s]) => s.command?.[0] === 'control-plane')!;
@@ -126,19 +105,8 @@ after(async () => {
 });
 
 async function listTools(base: string, apikey: string): Promise<string[]> {
-  const client = new Client({ name: 'compose-topology', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${base}/github-mcp`), {
-      requestInit: { headers: { apikey, authorization: `Bearer ${USER_TOKEN}` } },
-    }),
-  );
-  const names: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    names.push(...page.tools.map((t) => t.name));
-    cursor = page.nextCursor;
-  } while (cursor);
+  const client = await connectMcp(`${base}/github-mcp`, { apikey, authorization: `Bearer ${USER_TOKEN}` });
+  const names = await listAllTools(client);
   await client.close();
   return names.sort();
 }

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { connectMcp, listAllTools } from '../helpers/mcp';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { loadSeed } from '../helpers/seed';
 import {
@@ -52,25 +51,9 @@ after(async () => {
   for (const f of fixtures) await f.close();
 });
 
-async function connect(path: string, apikey: string) {
-  const client = new Client({ name: 'acl-test', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(`${s.dp.proxyUrl}${path}`), {
-    requestInit: { headers: { apikey, authorization: 'Bearer ghu_user_token' } },
-  });
-  await client.connect(transport);
-  return client;
-}
-
-async function allTools(client: Client): Promise<string[]> {
-  const names: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    names.push(...page.tools.map((t) => t.name));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return names;
-}
+const connect = (path: string, apikey: string) =>
+  connectMcp(`${s.dp.proxyUrl}${path}`, { apikey, authorization: 'Bearer ghu_user_token' });
+const allTools = listAllTools;
 
 for (const mode of ['json', 'sse'] as const) {
   describe(`tool ACLs with the official MCP client (${mode} replies)`, () => {

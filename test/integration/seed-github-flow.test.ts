@@ -9,8 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { connectMcp, listAllTools } from '../helpers/mcp';
 import { startStack, type Stack } from '../helpers/stack';
 import { runTollgate } from '../helpers/process';
 import { SEED_ENV, seedPointedAt } from '../helpers/seed';
@@ -43,26 +42,9 @@ after(async () => {
   await fixture?.close();
 });
 
-async function connect(base: string, apikey: string) {
-  const client = new Client({ name: 'seed-flow', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(`${base}/github-mcp`), {
-    requestInit: { headers: { apikey, authorization: `Bearer ${USER_TOKEN}` } },
-    fetch: fetchAny,
-  });
-  await client.connect(transport);
-  return client;
-}
-
-async function listAll(client: Client): Promise<string[]> {
-  const names: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    names.push(...page.tools.map((t) => t.name));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return names;
-}
+const connect = (base: string, apikey: string) =>
+  connectMcp(`${base}/github-mcp`, { apikey, authorization: `Bearer ${USER_TOKEN}` }, fetchAny);
+const listAll = listAllTools;
 
 for (const listener of ['http', 'https'] as const) {
   describe(`the GitHub MCP pattern over ${listener}`, () => {

@@ -1,0 +1,30 @@
+/** The official MCP SDK client as the tests use it: connect through the gateway, list every tool. */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export async function connectMcp(
+  url: string,
+  headers: Record<string, string>,
+  fetchImpl?: typeof fetch,
+): Promise<Client> {
+  const client = new Client({ name: 'tollgate-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers },
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    }),
+  );
+  return client;
+}
+
+/** Every tool over every page of tools/list. */
+export async function listAllTools(client: Client): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {});
+    names.push(...page.tools.map((t) => t.name));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return names;
+}
