@@ -177,8 +177,13 @@ export async function benchAnalytics(): Promise<string> {
         ).body.data[0]?.event.request_count;
       for (let i = 0; (await counted()) !== stored; i++) {
         if (i > 120) {
-          const notes = cp.proc.output().split('\n').filter((l) => /WARN|ERROR/.test(l));
-          throw new Error(`stored ${stored}, rollups count ${await counted()}\n${notes.slice(-20).join('\n')}`);
+          const notes = cp.proc
+            .output()
+            .split('\n')
+            .filter((l) => /WARN|ERROR/.test(l));
+          throw new Error(
+            `stored ${stored}, rollups count ${await counted()}\n${notes.slice(-20).join('\n')}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 1000));
       }
