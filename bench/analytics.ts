@@ -252,7 +252,7 @@ export async function benchAnalytics(): Promise<string> {
         granularity: 'hourly',
         time_range: day,
       });
-      await timeQuery('query: consumer × node (full rollup), last 1h', {
+      await timeQuery('query: consumer × node (no rollup keeps it: raw records), last 1h', {
         metrics,
         dimensions: ['consumer', 'data_plane_node'],
         time_range: { type: 'relative', time_range: '1h' },
