@@ -104,8 +104,9 @@ export class RollupBuilder implements OnModuleInit, OnModuleDestroy {
         [ORPHAN_AFTER_S, RECOVERY_BATCHES],
       );
       if (!orphans.length) return 0;
-      const from = new Date(Math.min(...orphans.map((o) => new Date(o.min_ts).getTime()))).toISOString();
-      const to = new Date(Math.max(...orphans.map((o) => new Date(o.max_ts).getTime()))).toISOString();
+      // A millisecond of slack: stored timestamps went through a float conversion.
+      const from = new Date(Math.min(...orphans.map((o) => new Date(o.min_ts).getTime())) - 1).toISOString();
+      const to = new Date(Math.max(...orphans.map((o) => new Date(o.max_ts).getTime())) + 1).toISOString();
       const raw: any[] = await tx.query(
         `SELECT ts, node_id, service_id, service_name, route_id, route_name, consumer_id, consumer_username,
            status, mcp_method, tool, jsonrpc_error, latency_total_ms, latency_upstream_ms, latency_gateway_ms,

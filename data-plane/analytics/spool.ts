@@ -39,6 +39,8 @@ interface Entry {
 export interface SpoolStats {
   buffered_records: number;
   unacked_batches: number;
+  /** Sealed batches still being written to the data dir. */
+  writing_batches: number;
   unacked_bytes: number;
   in_memory_bytes: number;
   acked_batches: number;
@@ -53,6 +55,7 @@ export class AnalyticsSpool {
   private droppedSinceReport = 0;
   private droppedTotal = 0;
   private acked = 0;
+  private writing = 0;
   private connected = false;
   private timer?: NodeJS.Timeout;
   private readonly o: Required<Omit<SpoolOptions, 'log'>> & Pick<SpoolOptions, 'log'>;
@@ -136,6 +139,7 @@ export class AnalyticsSpool {
     return {
       buffered_records: this.current.length,
       unacked_batches: this.queue.size,
+      writing_batches: this.writing,
       unacked_bytes: this.diskBytes,
       in_memory_bytes: this.memoryBytes,
       acked_batches: this.acked,
@@ -164,9 +168,11 @@ export class AnalyticsSpool {
     const file = join(this.o.dir, `${id}.batch`);
     const bytes = Buffer.byteLength(text);
     const tmp = `${file}.tmp`;
+    this.writing++;
     const written = writeFile(tmp, text)
       .then(() => rename(tmp, file))
-      .catch((err) => this.o.log?.(`analytics: cannot write batch ${id}: ${err.message}`));
+      .catch((err) => this.o.log?.(`analytics: cannot write batch ${id}: ${err.message}`))
+      .finally(() => this.writing--);
     const inMemory = this.memoryBytes + bytes <= this.o.maxMemoryBytes;
     if (inMemory) this.memoryBytes += bytes;
     this.diskBytes += bytes;

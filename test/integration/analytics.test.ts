@@ -261,7 +261,7 @@ describe('analytics across a control plane and three data planes', () => {
     for (let i = 0; i < sent; i++) assert.equal((await call(dp, '/dpkill/w', 'bob-key')).status, 200);
     await waitFor('records sealed into unacknowledged batches', async () => {
       const a = (await dpStatus(dp)).analytics;
-      return a.buffered_records === 0 && a.unacked_batches > 0 ? a : undefined;
+      return a.buffered_records === 0 && a.writing_batches === 0 && a.unacked_batches > 0 ? a : undefined;
     });
     await dp.proc.stop('SIGKILL');
     dps[1] = await startDpProcess({
@@ -276,7 +276,11 @@ describe('analytics across a control plane and three data planes', () => {
       `${sent} dpkill records`,
       async () => ((await total('dpkill')) === sent ? true : undefined),
       120_000,
-    );
+    ).catch((err) => {
+      throw new Error(
+        `${err.message}\nCP:\n${cp.proc.output().slice(-3000)}\nDP:\n${dps[1].proc.output().slice(-3000)}`,
+      );
+    });
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(await total('dpkill'), sent);
     const byNode = await countBy('data_plane_node', [
