@@ -6,6 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compileJq, JqSyntaxError } from '../../shared/jq';
 import { Corpus, prng } from '../helpers/jq-corpus';
 
@@ -17,10 +20,22 @@ type Outcome =
   { compiled: false; reason: string } | { compiled: true; results: ({ ok: unknown[] } | { error: true })[] };
 
 /** One jq process per filter, all inputs at once; `try` around `[f]` keeps inputs apart. */
+const inputFiles = new Map<unknown[], string>();
+
+/** Inputs go in a file, not stdin: jq refusing a filter exits before reading (no EPIPE race). */
+function inputFile(inputs: unknown[]): string {
+  let file = inputFiles.get(inputs);
+  if (!file) {
+    file = join(mkdtempSync(join(tmpdir(), 'jq-diff-')), 'inputs.json');
+    writeFileSync(file, JSON.stringify(inputs));
+    inputFiles.set(inputs, file);
+  }
+  return file;
+}
+
 function reference(filter: string, inputs: unknown[]): Outcome {
   const program = `.[] | try {ok: [${filter}\n]} catch {error: true}`;
-  const r = spawnSync(JQ, ['-c', program], {
-    input: JSON.stringify(inputs),
+  const r = spawnSync(JQ, ['-c', program, inputFile(inputs)], {
     encoding: 'utf8',
     timeout: 5000,
     maxBuffer: 64 << 20,
