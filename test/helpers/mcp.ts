@@ -28,3 +28,21 @@ export async function listAllTools(client: Client): Promise<string[]> {
   } while (cursor);
   return names;
 }
+
+/** A raw JSON-RPC POST as a Streamable HTTP client sends it (for what the SDK client would not send). */
+export function postJsonRpc(
+  url: string,
+  headers: Record<string, string>,
+  message: unknown,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Response> {
+  return fetchImpl(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: JSON.stringify(message),
+  });
+}

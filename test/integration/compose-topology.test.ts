@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { connectMcp, listAllTools } from '../helpers/mcp';
+import { connectMcp, listAllTools, postJsonRpc } from '../helpers/mcp';
 import { adminClient } from '../helpers/http';
 import { createScratchDatabase } from '../helpers/control-plane';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../helpers/process';
@@ -124,16 +124,11 @@ test('the seed GitHub MCP flow through each data plane, attributed to each node 
     assert.deepEqual(await listTools(base, 'dev-api-key'), [...READ_TOOLS].sort(), dp.name);
     assert.deepEqual(await listTools(base, 'admin-api-key'), [...ALL_TOOLS].sort(), dp.name);
     const denied: any = await (
-      await fetch(`${base}/github-mcp`, {
-        method: 'POST',
-        headers: {
-          apikey: 'dev-api-key',
-          authorization: `Bearer ${USER_TOKEN}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'push_files' } }),
-      })
+      await postJsonRpc(
+        `${base}/github-mcp`,
+        { apikey: 'dev-api-key', authorization: `Bearer ${USER_TOKEN}` },
+        { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'push_files' } },
+      )
     ).json();
     assert.equal(denied.error.code, -32602);
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { connectMcp, listAllTools } from '../helpers/mcp';
+import { connectMcp, listAllTools, postJsonRpc } from '../helpers/mcp';
 import { startStack, type Stack } from '../helpers/stack';
 import { runTollgate } from '../helpers/process';
 import { SEED_ENV, seedPointedAt } from '../helpers/seed';
@@ -95,21 +95,12 @@ for (const listener of ['http', 'https'] as const) {
     });
 
     test('a raw tools/call push_files as developer: -32602 from the gateway, never upstream', async () => {
-      const r = await fetchAny(`${base()}/github-mcp`, {
-        method: 'POST',
-        headers: {
-          apikey: 'dev-api-key',
-          authorization: `Bearer ${USER_TOKEN}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 7,
-          method: 'tools/call',
-          params: { name: 'push_files', arguments: {} },
-        }),
-      });
+      const r = await postJsonRpc(
+        `${base()}/github-mcp`,
+        { apikey: 'dev-api-key', authorization: `Bearer ${USER_TOKEN}` },
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'push_files', arguments: {} } },
+        fetchAny,
+      );
       assert.deepEqual(await r.json(), {
         jsonrpc: '2.0',
         id: 7,
