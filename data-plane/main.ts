@@ -23,6 +23,7 @@ import { compile } from './runtime/compiled-config';
 import { ConfigHolder } from './runtime/config-holder';
 import { createProxyHandler } from './proxy/proxy-handler';
 import { sendError } from './proxy/kong-error';
+import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
@@ -151,15 +152,26 @@ export async function startDataPlane(
 
   // 2. Listeners.
   const servers: Server[] = [];
+  // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
   const http = createHttpServer({ keepAliveTimeout: 65_000 });
+  http.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
   const proxyPort = await listen(http, options.proxyListen);
   http.on(
     'request',
     guard(
       createProxyHandler(
-        { holder, pools, metrics, log, nodeId, analytics: recordAnalytics },
+        {
+          holder,
+          pools,
+          metrics,
+          log,
+          nodeId,
+          analytics: recordAnalytics,
+          allowedHosts: options.allowedHosts,
+        },
         'http',
         proxyPort,
+        options.proxyListen.host,
       ),
       log,
     ),
@@ -169,14 +181,24 @@ export async function startDataPlane(
   if (options.proxySslListen) {
     const tls = await loadOrCreateCertificate(options.dataDir);
     const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
+    https.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
     const sslPort = await listen(https, options.proxySslListen);
     https.on(
       'request',
       guard(
         createProxyHandler(
-          { holder, pools, metrics, log, nodeId, analytics: recordAnalytics },
+          {
+            holder,
+            pools,
+            metrics,
+            log,
+            nodeId,
+            analytics: recordAnalytics,
+            allowedHosts: options.allowedHosts,
+          },
           'https',
           sslPort,
+          options.proxySslListen.host,
         ),
         log,
       ),

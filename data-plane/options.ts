@@ -12,6 +12,11 @@ export interface DataPlaneOptions {
   nodeId: string;
   /** Plugin names this data plane runs (TOLLGATE_PLUGINS; default: every bundled plugin). */
   plugins?: string[];
+  /**
+   * Host names a loopback-bound proxy listener accepts in Host/Origin besides loopback names
+   * (TOLLGATE_PROXY_ALLOWED_HOSTS, comma-separated; `*`: any). See proxy/dns-rebinding.ts.
+   */
+  allowedHosts?: string[];
 }
 
 export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DataPlaneOptions {
@@ -25,6 +30,10 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     dataDir: env.TOLLGATE_DATA_DIR || './data',
     // Empty: the id stored in the data dir (created once), so a restarted DP is the same node.
     nodeId: env.TOLLGATE_NODE_ID || '',
+    allowedHosts: (env.TOLLGATE_PROXY_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     plugins:
       env.TOLLGATE_PLUGINS && env.TOLLGATE_PLUGINS !== 'bundled'
         ? env.TOLLGATE_PLUGINS.split(',')

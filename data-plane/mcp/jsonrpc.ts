@@ -1,10 +1,13 @@
 /**
  * Strict JSON-RPC 2.0 reading for MCP traffic. Principle: the gateway and the upstream must
  * never disagree about which method or tool a message invokes, so anything the gateway cannot
- * read unambiguously (duplicate keys, wrong types, oversize bodies) is rejected with a JSON-RPC
- * error instead of being forwarded.
+ * read unambiguously (duplicate or look-alike keys, wrong types, near-miss method names, invalid
+ * Unicode, oversize bodies) is refused with a JSON-RPC error instead of being forwarded. What is
+ * forwarded is `canonical`: the judged value written out again from the same parse (numbers
+ * keep their exact digits), never the client's bytes.
  */
 import { parse as parseJsonAst, type AnyNode } from '@humanwhocodes/momoa';
+import { isRequestOnly, methodNameProblem, skeleton } from './methods';
 
 export const JSONRPC_ERRORS = {
   PARSE_ERROR: -32700,
@@ -40,43 +43,90 @@ export interface JsonRpcProblem {
 }
 
 export type ParsedBody =
-  { ok: true; batch: boolean; messages: JsonRpcMessage[] } | { ok: false; problem: JsonRpcProblem };
+  | { ok: true; batch: boolean; messages: JsonRpcMessage[]; canonical: string }
+  | { ok: false; problem: JsonRpcProblem };
 
-/** Evaluate a JSON AST into a value, refusing duplicate member names anywhere. */
-function evaluate(node: AnyNode): unknown {
-  switch (node.type) {
-    case 'Document':
-      return evaluate(node.body);
-    case 'Object': {
-      const out: Record<string, unknown> = Object.create(null);
-      for (const m of node.members) {
-        const name = m.name.type === 'String' ? m.name.value : String((m.name as any).name);
-        if (Object.prototype.hasOwnProperty.call(out, name)) throw new DuplicateKey(name);
-        out[name] = evaluate(m.value);
-      }
-      return Object.assign({}, out);
-    }
-    case 'Array':
-      return node.elements.map((e) => evaluate(e.value));
-    case 'String':
-    case 'Number':
-    case 'Boolean':
-      return node.value;
-    case 'Null':
-      return null;
-    default:
-      throw new Error(`unexpected JSON node ${node.type}`);
-  }
+class Unreadable extends Error {}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkString(s: string): string {
+  if (LONE_SURROGATE.test(s)) throw new Unreadable('invalid Unicode (lone surrogate)');
+  return s;
 }
 
-class DuplicateKey extends Error {
-  constructor(readonly key: string) {
-    super(`duplicate key '${key}'`);
+/**
+ * Evaluate a JSON AST into a value and its canonical text in one walk, refusing duplicate member
+ * names and lone surrogates anywhere. Keys are own properties (`__proto__` is just a key).
+ */
+function evaluate(node: AnyNode, text: string): { value: unknown; json: string } {
+  switch (node.type) {
+    case 'Document':
+      return evaluate(node.body, text);
+    case 'Object': {
+      const out: Record<string, unknown> = {};
+      const parts: string[] = [];
+      for (const m of node.members) {
+        const name = checkString(m.name.type === 'String' ? m.name.value : String((m.name as any).name));
+        if (Object.prototype.hasOwnProperty.call(out, name)) throw new Unreadable(`duplicate key '${name}'`);
+        const v = evaluate(m.value, text);
+        Object.defineProperty(out, name, {
+          value: v.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        parts.push(`${JSON.stringify(name)}:${v.json}`);
+      }
+      return { value: out, json: `{${parts.join(',')}}` };
+    }
+    case 'Array': {
+      const values: unknown[] = [];
+      const parts: string[] = [];
+      for (const e of node.elements) {
+        const v = evaluate(e.value, text);
+        values.push(v.value);
+        parts.push(v.json);
+      }
+      return { value: values, json: `[${parts.join(',')}]` };
+    }
+    case 'String':
+      return { value: checkString(node.value), json: JSON.stringify(node.value) };
+    case 'Number':
+      // The digits as sent: a large id or argument must not lose precision on the way.
+      return { value: node.value, json: text.slice(node.loc.start.offset, node.loc.end.offset) };
+    case 'Boolean':
+      return { value: node.value, json: String(node.value) };
+    case 'Null':
+      return { value: null, json: 'null' };
+    default:
+      throw new Unreadable(`unexpected JSON node ${node.type}`);
   }
 }
 
 function isId(v: unknown): v is JsonRpcId {
-  return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+  return typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
+}
+
+const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
+const PARAM_KEYS = ['name', 'arguments', '_meta', 'cursor', 'uri', 'task', 'level', 'ref', 'argument'];
+
+/**
+ * Keys a lenient reader could take for one another (`Method` for `method`, `name\u200b` for
+ * `name`): two keys of one object with the same skeleton, or a key that is a near miss of a
+ * member the protocol defines.
+ */
+function lookAlikeKey(obj: Record<string, unknown>, known: Iterable<string>): string | null {
+  const protocol = new Map<string, string>();
+  for (const k of known) protocol.set(skeleton(k), k);
+  const mine = new Set<string>();
+  for (const k of Object.keys(obj)) {
+    const s = skeleton(k);
+    const member = protocol.get(s);
+    if ((member !== undefined && member !== k) || mine.has(s)) return k;
+    mine.add(s);
+  }
+  return null;
 }
 
 /** One JSON-RPC message, or the reason it is not one. */
@@ -89,18 +139,33 @@ export function classify(value: unknown): JsonRpcMessage | JsonRpcProblem {
   if (!value || typeof value !== 'object' || Array.isArray(value))
     return invalid('a message must be an object');
   const m = value as Record<string, unknown>;
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(m, k);
   const id = isId(m.id) ? m.id : null;
   if (m.jsonrpc !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);
-  if ('method' in m) {
+  const alike = lookAlikeKey(m, MESSAGE_KEYS);
+  if (alike !== null) return invalid(`member ${JSON.stringify(alike)} is not a JSON-RPC member`, id);
+  for (const k of Object.keys(m))
+    if (!MESSAGE_KEYS.has(k)) return invalid(`unknown member ${JSON.stringify(k)}`, id);
+  if (has('method')) {
     if (typeof m.method !== 'string' || m.method === '')
       return invalid('"method" must be a non-empty string', id);
-    if (m.params !== undefined && (m.params === null || typeof m.params !== 'object')) {
+    const nameProblem = methodNameProblem(m.method);
+    if (nameProblem) return invalid(nameProblem, id);
+    if (has('params') && (m.params === null || typeof m.params !== 'object')) {
       return invalid('"params" must be an object or an array', id);
     }
-    if ('result' in m || 'error' in m) return invalid('a request cannot carry "result" or "error"', id);
+    if (has('result') || has('error')) return invalid('a request cannot carry "result" or "error"', id);
     const params = m.params as Record<string, unknown> | unknown[] | undefined;
-    if (!('id' in m)) return { kind: 'notification', method: m.method, params };
-    if (!isId(m.id)) return invalid('"id" must be a string or an integer', null);
+    if (params && !Array.isArray(params)) {
+      const k = lookAlikeKey(params, PARAM_KEYS);
+      if (k !== null) return invalid(`params member ${JSON.stringify(k)} is ambiguous`, id);
+    }
+    if (!has('id')) {
+      if (isRequestOnly(m.method))
+        return invalid(`'${m.method}' is a request: it needs an "id" (not a notification)`);
+      return { kind: 'notification', method: m.method, params };
+    }
+    if (!isId(m.id)) return invalid('"id" must be a string or a (safe) integer', null);
     const msg: JsonRpcMessage = { kind: 'request', id: m.id, method: m.method, params };
     if (m.method === 'tools/call') {
       const name = params && !Array.isArray(params) ? params.name : undefined;
@@ -115,11 +180,12 @@ export function classify(value: unknown): JsonRpcMessage | JsonRpcProblem {
     }
     return msg;
   }
-  if ('result' in m || 'error' in m) {
-    if ('result' in m && 'error' in m)
+  if (has('result') || has('error')) {
+    if (has('result') && has('error'))
       return invalid('a response cannot carry both "result" and "error"', id);
-    if (!('id' in m) || (m.id !== null && !isId(m.id))) return invalid('a response needs an "id"', null);
-    if ('error' in m) {
+    if (has('params')) return invalid('a response cannot carry "params"', id);
+    if (!has('id') || (m.id !== null && !isId(m.id))) return invalid('a response needs an "id"', null);
+    if (has('error')) {
       const e = m.error as Record<string, unknown> | null;
       if (!e || typeof e !== 'object' || !Number.isInteger(e.code) || typeof e.message !== 'string') {
         return invalid('"error" must have an integer "code" and a string "message"', id);
@@ -129,6 +195,24 @@ export function classify(value: unknown): JsonRpcMessage | JsonRpcProblem {
     return { kind: 'response', id: m.id as JsonRpcId | null, result: m.result };
   }
   return invalid('neither a request, a notification nor a response', id);
+}
+
+/** Parse JSON text strictly: value and canonical text, or why it cannot be read. */
+export function parseStrictJson(body: Buffer | string): { value: unknown; json: string } | JsonRpcProblem {
+  let text = typeof body === 'string' ? body : body.toString('utf8');
+  if (typeof body !== 'string' && text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(body)) {
+    return { code: JSONRPC_ERRORS.PARSE_ERROR, message: 'Parse error: invalid UTF-8', id: null };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return evaluate(parseJsonAst(text, { mode: 'json' }), text);
+  } catch (err) {
+    const message =
+      err instanceof Unreadable
+        ? `Parse error: ${err.message} (ambiguous message)`
+        : 'Parse error: invalid JSON';
+    return { code: JSONRPC_ERRORS.PARSE_ERROR, message, id: null };
+  }
 }
 
 /**
@@ -147,24 +231,14 @@ export function parseJsonRpcBody(body: Buffer | string, maxBytes = 1024 * 1024):
       },
     };
   }
-  let text = typeof body === 'string' ? body : body.toString('utf8');
-  if (text.includes('\uFFFD') && typeof body !== 'string' && !Buffer.from(text, 'utf8').equals(body)) {
+  if (size === 0)
     return {
       ok: false,
-      problem: { code: JSONRPC_ERRORS.PARSE_ERROR, message: 'Parse error: invalid UTF-8', id: null },
+      problem: { code: JSONRPC_ERRORS.PARSE_ERROR, message: 'Parse error: empty body', id: null },
     };
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let value: unknown;
-  try {
-    value = evaluate(parseJsonAst(text, { mode: 'json' }));
-  } catch (err) {
-    const message =
-      err instanceof DuplicateKey
-        ? `Parse error: ${err.message} (ambiguous message)`
-        : 'Parse error: invalid JSON';
-    return { ok: false, problem: { code: JSONRPC_ERRORS.PARSE_ERROR, message, id: null } };
-  }
+  const parsed = parseStrictJson(body);
+  if ('code' in parsed) return { ok: false, problem: parsed };
+  const { value, json } = parsed;
   const batch = Array.isArray(value);
   const items = batch ? (value as unknown[]) : [value];
   if (batch && items.length === 0) {
@@ -179,7 +253,7 @@ export function parseJsonRpcBody(body: Buffer | string, maxBytes = 1024 * 1024):
     if ('code' in m) return { ok: false, problem: m };
     messages.push(m);
   }
-  return { ok: true, batch, messages };
+  return { ok: true, batch, messages, canonical: json };
 }
 
 /** A JSON-RPC error response body. */

@@ -1,3 +1,12 @@
+/**
+ * What every auth plugin shares. The rule they follow (fail closed):
+ * - a request is let through unauthenticated only when it is a real CORS preflight
+ *   (runtime/preflight.ts) and the plugin is configured not to run on preflights;
+ * - success is recorded in `ctx.authenticated`; a request on a route with an auth plugin that
+ *   none accepted goes upstream exactly as the client sent it (proxy-handler.ts), so plugins
+ *   that add stored credentials (request-transformer-advanced, ai-proxy-advanced) never
+ *   decorate it, whatever their order.
+ */
 import type { Entity } from '../runtime/compiled-config';
 import type { CompileEnv, RequestContextApi } from '../runtime/plugin-api';
 
@@ -15,6 +24,7 @@ export function setConsumer(
 ) {
   ctx.consumer = consumer;
   ctx.credential = credential;
+  ctx.authenticated = true;
   ctx.consumerGroups = env.groupsOfConsumer.get(consumer.id) ?? [];
   const h = ctx.headers;
   h['x-consumer-id'] = consumer.id;

@@ -19,6 +19,9 @@ import { isRetryable, isTimeout } from './upstream-errors';
 import { buildRecords } from '../analytics/record-builder';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import type { UpstreamPools } from './upstream-pools';
+import { dropUnderscoredHeaders, refuseRequest, steerablePath } from './request-guard';
+import { rebindingGuard } from './dns-rebinding';
+import { askForIdentity, decodeResponse, encodedRequestBody, UnsupportedCoding } from './content-coding';
 
 export interface ProxyContext {
   holder: ConfigHolder;
@@ -28,16 +31,43 @@ export interface ProxyContext {
   nodeId?: string;
   /** Where analytics records go (after the response, never on its path). */
   analytics?: (records: AnalyticsRecord[]) => void;
+  /** Host names a loopback listener accepts besides loopback ones (TOLLGATE_PROXY_ALLOWED_HOSTS). */
+  allowedHosts?: string[];
 }
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
-const EMPTY_CHAIN: RouteChain = { slots: [], needsRequestBody: false };
+const EMPTY_CHAIN: RouteChain = { slots: [], needsRequestBody: false, hasAuth: false };
 
 function hostOf(req: IncomingMessage, localPort: number): { host: string; port: number } {
   const raw = (req.headers.host ?? '').toLowerCase();
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(raw);
   if (!m) return { host: '', port: localPort };
   return { host: m[1], port: m[2] ? Number(m[2]) : localPort };
+}
+
+/** The client's end-to-end headers plus the gateway's forwarding headers. */
+function forwardHeaders(
+  req: IncomingMessage,
+  protocol: 'http' | 'https',
+  host: string,
+  port: number,
+  rawPath: string,
+  match: { matchedPath: string | null },
+  stripPath: boolean | undefined,
+): HeaderMap {
+  const headers = endToEnd(req.headers) as HeaderMap;
+  dropUnderscoredHeaders(headers);
+  const clientIp = req.socket.remoteAddress ?? '';
+  const xff = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
+  headers['x-forwarded-proto'] = protocol;
+  headers['x-forwarded-host'] = host;
+  headers['x-forwarded-port'] = String(port);
+  headers['x-forwarded-path'] = rawPath;
+  headers['x-real-ip'] = clientIp;
+  if (match.matchedPath && stripPath && !match.matchedPath.startsWith('~'))
+    headers['x-forwarded-prefix'] = match.matchedPath;
+  return headers;
 }
 
 function splitUrl(url: string): [string, string] {
@@ -62,14 +92,24 @@ function waitDrain(res: ServerResponse): Promise<void> {
   });
 }
 
-export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https', localPort: number) {
+export function createProxyHandler(
+  ctx: ProxyContext,
+  protocol: 'http' | 'https',
+  localPort: number,
+  listenHost = '0.0.0.0',
+) {
+  const rebinding = rebindingGuard(listenHost, ctx.allowedHosts ?? []);
   return async function handle(req: IncomingMessage, res: ServerResponse) {
     const started = performance.now();
     const requestId = randomUUID();
     const config = ctx.holder.current;
+    const refused = refuseRequest(req);
+    if (refused) return sendError(res, refused.status, requestId, refused.message);
     const { host, port } = hostOf(req, localPort);
     const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
     if (!config) return sendError(res, 503, requestId, 'no configuration available');
+    const steering = steerablePath(rawPath);
+    if (steering) return sendError(res, 400, requestId, `Bad request: the path has ${steering}`);
     const match = config.router.match({
       method: req.method ?? 'GET',
       host,
@@ -83,6 +123,13 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       return sendError(res, 404, requestId, 'no Route matched with those values');
     }
     const route = match.route;
+    if (rebinding && host !== '' && !route.hosts?.length) {
+      const why = rebinding.check(host, req.headers.origin);
+      if (why) {
+        ctx.metrics.request(null, route, 403, performance.now() - started);
+        return sendError(res, 403, requestId, `Forbidden: ${why} (DNS rebinding protection)`);
+      }
+    }
     const service = route.service ? config.services.get(route.service.id) : undefined;
     if (!service || service.enabled === false) {
       ctx.metrics.request(service ?? null, route, 503, performance.now() - started);
@@ -93,20 +140,11 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       route.strip_path && match.matchedPath
         ? match.normalizedPath.slice(match.matchedLength)
         : match.normalizedPath;
-    const headers = endToEnd(req.headers) as HeaderMap;
-    const clientIp = req.socket.remoteAddress ?? '';
-    const xff = req.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
-    headers['x-forwarded-proto'] = protocol;
-    headers['x-forwarded-host'] = host;
-    headers['x-forwarded-port'] = String(port);
-    headers['x-forwarded-path'] = rawPath;
-    headers['x-real-ip'] = clientIp;
-    if (match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~'))
-      headers['x-forwarded-prefix'] = match.matchedPath;
+    const headers = forwardHeaders(req, protocol, host, port, rawPath, match, route.strip_path);
+    const upstreamPath = joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0');
     const rc = new RequestContext(requestId, req, route, service, protocol, match.captures, {
       method: req.method ?? 'GET',
-      path: joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0'),
+      path: upstreamPath,
       query: rawQuery,
       headers,
     });
@@ -117,6 +155,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
     };
     res.on('close', onClose);
     const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
+    rc.authRequired = chain.hasAuth;
     const executed: PluginInstance[] = [];
     const startedAt = Date.now();
     let upstreamStarted = 0;
@@ -202,6 +241,11 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
           Number.isFinite(length) &&
           length > 0 &&
           length <= MAX_BUFFERED_BODY);
+      if (chain.needsRequestBody) {
+        // Plugins read this body: bytes they cannot decode are not judged, and not forwarded.
+        const coding = encodedRequestBody(req.headers);
+        if (coding) return fail(415, `Unsupported Media Type: request content coding '${coding}'`);
+      }
       if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
       for (const slot of chain.slots) {
         const inst = config.plugins.resolve(slot, rc);
@@ -209,6 +253,18 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
         executed.push(inst);
         if (inst.access) await inst.access(rc);
       }
+      if (rc.authRequired && !rc.authenticated) {
+        // No auth plugin accepted this request (a CORS preflight they let through): it goes
+        // upstream as the client sent it, never decorated with stored credentials.
+        rc.method = req.method ?? 'GET';
+        rc.headers = forwardHeaders(req, protocol, host, port, rawPath, match, route.strip_path);
+        rc.path = upstreamPath;
+        rc.query = new URLSearchParams(rawQuery);
+        rc.upstreamOverride = null;
+        if (rc.body?.length) return fail(400, 'Bad request: an unauthenticated preflight carries no body');
+      }
+      // Last look at the request exactly as it will be sent (after every access plugin).
+      for (const inst of executed) inst.beforeUpstream?.(rc);
     } catch (err) {
       if (err instanceof ExitSignal) return answer(err.status, err.body, err.headers);
       if (err instanceof BodyTooLarge) return fail(413, 'Request size limit exceeded');
@@ -232,7 +288,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       ? Number(override.url.port || DEFAULT_PORTS[upstreamProtocol])
       : service.port;
     if (override || !route.preserve_host) {
-      headers['host'] =
+      rc.headers['host'] =
         upstreamPort === DEFAULT_PORTS[upstreamProtocol] ? upstreamHost : `${upstreamHost}:${upstreamPort}`;
     }
     const query = rc.query.toString();
@@ -243,6 +299,8 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       rc.headers['content-length'] = String(rc.body.length);
       delete rc.headers['transfer-encoding'];
     }
+    const inspecting = executed.some((p) => p.inspectsResponse);
+    if (inspecting) askForIdentity(rc.headers);
     const pool = ctx.pools.get({
       protocol: upstreamProtocol,
       host: upstreamHost,
@@ -287,6 +345,16 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
         headers: endToEnd(up.headers as any) as HeaderMap,
         source: 'upstream',
       };
+      let upstreamBody: NodeJS.ReadableStream & AsyncIterable<Buffer> = up.body;
+      if (inspecting) {
+        try {
+          upstreamBody = decodeResponse(state.headers, up.body) as typeof upstreamBody;
+        } catch (err) {
+          if (!(err instanceof UnsupportedCoding)) throw err;
+          ctx.log?.(`${route.name ?? route.id}: ${err.message}`);
+          return fail(502);
+        }
+      }
       state.headers['x-tollgate-upstream-latency'] = String(Math.round(upstreamMs));
       state.headers['x-tollgate-proxy-latency'] = String(Math.round(upstreamStarted - started));
       state.headers['via'] = '1.1 tollgate';
@@ -303,7 +371,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       if (rewriting.length) {
         let body: Buffer;
         try {
-          body = Buffer.concat(await collect(up.body));
+          body = Buffer.concat(await collect(upstreamBody));
         } catch (err) {
           if (!(err instanceof ResponseTooLarge)) throw err;
           up.body.destroy();
@@ -337,7 +405,7 @@ export function createProxyHandler(ctx: ProxyContext, protocol: 'http' | 'https'
       // are forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead but
       // never holds a response until it ends).
       if (isStream || route.response_buffering === false) res.flushHeaders();
-      let source: NodeJS.ReadableStream & AsyncIterable<Buffer> = up.body;
+      let source: NodeJS.ReadableStream & AsyncIterable<Buffer> = upstreamBody;
       for (const p of plugins) {
         const filter = p.streamFilter?.(rc, state);
         // pipeline: an error on either side destroys both (and ends the loop below).

@@ -44,6 +44,14 @@ export interface RequestContextApi {
   consumer: Entity | null;
   credential: Entity | null;
   consumerGroups: Entity[];
+  /** The route runs an auth plugin (key-auth, ai-mcp-oauth2, …). */
+  authRequired: boolean;
+  /**
+   * An auth plugin accepted this request (a credential, a valid token, or the configured
+   * anonymous consumer). A CORS preflight an auth plugin let through is not accepted: plugins
+   * that add credentials must not decorate it (see plugins/auth-common.ts).
+   */
+  authenticated: boolean;
   /** A different upstream than the service (ai-proxy-advanced): full origin + path. */
   upstreamOverride: { url: URL; tlsVerify: boolean; timeoutMs?: number } | null;
   /** Kong's kong.ctx.shared. */
@@ -58,8 +66,20 @@ export interface PluginInstance {
   readonly entity: Entity;
   /** The access phase reads the request body. */
   readonly needsRequestBody?: boolean;
+  /** An auth plugin: its presence on a route makes `authRequired` true. */
+  readonly authenticates?: boolean;
+  /**
+   * Reads or rewrites upstream response bodies: the gateway then asks for and decodes identity
+   * content coding (proxy/content-coding.ts).
+   */
+  readonly inspectsResponse?: boolean;
   /** Access phase (may `ctx.exit`). */
   access?(ctx: RequestContextApi): void | Promise<void>;
+  /**
+   * After every access-phase plugin, before the upstream call: a last look at the request as it
+   * will be sent (may `ctx.exit`). For plugins whose judgement a later plugin could undo.
+   */
+  beforeUpstream?(ctx: RequestContextApi): void;
   /** Before response headers go out (upstream responses and gateway exits alike). */
   headerFilter?(ctx: RequestContextApi, res: ResponseState): void;
   /** True when this plugin must see the whole response body (it is buffered then). */

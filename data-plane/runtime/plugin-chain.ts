@@ -26,6 +26,8 @@ export interface RouteChain {
   /** Access-phase order. */
   slots: Slot[];
   needsRequestBody: boolean;
+  /** Some plugin of the route authenticates (auth-common.ts). */
+  hasAuth: boolean;
 }
 
 export class PluginChains {
@@ -92,12 +94,17 @@ export class PluginChains {
     }
     const chain: RouteChain = {
       slots: orderSlots(slots),
+      hasAuth: slots.some((sl) => sl.base?.authenticates || (sl.consumerScoped && this.anyAuthFor(sl.name))),
       needsRequestBody:
         this.anyBody &&
         slots.some((sl) => sl.base?.needsRequestBody || (sl.consumerScoped && this.anyBodyFor(sl.name))),
     };
     this.routeChains.set(route.id, chain);
     return chain;
+  }
+
+  private anyAuthFor(name: string): boolean {
+    return [...(this.byName.get(name)?.values() ?? [])].some((i) => i.authenticates);
   }
 
   private anyBodyFor(name: string): boolean {

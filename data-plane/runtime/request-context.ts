@@ -12,6 +12,8 @@ export class RequestContext implements RequestContextApi {
   consumer: Entity | null = null;
   credential: Entity | null = null;
   consumerGroups: Entity[] = [];
+  authRequired = false;
+  authenticated = false;
   upstreamOverride: RequestContextApi['upstreamOverride'] = null;
   readonly shared: Record<string, unknown> = {};
 

@@ -17,7 +17,14 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { ssl?: boolean; plugins?: string[] } = {}): Promise<Stack> {
+/**
+ * `allowedHosts` defaults to `*`: most tests route by made-up Host and Origin names (`gw.test`,
+ * `https://app.example.com`) on a loopback listener, which DNS-rebinding protection would refuse;
+ * the tests of that protection pass `[]`.
+ */
+export async function startStack(
+  opts: { ssl?: boolean; plugins?: string[]; allowedHosts?: string[] } = {},
+): Promise<Stack> {
   const cp = await startTestControlPlane();
   const api = adminClient(cp.url);
   const lines: string[] = [];
@@ -30,6 +37,7 @@ export async function startStack(opts: { ssl?: boolean; plugins?: string[] } = {
       dataDir: mkdtempSync(join(tmpdir(), 'tollgate-stack-dp-')),
       nodeId: '',
       plugins: opts.plugins,
+      allowedHosts: opts.allowedHosts ?? ['*'],
     },
     { log: (l) => lines.push(l) },
   );

@@ -8,6 +8,7 @@ import { aiMcpOauth2Plugin } from '../../../shared/plugins/ai-mcp-oauth2';
 import type { Entity } from '../../runtime/compiled-config';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
 import { setConsumer } from '../auth-common';
+import { isCorsPreflight } from '../../runtime/preflight';
 import { InvalidToken, TokenValidator, type Claims } from './token-validator';
 
 function claimAt(claims: Claims, path: string[] | null | undefined): unknown {
@@ -46,12 +47,13 @@ export const aiMcpOauth2Handler: PluginHandler = {
       name: 'ai-mcp-oauth2',
       priority: aiMcpOauth2Plugin.priority,
       entity,
+      authenticates: true,
       async access(ctx) {
         const path = (ctx.req.url ?? '/').split('?')[0];
         if (path === metadataPath && (ctx.req.method === 'GET' || ctx.req.method === 'HEAD')) {
           return ctx.exit(200, prm, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
         }
-        if (ctx.req.method === 'OPTIONS') return;
+        if (isCorsPreflight(ctx.req)) return;
         const header = ctx.headers['authorization'];
         const m = /^Bearer\s+(\S+)\s*$/i.exec(Array.isArray(header) ? '' : (header ?? ''));
         if (!m) return reject(ctx);
@@ -85,6 +87,7 @@ export const aiMcpOauth2Handler: PluginHandler = {
         const credential = credentialId !== undefined ? { id: String(credentialId) } : null;
         if (consumer) setConsumer(ctx, env, consumer, credential, false);
         else ctx.credential = credential;
+        ctx.authenticated = true; // a valid token, with or without a mapped consumer
 
         // claim → consumer groups (in addition to stored memberships)
         if (c.consumer_groups_claim?.length) {

@@ -1,7 +1,9 @@
 /**
  * ai-mcp-proxy, mode passthrough-listener: tool-level ACLs in front of an upstream MCP server.
  * A denied tools/call is answered by the gateway (JSON-RPC -32602) and never forwarded;
- * tools/list results (JSON or SSE, every page) carry only the caller's allowed tools.
+ * every tools/list result (JSON or SSE, every page, any id) carries only the caller's allowed
+ * tools. Fail closed (data-plane/mcp/README.md): the HTTP method, the body and every message are
+ * judged; what goes upstream is the judged message re-written, what comes back is what was read.
  */
 import { aiMcpProxyPlugin } from '../../../shared/plugins/ai-mcp-proxy';
 import { ApplyError, type Entity } from '../../runtime/compiled-config';
@@ -21,9 +23,19 @@ import {
   startExchange,
   type McpExchange,
 } from '../../mcp/exchange';
-import { jsonTap } from '../../mcp/json-tap';
+import { mcpHttpRefusal } from '../../mcp/http-exchange';
+import { isVisibleAscii, skeleton } from '../../mcp/methods';
+import { filterTools } from '../../mcp/tools-filter';
+import {
+  inspectJsonBody,
+  inspectSseEvent,
+  inspectSseText,
+  isEventStream,
+} from '../../mcp/response-inspector';
 
-const LIST_IDS = 'ai-mcp-proxy:tools/list ids';
+/** The canonical body this plugin judged (a later plugin changing it gets it judged again). */
+const JUDGED = 'ai-mcp-proxy:judged';
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 function observeAll(ex: McpExchange | undefined, value: unknown) {
   if (!ex) return;
@@ -41,6 +53,9 @@ export const aiMcpProxyHandler: PluginHandler = {
     }
     const toolAcls = new Map<string, Acl | null>();
     for (const t of c.tools ?? []) if (t.name) toolAcls.set(t.name, t.acl ?? null);
+    // A lenient upstream would run `Push_Files` as `push_files`: near misses of a configured
+    // tool are refused rather than judged by the default ACL.
+    const configuredBySkeleton = new Map([...toolAcls.keys()].map((n) => [skeleton(n, true), n]));
     const defaults = (c.default_acl ?? []).filter((d: any) => (d.scope ?? 'tools') === 'tools');
     const defaultAcl: Acl | null = defaults.length
       ? {
@@ -69,18 +84,94 @@ export const aiMcpProxyHandler: PluginHandler = {
       };
     };
 
-    /** Drop the tools the caller may not call from a tools/list result. */
-    const filterResult = (ctx: RequestContextApi, message: any) => {
-      if (!message?.result || !Array.isArray(message.result.tools)) return message;
-      const caller = callerOf(ctx);
-      message.result.tools = message.result.tools.filter(
-        (t: any) => t && typeof t.name === 'string' && decide(aclFor(t.name), caller).allowed,
-      );
-      return message;
+    /** Why this tool name cannot be judged, or null. */
+    const toolNameProblem = (tool: string): string | null => {
+      if (!isVisibleAscii(tool))
+        return `Tool name ${JSON.stringify(tool)} has characters outside visible ASCII`;
+      const near = configuredBySkeleton.get(skeleton(tool, true));
+      if (near !== undefined && near !== tool)
+        return `Tool '${tool}' is not available: tool names are exact (did you mean '${near}'?)`;
+      return null;
     };
-    const isListResponse = (ctx: RequestContextApi, message: any) => {
-      const ids = ctx.shared[LIST_IDS] as Set<JsonRpcId> | undefined;
-      return !!ids && message && 'id' in message && ids.has(message.id);
+
+    /** Filtering and observing what the upstream sends back. */
+    const visitor = (ctx: RequestContextApi) => {
+      const caller = callerOf(ctx);
+      const ex = exchangeOf(ctx);
+      const observe = ex?.observeResponses ? ex : undefined;
+      return (value: unknown) => {
+        const out = filterTools(
+          value,
+          (name) => toolNameProblem(name) === null && decide(aclFor(name), caller).allowed,
+        );
+        if (observe) observeAll(observe, out);
+        return out;
+      };
+    };
+
+    /**
+     * Judge a POST body: parse strictly, refuse what cannot be read, deny what the ACLs deny.
+     * Returns the canonical body to forward (the request exits otherwise).
+     */
+    const judge = (ctx: RequestContextApi, body: Buffer, ex: McpExchange | null): string => {
+      const parsed = parseJsonRpcBody(body, c.max_request_body_size);
+      if (!parsed.ok) {
+        const { code, message, id } = parsed.problem;
+        ex?.messages.push({ method: null, tool: null, id: id ?? undefined, error: code, detail: null });
+        return ctx.exit(400, jsonRpcError(id, code, message), JSON_TYPE);
+      }
+      const caller = callerOf(ctx);
+      const denials: { id: JsonRpcId; message: string }[] = [];
+      for (const m of parsed.messages) {
+        if (m.kind === 'response') continue; // the client answering a server request
+        const tool = m.kind === 'request' && m.method === 'tools/call' ? (m.tool ?? null) : null;
+        const seen = {
+          method: m.method,
+          tool,
+          id: m.kind === 'request' ? m.id : undefined,
+          error: null as number | null,
+          detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
+        };
+        ex?.messages.push(seen);
+        if (m.kind !== 'request' || tool === null) continue;
+        const problem = toolNameProblem(tool);
+        const d = decide(aclFor(tool), caller);
+        if (logAudits)
+          seen.detail = {
+            ...(seen.detail ?? {}),
+            audit: {
+              primitive: 'tool',
+              name: tool,
+              allowed: d.allowed && !problem,
+              consumer: caller.consumer,
+              groups: caller.groups,
+            },
+          };
+        if (problem) denials.push({ id: m.id, message: problem });
+        else if (!d.allowed) denials.push({ id: m.id, message: denialMessage(tool, d) });
+      }
+      if (!denials.length) return parsed.canonical;
+      // Denied calls never reach the upstream; a batch with one is refused whole.
+      const errors = parsed.messages
+        .filter((m) => m.kind === 'request')
+        .map((m) => {
+          const denial = denials.find((d) => d.id === (m as any).id);
+          return JSON.parse(
+            jsonRpcError(
+              (m as any).id,
+              denial ? JSONRPC_ERRORS.INVALID_PARAMS : JSONRPC_ERRORS.INVALID_REQUEST,
+              denial ? denial.message : 'batch refused: it contains a denied tool call',
+            ),
+          );
+        });
+      if (ex) for (const e of errors) observeServerMessage(ex, e);
+      return ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), JSON_TYPE);
+    };
+
+    const forward = (ctx: RequestContextApi, canonical: string) => {
+      ctx.body = Buffer.from(canonical);
+      ctx.headers['content-type'] = 'application/json';
+      ctx.shared[JUDGED] = canonical;
     };
 
     return {
@@ -88,119 +179,67 @@ export const aiMcpProxyHandler: PluginHandler = {
       priority: aiMcpProxyPlugin.priority,
       entity,
       needsRequestBody: true,
+      inspectsResponse: true,
       access(ctx) {
         const ex = startExchange(ctx, {
           sessionId: (ctx.req.headers['mcp-session-id'] as string | undefined) ?? null,
           observeResponses: logStats || logPayloads,
           logPayloads,
         });
-        if (ctx.req.method !== 'POST' || !ctx.body?.length) return;
-        const parsed = parseJsonRpcBody(ctx.body, c.max_request_body_size);
-        if (!parsed.ok) {
-          const { code, message, id } = parsed.problem;
-          ex.messages.push({ method: null, tool: null, id: id ?? undefined, error: code, detail: null });
-          return ctx.exit(400, jsonRpcError(id, code, message), { 'content-type': 'application/json' });
-        }
-        const caller = callerOf(ctx);
-        const denials: { id: JsonRpcId; message: string }[] = [];
-        for (const m of parsed.messages) {
-          if (m.kind === 'response') continue; // the client answering a server request
-          const tool = m.kind === 'request' && m.method === 'tools/call' ? (m.tool ?? null) : null;
-          const seen = {
-            method: m.method,
-            tool,
-            id: m.kind === 'request' ? m.id : undefined,
-            error: null as number | null,
-            detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
-          };
-          ex.messages.push(seen);
-          if (m.kind !== 'request') continue;
-          if (m.method === 'tools/call' && m.tool) {
-            const d = decide(aclFor(m.tool), caller);
-            if (logAudits)
-              seen.detail = {
-                ...(seen.detail ?? {}),
-                audit: {
-                  primitive: 'tool',
-                  name: m.tool,
-                  allowed: d.allowed,
-                  consumer: caller.consumer,
-                  groups: caller.groups,
-                },
-              };
-            if (!d.allowed) denials.push({ id: m.id, message: denialMessage(m.tool, d) });
-          } else if (m.method === 'tools/list') {
-            const ids = (ctx.shared[LIST_IDS] as Set<JsonRpcId>) ?? new Set<JsonRpcId>();
-            ids.add(m.id);
-            ctx.shared[LIST_IDS] = ids;
-          }
-        }
-        if (!denials.length) return;
-        // Denied calls never reach the upstream; a batch with one is refused whole.
-        const errors = parsed.messages
-          .filter((m) => m.kind === 'request')
-          .map((m) => {
-            const denial = denials.find((d) => d.id === (m as any).id);
-            return JSON.parse(
-              jsonRpcError(
-                (m as any).id,
-                denial ? JSONRPC_ERRORS.INVALID_PARAMS : JSONRPC_ERRORS.INVALID_REQUEST,
-                denial ? denial.message : 'batch refused: it contains a denied tool call',
-              ),
-            );
+        const refusal = mcpHttpRefusal(ctx.req, ctx.body);
+        if (refusal) {
+          ex.messages.push({ method: null, tool: null, error: -32000, detail: null });
+          return ctx.exit(refusal.status, jsonRpcError(null, -32000, refusal.message), {
+            ...JSON_TYPE,
+            ...refusal.headers,
           });
-        for (const e of errors) observeServerMessage(ex, e);
-        ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), {
-          'content-type': 'application/json',
-        });
-      },
-      headerFilter(ctx, res) {
-        if (ctx.shared[LIST_IDS]) delete res.headers['content-length'];
-      },
-      wantsResponseBody(ctx, res: ResponseState) {
-        return (
-          !!ctx.shared[LIST_IDS] &&
-          res.source === 'upstream' &&
-          String(res.headers['content-type'] ?? '').includes('application/json')
-        );
-      },
-      transformBody(ctx, _res, body) {
-        let value: any;
-        try {
-          value = JSON.parse(body.toString('utf8'));
-        } catch {
-          return body;
         }
-        const out = Array.isArray(value)
-          ? value.map((m) => (isListResponse(ctx, m) ? filterResult(ctx, m) : m))
-          : isListResponse(ctx, value)
-            ? filterResult(ctx, value)
-            : value;
-        observeAll(exchangeOf(ctx), out);
-        return Buffer.from(JSON.stringify(out));
+        if (ctx.req.method !== 'POST') return;
+        forward(ctx, judge(ctx, ctx.body ?? Buffer.alloc(0), ex));
+      },
+      beforeUpstream(ctx) {
+        if (ctx.req.method !== 'POST') {
+          // Nothing may have given a GET/DELETE/preflight a body or another method since.
+          if (ctx.body?.length || ctx.method !== ctx.req.method)
+            ctx.exit(
+              500,
+              jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'request changed after it was judged'),
+              JSON_TYPE,
+            );
+          return;
+        }
+        const judged = ctx.shared[JUDGED] as string | undefined;
+        if (ctx.method !== 'POST')
+          ctx.exit(
+            500,
+            jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'request changed after it was judged'),
+            JSON_TYPE,
+          );
+        // A later plugin (a body transformer) changed the message: judge what will be sent.
+        if (judged === undefined || !ctx.body || ctx.body.toString('utf8') !== judged)
+          forward(ctx, judge(ctx, ctx.body ?? Buffer.alloc(0), null));
+      },
+      headerFilter(_ctx, res) {
+        if (res.source === 'upstream') {
+          delete res.headers['content-length'];
+          if (!isEventStream(res.headers['content-type'])) res.headers['content-type'] = 'application/json';
+        }
+      },
+      wantsResponseBody(_ctx, res: ResponseState) {
+        return res.source === 'upstream' && !isEventStream(res.headers['content-type']);
+      },
+      transformBody(ctx, res, body) {
+        if (res.source !== 'upstream') return body;
+        if (isEventStream(res.headers['content-type']))
+          return Buffer.from(inspectSseText(body.toString('utf8'), visitor(ctx)));
+        const out = inspectJsonBody(body, res.status, visitor(ctx));
+        res.status = out.status;
+        return out.body;
       },
       streamFilter(ctx, res) {
-        const ex = exchangeOf(ctx);
-        const observe = ex?.observeResponses ? ex : undefined;
-        const type = String(res.headers['content-type'] ?? '');
-        const filtering = !!ctx.shared[LIST_IDS];
-        if (type.startsWith('text/event-stream')) {
-          if (!filtering && !observe) return null;
-          return sseTransform((event) => {
-            let message: any;
-            try {
-              message = JSON.parse(event.data);
-            } catch {
-              return event;
-            }
-            if (observe) observeAll(observe, message);
-            if (!filtering || !isListResponse(ctx, message)) return event;
-            return { ...event, data: JSON.stringify(filterResult(ctx, message)) };
-          });
-        }
-        // JSON answers not otherwise buffered: read along (up to a limit) for the error codes.
-        if (observe && type.includes('json')) return jsonTap((value) => observeAll(observe, value));
-        return null;
+        if (res.source !== 'upstream' || !isEventStream(res.headers['content-type'])) return null;
+        const visit = visitor(ctx);
+        return sseTransform((event) => inspectSseEvent(event, visit));
       },
     };
   },

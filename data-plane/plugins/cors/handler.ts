@@ -11,6 +11,7 @@ import type {
   RequestContextApi,
   ResponseState,
 } from '../../runtime/plugin-api';
+import { isCorsPreflight } from '../../runtime/preflight';
 
 function normalizeOrigin(origin: string): string {
   try {
@@ -75,9 +76,7 @@ export const corsHandler: PluginHandler = {
       entity,
       access(ctx) {
         const req = ctx.req;
-        const preflight =
-          req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'];
-        if (!preflight || c.preflight_continue) return;
+        if (!isCorsPreflight(req) || c.preflight_continue) return;
         const headers: HeaderMap = {};
         common(ctx, headers);
         headers['access-control-allow-methods'] = methods;
@@ -93,9 +92,7 @@ export const corsHandler: PluginHandler = {
       },
       headerFilter(ctx, res: ResponseState) {
         const req = ctx.req;
-        const isPreflight =
-          req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'];
-        if (isPreflight && !c.preflight_continue) return; // already complete
+        if (isCorsPreflight(req) && !c.preflight_continue) return; // already complete
         if (!common(ctx, res.headers)) return;
         if (c.exposed_headers?.length)
           res.headers['access-control-expose-headers'] = c.exposed_headers.join(',');

@@ -256,6 +256,7 @@ export const datakitHandler: PluginHandler = {
       priority: datakitPlugin.priority,
       entity,
       needsRequestBody: p.readsRequestBody,
+      inspectsResponse: p.buffersResponse,
       async access(ctx) {
         const state: RunState = {
           values: new Map(),

@@ -6,6 +6,7 @@ import { keyAuthPlugin } from '../../../shared/plugins/key-auth';
 import type { Entity } from '../../runtime/compiled-config';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
 import { setConsumer, wwwAuthenticate } from '../auth-common';
+import { isCorsPreflight } from '../../runtime/preflight';
 import { readBodyParams, removeBodyParam } from '../body-params';
 
 export const keyAuthHandler: PluginHandler = {
@@ -72,8 +73,9 @@ export const keyAuthHandler: PluginHandler = {
       priority: keyAuthPlugin.priority,
       entity,
       needsRequestBody: !!c.key_in_body,
+      authenticates: true,
       access(ctx) {
-        if (!c.run_on_preflight && ctx.req.method === 'OPTIONS') return;
+        if (!c.run_on_preflight && isCorsPreflight(ctx.req)) return;
         // With `anonymous`, an earlier auth plugin's success is enough (logical OR).
         if (c.anonymous && ctx.credential) return;
         const found = findKey(ctx);

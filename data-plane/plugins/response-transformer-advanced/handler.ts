@@ -33,6 +33,8 @@ export const responseTransformerAdvancedHandler: PluginHandler = {
       name: 'response-transformer-advanced',
       priority: responseTransformerAdvancedPlugin.priority,
       entity,
+      // Bodies it rewrites arrive decoded (identity asked for, anything else decoded).
+      inspectsResponse: jsonOps || (c.replace.body !== null && c.replace.body !== undefined),
       headerFilter(_ctx, res) {
         const s = res.status;
         transformHeaders(
@@ -58,9 +60,16 @@ export const responseTransformerAdvancedHandler: PluginHandler = {
         if (!jsonOps || !isJson(res)) return body;
         let obj: unknown;
         try {
-          obj = JSON.parse(body.toString('utf8'));
+          const text = body.toString('utf8');
+          obj = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
         } catch {
-          return body; // not JSON after all: untouched
+          if (body.length === 0) return body;
+          // Labelled JSON but unreadable: never passed on un-transformed (fail closed).
+          res.status = 502;
+          res.headers['content-type'] = 'application/json; charset=utf-8';
+          return Buffer.from(
+            JSON.stringify({ message: 'An invalid response was received from the upstream server' }),
+          );
         }
         if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return body;
         transformJson(obj as Record<string, any>, {

@@ -1,0 +1,77 @@
+/**
+ * What an MCP route returns is what the gateway read: each JSON body and each SSE event is
+ * parsed, handed to `visit` (filtering, observing) and written out again from the parsed value.
+ * A body or event the gateway cannot read is replaced by a JSON-RPC error, never passed on as
+ * the upstream's bytes, which a lenient client might read differently (or read at all).
+ */
+import { createParser } from 'eventsource-parser';
+import { JSONRPC_ERRORS, jsonRpcError } from './jsonrpc';
+import { formatSseEvent, type SseEvent } from './sse';
+
+export type Visit = (value: unknown) => unknown;
+
+const UNREADABLE_BODY = 'The upstream sent a response the gateway could not read as JSON-RPC';
+const UNREADABLE_EVENT = 'The upstream sent an event the gateway could not read as JSON-RPC';
+
+/** JSON text as clients read it (a leading BOM tolerated), or undefined. */
+export function readJson(text: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isEventStream(contentType: unknown): boolean {
+  return String(contentType ?? '')
+    .trim()
+    .toLowerCase()
+    .startsWith('text/event-stream');
+}
+
+/** A whole (non-SSE) response body. */
+export function inspectJsonBody(
+  body: Buffer,
+  status: number,
+  visit: Visit,
+): { status: number; body: Buffer; readable: boolean } {
+  if (body.length === 0) return { status, body, readable: true };
+  const value = readJson(body.toString('utf8'));
+  if (value === undefined) {
+    // Error statuses keep their status (a 401 challenge must stay a 401); a success that cannot
+    // be read is a bad gateway.
+    return {
+      status: status >= 400 ? status : 502,
+      body: Buffer.from(jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, UNREADABLE_BODY)),
+      readable: false,
+    };
+  }
+  return { status, body: Buffer.from(JSON.stringify(visit(value))), readable: true };
+}
+
+/** The legacy HTTP+SSE transport's one non-JSON event: the relative URL to POST to. */
+function isEndpointEvent(e: SseEvent): boolean {
+  return e.event === 'endpoint' && /^[/?][\x21-\x7e]*$/.test(e.data);
+}
+
+/** One SSE event: empty (priming, keep-alive) events pass; others are read and re-written. */
+export function inspectSseEvent(event: SseEvent, visit: Visit): SseEvent {
+  if (event.data.trim() === '' || isEndpointEvent(event)) return event;
+  const value = readJson(event.data);
+  if (value === undefined)
+    return { ...event, data: jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, UNREADABLE_EVENT) };
+  return { ...event, data: JSON.stringify(visit(value)) };
+}
+
+/** A whole SSE body (when another plugin buffered the response). */
+export function inspectSseText(text: string, visit: Visit): string {
+  let out = '';
+  const parser = createParser({
+    onEvent: (m) =>
+      (out += formatSseEvent(inspectSseEvent({ id: m.id, event: m.event, data: m.data }, visit))),
+    onRetry: (ms) => (out += `retry: ${ms}\n\n`),
+  });
+  parser.feed(text);
+  parser.reset({ consume: true });
+  return out;
+}
