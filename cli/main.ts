@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { restrictUmask } from '../shared/private-files';
 import { join } from 'node:path';
 import { controlPlaneOptionsFromEnv } from '../control-plane/options';
 import { dataPlaneOptionsFromEnv } from '../data-plane/options';
@@ -33,9 +35,11 @@ function onSignals(closers: Closer[]) {
   process.once('SIGTERM', stop);
 }
 
-async function runControlPlane(): Promise<{ close: Closer; clusterUrl: string }> {
+async function runControlPlane(
+  overrides: { clusterToken?: string } = {},
+): Promise<{ close: Closer; clusterUrl: string }> {
   const { startControlPlane } = await import('../control-plane/main');
-  const options = controlPlaneOptionsFromEnv();
+  const options = { ...controlPlaneOptionsFromEnv(), ...overrides };
   const cp = await startControlPlane(options);
   const db = options.databaseUrl ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${options.dataDir}`;
   process.stdout.write(`tollgate control plane: Admin API listening on ${cp.adminUrl} (database: ${db})\n`);
@@ -43,7 +47,9 @@ async function runControlPlane(): Promise<{ close: Closer; clusterUrl: string }>
   return { close: () => cp.close(), clusterUrl: cp.clusterUrl };
 }
 
-async function runDataPlane(overrides: { cpUrl?: string; dataDir?: string } = {}): Promise<Closer> {
+async function runDataPlane(
+  overrides: { cpUrl?: string; dataDir?: string; clusterToken?: string } = {},
+): Promise<Closer> {
   const { startDataPlane } = await import('../data-plane/main');
   const options = { ...dataPlaneOptionsFromEnv(), ...overrides };
   const dp = await startDataPlane(options);
@@ -72,21 +78,28 @@ export async function main(argv: string[]): Promise<void> {
       case 'start': {
         const closers: Closer[] = [];
         onSignals(closers);
-        const cp = await runControlPlane();
+        restrictUmask();
+        // Its own data plane presents a token no other local process knows (unless one is set).
+        const clusterToken = process.env.TOLLGATE_CLUSTER_TOKEN || randomBytes(24).toString('hex');
+        const cp = await runControlPlane({ clusterToken });
         closers.unshift(cp.close);
         const dataDir = join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane');
-        closers.unshift(await runDataPlane({ cpUrl: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl, dataDir }));
+        closers.unshift(
+          await runDataPlane({ cpUrl: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl, dataDir, clusterToken }),
+        );
         return;
       }
       case 'control-plane': {
         const closers: Closer[] = [];
         onSignals(closers);
+        restrictUmask();
         closers.push((await runControlPlane()).close);
         return;
       }
       case 'data-plane': {
         const closers: Closer[] = [];
         onSignals(closers);
+        restrictUmask();
         closers.push(await runDataPlane());
         return;
       }

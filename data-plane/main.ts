@@ -9,7 +9,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../shared/private-files';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -50,7 +51,7 @@ function nodeIdFor(dataDir: string, given?: string): string {
   const file = join(dataDir, 'node_id');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const id = randomUUID();
-  writeFileSync(file, id);
+  writePrivateFile(file, id);
   return id;
 }
 
@@ -84,7 +85,7 @@ export async function startDataPlane(
     log = (line: string): void => void process.stderr.write(`[data-plane] ${line}\n`),
   }: { log?: (line: string) => void } = {},
 ): Promise<RunningDataPlane> {
-  mkdirSync(options.dataDir, { recursive: true });
+  ensurePrivateDir(options.dataDir);
   const nodeId = nodeIdFor(options.dataDir, options.nodeId);
   // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
   const handlers = new Map(

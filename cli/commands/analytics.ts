@@ -2,6 +2,7 @@
  * `tollgate analytics`: a per-service (or per-tool, -consumer, -route, -node) table of request
  * counts, error rates and latency percentiles for a time range, from POST /analytics/query.
  */
+import { terminalSafe } from '../terminal-text';
 import { has, parseArgs, value } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
 import {
@@ -68,7 +69,7 @@ export async function runAnalytics(argv: string[]): Promise<number> {
     const table = [
       [by.toUpperCase(), 'REQUESTS', 'ERRORS%', 'P50_MS', 'P95_MS', 'P99_MS'],
       ...rows.map((e) => [
-        e[dimension] === null ? '(none)' : String(e[dimension]),
+        e[dimension] === null ? '(none)' : terminalSafe(String(e[dimension]).replace(/[\n\t]/g, ' ')),
         String(e.request_count),
         fmt(e.error_rate),
         fmt(e.response_latency_p50, 2),

@@ -2,6 +2,7 @@
  * decK-style verbs against the Admin API: validate, diff, sync, apply, dump, reset.
  * Exit codes: 0 done (or no differences), 1 error, 2 differences found (diff --non-zero-exit-code).
  */
+import { terminalSafe } from '../terminal-text';
 import { writeFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { has, parseArgs, value, values, type ParsedArgs } from '../args';
@@ -150,7 +151,7 @@ export async function runDeckVerb(
             throw err;
           }
         }
-        out(json ? renderJson(changes, mask) : renderText(changes, mask));
+        out(json ? renderJson(changes, mask) : terminalSafe(renderText(changes, mask)));
         if (verb === 'diff' && has(a, 'non-zero-exit-code') && summary(changes).total > 0) return 2;
         return 0;
       }
@@ -179,7 +180,7 @@ export async function runDeckVerb(
         const current = await client(a).currentConfig();
         const { changes } = planChanges(target, current, { sync: true });
         await execute(a, changes);
-        out(renderText(changes, (t) => t));
+        out(terminalSafe(renderText(changes, (t) => t)));
         return 0;
       }
     }

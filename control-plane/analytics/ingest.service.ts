@@ -17,7 +17,11 @@ export interface IngestResult {
   stored: number;
   rejected: number;
   duplicate: boolean;
+  /** The batch could not be stored: it is acknowledged and kept in analytics_dead_letters. */
+  deadLettered?: boolean;
 }
+
+const MAX_DEAD_LETTER_PAYLOAD = 1024 * 1024;
 
 const RECORD_COLUMNS = `ts, request_id, batch_id, node_id, service_id, service_name, route_id, route_name,
   consumer_id, consumer_username, consumer_groups, http_method, path, status, mcp_method, tool, jsonrpc_error,
@@ -68,8 +72,61 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
       );
     if (dropped)
       this.log.warn(`data plane ${nodeId} dropped ${dropped} records (its analytics buffers were full)`);
+    let result: IngestResult;
+    try {
+      result = await this.store(nodeId, batchId, records, dropped, rejected);
+    } catch (first) {
+      // Once more (a conflict with a concurrent replica), then the batch is set aside: a batch
+      // that cannot be stored must not be resent forever ahead of the good ones behind it.
+      try {
+        result = await this.store(nodeId, batchId, records, dropped, rejected);
+      } catch (err) {
+        return this.deadLetter(nodeId, batchId, raw, err as Error, first as Error);
+      }
+    }
+    // Committed: counted into the in-memory rollup window, written by the builder shortly.
+    if (result.stored) this.builder.add(batchId, records);
+    return result;
+  }
+
+  private async deadLetter(
+    nodeId: string,
+    batchId: string,
+    raw: unknown[],
+    err: Error,
+    first: Error,
+  ): Promise<IngestResult> {
+    const payload = JSON.stringify(raw).slice(0, MAX_DEAD_LETTER_PAYLOAD);
+    // If even this fails (the database is away), the error propagates: no ack, the DP resends.
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO analytics_dead_letters (batch_id, node_id, records, error, payload)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING`,
+        [batchId, nodeId, raw.length, String(err.message).slice(0, 2000), payload],
+      );
+      // Seen: a resend of this batch is a duplicate, acknowledged without another attempt.
+      await tx.query(
+        `INSERT INTO analytics_batches (batch_id, node_id, records, dropped, rolled_up)
+         VALUES ($1, $2, 0, 0, true) ON CONFLICT (batch_id) DO NOTHING`,
+        [batchId, nodeId],
+      );
+    });
+    this.log.error(
+      `data plane ${nodeId}: analytics batch ${batchId} (${raw.length} records) could not be stored and was ` +
+        `dead-lettered: ${err.message}${first.message !== err.message ? ` (first attempt: ${first.message})` : ''}`,
+    );
+    return { stored: 0, rejected: raw.length, duplicate: false, deadLettered: true };
+  }
+
+  private async store(
+    nodeId: string,
+    batchId: string,
+    records: AnalyticsRecord[],
+    dropped: number,
+    rejected: number,
+  ): Promise<IngestResult> {
     await this.ensurePartitions(records);
-    const result = await this.db.transaction(async (tx): Promise<IngestResult> => {
+    return this.db.transaction(async (tx): Promise<IngestResult> => {
       const fresh = await tx.query(
         `INSERT INTO analytics_batches (batch_id, node_id, records, dropped, min_ts, max_ts, rolled_up)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -93,9 +150,6 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
       );
       return { stored: records.length, rejected, duplicate: false };
     });
-    // Committed: counted into the in-memory rollup window, written by the builder shortly.
-    if (result.stored) this.builder.add(batchId, records);
-    return result;
   }
 
   /** One partition per UTC day, created before the first record of that day is stored. */

@@ -1,12 +1,40 @@
 /**
  * Records arrive from data planes over the authenticated cluster link; they are still parsed
- * strictly: a malformed record is dropped (and counted), never stored half right.
+ * strictly: a record of the wrong shape is dropped (and counted), never stored half right. Its
+ * content never costs it: text is made storable (NUL and lone surrogates escaped, over-long
+ * values cut), so a client choosing a 300-character session id or a NUL in a tool name cannot
+ * make the audit trail stall or lose the record.
  */
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 
-const str = (v: unknown, max = 2048): string | null => (typeof v === 'string' && v.length <= max ? v : null);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const MAX_DETAIL_CHARS = 64 * 1024;
+
+/** Text Postgres stores as given: NUL and lone surrogates escaped, cut to `max` characters. */
+export function storableText(v: string, max = 2048): string {
+  let s = v.replace(/\0/g, '\\u0000').replace(LONE_SURROGATE, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  if (s.length > max) {
+    s = s.slice(0, max - 1);
+    if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
+    s += '…';
+  }
+  return s;
+}
+
+/** A JSON value with every key and string storable (jsonb refuses NUL and lone surrogates). */
+function storableJson(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return storableText(v, 8192);
+  if (v === null || typeof v !== 'object') return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  if (depth > 32) return '[TRUNCATED]';
+  if (Array.isArray(v)) return v.map((x) => storableJson(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[storableText(k, 256)] = storableJson(x, depth + 1);
+  return out;
+}
+
+const str = (v: unknown, max = 2048): string | null => (typeof v === 'string' ? storableText(v, max) : null);
 const optStr = (v: unknown, max = 2048): string | null | undefined =>
-  v === null || v === undefined ? null : typeof v === 'string' && v.length <= max ? v : undefined;
+  v === null || v === undefined ? null : typeof v === 'string' ? storableText(v, max) : undefined;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
 
 /** A clean record for `nodeId` (the authenticated node, whatever the record claims), or null. */
@@ -50,23 +78,24 @@ export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | 
     mcp_session_id: optStr(r.mcp_session_id, 255),
   };
   if (Object.values(optional).some((v) => v === undefined)) return null;
-  const groups = r.consumer_groups ?? [];
-  if (
-    !Array.isArray(groups) ||
-    groups.length > 100 ||
-    !groups.every((g) => typeof g === 'string' && g.length <= 255)
-  )
-    return null;
+  const rawGroups = r.consumer_groups ?? [];
+  if (!Array.isArray(rawGroups) || !rawGroups.every((g) => typeof g === 'string')) return null;
+  const groups = rawGroups.slice(0, 100).map((g: string) => storableText(g, 255));
   const rpcError = r.jsonrpc_error;
   if (rpcError !== null && rpcError !== undefined && !Number.isInteger(rpcError)) return null;
-  const detail = r.detail ?? null;
+  let detail = r.detail ?? null;
   if (detail !== null && (typeof detail !== 'object' || Array.isArray(detail))) return null;
+  if (detail !== null) {
+    detail = storableJson(detail) as Record<string, unknown>;
+    const size = JSON.stringify(detail).length;
+    if (size > MAX_DETAIL_CHARS) detail = { truncated: true, size };
+  }
   return {
     request_id: requestId,
     ts,
     node_id: nodeId,
     ...(optional as Record<keyof typeof optional, string | null>),
-    consumer_groups: groups as string[],
+    consumer_groups: groups,
     http_method: method,
     path,
     status,

@@ -98,7 +98,9 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     const url = new URL(req.url ?? '/', 'http://cluster');
     if (url.pathname !== OUTLET_PATH) return this.reject(socket, 404, 'Not found');
     // The token is checked before the WebSocket exists: a wrong token never sees any config.
-    const token = this.options.clusterToken;
+    // The listener hands out every credential of the config and takes analytics: whenever the
+    // Admin API needs a token, so does it (the admin token itself if no cluster token is set).
+    const token = this.options.clusterToken || this.options.adminToken;
     if (token) {
       const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
       if (!m || !tokenMatches(m[1].trim(), token)) return this.reject(socket, 401, 'Unauthorized');

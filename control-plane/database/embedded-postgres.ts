@@ -8,7 +8,8 @@
  * talks to it is therefore sized to exactly one connection, which makes interleaving impossible;
  * code must never query outside a transaction it is holding (that would deadlock on the pool).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { ensurePrivateDir } from '../../shared/private-files';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,7 +25,8 @@ const SOCKET_PORT = 5432;
 
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const dir = resolve(dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(resolve(dataDir));
+  ensurePrivateDir(dir);
   // Loaded lazily: a deployment with DATABASE_URL never pays for the WASM module.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');

@@ -6,7 +6,8 @@
  * past the disk bound new records are dropped, counted, reported in /status and to the CP.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { ensurePrivateDir } from '../../shared/private-files';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
@@ -70,7 +71,7 @@ export class AnalyticsSpool {
       maxInFlight: opts.maxInFlight ?? 4,
       ...opts,
     };
-    mkdirSync(this.o.dir, { recursive: true });
+    ensurePrivateDir(this.o.dir);
   }
 
   /** Pick up batches a previous run left unacknowledged (oldest first). */
@@ -169,7 +170,7 @@ export class AnalyticsSpool {
     const bytes = Buffer.byteLength(text);
     const tmp = `${file}.tmp`;
     this.writing++;
-    const written = writeFile(tmp, text)
+    const written = writeFile(tmp, text, { mode: 0o600 })
       .then(() => rename(tmp, file))
       .catch((err) => this.o.log?.(`analytics: cannot write batch ${id}: ${err.message}`))
       .finally(() => this.writing--);

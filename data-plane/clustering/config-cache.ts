@@ -3,7 +3,8 @@
  * plane down. Written atomically (temp file, fsync, rename); the content hash doubles as the
  * checksum, so a torn or edited file is detected and ignored.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { ensurePrivateDir } from '../../shared/private-files';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../../shared/canonical-json';
 import { decodeSnapshotText, encodeSnapshotText, type Snapshot } from '../../shared/snapshot';
@@ -16,7 +17,7 @@ export class ConfigCache {
   readonly file: string;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     this.file = join(dataDir, CACHE_FILE);
   }
 

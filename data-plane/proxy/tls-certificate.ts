@@ -2,7 +2,8 @@
  * The proxy's TLS certificate: TOLLGATE_PROXY_SSL_CERT/_KEY (PEM files) when given, otherwise a
  * self-signed one generated on first start and kept in the data dir.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../../shared/private-files';
 import { join } from 'node:path';
 
 export interface TlsMaterial {
@@ -44,8 +45,8 @@ export async function loadOrCreateCertificate(
       },
     ],
   });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(keyFile, pems.private, { mode: 0o600 });
-  writeFileSync(certFile, pems.cert);
+  ensurePrivateDir(dir);
+  writePrivateFile(keyFile, pems.private);
+  writePrivateFile(certFile, pems.cert);
   return { cert: pems.cert, key: pems.private, selfSigned: true };
 }

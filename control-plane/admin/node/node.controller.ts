@@ -51,10 +51,23 @@ export class NodeController {
     } catch {
       reachable = false;
     }
+    let analytics: { dead_letter_batches: number; dead_letter_records: number } | null = null;
+    if (reachable) {
+      try {
+        // Batches that could not be stored were acknowledged and set aside (CP log has why).
+        const [row] = await this.store.query(
+          'SELECT count(*)::int AS b, coalesce(sum(records), 0)::int AS r FROM analytics_dead_letters',
+        );
+        analytics = { dead_letter_batches: row.b, dead_letter_records: row.r };
+      } catch {
+        analytics = null;
+      }
+    }
     const mem = process.memoryUsage();
     return {
       database: { reachable },
       configuration_version: version,
+      analytics,
       memory: { rss: mem.rss, heap_used: mem.heapUsed, heap_total: mem.heapTotal },
       server: this.counter.snapshot(),
     };
