@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Analytics batches the control plane could not store: acknowledged (so they never block the
- * batches behind them), kept here with the error for an operator, counted in `GET /status`.
+ * Analytics records the control plane could not store: their batch is acknowledged (so it never blocks the
+ * batches behind it), they are kept here with the error for an operator, counted in `GET /status`.
  */
 export class AnalyticsDeadLetters1763800000003 implements MigrationInterface {
   name = 'AnalyticsDeadLetters1763800000003';
@@ -14,7 +14,7 @@ export class AnalyticsDeadLetters1763800000003 implements MigrationInterface {
         node_id text NOT NULL,
         records integer NOT NULL,
         error text NOT NULL,
-        -- the batch as received, JSON text (cut at 1 MiB)
+        -- the records that failed, JSON text (cut at 1 MiB)
         payload text NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now()
       )`);

@@ -23,9 +23,21 @@ export interface IngestResult {
 
 const MAX_DEAD_LETTER_PAYLOAD = 1024 * 1024;
 
+
 const RECORD_COLUMNS = `ts, request_id, batch_id, node_id, service_id, service_name, route_id, route_name,
   consumer_id, consumer_username, consumer_groups, http_method, path, status, mcp_method, tool, jsonrpc_error,
   mcp_session_id, latency_total_ms, latency_upstream_ms, latency_gateway_ms, request_size, response_size, source, detail`;
+
+const INSERT_RECORDS = `INSERT INTO analytics_records (${RECORD_COLUMNS})
+  SELECT to_timestamp(x.ts / 1000.0), x.request_id, $2::uuid, x.node_id, x.service_id, x.service_name, x.route_id,
+    x.route_name, x.consumer_id, x.consumer_username, coalesce(x.consumer_groups, '{}'), x.http_method, x.path,
+    x.status, x.mcp_method, x.tool, x.jsonrpc_error, x.mcp_session_id, x.latency_total_ms, x.latency_upstream_ms,
+    x.latency_gateway_ms, x.request_size, x.response_size, x.source, x.detail
+  FROM jsonb_to_recordset($1::jsonb) AS x(ts double precision, request_id text, node_id text, service_id text,
+    service_name text, route_id text, route_name text, consumer_id text, consumer_username text,
+    consumer_groups text[], http_method text, path text, status integer, mcp_method text, tool text,
+    jsonrpc_error integer, mcp_session_id text, latency_total_ms real, latency_upstream_ms real,
+    latency_gateway_ms real, request_size bigint, response_size bigint, source text, detail jsonb)`;
 
 @Injectable()
 export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
@@ -72,83 +84,92 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
       );
     if (dropped)
       this.log.warn(`data plane ${nodeId} dropped ${dropped} records (its analytics buffers were full)`);
-    let result: IngestResult;
+    let result: IngestResult & { storedRecords: AnalyticsRecord[] };
     try {
-      result = await this.store(nodeId, batchId, records, dropped, rejected);
-    } catch (first) {
-      // Once more (a conflict with a concurrent replica), then the batch is set aside: a batch
-      // that cannot be stored must not be resent forever ahead of the good ones behind it.
-      try {
-        result = await this.store(nodeId, batchId, records, dropped, rejected);
-      } catch (err) {
-        return this.deadLetter(nodeId, batchId, raw, err as Error, first as Error);
-      }
+      result = await this.store(nodeId, batchId, records, dropped, rejected, false);
+    } catch (err) {
+      // Some record cannot be stored (a value out of a column's range, …): store the batch
+      // record by record, setting aside only those that fail. A batch is never resent forever
+      // ahead of the good ones behind it, and no good record is lost with a bad one.
+      this.log.warn(`data plane ${nodeId}: batch ${batchId} failed as a whole (${(err as Error).message})`);
+      result = await this.store(nodeId, batchId, records, dropped, rejected, true);
     }
     // Committed: counted into the in-memory rollup window, written by the builder shortly.
-    if (result.stored) this.builder.add(batchId, records);
-    return result;
+    if (result.stored) this.builder.add(batchId, result.storedRecords);
+    const { storedRecords: _stored, ...summary } = result;
+    return summary;
   }
 
-  private async deadLetter(
-    nodeId: string,
-    batchId: string,
-    raw: unknown[],
-    err: Error,
-    first: Error,
-  ): Promise<IngestResult> {
-    const payload = JSON.stringify(raw).slice(0, MAX_DEAD_LETTER_PAYLOAD);
-    // If even this fails (the database is away), the error propagates: no ack, the DP resends.
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO analytics_dead_letters (batch_id, node_id, records, error, payload)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING`,
-        [batchId, nodeId, raw.length, String(err.message).slice(0, 2000), payload],
-      );
-      // Seen: a resend of this batch is a duplicate, acknowledged without another attempt.
-      await tx.query(
-        `INSERT INTO analytics_batches (batch_id, node_id, records, dropped, rolled_up)
-         VALUES ($1, $2, 0, 0, true) ON CONFLICT (batch_id) DO NOTHING`,
-        [batchId, nodeId],
-      );
-    });
-    this.log.error(
-      `data plane ${nodeId}: analytics batch ${batchId} (${raw.length} records) could not be stored and was ` +
-        `dead-lettered: ${err.message}${first.message !== err.message ? ` (first attempt: ${first.message})` : ''}`,
-    );
-    return { stored: 0, rejected: raw.length, duplicate: false, deadLettered: true };
-  }
-
+  /**
+   * The batch id and its records in one transaction. `each`: one savepoint per record, records
+   * that fail go to analytics_dead_letters (with the error) instead. If the database itself is
+   * away this throws: no ack, and the data plane sends the batch again.
+   */
   private async store(
     nodeId: string,
     batchId: string,
     records: AnalyticsRecord[],
     dropped: number,
     rejected: number,
-  ): Promise<IngestResult> {
+    each: boolean,
+  ): Promise<IngestResult & { storedRecords: AnalyticsRecord[] }> {
     await this.ensurePartitions(records);
-    return this.db.transaction(async (tx): Promise<IngestResult> => {
+    return this.db.transaction(async (tx) => {
       const fresh = await tx.query(
         `INSERT INTO analytics_batches (batch_id, node_id, records, dropped, min_ts, max_ts, rolled_up)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
         [batchId, nodeId, records.length, dropped, ...tsBounds(records), records.length === 0],
       );
-      if (!fresh.length) return { stored: 0, rejected, duplicate: true };
-      if (!records.length) return { stored: 0, rejected, duplicate: false };
-      await tx.query(
-        `INSERT INTO analytics_records (${RECORD_COLUMNS})
-         SELECT to_timestamp(x.ts / 1000.0), x.request_id, $2::uuid, x.node_id, x.service_id, x.service_name, x.route_id,
-           x.route_name, x.consumer_id, x.consumer_username, coalesce(x.consumer_groups, '{}'), x.http_method, x.path,
-           x.status, x.mcp_method, x.tool, x.jsonrpc_error, x.mcp_session_id, x.latency_total_ms, x.latency_upstream_ms,
-           x.latency_gateway_ms, x.request_size, x.response_size, x.source, x.detail
-         FROM jsonb_to_recordset($1::jsonb) AS x(ts double precision, request_id text, node_id text, service_id text,
-           service_name text, route_id text, route_name text, consumer_id text, consumer_username text,
-           consumer_groups text[], http_method text, path text, status integer, mcp_method text, tool text,
-           jsonrpc_error integer, mcp_session_id text, latency_total_ms real, latency_upstream_ms real,
-           latency_gateway_ms real, request_size bigint, response_size bigint, source text, detail jsonb)`,
-        [JSON.stringify(records), batchId],
-      );
-      return { stored: records.length, rejected, duplicate: false };
+      if (!fresh.length) return { stored: 0, rejected, duplicate: true, storedRecords: [] };
+      if (!records.length) return { stored: 0, rejected, duplicate: false, storedRecords: [] };
+      if (!each) {
+        await tx.query(INSERT_RECORDS, [JSON.stringify(records), batchId]);
+        return { stored: records.length, rejected, duplicate: false, storedRecords: records };
+      }
+      const stored: AnalyticsRecord[] = [];
+      const failed: { record: AnalyticsRecord; error: string }[] = [];
+      for (const record of records) {
+        await tx.query('SAVEPOINT analytics_record');
+        try {
+          await tx.query(INSERT_RECORDS, [JSON.stringify([record]), batchId]);
+          await tx.query('RELEASE SAVEPOINT analytics_record');
+          stored.push(record);
+        } catch (err) {
+          await tx.query('ROLLBACK TO SAVEPOINT analytics_record');
+          failed.push({ record, error: (err as Error).message });
+        }
+      }
+      await tx.query('UPDATE analytics_batches SET records = $2, rolled_up = $3 WHERE batch_id = $1', [
+        batchId,
+        stored.length,
+        stored.length === 0,
+      ]);
+      if (failed.length) {
+        const errors = [...new Set(failed.map((f) => f.error))].join('; ');
+        await tx.query(
+          `INSERT INTO analytics_dead_letters (batch_id, node_id, records, error, payload)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING`,
+          [
+            batchId,
+            nodeId,
+            failed.length,
+            errors.slice(0, 2000),
+            JSON.stringify(failed.map((f) => f.record)).slice(0, MAX_DEAD_LETTER_PAYLOAD),
+          ],
+        );
+        this.log.error(
+          `data plane ${nodeId}: ${failed.length} of ${records.length} records of batch ${batchId} could not be ` +
+            `stored and were dead-lettered (analytics_dead_letters): ${errors}`,
+        );
+      }
+      return {
+        stored: stored.length,
+        rejected,
+        duplicate: false,
+        deadLettered: failed.length > 0,
+        storedRecords: stored,
+      };
     });
   }
 

@@ -157,7 +157,10 @@ export function classify(value: unknown): JsonRpcMessage | JsonRpcProblem {
     if (has('result') || has('error')) return invalid('a request cannot carry "result" or "error"', id);
     const params = m.params as Record<string, unknown> | unknown[] | undefined;
     if (params && !Array.isArray(params)) {
-      const k = lookAlikeKey(params, PARAM_KEYS);
+      // `__proto__` would become the prototype in a server that copies params naively.
+      const k = Object.prototype.hasOwnProperty.call(params, '__proto__')
+        ? '__proto__'
+        : lookAlikeKey(params, PARAM_KEYS);
       if (k !== null) return invalid(`params member ${JSON.stringify(k)} is ambiguous`, id);
     }
     if (!has('id')) {

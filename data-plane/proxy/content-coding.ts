@@ -45,6 +45,7 @@ export function decodeResponse(headers: HeaderMap, body: Readable): Readable {
   for (const coding of list.reverse()) {
     const make = DECODERS[coding];
     if (!make) {
+      body.on('error', () => undefined); // an unread undici body emits AbortError when destroyed
       body.destroy();
       throw new UnsupportedCoding(`the upstream answered with content coding '${coding}'`);
     }

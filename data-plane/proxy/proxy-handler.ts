@@ -363,7 +363,7 @@ export function createProxyHandler(
         for (const p of plugins) p.headerFilter?.(rc, state);
       } catch (err) {
         ctx.log?.(`plugin error in header filter: ${(err as Error).message}`);
-        up.body.destroy();
+        discard(up.body);
         return fail(500);
       }
       const rewriting = plugins.filter((p) => p.wantsResponseBody?.(rc, state));
@@ -374,7 +374,7 @@ export function createProxyHandler(
           body = Buffer.concat(await collect(upstreamBody));
         } catch (err) {
           if (!(err instanceof ResponseTooLarge)) throw err;
-          up.body.destroy();
+          discard(up.body);
           ctx.log?.(
             `response of ${route.name ?? route.id} too large to transform (over ${MAX_BUFFERED_BODY} bytes)`,
           );
@@ -398,7 +398,7 @@ export function createProxyHandler(
         res.writeHead(state.status, state.headers);
       } catch (err) {
         ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
-        up.body.destroy();
+        discard(up.body);
         return sendError(res, 502, requestId);
       }
       // Event streams and unbuffered routes get their headers out at once; either way chunks
@@ -429,6 +429,12 @@ export function createProxyHandler(
 }
 
 class ResponseTooLarge extends Error {}
+
+/** Drop an upstream body unread (destroying an undici body emits AbortError: no one is listening). */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }) {
+  body.on('error', () => undefined);
+  body.destroy();
+}
 
 /** A response a plugin must rewrite, read whole, within the buffering limit. */
 async function collect(body: AsyncIterable<Buffer>): Promise<Buffer[]> {

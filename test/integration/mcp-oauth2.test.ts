@@ -1,31 +1,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { freePort } from '../helpers/process';
 import { startGithubMcpFixture, type GithubFixture } from '../fixtures/github-mcp-server';
-import { spawn } from 'node:child_process';
+import { startOidcServer, type OidcServer } from '../helpers/oidc';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 const STORED = 'kpat_stored_credential';
 let s: Stack;
 let konnect: GithubFixture;
-let oidc: ReturnType<typeof spawn>;
+let oidc: OidcServer;
 let issuer: string;
 let res: { opaque: string; opaque2: string; jwt: string; jwt2: string };
 
 async function token(resource: string): Promise<string> {
-  const r = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from('mcp-client:mcp-client-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'mcp:tools', resource }).toString(),
-  });
-  const body = (await r.json()) as any;
-  assert.ok(body.access_token, JSON.stringify(body));
-  return body.access_token;
+  const t = await oidc.token(resource);
+  assert.ok(t);
+  return t;
 }
 
 async function revoke(t: string) {
@@ -43,35 +33,19 @@ async function revoke(t: string) {
 before(async () => {
   s = await startStack({ ssl: true });
   konnect = await startGithubMcpFixture({ token: STORED });
-  const port = await freePort();
-  issuer = `http://127.0.0.1:${port}`;
   res = {
     opaque: `${s.dp.proxyUrl}/konnect-mcp`,
     opaque2: `${s.dp.proxyUrl}/elsewhere`,
     jwt: `${s.dp.proxyUrl}/konnect-jwt`,
     jwt2: `${s.dp.proxyUrl}/elsewhere-jwt`,
   };
-  oidc = spawn(process.execPath, [join(__dirname, '..', '..', '..', 'test', 'fixtures', 'oidc-server.mjs')], {
-    env: {
-      ...process.env,
-      OIDC_PORT: String(port),
-      OIDC_RESOURCES: JSON.stringify({
-        [res.opaque]: 'opaque',
-        [res.opaque2]: 'opaque',
-        [res.jwt]: 'jwt',
-        [res.jwt2]: 'jwt',
-      }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  oidc = await startOidcServer({
+    [res.opaque]: 'opaque',
+    [res.opaque2]: 'opaque',
+    [res.jwt]: 'jwt',
+    [res.jwt2]: 'jwt',
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    oidc.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('oidc ready')) resolve();
-    });
-    oidc.on('exit', (code) => reject(new Error(`oidc-provider exited ${code}`)));
-  });
+  issuer = oidc.issuer;
 
   await mustCreate(s.api, '/consumers', { username: 'mcp-client' });
   await mustCreate(s.api, '/services', { name: 'konnect', url: `${konnect.url}/mcp` });
@@ -119,7 +93,7 @@ before(async () => {
 });
 
 after(async () => {
-  oidc?.kill();
+  oidc?.close();
   await s?.close();
   await konnect?.close();
 });
