@@ -23,7 +23,6 @@ export interface IngestResult {
 
 const MAX_DEAD_LETTER_PAYLOAD = 1024 * 1024;
 
-
 const RECORD_COLUMNS = `ts, request_id, batch_id, node_id, service_id, service_name, route_id, route_name,
   consumer_id, consumer_username, consumer_groups, http_method, path, status, mcp_method, tool, jsonrpc_error,
   mcp_session_id, latency_total_ms, latency_upstream_ms, latency_gateway_ms, request_size, response_size, source, detail`;

@@ -9,6 +9,7 @@
  * code must never query outside a transaction it is holding (that would deadlock on the pool).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { chmod, readdir } from 'node:fs/promises';
 import { ensurePrivateDir } from '../../shared/private-files';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create(dir);
+  // PGlite (Emscripten's file system) creates its files 0666 whatever the umask: they are set
+  // owner-only after start, every minute for new ones, and at stop (the folder is 0700 anyway).
+  await ownerOnly(dir);
+  const sweep = setInterval(() => void ownerOnly(dir).catch(() => undefined), 60_000);
+  sweep.unref();
   // Unix socket paths are limited to ~100 bytes, so the socket lives in a short temp dir.
   const socketDir = mkdtempSync(join(tmpdir(), 'tollgate-pg-'));
   const server = new PGLiteSocketServer({
@@ -44,9 +50,22 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     port: SOCKET_PORT,
     dataDir: dir,
     async stop() {
+      clearInterval(sweep);
       await server.stop();
       await db.close();
+      await ownerOnly(dir).catch(() => undefined);
       rmSync(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every file under `dir` 0600, every folder 0700. */
+async function ownerOnly(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await chmod(p, 0o700);
+      await ownerOnly(p);
+    } else if (entry.isFile()) await chmod(p, 0o600);
+  }
 }
