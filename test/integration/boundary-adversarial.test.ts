@@ -423,7 +423,6 @@ describe('the forwarded path cannot be steered', () => {
   ];
   test('the unauthenticated PRM route (it accepts POST) is never walked onto the MCP endpoint', async () => {
     for (const tail of steer) {
-      const before = github.received.length;
       const r = await send(`/.well-known/oauth-protected-resource/github-mcp/${tail}`, {
         headers: [['content-type', 'application/json']],
         body: call('push_files'),
