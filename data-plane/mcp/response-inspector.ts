@@ -35,7 +35,10 @@ export function inspectJsonBody(
   status: number,
   visit: Visit,
 ): { status: number; body: Buffer; readable: boolean } {
-  if (body.length === 0) return { status, body, readable: true };
+  // 202/204 carry no JSON-RPC message (Streamable HTTP answers notifications with 202): whatever
+  // text came with it (legacy servers send "Accepted") is not passed on uninspected.
+  if (body.length === 0 || status === 202 || status === 204)
+    return { status, body: Buffer.alloc(0), readable: true };
   const value = readJson(body.toString('utf8'));
   if (value === undefined) {
     // Error statuses keep their status (a 401 challenge must stay a 401); a success that cannot
@@ -51,7 +54,8 @@ export function inspectJsonBody(
 
 /** The legacy HTTP+SSE transport's one non-JSON event: the relative URL to POST to. */
 function isEndpointEvent(e: SseEvent): boolean {
-  return e.event === 'endpoint' && /^[/?][\x21-\x7e]*$/.test(e.data);
+  // A path or query relative to the stream's URL; never `//host` (another origin).
+  return e.event === 'endpoint' && /^(\/(?!\/)|\?)[\x21-\x7e]*$/.test(e.data);
 }
 
 /** One SSE event: empty (priming, keep-alive) events pass; others are read and re-written. */

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 
 export const TOLLGATE_BIN = join(__dirname, '..', '..', '..', 'bin', 'tollgate.js');
 
-export function freePort(): Promise<number> {
+/**
+ * A port free right now, below Linux's ephemeral range (32768+): a port from that range can be
+ * taken by any outgoing connection before the process it was picked for binds it (EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canBind(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -12,6 +20,14 @@ export function freePort(): Promise<number> {
       const port = (s.address() as any).port;
       s.close(() => resolve(port));
     });
+  });
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 

@@ -1,8 +1,9 @@
 /**
- * The official MCP conformance suite (@modelcontextprotocol/conformance, server scenarios), run
- * against server-everything directly and through a passthrough-listener route in one run: every
- * scenario that passes directly must pass through the gateway, and the gateway adds the
- * DNS-rebinding protection server-everything lacks.
+ * The official MCP conformance suite (@modelcontextprotocol/conformance, all server scenarios),
+ * run against two servers directly and through a passthrough-listener route in one run —
+ * server-everything, and our reference server for the suite's scenarios
+ * (test/fixtures/conformance-server.mjs): every scenario that passes directly must pass through
+ * the gateway, and the gateway adds the DNS-rebinding protection neither server has.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,45 +16,55 @@ import { freePort } from '../helpers/process';
 
 const ROOT = join(__dirname, '..', '..', '..');
 let s: Stack;
-let everything: ChildProcess;
-let port: number;
+const servers: { name: string; port: number; child: ChildProcess }[] = [];
+
+/** A server process on a free loopback port, once it prints `ready`. */
+async function startServer(name: string, args: string[], ready: RegExp) {
+  const port = await freePort();
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, PORT: String(port), NODE_PATH: join(ROOT, 'node_modules') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d;
+      if (ready.test(out)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${name} exited ${code}: ${out}`)));
+  });
+  servers.push({ name, port, child });
+  await mustCreate(s.api, '/services', { name, url: `http://127.0.0.1:${port}/mcp` });
+  await mustCreate(s.api, `/services/${name}/routes`, { name, paths: [`/${name}`] });
+  await mustCreate(s.api, `/routes/${name}/plugins`, {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'passthrough-listener' },
+  });
+}
 
 before(async () => {
-  port = await freePort();
+  // The default listener settings: loopback, no allowed host names.
+  s = await startStack({ allowedHosts: [] });
   // server-everything listens on every interface; the preload keeps it on loopback.
-  everything = spawn(
-    process.execPath,
+  await startServer(
+    'everything',
     [
       '-r',
       join(ROOT, 'test', 'fixtures', 'loopback.cjs'),
       join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'),
       'streamableHttp',
     ],
-    { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    /listening on port/i,
   );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d;
-      if (/listening on port/i.test(out)) resolve();
-    };
-    everything.stdout!.on('data', onData);
-    everything.stderr!.on('data', onData);
-    everything.on('exit', (code) => reject(new Error(`server-everything exited ${code}: ${out}`)));
-  });
-  // The default listener settings: loopback, no allowed host names.
-  s = await startStack({ allowedHosts: [] });
-  await mustCreate(s.api, '/services', { name: 'everything', url: `http://127.0.0.1:${port}/mcp` });
-  await mustCreate(s.api, '/services/everything/routes', { name: 'everything', paths: ['/everything'] });
-  await mustCreate(s.api, '/routes/everything/plugins', {
-    name: 'ai-mcp-proxy',
-    config: { mode: 'passthrough-listener' },
-  });
+  // Our reference server for the suite's scenarios (sampling, elicitation, progress, logging, …).
+  await startServer('reference', [join(ROOT, 'test', 'fixtures', 'conformance-server.mjs')], /listening/);
   await s.synced();
 });
 
 after(async () => {
-  everything?.kill();
+  for (const sv of servers) sv.child.kill();
   await s?.close();
 });
 
@@ -68,6 +79,8 @@ async function conformance(url: string): Promise<Map<string, string[]>> {
         'server',
         '--url',
         url,
+        '--suite',
+        'all',
         '-o',
         out,
       ],
@@ -92,13 +105,22 @@ async function conformance(url: string): Promise<Map<string, string[]>> {
 const passed = (statuses: string[] | undefined) =>
   !!statuses && statuses.length > 0 && !statuses.includes('FAILURE');
 
-test('every scenario server-everything passes directly passes through the gateway, plus DNS rebinding', async () => {
-  const direct = await conformance(`http://localhost:${port}/mcp`);
-  const gateway = await conformance(`http://localhost:${new URL(s.dp.proxyUrl).port}/everything`);
-  assert.ok(direct.size >= 20, `only ${direct.size} scenarios ran`);
-  const passingDirect = [...direct].filter(([, st]) => passed(st)).map(([name]) => name);
-  assert.ok(passingDirect.includes('tools-list') && passingDirect.includes('server-initialize'));
-  const lost = passingDirect.filter((name) => !passed(gateway.get(name)));
-  assert.deepEqual(lost, [], 'scenarios that pass directly but not through the gateway');
-  assert.ok(passed(gateway.get('dns-rebinding-protection')), 'DNS rebinding through the gateway');
-});
+for (const name of ['everything', 'reference']) {
+  test(`${name}: every scenario that passes directly passes through the gateway, plus DNS rebinding`, async () => {
+    const port = servers.find((sv) => sv.name === name)!.port;
+    const direct = await conformance(`http://localhost:${port}/mcp`);
+    const gateway = await conformance(`http://localhost:${new URL(s.dp.proxyUrl).port}/${name}`);
+    assert.ok(direct.size >= 20, `only ${direct.size} scenarios ran`);
+    const passingDirect = [...direct].filter(([, st]) => passed(st)).map(([n]) => n);
+    assert.ok(passingDirect.includes('tools-list') && passingDirect.includes('server-initialize'));
+    if (name === 'reference')
+      assert.ok(passingDirect.length >= 30, `reference passes ${passingDirect.join(', ')}`);
+    const lost = passingDirect.filter((n) => !passed(gateway.get(n)));
+    assert.deepEqual(lost, [], 'scenarios that pass directly but not through the gateway');
+    assert.ok(
+      !passed(direct.get('dns-rebinding-protection')),
+      'the server alone has no DNS-rebinding protection',
+    );
+    assert.ok(passed(gateway.get('dns-rebinding-protection')), 'DNS rebinding through the gateway');
+  });
+}

@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { steerablePath } from '../../data-plane/proxy/request-guard';
+import { isLoopbackName, rebindingGuard } from '../../data-plane/proxy/dns-rebinding';
+import { decodeResponse, UnsupportedCoding } from '../../data-plane/proxy/content-coding';
+import { methodNameProblem, skeleton } from '../../data-plane/mcp/methods';
+import { parseJsonRpcBody } from '../../data-plane/mcp/jsonrpc';
+import { filterTools } from '../../data-plane/mcp/tools-filter';
+import { inspectJsonBody, inspectSseEvent, inspectSseText } from '../../data-plane/mcp/response-inspector';
+import { storableText } from '../../control-plane/analytics/record-validation';
+import { terminalSafe } from '../../cli/terminal-text';
+
+test('steerable paths: every encoding of a slash, backslash, dot segment or NUL', () => {
+  for (const p of [
+    '/a/..%2Fb',
+    '/a/%2f',
+    '/a/%5C',
+    '/a/%5c..',
+    '/a/%252F',
+    '/a/%25252F',
+    '/a/%2e%2e/b',
+    '/a/%252e%252e/b',
+    '/a/..;x/b',
+    '/a/./b',
+    '/a/../b',
+    '/a/%c0%ae%c0%ae/b',
+    '/a/%EF%BC%8F',
+    '/a/%EF%BC%8E%EF%BC%8E/b',
+    '/a/%00',
+    '/a\\b',
+    '/a/%ff',
+  ])
+    assert.notEqual(steerablePath(p), null, p);
+  for (const p of [
+    '/',
+    '/a/b',
+    '/a/b.c/d..e',
+    '/a/%41%42',
+    '/a/%20x',
+    '/a/...',
+    '/a/.well-known/x',
+    '/caf%C3%A9',
+  ])
+    assert.equal(steerablePath(p), null, p);
+});
+
+test('loopback names and the rebinding guard', () => {
+  for (const h of [
+    'localhost',
+    'LOCALHOST',
+    'app.localhost',
+    '127.0.0.1',
+    '127.1.2.3',
+    '::1',
+    '[::1]',
+    'localhost.',
+  ])
+    assert.ok(isLoopbackName(h), h);
+  for (const h of [
+    'evil.example',
+    '127.0.0.1.nip.io',
+    '10.0.0.1',
+    '0.0.0.0',
+    'localhost.evil',
+    '::ffff:7f00:1',
+  ])
+    assert.ok(!isLoopbackName(h), h);
+  assert.equal(rebindingGuard('0.0.0.0', []), null, 'non-loopback listeners keep Kong behaviour');
+  assert.equal(rebindingGuard('127.0.0.1', ['*']), null);
+  const g = rebindingGuard('127.0.0.1', ['mcp.internal'])!;
+  assert.equal(g.check('localhost', undefined), null);
+  assert.equal(g.check('mcp.internal', 'http://mcp.internal:3000'), null);
+  assert.match(g.check('evil.example', undefined)!, /not a loopback name/);
+  assert.match(g.check('localhost', 'http://evil.example')!, /not a loopback origin/);
+  assert.match(g.check('localhost', 'null')!, /not a URL/);
+  assert.match(g.check('localhost', ['http://localhost', 'http://evil.example'])!, /more than one/);
+});
+
+test('method names: exact, near misses refused', () => {
+  assert.equal(methodNameProblem('tools/call'), null);
+  assert.equal(methodNameProblem('vendor/custom.thing'), null);
+  for (const m of [
+    'Tools/Call',
+    'tools/call ',
+    'tools//call',
+    '/tools/call',
+    'tools\u200b/call',
+    'ｔools/call',
+    'tools\\call',
+  ])
+    assert.match(methodNameProblem(m)!, /is not 'tools\/call'/, m);
+  assert.match(methodNameProblem('vendor thing')!, /visible ASCII/);
+  assert.equal(skeleton('Push-Files', true), skeleton('push_files', true));
+});
+
+test('the forwarded body is the judged one, re-written with exact digits', () => {
+  const r = parseJsonRpcBody(
+    '\uFEFF { "jsonrpc":"2.0", "id":9007199254740991, "method":"tools/call", "params":{"name":"a\\u0062","arguments":{"big":1.50e400,"n":123456789012345678901}} }',
+  );
+  assert.ok(r.ok);
+  assert.equal(
+    r.canonical,
+    '{"jsonrpc":"2.0","id":9007199254740991,"method":"tools/call","params":{"name":"ab","arguments":{"big":1.50e400,"n":123456789012345678901}}}',
+  );
+  for (const bad of [
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"},"extra":1}',
+    '{"jsonrpc":"2.0","id":1,"method":"ping","Method":"tools/call"}',
+    '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x"}}',
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","__proto__":{}}}',
+    '{"jsonrpc":"2.0","id":1,"method":"x\\ud800"}',
+    '',
+  ]) {
+    const p = parseJsonRpcBody(bad);
+    assert.ok(!p.ok, bad);
+  }
+});
+
+test('tools/list filtering reads every result.tools, any id; unreadable results become errors', () => {
+  const allowed = (n: string) => n === 'ok';
+  const list = (id: unknown) => ({
+    jsonrpc: '2.0',
+    id,
+    result: { tools: [{ name: 'ok' }, { name: 'no' }, 'junk'] },
+  });
+  assert.deepEqual(filterTools(list('x'), allowed), {
+    jsonrpc: '2.0',
+    id: 'x',
+    result: { tools: [{ name: 'ok' }] },
+  });
+  const batch = filterTools(
+    [list(null), { jsonrpc: '2.0', id: 2, result: { tools: { no: {} } } }],
+    allowed,
+  ) as any[];
+  assert.deepEqual(batch[0].result.tools, [{ name: 'ok' }]);
+  assert.equal(batch[1].error.code, -32603);
+  const visit = (v: unknown) => filterTools(v, allowed);
+  assert.equal(inspectSseEvent({ data: '', id: 'p' }, visit).data, '');
+  assert.match(inspectSseEvent({ data: 'not json' }, visit).data, /-32603/);
+  assert.doesNotMatch(inspectSseEvent({ data: `\uFEFF${JSON.stringify(list(1))}` }, visit).data, /"no"/);
+  const text = inspectSseText(`data: ${JSON.stringify([list(1), list(2)])}\r\n\r\n`, visit);
+  assert.doesNotMatch(text, /"no"/);
+  const unreadable = inspectJsonBody(Buffer.from('\x1f\x8b garbage'), 200, visit);
+  assert.equal(unreadable.status, 502);
+  assert.equal(inspectJsonBody(Buffer.from('nope'), 401, visit).status, 401);
+});
+
+test('response decoding: gzip and br decoded, unknown codings refused', async () => {
+  const text = '{"a":1}';
+  for (const [coding, bytes] of [
+    ['gzip', gzipSync(text)],
+    ['br', brotliCompressSync(text)],
+    ['gzip, br', brotliCompressSync(gzipSync(text))],
+  ] as const) {
+    const headers: Record<string, string> = { 'content-encoding': coding, 'content-length': '1' };
+    const out = decodeResponse(headers, Readable.from([bytes]));
+    const chunks: Buffer[] = [];
+    for await (const c of out) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), text, coding);
+    assert.equal(headers['content-encoding'], undefined);
+    assert.equal(headers['content-length'], undefined);
+  }
+  assert.throws(() => decodeResponse({ 'content-encoding': 'zstd' }, Readable.from([])), UnsupportedCoding);
+});
+
+test('stored and printed text: escaped, cut, never refused', () => {
+  assert.equal(storableText('a\u0000b'), 'a\\u0000b');
+  assert.equal(storableText('x\ud800y'), 'x\\ud800y');
+  assert.equal(storableText('😀😀', 2), '…'); // never half a surrogate pair
+  assert.equal(storableText('abcdef', 4), 'abc…');
+  assert.equal(terminalSafe('ok\n\u001b[31mred\u202e'), 'ok\n\\x1b[31mred\\u202e');
+});
