@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { PLUGIN_LIST } from '../shared/plugins/registry';
 import { PLUGIN_HANDLERS } from './plugins';
-import { formatListen } from '../shared/listen';
+import { formatListen, type ListenAddress } from '../shared/listen';
 import type { Snapshot } from '../shared/snapshot';
 import { ConfigCache } from './clustering/config-cache';
 import { CpLink } from './clustering/cp-link';
@@ -153,58 +153,33 @@ export async function startDataPlane(
 
   // 2. Listeners.
   const servers: Server[] = [];
-  // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
-  const http = createHttpServer({ keepAliveTimeout: 65_000 });
-  http.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
-  const proxyPort = await listen(http, options.proxyListen);
-  http.on(
-    'request',
-    guard(
-      createProxyHandler(
-        {
-          holder,
-          pools,
-          metrics,
-          log,
-          nodeId,
-          analytics: recordAnalytics,
-          allowedHosts: options.allowedHosts,
-        },
-        'http',
-        proxyPort,
-        options.proxyListen.host,
-      ),
-      log,
-    ),
+  const proxyContext = {
+    holder,
+    pools,
+    metrics,
+    log,
+    nodeId,
+    analytics: recordAnalytics,
+    allowedHosts: options.allowedHosts,
+  };
+  const serveProxy = async (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => {
+    // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
+    server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
+    const port = await listen(server, addr);
+    server.on('request', guard(createProxyHandler(proxyContext, protocol, port, addr.host), log));
+    servers.push(server);
+    return port;
+  };
+  const proxyPort = await serveProxy(
+    createHttpServer({ keepAliveTimeout: 65_000 }),
+    'http',
+    options.proxyListen,
   );
-  servers.push(http);
   let proxySslUrl: string | undefined;
   if (options.proxySslListen) {
     const tls = await loadOrCreateCertificate(options.dataDir);
     const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
-    https.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
-    const sslPort = await listen(https, options.proxySslListen);
-    https.on(
-      'request',
-      guard(
-        createProxyHandler(
-          {
-            holder,
-            pools,
-            metrics,
-            log,
-            nodeId,
-            analytics: recordAnalytics,
-            allowedHosts: options.allowedHosts,
-          },
-          'https',
-          sslPort,
-          options.proxySslListen.host,
-        ),
-        log,
-      ),
-    );
-    servers.push(https);
+    const sslPort = await serveProxy(https, 'https', options.proxySslListen);
     proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
   }
 

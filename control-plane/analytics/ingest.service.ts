@@ -209,6 +209,7 @@ export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {
     const cutoff = new Date(cutoffDay * DAY).toISOString();
     await this.db.query('DELETE FROM analytics_rollups WHERE bucket < $1', [cutoff]);
     await this.db.query('DELETE FROM analytics_batches WHERE received_at < $1', [cutoff]);
+    await this.db.query('DELETE FROM analytics_dead_letters WHERE received_at < $1', [cutoff]);
   }
 }
 

@@ -6,13 +6,13 @@
  * make the audit trail stall or lose the record.
  */
 import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { LONE_SURROGATES, setOwn } from '../../shared/unicode';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const MAX_DETAIL_CHARS = 64 * 1024;
 
 /** Text Postgres stores as given: NUL and lone surrogates escaped, cut to `max` characters. */
 export function storableText(v: string, max = 2048): string {
-  let s = v.replace(/\0/g, '\\u0000').replace(LONE_SURROGATE, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  let s = v.replace(/\0/g, '\\u0000').replace(LONE_SURROGATES, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   if (s.length > max) {
     s = s.slice(0, max - 1);
     if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
@@ -28,14 +28,17 @@ function storableJson(v: unknown, depth = 0): unknown {
   if (depth > 32) return '[TRUNCATED]';
   if (Array.isArray(v)) return v.map((x) => storableJson(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[storableText(k, 256)] = storableJson(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) setOwn(out, storableText(k, 256), storableJson(x, depth + 1));
   return out;
 }
 
 const str = (v: unknown, max = 2048): string | null => (typeof v === 'string' ? storableText(v, max) : null);
 const optStr = (v: unknown, max = 2048): string | null | undefined =>
   v === null || v === undefined ? null : typeof v === 'string' ? storableText(v, max) : undefined;
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
+/** A non-negative number, capped where a column would overflow (bigint sizes, real latencies). */
+const num = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.min(v, Number.MAX_SAFE_INTEGER) : null;
+const INT32 = 2 ** 31 - 1;
 
 /** A clean record for `nodeId` (the authenticated node, whatever the record claims), or null. */
 export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | null {
@@ -82,7 +85,8 @@ export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | 
   if (!Array.isArray(rawGroups) || !rawGroups.every((g) => typeof g === 'string')) return null;
   const groups = rawGroups.slice(0, 100).map((g: string) => storableText(g, 255));
   const rpcError = r.jsonrpc_error;
-  if (rpcError !== null && rpcError !== undefined && !Number.isInteger(rpcError)) return null;
+  // The upstream chose it: a code that is no integer is content, not shape (kept truncated).
+  const rpcCode = typeof rpcError === 'number' && Number.isFinite(rpcError) ? Math.trunc(rpcError) : null;
   let detail = r.detail ?? null;
   if (detail !== null && (typeof detail !== 'object' || Array.isArray(detail))) return null;
   if (detail !== null) {
@@ -99,7 +103,8 @@ export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | 
     http_method: method,
     path,
     status,
-    jsonrpc_error: (rpcError as number | undefined) ?? null,
+    // An upstream's error code outside the integer column is kept as the nearest bound.
+    jsonrpc_error: rpcCode === null ? null : Math.max(-INT32 - 1, Math.min(INT32, rpcCode)),
     latency_total_ms: total,
     latency_upstream_ms: upstream,
     latency_gateway_ms: gateway,

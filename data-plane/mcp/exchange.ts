@@ -5,6 +5,7 @@
  */
 import type { RequestContextApi } from '../runtime/plugin-api';
 import type { JsonRpcId } from './jsonrpc';
+import { setOwn } from '../../shared/unicode';
 
 export interface McpMessageSeen {
   method: string | null;
@@ -45,7 +46,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
-      out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, depth + 1);
+      setOwn(out, k, SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, depth + 1));
     return out;
   }
   return value;

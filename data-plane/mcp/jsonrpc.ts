@@ -8,6 +8,7 @@
  */
 import { parse as parseJsonAst, type AnyNode } from '@humanwhocodes/momoa';
 import { isRequestOnly, methodNameProblem, skeleton } from './methods';
+import { LONE_SURROGATE, setOwn } from '../../shared/unicode';
 
 export const JSONRPC_ERRORS = {
   PARSE_ERROR: -32700,
@@ -48,8 +49,6 @@ export type ParsedBody =
 
 class Unreadable extends Error {}
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function checkString(s: string): string {
   if (LONE_SURROGATE.test(s)) throw new Unreadable('invalid Unicode (lone surrogate)');
   return s;
@@ -69,13 +68,10 @@ function evaluate(node: AnyNode, text: string): { value: unknown; json: string }
       for (const m of node.members) {
         const name = checkString(m.name.type === 'String' ? m.name.value : String((m.name as any).name));
         if (Object.prototype.hasOwnProperty.call(out, name)) throw new Unreadable(`duplicate key '${name}'`);
+        // A server copying the message naively would take it for the prototype, at any depth.
+        if (name === '__proto__') throw new Unreadable(`key '__proto__'`);
         const v = evaluate(m.value, text);
-        Object.defineProperty(out, name, {
-          value: v.value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        setOwn(out, name, v.value);
         parts.push(`${JSON.stringify(name)}:${v.json}`);
       }
       return { value: out, json: `{${parts.join(',')}}` };

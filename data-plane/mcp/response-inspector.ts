@@ -4,9 +4,8 @@
  * A body or event the gateway cannot read is replaced by a JSON-RPC error, never passed on as
  * the upstream's bytes, which a lenient client might read differently (or read at all).
  */
-import { createParser } from 'eventsource-parser';
 import { JSONRPC_ERRORS, jsonRpcError } from './jsonrpc';
-import { formatSseEvent, type SseEvent } from './sse';
+import type { SseEvent } from './sse';
 
 export type Visit = (value: unknown) => unknown;
 
@@ -22,23 +21,15 @@ export function readJson(text: string): unknown {
   }
 }
 
-export function isEventStream(contentType: unknown): boolean {
-  return String(contentType ?? '')
-    .trim()
-    .toLowerCase()
-    .startsWith('text/event-stream');
-}
-
 /** A whole (non-SSE) response body. */
 export function inspectJsonBody(
   body: Buffer,
   status: number,
   visit: Visit,
-): { status: number; body: Buffer; readable: boolean } {
+): { status: number; body: Buffer } {
   // 202/204 carry no JSON-RPC message (Streamable HTTP answers notifications with 202): whatever
   // text came with it (legacy servers send "Accepted") is not passed on uninspected.
-  if (body.length === 0 || status === 202 || status === 204)
-    return { status, body: Buffer.alloc(0), readable: true };
+  if (body.length === 0 || status === 202 || status === 204) return { status, body: Buffer.alloc(0) };
   const value = readJson(body.toString('utf8'));
   if (value === undefined) {
     // Error statuses keep their status (a 401 challenge must stay a 401); a success that cannot
@@ -46,10 +37,9 @@ export function inspectJsonBody(
     return {
       status: status >= 400 ? status : 502,
       body: Buffer.from(jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, UNREADABLE_BODY)),
-      readable: false,
     };
   }
-  return { status, body: Buffer.from(JSON.stringify(visit(value))), readable: true };
+  return { status, body: Buffer.from(JSON.stringify(visit(value))) };
 }
 
 /** The legacy HTTP+SSE transport's one non-JSON event: the relative URL to POST to. */
@@ -65,17 +55,4 @@ export function inspectSseEvent(event: SseEvent, visit: Visit): SseEvent {
   if (value === undefined)
     return { ...event, data: jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, UNREADABLE_EVENT) };
   return { ...event, data: JSON.stringify(visit(value)) };
-}
-
-/** A whole SSE body (when another plugin buffered the response). */
-export function inspectSseText(text: string, visit: Visit): string {
-  let out = '';
-  const parser = createParser({
-    onEvent: (m) =>
-      (out += formatSseEvent(inspectSseEvent({ id: m.id, event: m.event, data: m.data }, visit))),
-    onRetry: (ms) => (out += `retry: ${ms}\n\n`),
-  });
-  parser.feed(text);
-  parser.reset({ consume: true });
-  return out;
 }

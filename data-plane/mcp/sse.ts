@@ -28,7 +28,7 @@ export function formatSseEvent(e: SseEvent, retry?: number): string {
 /** A Transform that passes an SSE stream through `onEvent`, one event at a time. */
 export function sseTransform(
   onEvent: (event: SseEvent) => SseDecision,
-  maxEventBytes = 8 * 1024 * 1024,
+  { maxEventBytes = 8 * 1024 * 1024, beatOnly = false }: { maxEventBytes?: number; beatOnly?: boolean } = {},
 ): Transform {
   let pending: string[] = [];
   let buffered = 0;
@@ -44,7 +44,9 @@ export function sseTransform(
       pending.push(`retry: ${ms}\n\n`);
     },
     onComment(comment: string) {
-      pending.push(`: ${comment}\n\n`);
+      // A comment keeps an idle stream alive. With `beatOnly` its text (the upstream's, never
+      // inspected) is dropped and only the beat passed on.
+      pending.push(beatOnly ? ':\n\n' : `: ${comment}\n\n`);
     },
   });
   return new Transform({

@@ -31,3 +31,11 @@ export function endToEnd(
   }
   return out;
 }
+
+/** `text/event-stream`, whatever the case, parameters or surrounding space. */
+export function isEventStream(contentType: unknown): boolean {
+  return String(contentType ?? '')
+    .trim()
+    .toLowerCase()
+    .startsWith('text/event-stream');
+}

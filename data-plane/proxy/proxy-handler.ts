@@ -13,7 +13,7 @@ import type { RouteChain } from '../runtime/plugin-chain';
 import { joinUpstreamPath } from '../router/path';
 import type { ProxyMetrics } from '../status/metrics';
 import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
-import { endToEnd } from './headers';
+import { endToEnd, isEventStream } from './headers';
 import { DEFAULT_MESSAGES, sendError } from './kong-error';
 import { isRetryable, isTimeout } from './upstream-errors';
 import { buildRecords } from '../analytics/record-builder';
@@ -38,10 +38,12 @@ export interface ProxyContext {
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
 const EMPTY_CHAIN: RouteChain = { slots: [], needsRequestBody: false, hasAuth: false };
 
-function hostOf(req: IncomingMessage, localPort: number): { host: string; port: number } {
+/** The Host header as name and port; null when one is sent that is not a host (refused). */
+function hostOf(req: IncomingMessage, localPort: number): { host: string; port: number } | null {
   const raw = (req.headers.host ?? '').toLowerCase();
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(raw);
-  if (!m) return { host: '', port: localPort };
+  if (raw === '') return { host: '', port: localPort }; // HTTP/1.0 without Host
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._~%!$&'()*+,;=-]+)(?::(\d{1,5}))?$/.exec(raw);
+  if (!m) return null;
   return { host: m[1], port: m[2] ? Number(m[2]) : localPort };
 }
 
@@ -105,7 +107,10 @@ export function createProxyHandler(
     const config = ctx.holder.current;
     const refused = refuseRequest(req);
     if (refused) return sendError(res, refused.status, requestId, refused.message);
-    const { host, port } = hostOf(req, localPort);
+    const hostPort = hostOf(req, localPort);
+    if (!hostPort || (rebinding && hostPort.host === ''))
+      return sendError(res, 400, requestId, 'Bad request: invalid or missing Host header');
+    const { host, port } = hostPort;
     const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
     if (!config) return sendError(res, 503, requestId, 'no configuration available');
     const steering = steerablePath(rawPath);
@@ -123,7 +128,7 @@ export function createProxyHandler(
       return sendError(res, 404, requestId, 'no Route matched with those values');
     }
     const route = match.route;
-    if (rebinding && host !== '' && !route.hosts?.length) {
+    if (rebinding && !route.hosts?.length) {
       const why = rebinding.check(host, req.headers.origin);
       if (why) {
         ctx.metrics.request(null, route, 403, performance.now() - started);
@@ -187,7 +192,9 @@ export function createProxyHandler(
               totalMs,
               upstreamMs: upstreamMs ?? null,
               gatewayMs,
-              requestBytes: rc.body?.length ?? (Number(req.headers['content-length']) || 0),
+              requestBytes:
+                rc.body?.length ??
+                Math.min(Number(req.headers['content-length']) || 0, Number.MAX_SAFE_INTEGER),
               responseBytes,
             }),
           );
@@ -261,7 +268,13 @@ export function createProxyHandler(
         rc.path = upstreamPath;
         rc.query = new URLSearchParams(rawQuery);
         rc.upstreamOverride = null;
-        if (rc.body?.length) return fail(400, 'Bad request: an unauthenticated preflight carries no body');
+        // Judged by its framing, not by what was buffered: a streamed body counts too.
+        if (
+          rc.body?.length ||
+          req.headers['transfer-encoding'] !== undefined ||
+          Number(req.headers['content-length'] ?? 0) > 0
+        )
+          return fail(400, 'Bad request: an unauthenticated preflight carries no body');
       }
       // Last look at the request exactly as it will be sent (after every access plugin).
       for (const inst of executed) inst.beforeUpstream?.(rc);
@@ -291,6 +304,11 @@ export function createProxyHandler(
       rc.headers['host'] =
         upstreamPort === DEFAULT_PORTS[upstreamProtocol] ? upstreamHost : `${upstreamHost}:${upstreamPort}`;
     }
+    // The path as it will be sent (service path + what strip_path left + plugin rewrites): a
+    // `..` made by joining (`/prefix..` → `<service path>/..`) or by a template is refused too.
+    const finalPath = override ? override.url.pathname : rc.path;
+    const steered = steerablePath(finalPath);
+    if (steered) return fail(400, `Bad request: the upstream path would have ${steered}`);
     const query = rc.query.toString();
     const path = override
       ? override.url.pathname + (override.url.search || (query ? `?${query}` : ''))
@@ -316,7 +334,6 @@ export function createProxyHandler(
       (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
     const retries = streamBody ? 0 : (service.retries ?? 5);
     let up: Dispatcher.ResponseData | undefined;
-    upstreamStarted = performance.now();
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -367,7 +384,7 @@ export function createProxyHandler(
         return fail(500);
       }
       const rewriting = plugins.filter((p) => p.wantsResponseBody?.(rc, state));
-      const isStream = String(state.headers['content-type'] ?? '').startsWith('text/event-stream');
+      const isStream = isEventStream(state.headers['content-type']);
       if (rewriting.length) {
         let body: Buffer;
         try {
@@ -381,7 +398,15 @@ export function createProxyHandler(
           return fail(502);
         }
         try {
-          for (const p of rewriting) body = p.transformBody!(rc, state, body);
+          // Every response-phase plugin sees the body: the buffering ones whole, the streaming
+          // ones (an SSE inspector) through their filter, so buffering never skips an inspection.
+          for (const p of plugins) {
+            if (rewriting.includes(p)) body = p.transformBody!(rc, state, body);
+            else {
+              const filter = p.streamFilter?.(rc, state);
+              if (filter) body = await throughFilter(filter, body);
+            }
+          }
         } catch (err) {
           ctx.log?.(`plugin error in body filter: ${(err as Error).message}`);
           return fail(500);
@@ -429,6 +454,17 @@ export function createProxyHandler(
 }
 
 class ResponseTooLarge extends Error {}
+
+/** A whole body through a streaming filter (when another plugin made the response buffered). */
+function throughFilter(filter: NodeJS.ReadWriteStream, body: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    filter.on('data', (c: Buffer | string) => out.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    filter.on('end', () => resolve(Buffer.concat(out)));
+    filter.on('error', reject);
+    filter.end(body);
+  });
+}
 
 /** Drop an upstream body unread (destroying an undici body emits AbortError: no one is listening). */
 function discard(body: NodeJS.ReadableStream & { destroy(): void }) {

@@ -49,14 +49,19 @@ interface Reply {
 /** One raw request: any method, duplicate headers (flat [name, value] list), exact body bytes. */
 function send(
   path: string,
-  opts: { method?: string; headers?: [string, string][]; body?: Buffer | string } = {},
+  opts: { method?: string; headers?: [string, string][]; body?: Buffer | string; chunked?: boolean } = {},
 ): Promise<Reply> {
   const url = new URL(s.dp.proxyUrl);
   return new Promise((resolve, reject) => {
     const flat: string[] = [];
     const headers = opts.headers ?? [];
     if (!headers.some(([k]) => k.toLowerCase() === 'host')) flat.push('host', url.host);
-    if (opts.body !== undefined) flat.push('content-length', String(Buffer.byteLength(opts.body)));
+    if (opts.body !== undefined)
+      flat.push(
+        ...(opts.chunked
+          ? ['transfer-encoding', 'chunked']
+          : ['content-length', String(Buffer.byteLength(opts.body))]),
+      );
     const id = `attack-${++attacks}`;
     flat.push('x-attack-id', id);
     for (const [k, v] of headers) flat.push(k, v);
@@ -158,6 +163,36 @@ before(async () => {
   await mustCreate(s.api, '/routes/konnect-nocors/plugins', {
     name: 'ai-mcp-proxy',
     config: { mode: 'passthrough-listener' },
+  });
+  // The same token swap without ai-mcp-proxy (nothing reads the body): a preflight with a
+  // streamed body must not get through.
+  await mustCreate(s.api, `/services/${svc.id}/routes`, { name: 'konnect-plain', paths: ['/konnect-plain'] });
+  for (const p of ['ai-mcp-oauth2', 'request-transformer-advanced']) {
+    const src = (await s.api('GET', '/routes/konnect-nocors/plugins')).body.data.find(
+      (x: any) => x.name === p,
+    );
+    await mustCreate(s.api, '/routes/konnect-plain/plugins', { name: p, config: src.config });
+  }
+  // ai-mcp-proxy beside a plugin that buffers responses (Datakit reading the upstream body):
+  // SSE answers are still inspected.
+  const gh = (await s.api('GET', '/services/github-mcp-service')).body;
+  await mustCreate(s.api, `/services/${gh.id}/routes`, { name: 'buffered-mcp', paths: ['/buffered-mcp'] });
+  await mustCreate(s.api, '/routes/buffered-mcp/plugins', {
+    name: 'key-auth',
+    config: { key_names: ['apikey'] },
+  });
+  await mustCreate(s.api, '/routes/buffered-mcp/plugins', {
+    name: 'ai-mcp-proxy',
+    config: {
+      mode: 'passthrough-listener',
+      include_consumer_groups: true,
+      default_acl: [{ scope: 'tools', deny: ['developer'] }],
+      tools: READ_TOOLS.map((name) => ({ name, description: name, acl: { allow: ['developer'] } })),
+    },
+  });
+  await mustCreate(s.api, '/routes/buffered-mcp/plugins', {
+    name: 'datakit',
+    config: { nodes: [{ name: 'PEEK', type: 'jq', input: 'service_response.body', jq: '.' }] },
   });
   await s.synced();
 });
@@ -361,6 +396,7 @@ describe('method and tool names are exact', () => {
       '{"jsonrpc":"2.0","id":1,"__proto__":{"method":"tools/call"},"params":{"name":"push_files"}}',
       '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_code","__proto__":{"name":"push_files"}}}',
       '{"jsonrpc":"2.0","id":1,"method":"tools/call","tool":"push_files","params":{"name":"search_code"}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_code","arguments":{"__proto__":{"q":"x"}}}}',
       '{"jsonrpc":"2.0","id":1,"method":" ping","params":{}}',
       '{"jsonrpc":"2.0","id":1e400,"method":"tools/call","params":{"name":"push_files"}}',
       '{"jsonrpc":"2.0","id":12345678901234567890,"method":"tools/call","params":{"name":"push_files"}}',
@@ -433,6 +469,24 @@ describe('the forwarded path cannot be steered', () => {
     assertNothingDeniedRan('path steering (PRM)');
   });
 
+  test('nor by a route path that ends in dots (strip_path joins them onto the service path)', async () => {
+    for (const p of [
+      'github-mcp..',
+      'github-mcp%2e%2e',
+      'github-mcp..;x',
+      'github-mcp../x',
+      'github-mcp.%2E',
+    ]) {
+      const r = await send(`/.well-known/oauth-protected-resource/${p}`, {
+        headers: [['content-type', 'application/json']],
+        body: call('push_files'),
+      });
+      assert.equal(r.status, 400, `${p}: ${r.status} ${r.text}`);
+      assert.ok(!reached(r), p);
+    }
+    assertNothingDeniedRan('strip_path join');
+  });
+
   test('nor is the MCP route walked anywhere else', async () => {
     for (const tail of steer.slice(0, 6)) {
       const r = await dev(call('push_files'), [], 'POST', `/github-mcp/${tail}`);
@@ -499,6 +553,18 @@ describe('every tools/list result is filtered, whatever its framing', () => {
           `${style}: the allowed tools are missing: ${r.text.slice(0, 200)}`,
         );
       }
+    }
+  });
+
+  test('beside a plugin that buffers responses, SSE answers are still filtered', async () => {
+    for (const style of ['sse', 'sse-batch', 'sse-crlf', 'sse-gzip', 'json']) {
+      const r = await dev(rpc('tools/list'), [['x-reply', style]], 'POST', '/buffered-mcp');
+      assert.equal(r.status, 200, `${style}: ${r.text}`);
+      assert.equal(leakedTool(r.text), undefined, `${style}: ${r.text.slice(0, 300)}`);
+      assert.ok(
+        READ_TOOLS.every((t) => r.text.includes(t)),
+        style,
+      );
     }
   });
 
@@ -622,6 +688,20 @@ describe('identity headers and credentials', () => {
     for (const [path, method, headers, body] of attempts) {
       await send(path, { method, headers, body });
     }
+    for (const chunked of [true, false]) {
+      const r = await send('/konnect-plain', {
+        method: 'OPTIONS',
+        headers: [
+          ['origin', 'http://localhost:3000'],
+          ['access-control-request-method', 'POST'],
+          ['content-type', 'application/json'],
+        ],
+        body: call('push_files'),
+        chunked,
+      });
+      assert.equal(r.status, 400, `preflight with a ${chunked ? 'chunked' : 'sized'} body: ${r.status}`);
+      assert.ok(!reached(r), 'a preflight with a body reached the upstream');
+    }
     // a real preflight without a body on the route without cors reaches the upstream: undecorated
     const pre = await send('/konnect-nocors', {
       method: 'OPTIONS',
@@ -656,6 +736,9 @@ describe('DNS rebinding (loopback listener)', () => {
       [[['origin', 'http://evil.example']], 403],
       [[['origin', 'null']], 403],
       [[['origin', 'http://127.0.0.1.evil.example']], 403],
+      [[['origin', 'http://localhost@evil.example']], 403],
+      [[['host', 'localhost@evil.example']], 400],
+      [[['host', `localhost:${port}/../evil.example`]], 400],
       [[['host', `localhost:${port}`]], 200],
       [[['origin', 'http://localhost:5173']], 200],
       [[['origin', `http://127.0.0.1:${port}`]], 200],
@@ -670,7 +753,7 @@ describe('DNS rebinding (loopback listener)', () => {
     for (const [extra, status] of cases) {
       const r = await dev(rpc('ping'), extra);
       assert.equal(r.status, status, `${JSON.stringify(extra)}: ${r.text}`);
-      if (status === 403) assert.ok(!reached(r));
+      if (status >= 400) assert.ok(!reached(r));
     }
   });
 

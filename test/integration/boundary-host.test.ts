@@ -16,6 +16,7 @@ import { mustCreate, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/topology';
 import { startLenientMcpFixture } from '../fixtures/lenient-mcp-server';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { DataSource } from 'typeorm';
 
 /** The HTTP status a cluster-listener upgrade gets (101 when it is accepted). */
 function upgradeStatus(clusterUrl: string, token?: string): Promise<number> {
@@ -142,7 +143,11 @@ test('analytics keep flowing after poison: odd content is stored, unstorable rec
     await post('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"\\u001b[2Jwipe"}}');
     await post(`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"${'n'.repeat(5000)}"}}`);
     await post('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"lone\\ud800"}}');
-    // poison the control plane cannot store (a size beyond bigint), in one batch with a good record
+    // values beyond a column's range are capped; a record the database still refuses (here: a
+    // constraint added for the test) is dead-lettered while the rest of its batch is stored
+    await s.cp.cp.app
+      .get(DataSource)
+      .query("ALTER TABLE analytics_records ADD CONSTRAINT test_unstorable CHECK (path <> '/unstorable')");
     const base = {
       ts: Date.now(),
       node_id: s.dp.nodeId,
@@ -169,7 +174,8 @@ test('analytics keep flowing after poison: odd content is stored, unstorable rec
       detail: { 'k\u0000': 'v\ud800' },
     } satisfies Omit<AnalyticsRecord, 'request_id'>;
     s.dp.analytics.record([
-      { ...base, request_id: 'poison-size', request_size: 1e30 },
+      { ...base, request_id: 'huge-size', request_size: 1e30, jsonrpc_error: 1e12 },
+      { ...base, request_id: 'unstorable', path: '/unstorable' },
       { ...base, request_id: 'good-after-poison' },
     ]);
     // and traffic after it all
@@ -200,7 +206,11 @@ test('analytics keep flowing after poison: odd content is stored, unstorable rec
     );
     const good = rows.find((r) => r.request_id === 'good-after-poison');
     assert.deepEqual(good.detail, { 'k\\u0000': 'v\\ud800' });
-    assert.ok(!rows.some((r) => r.request_id === 'poison-size'));
+    assert.ok(
+      rows.some((r) => r.request_id === 'huge-size'),
+      'out-of-range numbers are capped, not a reason to drop',
+    );
+    assert.ok(!rows.some((r) => r.request_id === 'unstorable'));
     const status = (await s.api('GET', '/status')).body;
     assert.ok(status.analytics.dead_letter_records >= 1, JSON.stringify(status.analytics));
     // the terminal never gets the escape sequence a client chose (rollups trail by seconds)

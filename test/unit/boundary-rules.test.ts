@@ -8,7 +8,8 @@ import { decodeResponse, UnsupportedCoding } from '../../data-plane/proxy/conten
 import { methodNameProblem, skeleton } from '../../data-plane/mcp/methods';
 import { parseJsonRpcBody } from '../../data-plane/mcp/jsonrpc';
 import { filterTools } from '../../data-plane/mcp/tools-filter';
-import { inspectJsonBody, inspectSseEvent, inspectSseText } from '../../data-plane/mcp/response-inspector';
+import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
+import { sseTransform } from '../../data-plane/mcp/sse';
 import { storableText } from '../../control-plane/analytics/record-validation';
 import { terminalSafe } from '../../cli/terminal-text';
 
@@ -117,7 +118,7 @@ test('the forwarded body is the judged one, re-written with exact digits', () =>
   }
 });
 
-test('tools/list filtering reads every result.tools, any id; unreadable results become errors', () => {
+test('tools/list filtering reads every result.tools, any id; unreadable results become errors', async () => {
   const allowed = (n: string) => n === 'ok';
   const list = (id: unknown) => ({
     jsonrpc: '2.0',
@@ -139,8 +140,15 @@ test('tools/list filtering reads every result.tools, any id; unreadable results 
   assert.equal(inspectSseEvent({ data: '', id: 'p' }, visit).data, '');
   assert.match(inspectSseEvent({ data: 'not json' }, visit).data, /-32603/);
   assert.doesNotMatch(inspectSseEvent({ data: `\uFEFF${JSON.stringify(list(1))}` }, visit).data, /"no"/);
-  const text = inspectSseText(`data: ${JSON.stringify([list(1), list(2)])}\r\n\r\n`, visit);
+  const sse = sseTransform((e) => inspectSseEvent(e, visit), { beatOnly: true });
+  const chunks: Buffer[] = [];
+  sse.on('data', (c) => chunks.push(Buffer.from(c)));
+  const ended = new Promise((r) => sse.on('end', r));
+  sse.end(`: keep-alive, from the upstream\r\ndata: ${JSON.stringify([list(1), list(2)])}\r\n\r\n`);
+  await ended;
+  const text = Buffer.concat(chunks).toString();
   assert.doesNotMatch(text, /"no"/);
+  assert.doesNotMatch(text, /from the upstream/, 'comments carry nothing the gateway did not write');
   const unreadable = inspectJsonBody(Buffer.from('\x1f\x8b garbage'), 200, visit);
   assert.equal(unreadable.status, 502);
   assert.equal(inspectJsonBody(Buffer.from('nope'), 401, visit).status, 401);

@@ -26,12 +26,8 @@ import {
 import { mcpHttpRefusal } from '../../mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../mcp/methods';
 import { filterTools } from '../../mcp/tools-filter';
-import {
-  inspectJsonBody,
-  inspectSseEvent,
-  inspectSseText,
-  isEventStream,
-} from '../../mcp/response-inspector';
+import { inspectJsonBody, inspectSseEvent } from '../../mcp/response-inspector';
+import { isEventStream } from '../../proxy/headers';
 
 /** The canonical body this plugin judged (a later plugin changing it gets it judged again). */
 const JUDGED = 'ai-mcp-proxy:judged';
@@ -230,8 +226,6 @@ export const aiMcpProxyHandler: PluginHandler = {
       },
       transformBody(ctx, res, body) {
         if (res.source !== 'upstream') return body;
-        if (isEventStream(res.headers['content-type']))
-          return Buffer.from(inspectSseText(body.toString('utf8'), visitor(ctx)));
         const out = inspectJsonBody(body, res.status, visitor(ctx));
         res.status = out.status;
         return out.body;
@@ -239,7 +233,7 @@ export const aiMcpProxyHandler: PluginHandler = {
       streamFilter(ctx, res) {
         if (res.source !== 'upstream' || !isEventStream(res.headers['content-type'])) return null;
         const visit = visitor(ctx);
-        return sseTransform((event) => inspectSseEvent(event, visit));
+        return sseTransform((event) => inspectSseEvent(event, visit), { beatOnly: true });
       },
     };
   },
