@@ -20,6 +20,7 @@ import { buildRecords } from '../analytics/record-builder';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import type { UpstreamPools } from './upstream-pools';
 import { dropUnderscoredHeaders, refuseRequest, steerablePath } from './request-guard';
+import { IDENTITY_HEADERS } from '../runtime/identity-headers';
 import { rebindingGuard } from './dns-rebinding';
 import { askForIdentity, decodeResponse, encodedRequestBody, UnsupportedCoding } from './content-coding';
 
@@ -56,9 +57,11 @@ function forwardHeaders(
   rawPath: string,
   match: { matchedPath: string | null },
   stripPath: boolean | undefined,
+  authRoute: boolean,
 ): HeaderMap {
   const headers = endToEnd(req.headers) as HeaderMap;
   dropUnderscoredHeaders(headers);
+  if (authRoute) for (const h of IDENTITY_HEADERS) delete headers[h];
   const clientIp = req.socket.remoteAddress ?? '';
   const xff = req.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
@@ -145,7 +148,17 @@ export function createProxyHandler(
       route.strip_path && match.matchedPath
         ? match.normalizedPath.slice(match.matchedLength)
         : match.normalizedPath;
-    const headers = forwardHeaders(req, protocol, host, port, rawPath, match, route.strip_path);
+    const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
+    const headers = forwardHeaders(
+      req,
+      protocol,
+      host,
+      port,
+      rawPath,
+      match,
+      route.strip_path,
+      chain.hasAuth,
+    );
     const upstreamPath = joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0');
     const rc = new RequestContext(requestId, req, route, service, protocol, match.captures, {
       method: req.method ?? 'GET',
@@ -159,7 +172,6 @@ export function createProxyHandler(
       if (!res.writableFinished) abort.abort();
     };
     res.on('close', onClose);
-    const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
     rc.authRequired = chain.hasAuth;
     const executed: PluginInstance[] = [];
     const startedAt = Date.now();
@@ -264,7 +276,16 @@ export function createProxyHandler(
         // No auth plugin accepted this request (a CORS preflight they let through): it goes
         // upstream as the client sent it, never decorated with stored credentials.
         rc.method = req.method ?? 'GET';
-        rc.headers = forwardHeaders(req, protocol, host, port, rawPath, match, route.strip_path);
+        rc.headers = forwardHeaders(
+          req,
+          protocol,
+          host,
+          port,
+          rawPath,
+          match,
+          route.strip_path,
+          chain.hasAuth,
+        );
         rc.path = upstreamPath;
         rc.query = new URLSearchParams(rawQuery);
         rc.upstreamOverride = null;

@@ -224,6 +224,10 @@ describe('controls: the seed flow still works through the lenient upstream', () 
         ['content-type', 'application/json'],
         ['accept', 'application/json'],
         ['authorization', `Bearer ${token}`],
+        // forged identity: the token maps to no consumer, so the gateway sets none either
+        ['x-consumer-username', 'admin-user'],
+        ['x-consumer-groups', 'admin'],
+        ['x-credential-identifier', 'forged'],
       ],
       body: rpc('ping'),
     });
@@ -231,6 +235,9 @@ describe('controls: the seed flow still works through the lenient upstream', () 
     const got = konnect.received.slice(before);
     assert.equal(got.length, 1);
     assert.equal(got[0].headers.authorization, `Bearer ${STORED}`);
+    assert.equal(got[0].headers['x-consumer-username'], undefined);
+    assert.equal(got[0].headers['x-consumer-groups'], undefined);
+    assert.notEqual(got[0].headers['x-credential-identifier'], 'forged');
   });
 });
 

@@ -218,7 +218,10 @@ export const aiMcpProxyHandler: PluginHandler = {
       headerFilter(_ctx, res) {
         if (res.source === 'upstream') {
           delete res.headers['content-length'];
-          if (!isEventStream(res.headers['content-type'])) res.headers['content-type'] = 'application/json';
+          // One content type, the one the body was inspected as (never two for a client to pick from).
+          res.headers['content-type'] = isEventStream(res.headers['content-type'])
+            ? 'text/event-stream'
+            : 'application/json';
         }
       },
       wantsResponseBody(_ctx, res: ResponseState) {
