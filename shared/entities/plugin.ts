@@ -68,7 +68,7 @@ function expandPlugin(
     value.protocols = def.protocols ?? DEFAULT_PLUGIN_PROTOCOLS;
   const result = validate(def.config, value.config ?? {}, coerce);
   if (!result.ok) return { value, errors: prefixErrors(['config'], result.errors) };
-  const extra = def.check?.(result.value) ?? [];
+  const extra = [...(def.check?.(result.value) ?? []), ...(def.supported?.(result.value) ?? [])];
   value.config = result.value;
   return { value, errors: prefixErrors(['config'], extra) };
 }

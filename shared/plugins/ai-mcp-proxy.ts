@@ -101,4 +101,13 @@ export const aiMcpProxyPlugin: PluginDefinition = {
     }
     return errors;
   },
+  supported: (c) =>
+    c.mode === 'passthrough-listener'
+      ? []
+      : [
+          {
+            path: ['mode'],
+            message: `mode '${c.mode}' is not supported by Tollgate's data planes (supported: passthrough-listener)`,
+          },
+        ],
 };

@@ -1,5 +1,6 @@
 import { Bool, Enum, Int, Nullable, Num, Rec, Referenceable, Str, Type } from '../schema/kong-types';
 import type { PluginDefinition } from './definition';
+import type { FieldError } from '../schema/validator';
 
 export const AI_ROUTE_TYPES = [
   'audio/v1/audio/speech',
@@ -18,6 +19,30 @@ export const AI_ROUTE_TYPES = [
   'realtime/v1/realtime',
   'video/v1/videos/generations',
 ] as const;
+
+/** Route types Tollgate's data planes run (OpenAI-compatible API paths), and `preserve`. */
+export const OPENAI_PATHS: Record<string, string> = {
+  'llm/v1/chat': '/v1/chat/completions',
+  'llm/v1/completions': '/v1/completions',
+  'llm/v1/responses': '/v1/responses',
+  'llm/v1/embeddings': '/v1/embeddings',
+  'llm/v1/assistants': '/v1/assistants',
+  'llm/v1/files': '/v1/files',
+  'llm/v1/batches': '/v1/batches',
+  'image/v1/images/generations': '/v1/images/generations',
+  'image/v1/images/edits': '/v1/images/edits',
+  'audio/v1/audio/speech': '/v1/audio/speech',
+  'audio/v1/audio/transcriptions': '/v1/audio/transcriptions',
+  'audio/v1/audio/translations': '/v1/audio/translations',
+};
+
+/** Providers that speak the OpenAI API with a known base URL (others need `upstream_url`). */
+export const OPENAI_COMPATIBLE_BASE: Record<string, string> = {
+  openai: 'https://api.openai.com',
+  deepseek: 'https://api.deepseek.com',
+  xai: 'https://api.x.ai',
+  cerebras: 'https://api.cerebras.ai',
+};
 
 export const AI_PROVIDERS = [
   'anthropic',
@@ -186,4 +211,20 @@ export const aiProxyAdvancedPlugin: PluginDefinition = {
     },
     { required: ['targets'] },
   ),
+  supported: (c) => {
+    const errors: FieldError[] = [];
+    (c.targets ?? []).forEach((t: any, i: number) => {
+      if (t.route_type !== 'preserve' && OPENAI_PATHS[t.route_type] === undefined)
+        errors.push({
+          path: ['targets', i, 'route_type'],
+          message: `route_type '${t.route_type}' is not supported by Tollgate's data planes`,
+        });
+      if (!t.model?.options?.upstream_url && OPENAI_COMPATIBLE_BASE[t.model?.provider] === undefined)
+        errors.push({
+          path: ['targets', i, 'model', 'options', 'upstream_url'],
+          message: `required for provider '${t.model?.provider}' (Tollgate speaks its OpenAI-compatible API at that URL)`,
+        });
+    });
+    return errors;
+  },
 };

@@ -22,4 +22,10 @@ export interface PluginDefinition {
    * (already validated) config in place, e.g. defaults of polymorphic elements.
    */
   check?: (config: Record<string, any>) => FieldError[];
+  /**
+   * What Tollgate's data planes cannot run (a mode, a route type): refused when written, as a
+   * schema violation naming the field. A snapshot applies all or nothing, so accepting it would
+   * make every data plane refuse every later config until someone deleted the plugin.
+   */
+  supported?: (config: Record<string, any>) => FieldError[];
 }

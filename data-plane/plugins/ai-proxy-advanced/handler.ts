@@ -3,33 +3,13 @@
  * with the configured auth injected and the model and options set. Targets are balanced
  * round-robin by weight.
  */
-import { aiProxyAdvancedPlugin } from '../../../shared/plugins/ai-proxy-advanced';
+import {
+  aiProxyAdvancedPlugin,
+  OPENAI_COMPATIBLE_BASE,
+  OPENAI_PATHS,
+} from '../../../shared/plugins/ai-proxy-advanced';
 import { ApplyError, type Entity } from '../../runtime/compiled-config';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
-
-/** Paths of the OpenAI API per route type. */
-const OPENAI_PATHS: Record<string, string> = {
-  'llm/v1/chat': '/v1/chat/completions',
-  'llm/v1/completions': '/v1/completions',
-  'llm/v1/responses': '/v1/responses',
-  'llm/v1/embeddings': '/v1/embeddings',
-  'llm/v1/assistants': '/v1/assistants',
-  'llm/v1/files': '/v1/files',
-  'llm/v1/batches': '/v1/batches',
-  'image/v1/images/generations': '/v1/images/generations',
-  'image/v1/images/edits': '/v1/images/edits',
-  'audio/v1/audio/speech': '/v1/audio/speech',
-  'audio/v1/audio/transcriptions': '/v1/audio/transcriptions',
-  'audio/v1/audio/translations': '/v1/audio/translations',
-};
-
-/** Base URLs of providers that speak the OpenAI API; overridable per provider from the DP env. */
-const PROVIDER_BASE: Record<string, string> = {
-  openai: 'https://api.openai.com',
-  deepseek: 'https://api.deepseek.com',
-  xai: 'https://api.x.ai',
-  cerebras: 'https://api.cerebras.ai',
-};
 
 interface Target {
   url: URL;
@@ -41,7 +21,7 @@ interface Target {
 }
 
 function baseUrl(provider: string, env: NodeJS.ProcessEnv): string | undefined {
-  return env[`TOLLGATE_AI_${provider.toUpperCase()}_URL`] ?? PROVIDER_BASE[provider];
+  return env[`TOLLGATE_AI_${provider.toUpperCase()}_URL`] ?? OPENAI_COMPATIBLE_BASE[provider];
 }
 
 /** The configured credential, as a header or a query/body parameter. */
