@@ -7,7 +7,7 @@
  *   that add stored credentials (request-transformer-advanced, ai-proxy-advanced) never
  *   decorate it, whatever their order.
  */
-import type { Entity } from '../runtime/compiled-config';
+import type { Entity } from '../runtime/entity';
 import type { CompileEnv, RequestContextApi } from '../runtime/plugin-api';
 
 export function wwwAuthenticate(scheme: string, realm?: string | null): string {

@@ -3,12 +3,10 @@
  * the side and swapped in with one assignment (ConfigHolder); never mutated afterwards.
  */
 import type { Snapshot } from '../../shared/snapshot';
-import { Router, type RouteLike } from '../router/router';
+import { Router } from '../router/router';
+import { ApplyError, type Entity, type RouteEntity } from './entity';
 import type { CompileEnv, PluginHandler } from './plugin-api';
 import { PluginChains } from './plugin-chain';
-
-export type Entity = Record<string, any>;
-export type RouteEntity = RouteLike & Entity;
 
 export interface CompiledConfig {
   version: number;
@@ -22,8 +20,6 @@ export interface CompiledConfig {
   pluginNames: Set<string>;
   snapshot: Snapshot;
 }
-
-export class ApplyError extends Error {}
 
 export interface CompileOptions {
   /** Plugin handlers this data plane can run. */

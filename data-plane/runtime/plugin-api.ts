@@ -4,7 +4,7 @@
  * RequestContext only.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Entity } from './compiled-config';
+import type { Entity } from './entity';
 
 export type HeaderMap = Record<string, string | string[]>;
 

@@ -7,7 +7,7 @@
  * The per-route part is computed once per route per snapshot; consumer-scoped instances are
  * looked up (a handful of map reads) once the consumer is known.
  */
-import { ApplyError, type Entity } from './compiled-config';
+import { ApplyError, type Entity } from './entity';
 import { resolveVaultReferences } from './vault';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from './plugin-api';
 

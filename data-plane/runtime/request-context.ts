@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Entity } from './compiled-config';
+import type { Entity } from './entity';
 import { ExitSignal, type HeaderMap, type RequestContextApi } from './plugin-api';
 
 /** Per-request state shared by the plugins of one request. */

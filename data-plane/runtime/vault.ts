@@ -1,4 +1,4 @@
-import { ApplyError } from './compiled-config';
+import { ApplyError } from './entity';
 
 const REF = /^\{vault:\/\/env\/([^}/]+)(?:\/([^}]*))?\}$/;
 

@@ -3,8 +3,8 @@
  * builtin.jq/builtin.c so errors and edge cases match the real binary.
  */
 import type { Ast } from './ast';
-import type { Compiler, Emit, Env, Filter, PathFilter } from './compile';
-import { modify, recursePaths, recurseValues } from './compile';
+import type { Emit, Env, Filter, FilterCompiler as Compiler, PathFilter } from './filter';
+import { modify, recursePaths, recurseValues } from './filter';
 import { spend } from './budget';
 import * as ops from './ops';
 import {

@@ -6,16 +6,12 @@
 import type { Ast } from './ast';
 import { JqSyntaxError } from './parser';
 import { BUILTINS, PATH_BUILTINS } from './builtins';
+import type { Emit, Env, Filter, FilterCompiler, PathFilter } from './filter';
+import { modify, recursePaths, recurseValues } from './filter';
 import * as ops from './ops';
 import { JqError, compare, newObject, setKey, truthy, typeOf } from './values';
 import { applyFormat, FORMATS } from './formats';
 import { spend } from './budget';
-
-export type Emit = (v: any) => void;
-export type Env = { readonly name: string; readonly value: unknown; readonly parent: Env } | null;
-export type Filter = (input: any, env: Env, emit: Emit) => void;
-export type PathEmit = (value: any, path: ops.PathKey[]) => void;
-export type PathFilter = (value: any, path: ops.PathKey[], env: Env, emit: PathEmit) => void;
 
 /** An error raised downstream of a `try`, travelling through it untouched. */
 class Downstream {
@@ -58,7 +54,7 @@ export function guarded<A extends unknown[]>(
   }
 }
 
-export class Compiler {
+export class Compiler implements FilterCompiler {
   constructor(private readonly scope: string[] = []) {}
 
   withVariable(name: string): Compiler {
@@ -443,43 +439,6 @@ function optional(op: () => unknown, emit: Emit): void {
 
 function constant(v: unknown): Filter {
   return (_input, _env, emit) => emit(v);
-}
-
-/** jq 1.7's `_modify`: first output of the update replaces the value; no output deletes it. */
-export function modify(
-  input: unknown,
-  paths: ops.PathKey[][],
-  update: (old: unknown, set: (v: unknown) => void) => void,
-): unknown {
-  let out = input;
-  for (const p of paths) {
-    let done = false;
-    let result: unknown;
-    const STOP = {};
-    try {
-      update(ops.getpath(out, p), (v) => {
-        result = v;
-        done = true;
-        throw STOP;
-      });
-    } catch (err) {
-      if (err !== STOP) throw err;
-    }
-    out = done ? ops.setpath(out, p, result) : ops.delpaths(out, [p]);
-  }
-  return out;
-}
-
-export function recurseValues(v: any, emit: Emit): void {
-  emit(v);
-  if (Array.isArray(v)) for (const x of v) recurseValues(x, emit);
-  else if (typeOf(v) === 'object') for (const k of Object.keys(v)) recurseValues(v[k], emit);
-}
-
-export function recursePaths(v: any, path: ops.PathKey[], emit: PathEmit): void {
-  emit(v, path);
-  if (Array.isArray(v)) v.forEach((x, i) => recursePaths(x, [...path, i], emit));
-  else if (typeOf(v) === 'object') for (const k of Object.keys(v)) recursePaths(v[k], [...path, k], emit);
 }
 
 const BINARY: Record<string, (l: any, r: any) => unknown> = {

@@ -5,7 +5,7 @@
  * consumer and consumer groups, and (by default) removes the inbound token.
  */
 import { aiMcpOauth2Plugin } from '../../../shared/plugins/ai-mcp-oauth2';
-import type { Entity } from '../../runtime/compiled-config';
+import type { Entity } from '../../runtime/entity';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
 import { setConsumer } from '../auth-common';
 import { isCorsPreflight } from '../../runtime/preflight';

@@ -6,7 +6,7 @@
  * judged; what goes upstream is the judged message re-written, what comes back is what was read.
  */
 import { aiMcpProxyPlugin } from '../../../shared/plugins/ai-mcp-proxy';
-import { ApplyError, type Entity } from '../../runtime/compiled-config';
+import { ApplyError, type Entity } from '../../runtime/entity';
 import type {
   PluginHandler,
   PluginInstance,

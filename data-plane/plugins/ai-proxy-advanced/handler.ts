@@ -8,7 +8,7 @@ import {
   OPENAI_COMPATIBLE_BASE,
   OPENAI_PATHS,
 } from '../../../shared/plugins/ai-proxy-advanced';
-import { ApplyError, type Entity } from '../../runtime/compiled-config';
+import { ApplyError, type Entity } from '../../runtime/entity';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
 
 interface Target {

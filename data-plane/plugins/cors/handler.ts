@@ -3,7 +3,7 @@
  * headers to every response, including the gateway's own (401s from key-auth, …).
  */
 import { corsPlugin } from '../../../shared/plugins/cors';
-import type { Entity } from '../../runtime/compiled-config';
+import type { Entity } from '../../runtime/entity';
 import type {
   HeaderMap,
   PluginHandler,

@@ -14,7 +14,7 @@ import {
   type Endpoint,
   type NodeConfig,
 } from '../../../shared/plugins/datakit-graph';
-import { ApplyError, type Entity } from '../../runtime/compiled-config';
+import { ApplyError, type Entity } from '../../runtime/entity';
 import {
   ExitSignal,
   type PluginHandler,

@@ -3,7 +3,7 @@
  * Messages, headers and anonymous semantics follow Kong's handler.
  */
 import { keyAuthPlugin } from '../../../shared/plugins/key-auth';
-import type { Entity } from '../../runtime/compiled-config';
+import type { Entity } from '../../runtime/entity';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
 import { setConsumer, wwwAuthenticate } from '../auth-common';
 import { isCorsPreflight } from '../../runtime/preflight';

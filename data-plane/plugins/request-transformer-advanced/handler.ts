@@ -4,7 +4,7 @@
  */
 import { requestTransformerAdvancedPlugin } from '../../../shared/plugins/request-transformer-advanced';
 import { parseTemplate, type TemplatePart } from '../../../shared/plugins/templates';
-import type { Entity } from '../../runtime/compiled-config';
+import type { Entity } from '../../runtime/entity';
 import type { PluginHandler, PluginInstance, RequestContextApi } from '../../runtime/plugin-api';
 import { readBodyParams, writeBodyParams } from '../body-params';
 import { transformHeaders, transformJson, transformQuery } from '../transform-ops';

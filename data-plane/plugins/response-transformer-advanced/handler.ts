@@ -3,7 +3,7 @@
  * replacement. Only responses it must rewrite are buffered; everything else streams.
  */
 import { responseTransformerAdvancedPlugin } from '../../../shared/plugins/response-transformer-advanced';
-import type { Entity } from '../../runtime/compiled-config';
+import type { Entity } from '../../runtime/entity';
 import type { PluginHandler, PluginInstance, ResponseState } from '../../runtime/plugin-api';
 import { statusMatcher, transformHeaders, transformJson } from '../transform-ops';
 
