@@ -779,9 +779,109 @@ describe('DNS rebinding (loopback listener)', () => {
   });
 });
 
+describe('generated variants (every position, every invisible character, every encoding)', () => {
+  const INVISIBLE = [
+    '\u200b',
+    '\u200c',
+    '\u200d',
+    '\u2060',
+    '\ufeff',
+    '\u00ad',
+    '\u0000',
+    '\u0001',
+    '\u001f',
+    '\u007f',
+    '\t',
+    '\n',
+    '\r',
+    ' ',
+    '\u00a0',
+    '\u3000',
+    '\u2028',
+  ];
+  const FULLWIDTH = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0);
+  /** Names a lenient matcher would read as `name`. */
+  function nearMisses(name: string, separators: string[]): string[] {
+    const out = new Set<string>([name.toUpperCase(), name[0].toUpperCase() + name.slice(1)]);
+    for (let i = 0; i < name.length; i++) {
+      const c = name[i];
+      if (/[a-z]/.test(c)) {
+        out.add(name.slice(0, i) + c.toUpperCase() + name.slice(i + 1));
+        out.add(name.slice(0, i) + FULLWIDTH(c) + name.slice(i + 1));
+      }
+      if (separators.includes(c))
+        for (const r of separators.filter((x) => x !== c)) out.add(name.slice(0, i) + r + name.slice(i + 1));
+    }
+    for (let i = 0; i <= name.length; i++)
+      for (const ch of INVISIBLE) out.add(name.slice(0, i) + ch + name.slice(i));
+    out.delete(name);
+    return [...out];
+  }
+
+  test('near misses of tools/call and tools/list: all -32600, none forwarded', async () => {
+    const methods = [
+      ...nearMisses('tools/call', ['/', '//', '\\', '\u2215', '\uff0f']),
+      '/tools/call',
+      'tools/call/',
+    ];
+    for (const m of methods) {
+      const r = await dev(rpc(m, { name: 'push_files', arguments: {} }));
+      assert.equal(r.status, 400, JSON.stringify(m));
+      assert.ok(!reached(r), JSON.stringify(m));
+    }
+    for (const m of nearMisses('tools/list', ['/', '//'])) {
+      const r = await dev(rpc(m));
+      assert.ok(!reached(r), JSON.stringify(m));
+      assert.equal(leakedTool(r.text), undefined);
+    }
+    assertNothingDeniedRan('generated methods');
+  });
+
+  test('near misses of configured tool names: all -32602, none forwarded', async () => {
+    for (const tool of ['push_files', 'merge_pull_request']) {
+      for (const name of nearMisses(tool, ['_', '-', '.', ''])) {
+        const r = await dev(call(name));
+        assert.ok(!reached(r), JSON.stringify(name));
+        assert.equal(JSON.parse(r.text).error?.code, -32602, JSON.stringify(name));
+      }
+    }
+    assertNothingDeniedRan('generated tool names');
+  });
+
+  test('every encoding of a dot segment and a separator, on the unauthenticated route', async () => {
+    const dots = [
+      '..',
+      '%2e%2e',
+      '%2E%2e',
+      '.%2e',
+      '%2e.',
+      '%252e%252e',
+      '%c0%ae%c0%ae',
+      '%ef%bc%8e%ef%bc%8e',
+      '..;',
+      '..;x',
+    ];
+    const slashes = ['%2f', '%2F', '%5c', '%5C', '%252f', '%25252f', '\\', '%ef%bc%8f', '%c0%af', '/'];
+    for (const d of dots)
+      for (const sl of slashes)
+        for (const depth of [1, 3]) {
+          const tail = Array.from({ length: depth }, () => `${d}${sl}`).join('') + 'mcp';
+          const r = await send(`/.well-known/oauth-protected-resource/github-mcp/${tail}`, {
+            headers: [['content-type', 'application/json']],
+            body: call('push_files'),
+          });
+          assert.ok(!reached(r), tail);
+          assert.ok(r.status === 400 || r.status === 404, `${tail}: ${r.status}`);
+        }
+    assertNothingDeniedRan('generated paths');
+  });
+});
+
 test('after all of it: nothing denied ran, and the gateway kept serving', async (t) => {
   assertNothingDeniedRan('whole suite');
-  t.diagnostic(`${attacks} raw requests sent; ${github.executed.length} tool calls ran upstream, all allowed`);
+  t.diagnostic(
+    `${attacks} raw requests sent; ${github.executed.length} tool calls ran upstream, all allowed`,
+  );
   const client = await connectMcp(`${s.dp.proxyUrl}/github-mcp`, DEV);
   assert.deepEqual((await listAllTools(client)).sort(), [...READ_TOOLS].sort());
   await client.close();
