@@ -149,16 +149,9 @@ export function createProxyHandler(
         ? match.normalizedPath.slice(match.matchedLength)
         : match.normalizedPath;
     const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
-    const headers = forwardHeaders(
-      req,
-      protocol,
-      host,
-      port,
-      rawPath,
-      match,
-      route.strip_path,
-      chain.hasAuth,
-    );
+    const clientHeaders = () =>
+      forwardHeaders(req, protocol, host, port, rawPath, match, route.strip_path, chain.hasAuth);
+    const headers = clientHeaders();
     const upstreamPath = joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0');
     const rc = new RequestContext(requestId, req, route, service, protocol, match.captures, {
       method: req.method ?? 'GET',
@@ -276,16 +269,7 @@ export function createProxyHandler(
         // No auth plugin accepted this request (a CORS preflight they let through): it goes
         // upstream as the client sent it, never decorated with stored credentials.
         rc.method = req.method ?? 'GET';
-        rc.headers = forwardHeaders(
-          req,
-          protocol,
-          host,
-          port,
-          rawPath,
-          match,
-          route.strip_path,
-          chain.hasAuth,
-        );
+        rc.headers = clientHeaders();
         rc.path = upstreamPath;
         rc.query = new URLSearchParams(rawQuery);
         rc.upstreamOverride = null;

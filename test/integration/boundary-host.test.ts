@@ -15,7 +15,7 @@ import { startTestControlPlane } from '../helpers/control-plane';
 import { mustCreate, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/topology';
 import { startLenientMcpFixture } from '../fixtures/lenient-mcp-server';
-import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { sampleRecord } from '../helpers/analytics-record';
 import { DataSource } from 'typeorm';
 
 /** The HTTP status a cluster-listener upgrade gets (101 when it is accepted). */
@@ -148,31 +148,16 @@ test('analytics keep flowing after poison: odd content is stored, unstorable rec
     await s.cp.cp.app
       .get(DataSource)
       .query("ALTER TABLE analytics_records ADD CONSTRAINT test_unstorable CHECK (path <> '/unstorable')");
-    const base = {
-      ts: Date.now(),
+    const base = sampleRecord({
       node_id: s.dp.nodeId,
-      service_id: null,
       service_name: null,
-      route_id: null,
-      route_name: null,
-      consumer_id: null,
-      consumer_username: null,
-      consumer_groups: [],
       http_method: 'POST',
       path: '/direct',
-      status: 200,
       mcp_method: 'ping',
-      tool: null,
-      jsonrpc_error: null,
-      mcp_session_id: null,
-      latency_total_ms: 1,
-      latency_upstream_ms: 1,
-      latency_gateway_ms: 0,
       request_size: 1,
       response_size: 1,
-      source: 'upstream',
       detail: { 'k\u0000': 'v\ud800' },
-    } satisfies Omit<AnalyticsRecord, 'request_id'>;
+    });
     s.dp.analytics.record([
       { ...base, request_id: 'huge-size', request_size: 1e30, jsonrpc_error: 1e12 },
       { ...base, request_id: 'unstorable', path: '/unstorable' },

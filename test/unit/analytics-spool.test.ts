@@ -4,34 +4,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnalyticsSpool } from '../../data-plane/analytics/spool';
-import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { sampleRecord } from '../helpers/analytics-record';
 
-const record = (i: number): AnalyticsRecord => ({
-  request_id: `r-${i}`,
-  ts: Date.now(),
-  node_id: 'n',
-  service_id: null,
-  service_name: 's',
-  route_id: null,
-  route_name: null,
-  consumer_id: null,
-  consumer_username: null,
-  consumer_groups: [],
-  http_method: 'GET',
-  path: '/',
-  status: 200,
-  mcp_method: null,
-  tool: null,
-  jsonrpc_error: null,
-  mcp_session_id: null,
-  latency_total_ms: 1,
-  latency_upstream_ms: 1,
-  latency_gateway_ms: 0,
-  request_size: 0,
-  response_size: 0,
-  source: 'upstream',
-  detail: null,
-});
+const record = (i: number) => sampleRecord({ request_id: `r-${i}` });
 
 const settle = async (spool: AnalyticsSpool) => {
   while (spool.stats().writing_batches) await new Promise((r) => setTimeout(r, 5));
