@@ -5,11 +5,12 @@ import { controlPlaneOptionsFromEnv } from '../control-plane/options';
 import { dataPlaneOptionsFromEnv } from '../data-plane/options';
 import { DECK_VERBS, runDeckVerb } from './commands/deck';
 import { runAnalytics } from './commands/analytics';
+import { exitWithParent, startChildDataPlane } from './child-data-plane';
 
 const USAGE = `Usage: tollgate <command>
 
 Commands:
-  start            embedded database + control plane + one data plane, in one process
+  start            embedded database + control plane, and one data plane in a child process
   control-plane    run the control plane (Admin API on TOLLGATE_ADMIN_LISTEN)
   data-plane       run a data plane (proxy on TOLLGATE_PROXY_LISTEN, CP at TOLLGATE_CP_URL)
   validate|diff|sync|apply|dump|reset [file…|-]
@@ -47,11 +48,9 @@ async function runControlPlane(
   return { close: () => cp.close(), clusterUrl: cp.clusterUrl };
 }
 
-async function runDataPlane(
-  overrides: { cpUrl?: string; dataDir?: string; clusterToken?: string } = {},
-): Promise<Closer> {
+async function runDataPlane(): Promise<Closer> {
   const { startDataPlane } = await import('../data-plane/main');
-  const options = { ...dataPlaneOptionsFromEnv(), ...overrides };
+  const options = dataPlaneOptionsFromEnv();
   const dp = await startDataPlane(options);
   process.stdout.write(
     `tollgate data plane ${dp.nodeId}: proxy listening on ${dp.proxyUrl}${dp.proxySslUrl ? ` and ${dp.proxySslUrl}` : ''}, status on ${dp.statusUrl}\n`,
@@ -83,9 +82,16 @@ export async function main(argv: string[]): Promise<void> {
         const clusterToken = process.env.TOLLGATE_CLUSTER_TOKEN || randomBytes(24).toString('hex');
         const cp = await runControlPlane({ clusterToken });
         closers.unshift(cp.close);
-        const dataDir = join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane');
+        // The data plane in its own process: never on the embedded database's event loop.
         closers.unshift(
-          await runDataPlane({ cpUrl: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl, dataDir, clusterToken }),
+          startChildDataPlane(
+            {
+              TOLLGATE_CP_URL: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl,
+              TOLLGATE_DATA_DIR: join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane'),
+              TOLLGATE_CLUSTER_TOKEN: clusterToken,
+            },
+            (line) => process.stderr.write(`tollgate: ${line}\n`),
+          ),
         );
         return;
       }
@@ -101,6 +107,7 @@ export async function main(argv: string[]): Promise<void> {
         onSignals(closers);
         restrictUmask();
         closers.push(await runDataPlane());
+        exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
         return;
       }
       case undefined:
