@@ -103,7 +103,8 @@ export async function benchProxy(): Promise<string> {
   await api('POST', '/consumers', { username: 'bench' });
   await api('POST', '/consumers/bench/key-auth', { key: 'bench-key' });
   const dp = await startDpProcess({ cpUrl: cp.clusterUrl });
-  await waitConverged([dp], (await api('GET', '/config')).body.hash);
+  const quiet = await startDpProcess({ cpUrl: cp.clusterUrl, env: { TOLLGATE_ANALYTICS: 'off' } });
+  await waitConverged([dp, quiet], (await api('GET', '/config')).body.hash);
   await new Promise((r) => setTimeout(r, 500));
 
   const targets: [string, string][] = [
@@ -111,6 +112,8 @@ export async function benchProxy(): Promise<string> {
     ['nginx 1.22 `proxy_pass`, 1 worker, keepalive pool', `http://127.0.0.1:${nginxPort}/mcp`],
     ['Tollgate data plane, route without plugins', `${dp.proxyUrl}/bare`],
     ['Tollgate data plane, route with key-auth', `${dp.proxyUrl}/keyed`],
+    ['Tollgate data plane, route without plugins, `TOLLGATE_ANALYTICS=off`', `${quiet.proxyUrl}/bare`],
+    ['Tollgate data plane, route with key-auth, `TOLLGATE_ANALYTICS=off`', `${quiet.proxyUrl}/keyed`],
   ];
   const rows = ['| path | 32 connections, req/s | 1 connection, p50 / p99 |', '|---|---|---|'];
   try {
@@ -123,6 +126,7 @@ export async function benchProxy(): Promise<string> {
     }
   } finally {
     await dp.proc.stop('SIGKILL');
+    await quiet.proc.stop('SIGKILL');
     await cp.proc.stop('SIGKILL');
     for (const p of procs) p.kill('SIGQUIT');
   }

@@ -159,7 +159,7 @@ export async function startDataPlane(
     metrics,
     log,
     nodeId,
-    analytics: recordAnalytics,
+    analytics: options.analytics === false ? undefined : recordAnalytics,
     allowedHosts: options.allowedHosts,
   };
   const serveProxy = async (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => {

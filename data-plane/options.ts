@@ -17,6 +17,8 @@ export interface DataPlaneOptions {
    * (TOLLGATE_PROXY_ALLOWED_HOSTS, comma-separated; `*`: any). See proxy/dns-rebinding.ts.
    */
   allowedHosts?: string[];
+  /** Analytics records (TOLLGATE_ANALYTICS=off: none are built or sent). Default on. */
+  analytics?: boolean;
 }
 
 export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DataPlaneOptions {
@@ -30,6 +32,7 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     dataDir: env.TOLLGATE_DATA_DIR || './data',
     // Empty: the id stored in the data dir (created once), so a restarted DP is the same node.
     nodeId: env.TOLLGATE_NODE_ID || '',
+    analytics: !['off', 'false', '0'].includes((env.TOLLGATE_ANALYTICS ?? '').toLowerCase()),
     allowedHosts: (env.TOLLGATE_PROXY_ALLOWED_HOSTS ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -23,7 +23,7 @@ export interface Stack {
  * the tests of that protection pass `[]`.
  */
 export async function startStack(
-  opts: { ssl?: boolean; plugins?: string[]; allowedHosts?: string[] } = {},
+  opts: { ssl?: boolean; plugins?: string[]; allowedHosts?: string[]; analytics?: boolean } = {},
 ): Promise<Stack> {
   const cp = await startTestControlPlane();
   const api = adminClient(cp.url);
@@ -38,6 +38,7 @@ export async function startStack(
       nodeId: '',
       plugins: opts.plugins,
       allowedHosts: opts.allowedHosts ?? ['*'],
+      analytics: opts.analytics,
     },
     { log: (l) => lines.push(l) },
   );

@@ -58,6 +58,7 @@ export async function startDpProcess(opts: {
   proxyPort?: number;
   statusPort?: number;
   wait?: RegExp;
+  env?: Record<string, string>;
 }): Promise<DpProcess> {
   const proxyPort = opts.proxyPort ?? (await freePort());
   const statusPort = opts.statusPort ?? (await freePort());
@@ -70,6 +71,7 @@ export async function startDpProcess(opts: {
     TOLLGATE_DATA_DIR: opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tollgate-dp-')),
     TOLLGATE_PLUGINS: opts.plugins,
     DATABASE_URL: undefined,
+    ...opts.env,
   };
   const proc = spawnTollgate(['data-plane'], env);
   await proc.waitFor(opts.wait ?? /proxy listening on/);
