@@ -4,6 +4,8 @@
  * RequestContext only.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Static, TObject } from '@sinclair/typebox';
+import type { PluginDefinition } from '../../shared/plugins/definition';
 import type { Entity } from './entity';
 
 export type HeaderMap = Record<string, string | string[]>;
@@ -60,10 +62,8 @@ export interface RequestContextApi {
   exit(status: number, body?: unknown, headers?: HeaderMap): never;
 }
 
-export interface PluginInstance {
-  readonly name: string;
-  readonly priority: number;
-  readonly entity: Entity;
+/** What a handler's `create` returns for one configured plugin: its phases and needs. */
+export interface PluginHooks {
   /** The access phase reads the request body. */
   readonly needsRequestBody?: boolean;
   /** An auth plugin: its presence on a route makes `authRequired` true. */
@@ -94,6 +94,13 @@ export interface PluginInstance {
   log?(ctx: RequestContextApi, res: ResponseState): void;
 }
 
+/** A configured plugin, compiled: its hooks plus name and priority from its definition. */
+export interface PluginInstance extends PluginHooks {
+  readonly name: string;
+  readonly priority: number;
+  readonly entity: Entity;
+}
+
 export interface CompileEnv {
   /** Environment for `{vault://env/NAME}` references. */
   env: NodeJS.ProcessEnv;
@@ -109,4 +116,21 @@ export interface PluginHandler {
   name: string;
   /** Compile one configured plugin (config already validated, defaults filled). */
   create(entity: Entity, env: CompileEnv): PluginInstance;
+}
+
+/**
+ * A plugin's data-plane half (`plugins/<name>/handler.ts`): `create` gets the typed config once
+ * per snapshot and returns the hooks; name and priority come from the definition.
+ */
+export function defineHandler<S extends TObject>(
+  definition: PluginDefinition<S>,
+  create: (config: Static<S>, env: CompileEnv, entity: Entity) => PluginHooks,
+): PluginHandler {
+  return {
+    name: definition.name,
+    create(entity, env) {
+      const hooks = create(entity.config as Static<S>, env, entity);
+      return Object.assign(hooks, { name: definition.name, priority: definition.priority, entity });
+    },
+  };
 }

@@ -66,7 +66,7 @@ function expandPlugin(
   const value = { ...input };
   if (value.protocols === undefined || value.protocols === null)
     value.protocols = def.protocols ?? DEFAULT_PLUGIN_PROTOCOLS;
-  const result = validate(def.config, value.config ?? {}, coerce);
+  const result = validate(def.schema, value.config ?? {}, coerce);
   if (!result.ok) return { value, errors: prefixErrors(['config'], result.errors) };
   const extra = [...(def.check?.(result.value) ?? []), ...(def.supported?.(result.value) ?? [])];
   value.config = result.value;

@@ -18,7 +18,7 @@ test('every plugin config of the seed validates against its schema', () => {
   for (const p of plugins) {
     const def = PLUGINS.get(p.name);
     assert.ok(def, `known plugin ${p.name}`);
-    const r = validate(def.config, p.config);
+    const r = validate(def.schema, p.config);
     assert.ok(r.ok, `${p.name}: ${JSON.stringify(!r.ok && r.errors)}`);
     const checks = def.check?.(r.value) ?? [];
     assert.deepEqual(checks, [], `${p.name} checks`);
@@ -27,7 +27,7 @@ test('every plugin config of the seed validates against its schema', () => {
 
 test('defaults are filled in without touching the input', () => {
   const input = { key_names: ['apikey'] };
-  const r = validate(PLUGINS.get('key-auth')!.config, input);
+  const r = validate(PLUGINS.get('key-auth')!.schema, input);
   assert.ok(r.ok);
   assert.deepEqual(r.value, {
     key_names: ['apikey'],
@@ -40,7 +40,7 @@ test('defaults are filled in without touching the input', () => {
     realm: null,
   });
   assert.deepEqual(input, { key_names: ['apikey'] });
-  const mcp = validate(PLUGINS.get('ai-mcp-proxy')!.config, { mode: 'passthrough-listener' });
+  const mcp = validate(PLUGINS.get('ai-mcp-proxy')!.schema, { mode: 'passthrough-listener' });
   assert.ok(mcp.ok);
   assert.deepEqual(mcp.value.logging, { log_statistics: false, log_payloads: false, log_audits: false });
   assert.equal(mcp.value.server.session.managed, true);
@@ -57,7 +57,7 @@ test('nested errors carry exact paths, Kong messages and nested fields', () => {
       { name: 'd', description: 'd', acl: { allow: 'admin' } },
     ],
   };
-  const r = validate(PLUGINS.get('ai-mcp-proxy')!.config, config);
+  const r = validate(PLUGINS.get('ai-mcp-proxy')!.schema, config);
   assert.ok(!r.ok);
   const body = schemaViolation(r.errors.map((e) => ({ ...e, path: ['config', ...e.path] })));
   assert.equal(body.code, 2);
@@ -112,21 +112,21 @@ test('entity checks: consumers need a username or custom_id; routes need a match
 
 test('form input is coerced; JSON input is strict', () => {
   const form = validate(
-    PLUGINS.get('key-auth')!.config,
+    PLUGINS.get('key-auth')!.schema,
     { key_names: 'apikey', hide_credentials: 'true' },
     true,
   );
   assert.ok(form.ok);
   assert.deepEqual(form.value.key_names, ['apikey']);
   assert.equal(form.value.hide_credentials, true);
-  const json = validate(PLUGINS.get('key-auth')!.config, { key_names: 'apikey', hide_credentials: 'true' });
+  const json = validate(PLUGINS.get('key-auth')!.schema, { key_names: 'apikey', hide_credentials: 'true' });
   assert.ok(!json.ok);
 });
 
 test('unknown plugins and datakit wiring errors are schema violations', () => {
   assert.match(pluginEntity.check!({ name: 'nope' })[0].message, /plugin 'nope' not enabled/);
   const dk = PLUGINS.get('datakit')!;
-  const cyclic = validate(dk.config, {
+  const cyclic = validate(dk.schema, {
     nodes: [
       { name: 'A', type: 'jq', jq: '.', input: 'B' },
       { name: 'B', type: 'jq', jq: '.', input: 'A' },
@@ -134,12 +134,12 @@ test('unknown plugins and datakit wiring errors are schema violations', () => {
   });
   assert.ok(cyclic.ok);
   assert.match(dk.check!(cyclic.value)[0].message, /circular dependency/);
-  const unknown = validate(dk.config, { nodes: [{ name: 'A', type: 'jq', jq: '.', input: 'NOPE.body' }] });
+  const unknown = validate(dk.schema, { nodes: [{ name: 'A', type: 'jq', jq: '.', input: 'NOPE.body' }] });
   assert.ok(unknown.ok);
   assert.deepEqual(dk.check!(unknown.value), [
     { path: ['nodes', 0, 'input'], message: "unknown node 'NOPE'" },
   ]);
-  const badType = validate(dk.config, { nodes: [{ name: 'A', type: 'exit', status: 100 }] });
+  const badType = validate(dk.schema, { nodes: [{ name: 'A', type: 'exit', status: 100 }] });
   assert.ok(badType.ok);
   assert.deepEqual(dk.check!(badType.value), [
     { path: ['nodes', 0, 'status'], message: 'value should be between 200 and 599' },

@@ -23,7 +23,7 @@ export class SchemasController {
   plugin(@Param('name') name: string) {
     const def = PLUGINS.get(name);
     if (!def) throw new KongHttpError(404, { message: `No plugin named '${name}'` });
-    return { name: def.name, version: def.version, priority: def.priority, ...def.config };
+    return { name: def.name, version: def.version, priority: def.priority, ...def.schema };
   }
 
   @Post('plugins/validate')

@@ -2,7 +2,7 @@
  * Kong's transformer operations on headers, query strings and JSON/form bodies, in Kong's
  * order: remove → rename → replace → add → append.
  */
-import type { HeaderMap } from '../runtime/plugin-api';
+import type { HeaderMap } from '../../data-plane/runtime/plugin-api';
 
 /** `name:value`, split on the first colon. */
 export function splitPair(entry: string): [string, string] {

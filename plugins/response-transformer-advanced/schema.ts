@@ -1,5 +1,5 @@
-import { Bool, Nullable, Rec, Str, Type } from '../schema/kong-types';
-import type { PluginDefinition } from './definition';
+import { Bool, Nullable, Rec, Str, Type } from '../../shared/schema/kong-types';
+import { definePlugin } from '../../shared/plugins/definition';
 import {
   HeaderNames,
   HeaderPairs,
@@ -8,13 +8,13 @@ import {
   Names,
   NullableNames,
   Pairs,
-} from './transformer-fields';
+} from '../lib/transformer-fields';
 
-export const responseTransformerAdvancedPlugin: PluginDefinition = {
+export const responseTransformerAdvancedPlugin = definePlugin({
   name: 'response-transformer-advanced',
   version: '3.12.0',
   priority: 800,
-  config: Rec({
+  schema: Rec({
     remove: Rec({ headers: HeaderNames(), json: Names(), if_status: IfStatus() }, { default: {} }),
     rename: Rec({ headers: HeaderPairs(), if_status: IfStatus() }, { default: {} }),
     replace: Rec(
@@ -52,4 +52,6 @@ export const responseTransformerAdvancedPlugin: PluginDefinition = {
           },
         ]
       : [],
-};
+});
+
+export default responseTransformerAdvancedPlugin;

@@ -1,5 +1,5 @@
-import { Bool, Nullable, Rec, Str, Type } from '../schema/kong-types';
-import type { PluginDefinition } from './definition';
+import { Bool, Nullable, Rec, Str, Type } from '../../shared/schema/kong-types';
+import { definePlugin } from '../../shared/plugins/definition';
 
 const HeaderName = () =>
   Str({
@@ -7,14 +7,14 @@ const HeaderName = () =>
     kongMessage: "bad header name '{value}', allowed characters are A-Z, a-z, 0-9, '_', and '-'",
   });
 
-export const keyAuthPlugin: PluginDefinition = {
+export const keyAuthPlugin = definePlugin({
   name: 'key-auth',
   version: '3.12.0',
   priority: 1250,
   noConsumer: true,
   noConsumerGroup: true,
   protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],
-  config: Rec(
+  schema: Rec(
     {
       key_names: Type.Array(HeaderName(), { default: ['apikey'], minItems: 1 }),
       hide_credentials: Bool({ default: false }),
@@ -27,4 +27,6 @@ export const keyAuthPlugin: PluginDefinition = {
     },
     { required: ['key_names'] },
   ),
-};
+});
+
+export default keyAuthPlugin;

@@ -1,13 +1,13 @@
-import { Bool, Enum, HTTP_METHODS, Nullable, Num, Rec, Str, Type } from '../schema/kong-types';
-import type { PluginDefinition } from './definition';
+import { Bool, Enum, HTTP_METHODS, Nullable, Num, Rec, Str, Type } from '../../shared/schema/kong-types';
+import { definePlugin } from '../../shared/plugins/definition';
 
-export const corsPlugin: PluginDefinition = {
+export const corsPlugin = definePlugin({
   name: 'cors',
   version: '3.12.0',
   priority: 2000,
   noConsumer: true,
   noConsumerGroup: true,
-  config: Rec({
+  schema: Rec({
     origins: Nullable(Type.Array(Str())),
     headers: Nullable(Type.Array(Str())),
     exposed_headers: Nullable(Type.Array(Str())),
@@ -18,6 +18,8 @@ export const corsPlugin: PluginDefinition = {
     preflight_continue: Bool({ default: false }),
     allow_origin_absent: Bool({ default: true }),
   }),
-};
+});
 // Kong's default for `methods` is every method it knows.
-(corsPlugin.config.properties.methods as any).default = [...HTTP_METHODS];
+(corsPlugin.schema.properties.methods as any).default = [...HTTP_METHODS];
+
+export default corsPlugin;

@@ -1,6 +1,17 @@
-import { Bool, Enum, Int, KMap, Nullable, Num, Rec, Referenceable, Str, Type } from '../schema/kong-types';
-import type { FieldError } from '../schema/validator';
-import type { PluginDefinition } from './definition';
+import {
+  Bool,
+  Enum,
+  Int,
+  KMap,
+  Nullable,
+  Num,
+  Rec,
+  Referenceable,
+  Str,
+  Type,
+} from '../../shared/schema/kong-types';
+import type { FieldError } from '../../shared/schema/validator';
+import { definePlugin } from '../../shared/plugins/definition';
 
 const JWT_ALGS = [
   'ES256',
@@ -20,13 +31,13 @@ const JWT_ALGS = [
 const TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const ClaimPath = () => Nullable(Type.Array(Str(), { minItems: 1 }));
 
-export const aiMcpOauth2Plugin: PluginDefinition = {
+export const aiMcpOauth2Plugin = definePlugin({
   name: 'ai-mcp-oauth2',
   version: '3.13.0',
   priority: 1015,
   noConsumer: true,
   noConsumerGroup: true,
-  config: Rec(
+  schema: Rec(
     {
       resource: Str(),
       authorization_servers: Type.Array(Str(), { minItems: 1 }),
@@ -136,4 +147,6 @@ export const aiMcpOauth2Plugin: PluginDefinition = {
     }
     return errors;
   },
-};
+});
+
+export default aiMcpOauth2Plugin;

@@ -1,7 +1,7 @@
-import { Bool, Enum, Int, KMap, Nullable, Num, Rec, Str, Type } from '../schema/kong-types';
-import type { FieldError } from '../schema/validator';
-import type { PluginDefinition } from './definition';
-import { RedisRecord } from './redis';
+import { Bool, Enum, Int, KMap, Nullable, Num, Rec, Str, Type } from '../../shared/schema/kong-types';
+import type { FieldError } from '../../shared/schema/validator';
+import { definePlugin } from '../../shared/plugins/definition';
+import { RedisRecord } from '../lib/redis';
 
 const SubjectList = () => Nullable(Type.Array(Str()));
 const Acl = () => Rec({ allow: SubjectList(), deny: SubjectList() });
@@ -40,13 +40,13 @@ export const MCP_PROXY_MODES = [
   'listener',
 ] as const;
 
-export const aiMcpProxyPlugin: PluginDefinition = {
+export const aiMcpProxyPlugin = definePlugin({
   name: 'ai-mcp-proxy',
   version: '3.13.0',
   priority: 820,
   noConsumer: true,
   noConsumerGroup: true,
-  config: Rec(
+  schema: Rec(
     {
       mode: Enum(MCP_PROXY_MODES),
       tools: Nullable(Type.Array(Tool)),
@@ -110,4 +110,6 @@ export const aiMcpProxyPlugin: PluginDefinition = {
             message: `mode '${c.mode}' is not supported by Tollgate's data planes (supported: passthrough-listener)`,
           },
         ],
-};
+});
+
+export default aiMcpProxyPlugin;

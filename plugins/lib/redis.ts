@@ -1,4 +1,4 @@
-import { Bool, Int, Nullable, Rec, Str, Type, Enum } from '../schema/kong-types';
+import { Bool, Int, Nullable, Rec, Str, Type, Enum } from '../../shared/schema/kong-types';
 
 const Node = () =>
   Rec({ host: Str({ default: '127.0.0.1' }), port: Int({ minimum: 0, maximum: 65535, default: 6379 }) });

@@ -1,6 +1,16 @@
-import { Bool, Enum, Int, Nullable, Num, Rec, Referenceable, Str, Type } from '../schema/kong-types';
-import type { PluginDefinition } from './definition';
-import type { FieldError } from '../schema/validator';
+import {
+  Bool,
+  Enum,
+  Int,
+  Nullable,
+  Num,
+  Rec,
+  Referenceable,
+  Str,
+  Type,
+} from '../../shared/schema/kong-types';
+import { definePlugin } from '../../shared/plugins/definition';
+import type { FieldError } from '../../shared/schema/validator';
 
 export const AI_ROUTE_TYPES = [
   'audio/v1/audio/speech',
@@ -133,12 +143,12 @@ const Target = Rec(
 
 const Timeout = () => Int({ minimum: 1, maximum: 2147483646, default: 60000 });
 
-export const aiProxyAdvancedPlugin: PluginDefinition = {
+export const aiProxyAdvancedPlugin = definePlugin({
   name: 'ai-proxy-advanced',
   version: '3.12.0',
   priority: 770,
   protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],
-  config: Rec(
+  schema: Rec(
     {
       targets: Type.Array(Target, { minItems: 1 }),
       balancer: Rec(
@@ -227,4 +237,6 @@ export const aiProxyAdvancedPlugin: PluginDefinition = {
     });
     return errors;
   },
-};
+});
+
+export default aiProxyAdvancedPlugin;

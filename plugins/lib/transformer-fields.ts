@@ -1,4 +1,4 @@
-import { ColonPair, Enum, HeaderName, HeaderPair, Nullable, Str, Type } from '../schema/kong-types';
+import { ColonPair, Enum, HeaderName, HeaderPair, Nullable, Str, Type } from '../../shared/schema/kong-types';
 
 /** `name` entries (remove). */
 export const Names = () => Type.Array(Str(), { default: [] });

@@ -2,7 +2,7 @@
  * Datakit's view of the request and response (the implicit nodes) and how values written to
  * `service_request` / `response` become headers and bodies.
  */
-import type { HeaderMap, RequestContextApi } from '../../runtime/plugin-api';
+import type { HeaderMap, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 
 /** Client headers with their original casing; repeated headers become arrays. */
 export function requestHeaders(ctx: RequestContextApi): Record<string, string | string[]> {

@@ -3,11 +3,11 @@
  * rest run inline. A thrown Error fails the node (500); `exit` answers through ctx.exit().
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import type { JqProgram } from '../../../shared/jq';
-import { TOLLGATE_VERSION } from '../../../shared/version';
-import type { NodeConfig } from '../../../shared/plugins/datakit-graph';
-import { DATAKIT_READABLE_PROPERTIES, DATAKIT_WRITE_ONLY_PROPERTIES } from '../../../shared/plugins/datakit';
-import type { RequestContextApi, ResponseState } from '../../runtime/plugin-api';
+import type { JqProgram } from '../../shared/jq';
+import { TOLLGATE_VERSION } from '../../shared/version';
+import type { NodeConfig } from './graph';
+import { DATAKIT_READABLE_PROPERTIES, DATAKIT_WRITE_ONLY_PROPERTIES } from './schema';
+import type { RequestContextApi, ResponseState } from '../../data-plane/runtime/plugin-api';
 import { decodeBody, encodeBody, toHeaderMap, toQuery } from './io';
 
 export interface NodeInput {

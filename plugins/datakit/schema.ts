@@ -1,10 +1,10 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Bool, Enum, Int, KMap, Nullable, Rec, Str } from '../schema/kong-types';
-import { prefixErrors, validate, type FieldError } from '../schema/validator';
-import type { PluginDefinition } from './definition';
-import { RedisRecord } from './redis';
-import { compileJq } from '../jq';
-import { buildGraph, type NodeConfig } from './datakit-graph';
+import { Bool, Enum, Int, KMap, Nullable, Rec, Str } from '../../shared/schema/kong-types';
+import { prefixErrors, validate, type FieldError } from '../../shared/schema/validator';
+import { definePlugin } from '../../shared/plugins/definition';
+import { RedisRecord } from '../lib/redis';
+import { compileJq } from '../../shared/jq';
+import { buildGraph, type NodeConfig } from './graph';
 
 /** Nodes every Datakit graph has; configs may wire to them but not redefine them. */
 export const DATAKIT_IMPLICIT_NODES = [
@@ -251,11 +251,11 @@ function checkDatakit(config: Record<string, any>): FieldError[] {
   return errors;
 }
 
-export const datakitPlugin: PluginDefinition = {
+export const datakitPlugin = definePlugin({
   name: 'datakit',
   version: '3.12.0',
   priority: 810,
-  config: {
+  schema: {
     ...{},
     type: 'object',
     kongType: 'record',
@@ -279,4 +279,6 @@ export const datakitPlugin: PluginDefinition = {
     },
   } as any,
   check: checkDatakit,
-};
+});
+
+export default datakitPlugin;

@@ -1,14 +1,14 @@
-import { Bool, Nullable, Rec, Str } from '../schema/kong-types';
-import type { FieldError } from '../schema/validator';
-import type { PluginDefinition } from './definition';
-import { parseTemplate } from './templates';
-import { HeaderNames, HeaderPairs, JsonTypes, Names, NullableNames, Pairs } from './transformer-fields';
+import { Bool, Nullable, Rec, Str } from '../../shared/schema/kong-types';
+import type { FieldError } from '../../shared/schema/validator';
+import { definePlugin } from '../../shared/plugins/definition';
+import { parseTemplate } from '../lib/templates';
+import { HeaderNames, HeaderPairs, JsonTypes, Names, NullableNames, Pairs } from '../lib/transformer-fields';
 
-export const requestTransformerAdvancedPlugin: PluginDefinition = {
+export const requestTransformerAdvancedPlugin = definePlugin({
   name: 'request-transformer-advanced',
   version: '3.12.0',
   priority: 802,
-  config: Rec({
+  schema: Rec({
     http_method: Nullable(
       Str({ pattern: '^[A-Z]+$', kongMessage: "invalid value '{value}': expected an uppercase HTTP method" }),
     ),
@@ -57,4 +57,6 @@ export const requestTransformerAdvancedPlugin: PluginDefinition = {
     }
     return errors;
   },
-};
+});
+
+export default requestTransformerAdvancedPlugin;

@@ -1,0 +1,114 @@
+/**
+ * ai-mcp-oauth2: the gateway as an OAuth 2.1 resource server for MCP. Serves protected resource
+ * metadata (RFC 9728) at `metadata_endpoint`, answers missing or bad tokens with 401 and a
+ * `resource_metadata` challenge, validates tokens (introspection or JWKS), maps claims to a
+ * consumer and consumer groups, and (by default) removes the inbound token.
+ */
+import { aiMcpOauth2Plugin } from './schema';
+import type { Entity } from '../../data-plane/runtime/entity';
+import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
+import { setConsumer } from '../../data-plane/pdk/auth';
+import { isCorsPreflight } from '../../data-plane/runtime/preflight';
+import { InvalidToken, TokenValidator, type Claims } from './token-validator';
+
+function claimAt(claims: Claims, path: string[] | null | undefined): unknown {
+  let v: unknown = claims;
+  for (const seg of path ?? [])
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
+  return v;
+}
+
+export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
+  const resource = new URL(c.resource);
+  const metadataPath =
+    c.metadata_endpoint ?? `${resource.pathname.replace(/\/$/, '')}/.well-known/oauth-protected-resource`;
+  const metadataUrl = new URL(metadataPath, resource.origin).toString();
+  const challenge = (error?: string) =>
+    `Bearer resource_metadata="${metadataUrl}"${error ? `, error="${error}"` : ''}${c.scopes_supported?.length ? `, scope="${c.scopes_supported.join(' ')}"` : ''}`;
+  const prm = JSON.stringify({
+    resource: c.resource,
+    authorization_servers: c.authorization_servers,
+    ...(c.scopes_supported ? { scopes_supported: c.scopes_supported } : {}),
+    bearer_methods_supported: ['header'],
+  });
+  const validator = new TokenValidator(c);
+
+  const reject = (ctx: RequestContextApi, error?: string): never =>
+    ctx.exit(
+      401,
+      { message: 'Invalid or inactive token', request_id: ctx.requestId },
+      { 'www-authenticate': challenge(error) },
+    );
+
+  return {
+    authenticates: true,
+    async access(ctx) {
+      const path = (ctx.req.url ?? '/').split('?')[0];
+      if (path === metadataPath && (ctx.req.method === 'GET' || ctx.req.method === 'HEAD')) {
+        return ctx.exit(200, prm, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
+      }
+      if (isCorsPreflight(ctx.req)) return;
+      const header = ctx.headers['authorization'];
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(Array.isArray(header) ? '' : (header ?? ''));
+      if (!m) return reject(ctx);
+      let claims: Claims;
+      try {
+        claims = await validator.validate(m[1]);
+      } catch (err) {
+        if (!(err instanceof InvalidToken)) throw err;
+        return reject(ctx, 'invalid_token');
+      }
+
+      // claim → consumer
+      let consumer: Entity | undefined;
+      if (c.consumer_claim?.length) {
+        const value = claimAt(claims, c.consumer_claim);
+        if (value !== undefined && value !== null) {
+          const key = String(value);
+          for (const by of c.consumer_by) {
+            consumer =
+              by === 'id'
+                ? env.consumers.get(key)
+                : by === 'username'
+                  ? env.consumersByUsername.get(key)
+                  : env.consumersByCustomId.get(key);
+            if (consumer) break;
+          }
+        }
+        if (!consumer && !c.consumer_optional) return reject(ctx, 'invalid_token');
+      }
+      const credentialId = claimAt(claims, c.credential_claim);
+      const credential = credentialId !== undefined ? { id: String(credentialId) } : null;
+      if (consumer) setConsumer(ctx, env, consumer, credential, false);
+      else ctx.credential = credential;
+      ctx.authenticated = true; // a valid token, with or without a mapped consumer
+
+      // claim → consumer groups (in addition to stored memberships)
+      if (c.consumer_groups_claim?.length) {
+        const value = claimAt(claims, c.consumer_groups_claim);
+        const names = Array.isArray(value)
+          ? value.map(String)
+          : typeof value === 'string'
+            ? value.split(/[\s,]+/).filter(Boolean)
+            : [];
+        const groups = names.map((n) => env.groupsByName.get(n)).filter((g): g is Entity => !!g);
+        if (!groups.length && !c.consumer_groups_optional) return reject(ctx, 'invalid_token');
+        const merged = new Map([...ctx.consumerGroups, ...groups].map((g) => [g.id, g]));
+        ctx.consumerGroups = [...merged.values()].sort((a, b) =>
+          String(a.name).localeCompare(String(b.name)),
+        );
+      }
+
+      for (const { claim, header: h } of c.claim_to_header ?? []) {
+        const v = claims[claim];
+        if (v !== undefined) ctx.headers[h.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+      for (const { header: h, path: p } of c.upstream_headers ?? []) {
+        const v = claimAt(claims, p);
+        if (v !== undefined) ctx.headers[h.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+      // Anti confused-deputy: the user's token does not travel upstream unless asked.
+      if (!c.passthrough_credentials) delete ctx.headers['authorization'];
+    },
+  };
+});

@@ -1,0 +1,235 @@
+/**
+ * ai-mcp-proxy, mode passthrough-listener: tool-level ACLs in front of an upstream MCP server.
+ * A denied tools/call is answered by the gateway (JSON-RPC -32602) and never forwarded;
+ * every tools/list result (JSON or SSE, every page, any id) carries only the caller's allowed
+ * tools. Fail closed (data-plane/mcp/README.md): the HTTP method, the body and every message are
+ * judged; what goes upstream is the judged message re-written, what comes back is what was read.
+ */
+import { aiMcpProxyPlugin } from './schema';
+import { ApplyError } from '../../data-plane/runtime/entity';
+import {
+  defineHandler,
+  type RequestContextApi,
+  type ResponseState,
+} from '../../data-plane/runtime/plugin-api';
+import { decide, denialMessage, type Acl, type Caller } from '../../data-plane/mcp/acl';
+import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
+import { sseTransform } from '../../data-plane/mcp/sse';
+import {
+  exchangeOf,
+  observeServerMessage,
+  redact,
+  startExchange,
+  type McpExchange,
+} from '../../data-plane/mcp/exchange';
+import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
+import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
+import { filterTools } from '../../data-plane/mcp/tools-filter';
+import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
+import { isEventStream } from '../../data-plane/proxy/headers';
+
+/** The canonical body this plugin judged (a later plugin changing it gets it judged again). */
+const JUDGED = 'ai-mcp-proxy:judged';
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+function observeAll(ex: McpExchange | undefined, value: unknown) {
+  if (!ex) return;
+  for (const m of Array.isArray(value) ? value : [value]) observeServerMessage(ex, m);
+}
+
+export default defineHandler(aiMcpProxyPlugin, (c) => {
+  if (c.mode !== 'passthrough-listener') {
+    throw new ApplyError(
+      `ai-mcp-proxy mode '${c.mode}' is not supported by this data plane yet (passthrough-listener is)`,
+    );
+  }
+  const toolAcls = new Map<string, Acl | null>();
+  for (const t of c.tools ?? []) if (t.name) toolAcls.set(t.name, t.acl ?? null);
+  // A lenient upstream would run `Push_Files` as `push_files`: near misses of a configured
+  // tool are refused rather than judged by the default ACL.
+  const configuredBySkeleton = new Map([...toolAcls.keys()].map((n) => [skeleton(n, true), n]));
+  const defaults = (c.default_acl ?? []).filter((d: any) => (d.scope ?? 'tools') === 'tools');
+  const defaultAcl: Acl | null = defaults.length
+    ? {
+        allow: defaults.some((d: any) => d.allow) ? defaults.flatMap((d: any) => d.allow ?? []) : null,
+        deny: defaults.flatMap((d: any) => d.deny ?? []),
+      }
+    : null;
+  const logStats = c.logging?.log_statistics === true;
+  const logPayloads = c.logging?.log_payloads === true;
+  const logAudits = c.logging?.log_audits === true;
+  const aclFor = (tool: string) =>
+    toolAcls.has(tool) && toolAcls.get(tool) ? toolAcls.get(tool) : defaultAcl;
+
+  const callerOf = (ctx: RequestContextApi): Caller => {
+    const consumer = ctx.consumer;
+    const id = !consumer
+      ? null
+      : c.consumer_identifier === 'consumer_id'
+        ? consumer.id
+        : c.consumer_identifier === 'custom_id'
+          ? consumer.custom_id
+          : consumer.username;
+    return {
+      consumer: id ?? null,
+      groups: c.include_consumer_groups ? ctx.consumerGroups.map((g) => g.name) : [],
+    };
+  };
+
+  /** Why this tool name cannot be judged, or null. */
+  const toolNameProblem = (tool: string): string | null => {
+    if (!isVisibleAscii(tool))
+      return `Tool name ${JSON.stringify(tool)} has characters outside visible ASCII`;
+    const near = configuredBySkeleton.get(skeleton(tool, true));
+    if (near !== undefined && near !== tool)
+      return `Tool '${tool}' is not available: tool names are exact (did you mean '${near}'?)`;
+    return null;
+  };
+
+  /** Filtering and observing what the upstream sends back. */
+  const visitor = (ctx: RequestContextApi) => {
+    const caller = callerOf(ctx);
+    const ex = exchangeOf(ctx);
+    const observe = ex?.observeResponses ? ex : undefined;
+    return (value: unknown) => {
+      const out = filterTools(
+        value,
+        (name) => toolNameProblem(name) === null && decide(aclFor(name), caller).allowed,
+      );
+      if (observe) observeAll(observe, out);
+      return out;
+    };
+  };
+
+  /**
+   * Judge a POST body: parse strictly, refuse what cannot be read, deny what the ACLs deny.
+   * Returns the canonical body to forward (the request exits otherwise).
+   */
+  const judge = (ctx: RequestContextApi, body: Buffer, ex: McpExchange | null): string => {
+    const parsed = parseJsonRpcBody(body, c.max_request_body_size);
+    if (!parsed.ok) {
+      const { code, message, id } = parsed.problem;
+      ex?.messages.push({ method: null, tool: null, id: id ?? undefined, error: code, detail: null });
+      return ctx.exit(400, jsonRpcError(id, code, message), JSON_TYPE);
+    }
+    const caller = callerOf(ctx);
+    const denials: { id: JsonRpcId; message: string }[] = [];
+    for (const m of parsed.messages) {
+      if (m.kind === 'response') continue; // the client answering a server request
+      const tool = m.kind === 'request' && m.method === 'tools/call' ? (m.tool ?? null) : null;
+      const seen = {
+        method: m.method,
+        tool,
+        id: m.kind === 'request' ? m.id : undefined,
+        error: null as number | null,
+        detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
+      };
+      ex?.messages.push(seen);
+      if (m.kind !== 'request' || tool === null) continue;
+      const problem = toolNameProblem(tool);
+      const d = decide(aclFor(tool), caller);
+      if (logAudits)
+        seen.detail = {
+          ...(seen.detail ?? {}),
+          audit: {
+            primitive: 'tool',
+            name: tool,
+            allowed: d.allowed && !problem,
+            consumer: caller.consumer,
+            groups: caller.groups,
+          },
+        };
+      if (problem) denials.push({ id: m.id, message: problem });
+      else if (!d.allowed) denials.push({ id: m.id, message: denialMessage(tool, d) });
+    }
+    if (!denials.length) return parsed.canonical;
+    // Denied calls never reach the upstream; a batch with one is refused whole.
+    const errors = parsed.messages
+      .filter((m) => m.kind === 'request')
+      .map((m) => {
+        const denial = denials.find((d) => d.id === (m as any).id);
+        return JSON.parse(
+          jsonRpcError(
+            (m as any).id,
+            denial ? JSONRPC_ERRORS.INVALID_PARAMS : JSONRPC_ERRORS.INVALID_REQUEST,
+            denial ? denial.message : 'batch refused: it contains a denied tool call',
+          ),
+        );
+      });
+    if (ex) for (const e of errors) observeServerMessage(ex, e);
+    return ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), JSON_TYPE);
+  };
+
+  const forward = (ctx: RequestContextApi, canonical: string) => {
+    ctx.body = Buffer.from(canonical);
+    ctx.headers['content-type'] = 'application/json';
+    ctx.shared[JUDGED] = canonical;
+  };
+
+  return {
+    needsRequestBody: true,
+    inspectsResponse: true,
+    access(ctx) {
+      const ex = startExchange(ctx, {
+        sessionId: (ctx.req.headers['mcp-session-id'] as string | undefined) ?? null,
+        observeResponses: logStats || logPayloads,
+        logPayloads,
+      });
+      const refusal = mcpHttpRefusal(ctx.req, ctx.body);
+      if (refusal) {
+        ex.messages.push({ method: null, tool: null, error: -32000, detail: null });
+        return ctx.exit(refusal.status, jsonRpcError(null, -32000, refusal.message), {
+          ...JSON_TYPE,
+          ...refusal.headers,
+        });
+      }
+      if (ctx.req.method !== 'POST') return;
+      forward(ctx, judge(ctx, ctx.body ?? Buffer.alloc(0), ex));
+    },
+    beforeUpstream(ctx) {
+      if (ctx.req.method !== 'POST') {
+        // Nothing may have given a GET/DELETE/preflight a body or another method since.
+        if (ctx.body?.length || ctx.method !== ctx.req.method)
+          ctx.exit(
+            500,
+            jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'request changed after it was judged'),
+            JSON_TYPE,
+          );
+        return;
+      }
+      const judged = ctx.shared[JUDGED] as string | undefined;
+      if (ctx.method !== 'POST')
+        ctx.exit(
+          500,
+          jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'request changed after it was judged'),
+          JSON_TYPE,
+        );
+      // A later plugin (a body transformer) changed the message: judge what will be sent.
+      if (judged === undefined || !ctx.body || ctx.body.toString('utf8') !== judged)
+        forward(ctx, judge(ctx, ctx.body ?? Buffer.alloc(0), null));
+    },
+    headerFilter(_ctx, res) {
+      if (res.source === 'upstream') {
+        delete res.headers['content-length'];
+        // One content type, the one the body was inspected as (never two for a client to pick from).
+        res.headers['content-type'] = isEventStream(res.headers['content-type'])
+          ? 'text/event-stream'
+          : 'application/json';
+      }
+    },
+    wantsResponseBody(_ctx, res: ResponseState) {
+      return res.source === 'upstream' && !isEventStream(res.headers['content-type']);
+    },
+    transformBody(ctx, res, body) {
+      if (res.source !== 'upstream') return body;
+      const out = inspectJsonBody(body, res.status, visitor(ctx));
+      res.status = out.status;
+      return out.body;
+    },
+    streamFilter(ctx, res) {
+      if (res.source !== 'upstream' || !isEventStream(res.headers['content-type'])) return null;
+      const visit = visitor(ctx);
+      return sseTransform((event) => inspectSseEvent(event, visit), { beatOnly: true });
+    },
+  };
+});
