@@ -1,5 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ensureEntityTables } from './database/entity-tables';
 import { randomUUID } from 'node:crypto';
 import { AdminModule } from './admin/admin.module';
 import { ConfigModule } from './config/config.module';
@@ -38,6 +40,11 @@ export class AppModule {
             retryAttempts: 2,
             retryDelay: 1000,
           }),
+          dataSourceFactory: async (opts) => {
+            const db = await new DataSource(opts!).initialize();
+            await ensureEntityTables(db);
+            return db;
+          },
         }),
         ConfigModule,
         AdminModule,

@@ -14,7 +14,8 @@ export interface SnapshotConfig {
   consumer_groups: Record<string, any>[];
   consumer_group_consumers: { consumer_group: { id: string }; consumer: { id: string } }[];
   plugins: Record<string, any>[];
-  keyauth_credentials: Record<string, any>[];
+  /** Entities plugins own, by table name (`keyauth_credentials`, `basicauth_credentials`). */
+  [pluginEntity: string]: any;
 }
 
 export interface Snapshot {

@@ -2,9 +2,13 @@
  * The current config as a decK file that syncs back with no changes: nested where decK nests,
  * ids and timestamps left out, parents referenced by name.
  */
+import { PLUGIN_ENTITIES } from '../../shared/entities';
 import type { SnapshotConfig } from '../../shared/snapshot';
 
 type E = Record<string, any>;
+
+/** Plugin-owned entities decK nests under consumers (`keyauth_credentials`). */
+const CONSUMER_CHILDREN = PLUGIN_ENTITIES.filter((e) => e.nestedUnder === 'consumer');
 
 /** Without timestamps, parent fields and (for entities matched by name) the id. */
 function clean(e: E, drop: string[] = []): E {
@@ -71,10 +75,12 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
   if (groups.length) out.consumer_groups = groups;
   const consumers = config.consumers.filter(inScope).map((c) => {
     const consumer = clean(c);
-    const creds = config.keyauth_credentials
-      .filter((k) => k.consumer?.id === c.id && inScope(k))
-      .map((k) => clean(k, ['consumer']));
-    if (creds.length) consumer.keyauth_credentials = creds;
+    for (const def of CONSUMER_CHILDREN) {
+      const children = ((config[def.name] ?? []) as E[])
+        .filter((k) => k.consumer?.id === c.id && inScope(k))
+        .map((k) => clean(k, ['consumer']));
+      if (children.length) consumer[def.name] = children;
+    }
     const gs = config.consumer_group_consumers
       .filter((m) => m.consumer.id === c.id)
       .map((m) => ({ name: ref(m.consumer_group) }));

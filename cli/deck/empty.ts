@@ -1,12 +1,14 @@
-import type { SnapshotConfig } from '../../shared/snapshot';
+import { ENTITY_LIST } from '../../shared/entities';
+import { SNAPSHOT_FORMAT_VERSION, type SnapshotConfig } from '../../shared/snapshot';
 
+/** A config with no entities: every entity's key present and empty. */
 export const EMPTY_CONFIG: SnapshotConfig = {
-  _format_version: '3.0',
+  _format_version: SNAPSHOT_FORMAT_VERSION,
   services: [],
   routes: [],
   consumers: [],
   consumer_groups: [],
   consumer_group_consumers: [],
   plugins: [],
-  keyauth_credentials: [],
+  ...Object.fromEntries(ENTITY_LIST.map((e) => [e.name, []])),
 };

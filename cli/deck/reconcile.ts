@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canonicalJson } from '../../shared/canonical-json';
-import { ENTITIES, type EntityDefinition } from '../../shared/entities';
+import { ENTITIES, PLUGIN_ENTITIES, type EntityDefinition } from '../../shared/entities';
 import { describeErrors } from '../../shared/errors';
 import { normalizeEntity } from '../../shared/entities/normalize';
 import type { SnapshotConfig } from '../../shared/snapshot';
@@ -33,13 +33,16 @@ export interface Plan {
   errors: string[];
 }
 
-const TABLE: Record<Exclude<Kind, 'membership'>, string> = {
+/** Plugin-owned entities by kind (their singular, `keyauth_credential`). */
+const OWNED = new Map(PLUGIN_ENTITIES.map((e) => [e.singular, e]));
+
+const TABLE: Record<string, string> = {
   service: 'services',
   route: 'routes',
   consumer: 'consumers',
   consumer_group: 'consumer_groups',
-  keyauth_credential: 'keyauth_credentials',
   plugin: 'plugins',
+  ...Object.fromEntries(PLUGIN_ENTITIES.map((e) => [e.singular, e.name])),
 };
 /** Parents before children: creates and updates go in this order, deletes in reverse. */
 export const KIND_ORDER: Kind[] = [
@@ -47,7 +50,7 @@ export const KIND_ORDER: Kind[] = [
   'service',
   'consumer',
   'route',
-  'keyauth_credential',
+  ...OWNED.keys(),
   'membership',
   'plugin',
 ];
@@ -60,14 +63,17 @@ function naturalKey(kind: Kind, e: Entity): string | null {
       return e.name ?? null;
     case 'consumer':
       return e.username != null ? `u:${e.username}` : e.custom_id != null ? `c:${e.custom_id}` : null;
-    case 'keyauth_credential':
-      return e.key ?? null;
     case 'plugin':
       return [e.name, e.service?.id, e.route?.id, e.consumer?.id, e.consumer_group?.id]
         .map((x) => x ?? '')
         .join('|');
     case 'membership':
       return `${e.consumer_group.id}|${e.consumer.id}`;
+    default: {
+      // A plugin-owned entity: its cache key (key-auth's key, basic-auth's username).
+      const fields = OWNED.get(kind)?.cacheKey ?? [];
+      return fields.length && fields.every((f) => e[f] != null) ? fields.map((f) => e[f]).join('|') : null;
+    }
   }
 }
 
@@ -87,8 +93,7 @@ export function planChanges(
 
   // Current entities: all of them resolve references; only those in scope are matched or deleted.
   const all = new Map<Kind, Entity[]>();
-  for (const kind of Object.keys(TABLE) as Exclude<Kind, 'membership'>[])
-    all.set(kind, ((current as any)[TABLE[kind]] ?? []) as Entity[]);
+  for (const kind of Object.keys(TABLE)) all.set(kind, ((current as any)[TABLE[kind]] ?? []) as Entity[]);
   const byId = new Map<string, Entity>();
   const byKey = new Map<string, Entity>(); // `${kind}:${key}` (in scope only, for matching)
   const anyByName = new Map<string, Entity>(); // `${kind}:${name}` (for references)
@@ -166,7 +171,7 @@ export function planChanges(
   const changes: Change[] = [];
   const matched = new Set<string>();
   const seenKeys = new Set<string>();
-  for (const { item, doc } of targetDocs) {
+  for (const { item, doc, def } of targetDocs) {
     if (item.kind === 'membership') {
       const key = naturalKey('membership', doc)!;
       if (seenKeys.has(`m:${key}`)) continue;
@@ -192,16 +197,13 @@ export function planChanges(
     }
     matched.add(doc.id);
     const old = byId.get(doc.id);
-    const op: BatchOperation = {
-      op: 'upsert',
-      entity: TABLE[item.kind as Exclude<Kind, 'membership'>],
-      id: doc.id,
-      body: doc,
-    };
+    // A stored value the file's matches in substance (a hashed password) is not a change.
+    const body = old && def?.sameAsStored ? def.sameAsStored(doc, old) : doc;
+    const op: BatchOperation = { op: 'upsert', entity: TABLE[item.kind], id: doc.id, body };
     const display = `${label(item.kind)} ${names.get(doc.id)}`;
     if (!old) changes.push({ action: 'create', kind: item.kind, display, new: doc, op });
-    else if (canonicalJson(strip(old)) !== canonicalJson(strip(doc)))
-      changes.push({ action: 'update', kind: item.kind, display, old: strip(old), new: doc, op });
+    else if (canonicalJson(strip(old)) !== canonicalJson(strip(body)))
+      changes.push({ action: 'update', kind: item.kind, display, old: strip(old), new: body, op });
   }
 
   if (opts.sync) {
@@ -213,7 +215,7 @@ export function planChanges(
           kind,
           display: `${label(kind)} ${names.get(e.id)}`,
           old: strip(e),
-          op: { op: 'delete', entity: TABLE[kind as Exclude<Kind, 'membership'>], id: e.id },
+          op: { op: 'delete', entity: TABLE[kind], id: e.id },
         });
       }
     }
@@ -233,7 +235,7 @@ export function planChanges(
   // Children are deleted first, then creates and updates run top-down, then parents are
   // deleted: a route moved to another service is updated before its old service goes.
   const PARENTS: Kind[] = ['consumer', 'service', 'consumer_group'];
-  const CHILD_DELETES: Kind[] = ['plugin', 'membership', 'keyauth_credential', 'route'];
+  const CHILD_DELETES: Kind[] = ['plugin', 'membership', ...OWNED.keys(), 'route'];
   const rank = (c: Change) =>
     c.action !== 'delete'
       ? 100 + KIND_ORDER.indexOf(c.kind)
@@ -245,7 +247,7 @@ export function planChanges(
 }
 
 function label(kind: Kind): string {
-  return kind === 'keyauth_credential' ? 'key-auth' : kind === 'consumer_group' ? 'consumer-group' : kind;
+  return OWNED.get(kind)?.deckLabel ?? (kind === 'consumer_group' ? 'consumer-group' : kind);
 }
 
 /** decK's names: plugins read `<name> for service s and route r …` or `<name> (global)`. */
@@ -253,9 +255,6 @@ function displayName(kind: Kind, e: Entity, names: Map<string, string>): string 
   switch (kind) {
     case 'consumer':
       return e.username ?? e.custom_id ?? e.id;
-    case 'keyauth_credential':
-      // The key is a secret: credentials are named by id.
-      return `${e.id} for consumer ${names.get(e.consumer?.id) ?? e.consumer?.id}`;
     case 'plugin': {
       const parts: string[] = [];
       if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);
@@ -266,7 +265,13 @@ function displayName(kind: Kind, e: Entity, names: Map<string, string>): string 
       const who = e.instance_name ? `${e.name} (${e.instance_name})` : e.name;
       return parts.length ? `${who} for ${parts.join(' and ')}` : `${who} (global)`;
     }
-    default:
-      return e.name ?? e.id;
+    default: {
+      const def = OWNED.get(kind);
+      if (!def) return e.name ?? e.id;
+      // Named by id when a field is a secret (a key, a password), else by its cache key.
+      const own = def.secretFields?.length ? e.id : (naturalKey(kind, e) ?? e.id);
+      const parent = def.nestedUnder && e[def.nestedUnder]?.id;
+      return parent ? `${own} for ${def.nestedUnder} ${names.get(parent) ?? parent}` : own;
+    }
   }
 }

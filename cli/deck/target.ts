@@ -2,11 +2,24 @@
  * A decK file flattened into entities with parent references (by id or name), select tags
  * stamped and `_info.defaults` applied. Nothing here talks to the Admin API.
  */
+import { PLUGIN_ENTITIES } from '../../shared/entities';
 import { DeckFileError } from './env-template';
 import type { LoadedState } from './file';
 
+/** Core kinds, plus the singular of each plugin-owned entity (`keyauth_credential`). */
 export type Kind =
-  'service' | 'route' | 'consumer' | 'consumer_group' | 'keyauth_credential' | 'plugin' | 'membership';
+  'service' | 'route' | 'consumer' | 'consumer_group' | 'plugin' | 'membership' | (string & {});
+
+/** decK's consumer children that no Tollgate plugin owns. */
+const UNSUPPORTED_CONSUMER_CHILDREN = [
+  'basicauth_credentials',
+  'hmacauth_credentials',
+  'jwt_secrets',
+  'oauth2_credentials',
+  'acls',
+  'mtls_auth_credentials',
+].filter((k) => !PLUGIN_ENTITIES.some((e) => e.name === k));
+const CONSUMER_CHILDREN = PLUGIN_ENTITIES.filter((e) => e.nestedUnder === 'consumer');
 export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group';
 export interface Ref {
   id?: string;
@@ -151,37 +164,28 @@ export function buildTarget(state: LoadedState): TargetState {
   (c.consumers ?? []).forEach((cn: any, i: number) => {
     const where = `${state.origin.consumers[i]}: consumers[${i}]`;
     const consumer = obj(cn, where);
-    const creds = consumer.keyauth_credentials ?? [];
+    const children = CONSUMER_CHILDREN.map((def) => ({ def, list: consumer[def.name] ?? [] }));
     const groups = consumer.groups ?? [];
     const plugins = consumer.plugins ?? [];
-    for (const k of ['keyauth_credentials', 'groups', 'plugins']) delete consumer[k];
-    for (const k of [
-      'basicauth_credentials',
-      'hmacauth_credentials',
-      'jwt_secrets',
-      'oauth2_credentials',
-      'acls',
-      'mtls_auth_credentials',
-    ]) {
+    for (const k of [...CONSUMER_CHILDREN.map((d) => d.name), 'groups', 'plugins']) delete consumer[k];
+    for (const k of UNSUPPORTED_CONSUMER_CHILDREN) {
       if (consumer[k] !== undefined) throw new DeckFileError(`${where}: ${k} are not supported by Tollgate`);
     }
     add('consumer', consumer, {}, where, null);
     const ref: Ref = consumer.id ? { id: consumer.id } : { name: consumer.username ?? consumer.custom_id };
-    creds.forEach((k: any, j: number) => {
-      if (!k?.id && !k?.key)
-        throw new DeckFileError(
-          `${where}.keyauth_credentials[${j}]: a key-auth credential needs its key (or an id) to be managed declaratively`,
-        );
-    });
-    creds.forEach((k: any, j: number) =>
-      add(
-        'keyauth_credential',
-        obj(k, `${where}.keyauth_credentials[${j}]`),
-        { consumer: ref },
-        `${where}.keyauth_credentials[${j}]`,
-        'consumer',
-      ),
-    );
+    for (const { def, list } of children) {
+      if (!Array.isArray(list)) throw new DeckFileError(`${where}.${def.name}: expected a list`);
+      const keys = def.cacheKey ?? [];
+      list.forEach((k: any, j: number) => {
+        const at = `${where}.${def.name}[${j}]`;
+        // Matched by id or natural key: without either every sync would create another one.
+        if (!k?.id && (!keys.length || keys.some((f) => k?.[f] == null)))
+          throw new DeckFileError(
+            `${at}: a ${def.deckLabel ?? def.singular} credential needs its ${keys.join(', ') || 'id'} (or an id) to be managed declaratively`,
+          );
+        add(def.singular, obj(k, at), { consumer: ref }, at, 'consumer');
+      });
+    }
     groups.forEach((g: any, j: number) =>
       add(
         'membership',

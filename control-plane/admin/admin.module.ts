@@ -17,7 +17,7 @@ import {
   RoutePluginsController,
   ServicePluginsController,
 } from './plugins/plugins.controller';
-import { ConsumerKeyAuthController, KeyAuthsController } from './key-auth/key-auth.controller';
+import { PLUGIN_ENTITY_CONTROLLERS } from './plugin-entities/plugin-entity-controllers';
 import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
 import { BatchController } from './batch/batch.controller';
@@ -38,8 +38,7 @@ import { BatchService } from './batch/batch.service';
     RoutePluginsController,
     ConsumerPluginsController,
     ConsumerGroupPluginsController,
-    KeyAuthsController,
-    ConsumerKeyAuthController,
+    ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     BatchController,
   ],

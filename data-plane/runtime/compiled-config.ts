@@ -3,6 +3,7 @@
  * the side and swapped in with one assignment (ConfigHolder); never mutated afterwards.
  */
 import type { Snapshot } from '../../shared/snapshot';
+import { PLUGIN_ENTITIES } from '../../shared/entities';
 import { Router } from '../router/router';
 import { ApplyError, type Entity, type RouteEntity } from './entity';
 import type { CompileEnv, PluginHandler } from './plugin-api';
@@ -50,13 +51,21 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   // Kong evaluates a consumer's groups in name order.
   for (const list of groupsOfConsumer.values())
     list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  // Plugin-owned entities by their cache key (Kong's cache_key), one map per entity.
+  const lookups = new Map<string, Map<string, Entity>>();
+  for (const def of PLUGIN_ENTITIES) {
+    if (!def.cacheKey) continue;
+    const fields = def.cacheKey;
+    const rows: Entity[] = config[def.name] ?? [];
+    lookups.set(def.name, new Map(rows.map((e) => [fields.map((f) => e[f]).join(':'), e])));
+  }
   const env: CompileEnv = {
     env: opts.env ?? process.env,
     consumers,
     consumersByUsername: new Map(config.consumers.filter((c) => c.username).map((c) => [c.username, c])),
     consumersByCustomId: new Map(config.consumers.filter((c) => c.custom_id).map((c) => [c.custom_id, c])),
     groupsByName: new Map(config.consumer_groups.map((g) => [g.name, g])),
-    keyauthByKey: new Map(config.keyauth_credentials.map((k) => [k.key, k])),
+    lookup: (entity, ...cacheKey) => lookups.get(entity)?.get(cacheKey.join(':')),
     groupsOfConsumer,
   };
 

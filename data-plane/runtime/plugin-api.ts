@@ -108,7 +108,8 @@ export interface CompileEnv {
   consumersByUsername: Map<string, Entity>;
   consumersByCustomId: Map<string, Entity>;
   groupsByName: Map<string, Entity>;
-  keyauthByKey: Map<string, Entity>;
+  /** A plugin-owned entity by its cache key (`lookup('keyauth_credentials', key)`). */
+  lookup(entity: string, ...cacheKey: string[]): Entity | undefined;
   groupsOfConsumer: Map<string, Entity[]>;
 }
 

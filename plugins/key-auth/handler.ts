@@ -74,7 +74,7 @@ export default defineHandler(keyAuthPlugin, (c, env) => {
       const found = findKey(ctx);
       if (found.duplicate) return anonymousOr(ctx, 401, 'Duplicate API key found');
       if (!found.key) return anonymousOr(ctx, 401, 'No API key found in request');
-      const cred = env.keyauthByKey.get(found.key);
+      const cred = env.lookup('keyauth_credentials', found.key);
       const expired = cred?.ttl ? cred.created_at + cred.ttl <= Date.now() / 1000 : false;
       const consumer = cred && !expired ? env.consumers.get(cred.consumer.id) : undefined;
       if (!cred || !consumer) return anonymousOr(ctx, 401, 'Unauthorized');

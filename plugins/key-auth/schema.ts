@@ -1,5 +1,6 @@
 import { Bool, Nullable, Rec, Str, Type } from '../../shared/schema/kong-types';
 import { definePlugin } from '../../shared/plugins/definition';
+import { keyauthCredentialEntity } from './daos';
 
 const HeaderName = () =>
   Str({
@@ -14,6 +15,7 @@ export const keyAuthPlugin = definePlugin({
   noConsumer: true,
   noConsumerGroup: true,
   protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],
+  entities: [keyauthCredentialEntity],
   schema: Rec(
     {
       key_names: Type.Array(HeaderName(), { default: ['apikey'], minItems: 1 }),

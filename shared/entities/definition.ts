@@ -28,4 +28,29 @@ export interface EntityDefinition {
   check?: (entity: Record<string, any>) => FieldError[];
   /** Fills server-generated values on insert (e.g. a key-auth key). */
   generate?: (entity: Record<string, any>) => void;
+
+  // ---- plugin-owned entities (a plugin's `daos.ts`, Kong's admin_api_name & co.) ----
+
+  /** Kong's cache_key: the fields a data plane finds this entity by (key-auth's `key`). */
+  cacheKey?: string[];
+  /** Kong's admin_api_name: the top-level collection (`key-auths`). */
+  adminApiName?: string;
+  /** Kong's admin_api_nested_name: the collection under the parent (`/consumers/{c}/key-auth`). */
+  adminApiNestedName?: string;
+  /** The foreign key this entity is nested under, in decK files and the Admin API (`consumer`). */
+  nestedUnder?: string;
+  /** decK's label in its output (`key-auth`). */
+  deckLabel?: string;
+  /** Fields that are secrets: never printed, so decK names the entity by id. */
+  secretFields?: string[];
+  /**
+   * Kong's `transformations.on_write`: rewrites a validated entity before it is stored
+   * (basic-auth hashes its password). `existing` is the stored entity on update.
+   */
+  onWrite?: (entity: Record<string, any>, existing: Record<string, any> | null) => Promise<void> | void;
+  /**
+   * decK: the stored entity matches the file's although they differ as text (a hashed password
+   * against the file's plain one). Returns the file's entity with such fields taken from `stored`.
+   */
+  sameAsStored?: (target: Record<string, any>, stored: Record<string, any>) => Record<string, any>;
 }

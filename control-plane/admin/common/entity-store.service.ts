@@ -263,6 +263,7 @@ export class EntityStore {
       if (!rows.length)
         throw new KongHttpError(400, foreignKeyViolation(fk.field, { id: ref.id }, fk.references));
     }
+    await def.onWrite?.(doc, existing);
     return doc;
   }
 

@@ -1,20 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ENTITIES, pluginEntity } from '../../../shared/entities';
+import { entityByAnyName, pluginEntity } from '../../../shared/entities';
 import { schemaViolation } from '../../../shared/errors';
 import { PLUGINS } from '../../../shared/plugins/registry';
 import { normalizeEntity } from '../../../shared/entities/normalize';
 import type { EntityDefinition } from '../../../shared/entities';
 import { KongHttpError, notFound } from '../common/kong-http-error';
 import { writeOptions } from '../common/http';
-
-/** Entity names as Kong spells them in `/schemas/{name}` (singular key-auth credential alias). */
-function entityByName(name: string) {
-  return (
-    ENTITIES.get(name) ??
-    (name === 'keyauth_credentials' || name === 'key-auths' ? ENTITIES.get('keyauth_credentials') : undefined)
-  );
-}
 
 /** JSON Schema of every entity and plugin config, and offline validation against them. */
 @Controller('schemas')
@@ -34,7 +26,7 @@ export class SchemasController {
 
   @Get(':entity')
   entity(@Param('entity') name: string) {
-    const def = entityByName(name);
+    const def = entityByAnyName(name);
     if (!def) throw notFound();
     return def.schema;
   }
@@ -42,7 +34,7 @@ export class SchemasController {
   @Post(':entity/validate')
   @HttpCode(200)
   validateEntity(@Param('entity') name: string, @Req() req: FastifyRequest) {
-    const def = entityByName(name);
+    const def = entityByAnyName(name);
     if (!def) throw notFound();
     return this.check(def, req);
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { ForeignRef, Int, Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../schema/kong-types';
-import type { EntityDefinition } from './definition';
+import { ForeignRef, Int, Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../../shared/schema/kong-types';
+import type { EntityDefinition } from '../../shared/entities/definition';
 
-export const keyauthCredentialSchema = Rec(
+const keyauthCredentialSchema = Rec(
   {
     id: Uuid(),
     created_at: Timestamp(),
@@ -21,6 +21,12 @@ export const keyauthCredentialEntity: EntityDefinition = {
   endpointKey: 'key',
   unique: ['key'],
   foreignKeys: [{ field: 'consumer', references: 'consumers', onDelete: 'cascade' }],
+  cacheKey: ['key'],
+  adminApiName: 'key-auths',
+  adminApiNestedName: 'key-auth',
+  nestedUnder: 'consumer',
+  deckLabel: 'key-auth',
+  secretFields: ['key'],
   // Kong generates 32 random hex characters when no key is given.
   generate: (c) => {
     if (c.key === undefined || c.key === null) c.key = randomBytes(16).toString('hex');
