@@ -7,6 +7,8 @@
 export const BUNDLED_PLUGINS = [
   'cors',
   'key-auth',
+  'basic-auth',
+  'rate-limiting',
   'ai-mcp-oauth2',
   'ai-mcp-proxy',
   'datakit',

@@ -1,9 +1,9 @@
 /**
- * Builds analytics records after a response: one per request, or one per JSON-RPC message
- * when ai-mcp-proxy saw MCP traffic. Runs in the log phase, off the request's path.
+ * Builds analytics records after a response: one per request, or one per entry a plugin added
+ * (`ctx.analytics.entries`: ai-mcp-proxy adds one per JSON-RPC message). Runs in the log
+ * phase, off the request's path.
  */
 import type { AnalyticsRecord } from '../../shared/analytics/record';
-import { exchangeOf } from '../mcp/exchange';
 import type { RequestContextApi, ResponseState } from '../runtime/plugin-api';
 
 export interface ExchangeTiming {
@@ -50,20 +50,12 @@ export function buildRecords(
     source: res.source,
     detail: null,
   };
-  const ex = exchangeOf(rc);
-  if (!ex) return [base];
-  const session =
-    (rc.req.headers['mcp-session-id'] as string | undefined) ??
-    (res.headers['mcp-session-id'] as string | undefined) ??
-    null;
-  if (!ex.messages.length) return [{ ...base, mcp_session_id: session }];
-  return ex.messages.map((m, i) => ({
+  Object.assign(base, rc.analytics.fields);
+  const entries = rc.analytics.entries;
+  if (!entries?.length) return [base];
+  return entries.map((entry, i) => ({
     ...base,
+    ...entry,
     request_id: i === 0 ? rc.requestId : `${rc.requestId}:${i}`,
-    mcp_method: m.method,
-    tool: m.tool,
-    jsonrpc_error: m.error,
-    mcp_session_id: session,
-    detail: m.detail,
   }));
 }

@@ -7,8 +7,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { PluginDefinition } from '../../shared/plugins/definition';
 import type { Entity } from './entity';
+import type { AnalyticsRecord } from '../../shared/analytics/record';
 
 export type HeaderMap = Record<string, string | string[]>;
+
+export interface AnalyticsFields {
+  fields: Partial<AnalyticsRecord>;
+  entries: Partial<AnalyticsRecord>[] | null;
+}
 
 export interface ResponseState {
   status: number;
@@ -58,6 +64,17 @@ export interface RequestContextApi {
   upstreamOverride: { url: URL; tlsVerify: boolean; timeoutMs?: number } | null;
   /** Kong's kong.ctx.shared. */
   readonly shared: Record<string, unknown>;
+  /**
+   * Headers an access-phase plugin adds to the response, whether it comes from the upstream or
+   * from an exit (Kong's kong.response.set_header in access): rate-limiting's counters.
+   */
+  readonly responseHeaders: HeaderMap;
+  /**
+   * What a plugin adds to this request's analytics: `fields` go into its record; `entries`, when
+   * a plugin saw several messages in one request (MCP: a batch, an SSE stream), make one record
+   * each (the request's record plus the entry). Filled in by the log phase at the latest.
+   */
+  readonly analytics: AnalyticsFields;
   /** Answer now; plugins with lower priority and the upstream are skipped. */
   exit(status: number, body?: unknown, headers?: HeaderMap): never;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Entity } from './entity';
-import { ExitSignal, type HeaderMap, type RequestContextApi } from './plugin-api';
+import { ExitSignal, type AnalyticsFields, type HeaderMap, type RequestContextApi } from './plugin-api';
 
 /** Per-request state shared by the plugins of one request. */
 export class RequestContext implements RequestContextApi {
@@ -16,6 +16,8 @@ export class RequestContext implements RequestContextApi {
   authenticated = false;
   upstreamOverride: RequestContextApi['upstreamOverride'] = null;
   readonly shared: Record<string, unknown> = {};
+  readonly responseHeaders: HeaderMap = {};
+  readonly analytics: AnalyticsFields = { fields: {}, entries: null };
 
   constructor(
     readonly requestId: string,

@@ -169,6 +169,19 @@ export default defineHandler(aiMcpProxyPlugin, (c) => {
   return {
     needsRequestBody: true,
     inspectsResponse: true,
+    log(ctx, res) {
+      // Analytics: one record per JSON-RPC message seen, all with the MCP session.
+      const ex = exchangeOf(ctx);
+      if (!ex) return;
+      const session = ctx.req.headers['mcp-session-id'] ?? res.headers['mcp-session-id'];
+      ctx.analytics.fields.mcp_session_id = typeof session === 'string' ? session : null;
+      ctx.analytics.entries = ex.messages.map((m) => ({
+        mcp_method: m.method,
+        tool: m.tool,
+        jsonrpc_error: m.error,
+        detail: m.detail,
+      }));
+    },
     access(ctx) {
       const ex = startExchange(ctx, {
         sessionId: (ctx.req.headers['mcp-session-id'] as string | undefined) ?? null,

@@ -1,0 +1,82 @@
+/**
+ * The access phase: the request body when a plugin reads it, every plugin of the route in
+ * access order, the unauthenticated-request rule, then each plugin's last look. Returns false
+ * when the gateway has answered (an exit, an error) and the upstream must not be called.
+ */
+import { ExitSignal } from '../runtime/plugin-api';
+import type { RouteChain } from '../runtime/plugin-chain';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
+import { encodedRequestBody } from './content-coding';
+import type { ProxyRequest } from './proxy-request';
+
+export interface ClientRequestView {
+  /** Upstream headers as built from the client's (forwarding-headers.ts). */
+  headers: () => Record<string, string | string[]>;
+  path: string;
+  rawQuery: string;
+}
+
+export async function runAccessPhase(
+  pr: ProxyRequest,
+  config: CompiledConfig,
+  chain: RouteChain,
+  client: ClientRequestView,
+): Promise<boolean> {
+  const { req, rc, route } = pr;
+  try {
+    const length = Number(req.headers['content-length'] ?? NaN);
+    const wantBody =
+      chain.needsRequestBody ||
+      (route.request_buffering !== false &&
+        Number.isFinite(length) &&
+        length > 0 &&
+        length <= MAX_BUFFERED_BODY);
+    if (chain.needsRequestBody) {
+      // Plugins read this body: bytes they cannot decode are not judged, and not forwarded.
+      const coding = encodedRequestBody(req.headers);
+      if (coding) {
+        pr.fail(415, `Unsupported Media Type: request content coding '${coding}'`);
+        return false;
+      }
+    }
+    if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
+    for (const slot of chain.slots) {
+      const inst = config.plugins.resolve(slot, rc);
+      if (!inst) continue;
+      pr.executed.push(inst);
+      if (inst.access) await inst.access(rc);
+    }
+    if (rc.authRequired && !rc.authenticated) {
+      // No auth plugin accepted this request (a CORS preflight they let through): it goes
+      // upstream as the client sent it, never decorated with stored credentials.
+      rc.method = req.method ?? 'GET';
+      rc.headers = client.headers();
+      rc.path = client.path;
+      rc.query = new URLSearchParams(client.rawQuery);
+      rc.upstreamOverride = null;
+      // Judged by its framing, not by what was buffered: a streamed body counts too.
+      if (
+        rc.body?.length ||
+        req.headers['transfer-encoding'] !== undefined ||
+        Number(req.headers['content-length'] ?? 0) > 0
+      ) {
+        pr.fail(400, 'Bad request: an unauthenticated preflight carries no body');
+        return false;
+      }
+    }
+    // Last look at the request exactly as it will be sent (after every access plugin).
+    for (const inst of pr.executed) inst.beforeUpstream?.(rc);
+    return true;
+  } catch (err) {
+    if (err instanceof ExitSignal) pr.answer(err.status, err.body, err.headers);
+    else if (err instanceof BodyTooLarge) pr.fail(413, 'Request size limit exceeded');
+    else {
+      pr.ctx.log?.(
+        `plugin error (${pr.executed[pr.executed.length - 1]?.name ?? 'body'}): ${(err as Error).stack ?? err}`,
+      );
+      pr.fail(500);
+    }
+    return false;
+  }
+}

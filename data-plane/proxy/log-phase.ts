@@ -1,0 +1,62 @@
+/** Last step: metrics at once; plugins' log phase and the analytics records after the response. */
+import type { IncomingMessage } from 'node:http';
+import type { PluginInstance, ResponseState } from '../runtime/plugin-api';
+import type { RequestContext } from '../runtime/request-context';
+import type { Entity } from '../runtime/entity';
+import { buildRecords } from '../analytics/record-builder';
+import type { ProxyContext } from './proxy-context';
+
+/** What the log phase reads of a request (proxy-request.ts). */
+export interface LoggedRequest {
+  readonly ctx: ProxyContext;
+  readonly rc: RequestContext;
+  readonly req: IncomingMessage;
+  readonly route: Entity;
+  readonly service: Entity;
+  readonly executed: PluginInstance[];
+  readonly started: number;
+  readonly startedAt: number;
+  readonly upstreamStarted: number;
+  readonly upstreamMs: number | undefined;
+  readonly responseStarted: number;
+}
+
+export function runLogPhase(pr: LoggedRequest, state: ResponseState, responseBytes: number): void {
+  const { ctx, rc, req } = pr;
+  const totalMs = performance.now() - pr.started;
+  ctx.metrics.request(pr.service, pr.route, state.status, totalMs, pr.upstreamMs);
+  if (!pr.executed.length && !ctx.analytics) return;
+  setImmediate(() => {
+    for (const inst of pr.executed) {
+      try {
+        inst.log?.(rc, state);
+      } catch (err) {
+        ctx.log?.(`plugin ${inst.name} log phase: ${(err as Error).message}`);
+      }
+    }
+    if (!ctx.analytics) return;
+    const upstreamMs = pr.upstreamMs;
+    // Gateway time: before the upstream was asked, plus between its headers and ours.
+    const gatewayMs =
+      upstreamMs === undefined
+        ? totalMs
+        : pr.upstreamStarted -
+          pr.started +
+          Math.max(0, pr.responseStarted - (pr.upstreamStarted + upstreamMs));
+    try {
+      ctx.analytics(
+        buildRecords(ctx.nodeId ?? '', rc, state, {
+          startedAt: pr.startedAt,
+          totalMs,
+          upstreamMs: upstreamMs ?? null,
+          gatewayMs,
+          requestBytes:
+            rc.body?.length ?? Math.min(Number(req.headers['content-length']) || 0, Number.MAX_SAFE_INTEGER),
+          responseBytes,
+        }),
+      );
+    } catch (err) {
+      ctx.log?.(`analytics: ${(err as Error).message}`);
+    }
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * One request on its way through the data plane: what every step of the lifecycle reads and
+ * writes (plugin context, plugins that ran, timings), and the gateway's own answers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HeaderMap, PluginInstance, ResponseState } from '../runtime/plugin-api';
+import type { RequestContext } from '../runtime/request-context';
+import type { Entity } from '../runtime/entity';
+import type { ProxyContext } from './proxy-context';
+import { DEFAULT_MESSAGES, sendError } from './kong-error';
+import { runLogPhase } from './log-phase';
+
+export class ProxyRequest {
+  /** Plugins whose access phase ran, in access order. */
+  readonly executed: PluginInstance[] = [];
+  readonly startedAt = Date.now();
+  upstreamStarted = 0;
+  upstreamMs: number | undefined;
+  responseStarted = 0;
+  readonly abort = new AbortController();
+
+  constructor(
+    readonly ctx: ProxyContext,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly rc: RequestContext,
+    readonly route: Entity,
+    readonly service: Entity,
+    /** performance.now() when the request arrived. */
+    readonly started: number,
+  ) {}
+
+  get requestId(): string {
+    return this.rc.requestId;
+  }
+
+  /** Response-phase order: static priority (Kong: dynamic ordering is access-only). */
+  responsePlugins(): PluginInstance[] {
+    return [...this.executed].sort((a, b) => b.priority - a.priority);
+  }
+
+  /** Headers access-phase plugins set for the response (rate-limiting's), on any response. */
+  withPluginHeaders(state: ResponseState): void {
+    for (const [k, v] of Object.entries(this.rc.responseHeaders)) state.headers[k] ??= v;
+  }
+
+  /** A gateway-generated response: response-phase plugins still see it (CORS headers on a 401). */
+  answer(status: number, body: Buffer | string | undefined, extra: HeaderMap): void {
+    const { res, rc } = this;
+    const state: ResponseState = {
+      status,
+      headers: { ...extra, 'x-tollgate-request-id': this.requestId },
+      source: 'gateway',
+    };
+    this.withPluginHeaders(state);
+    let payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
+    try {
+      const plugins = this.responsePlugins();
+      for (const p of plugins) p.headerFilter?.(rc, state);
+      for (const p of plugins)
+        if (p.wantsResponseBody?.(rc, state)) payload = p.transformBody!(rc, state, payload);
+    } catch (err) {
+      this.ctx.log?.(`plugin error in response phase: ${(err as Error).message}`);
+    }
+    state.headers['content-length'] = String(payload.length);
+    if (!res.headersSent) {
+      try {
+        res.writeHead(state.status, state.headers);
+        res.end(payload);
+      } catch (err) {
+        // A header Node refuses (bad characters from a plugin config): plain Kong error.
+        this.ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
+        if (!res.headersSent) sendError(res, 500, this.requestId);
+        else res.destroy();
+      }
+    }
+    this.finish(state, payload.length);
+  }
+
+  /** Kong's error body (`{"message","request_id"}`) through the response phase. */
+  fail(status: number, message = DEFAULT_MESSAGES[status]): void {
+    this.answer(status, JSON.stringify({ message, request_id: this.requestId }), {
+      'content-type': 'application/json; charset=utf-8',
+    });
+  }
+
+  /** The response is out: metrics now, log phase and analytics after it. */
+  finish(state: ResponseState, responseBytes: number): void {
+    runLogPhase(this, state, responseBytes);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The upstream's answer to the client: identity decoding when a plugin inspects bodies, the
+ * gateway's headers, header filters, then either the whole body through the rewriting plugins
+ * (buffered) or chunk by chunk through the streaming filters, with backpressure.
+ */
+import { pipeline } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
+import { MAX_BUFFERED_BODY } from './body';
+import { collect, discard, ResponseTooLarge, throughFilter, waitDrain } from './body-streams';
+import { decodeResponse, UnsupportedCoding } from './content-coding';
+import { endToEnd, isEventStream } from './headers';
+import { sendError } from './kong-error';
+import type { ProxyRequest } from './proxy-request';
+
+type Body = NodeJS.ReadableStream & AsyncIterable<Buffer>;
+
+export async function sendUpstreamResponse(
+  pr: ProxyRequest,
+  up: Dispatcher.ResponseData,
+  inspecting: boolean,
+): Promise<void> {
+  const { rc, res, route, ctx } = pr;
+  const state: ResponseState = {
+    status: up.statusCode,
+    headers: endToEnd(up.headers as any) as HeaderMap,
+    source: 'upstream',
+  };
+  let upstreamBody: Body = up.body;
+  if (inspecting) {
+    try {
+      upstreamBody = decodeResponse(state.headers, up.body) as Body;
+    } catch (err) {
+      if (!(err instanceof UnsupportedCoding)) throw err;
+      ctx.log?.(`${route.name ?? route.id}: ${err.message}`);
+      return pr.fail(502);
+    }
+  }
+  state.headers['x-tollgate-upstream-latency'] = String(Math.round(pr.upstreamMs ?? 0));
+  state.headers['x-tollgate-proxy-latency'] = String(Math.round(pr.upstreamStarted - pr.started));
+  state.headers['via'] = '1.1 tollgate';
+  pr.withPluginHeaders(state);
+  const plugins = pr.responsePlugins();
+  try {
+    for (const p of plugins) p.headerFilter?.(rc, state);
+  } catch (err) {
+    ctx.log?.(`plugin error in header filter: ${(err as Error).message}`);
+    discard(up.body);
+    return pr.fail(500);
+  }
+  const rewriting = plugins.filter((p) => p.wantsResponseBody?.(rc, state));
+  if (rewriting.length) {
+    let body: Buffer;
+    try {
+      body = await collect(upstreamBody);
+    } catch (err) {
+      if (!(err instanceof ResponseTooLarge)) throw err;
+      discard(up.body);
+      ctx.log?.(
+        `response of ${route.name ?? route.id} too large to transform (over ${MAX_BUFFERED_BODY} bytes)`,
+      );
+      return pr.fail(502);
+    }
+    try {
+      // Every response-phase plugin sees the body: the buffering ones whole, the streaming
+      // ones (an SSE inspector) through their filter, so buffering never skips an inspection.
+      for (const p of plugins) {
+        if (rewriting.includes(p)) body = p.transformBody!(rc, state, body);
+        else {
+          const filter = p.streamFilter?.(rc, state);
+          if (filter) body = await throughFilter(filter, body);
+        }
+      }
+    } catch (err) {
+      ctx.log?.(`plugin error in body filter: ${(err as Error).message}`);
+      return pr.fail(500);
+    }
+    state.headers['content-length'] = String(body.length);
+    delete state.headers['transfer-encoding'];
+    pr.responseStarted = performance.now();
+    res.writeHead(state.status, state.headers);
+    res.end(body);
+    return pr.finish(state, body.length);
+  }
+  pr.responseStarted = performance.now();
+  try {
+    res.writeHead(state.status, state.headers);
+  } catch (err) {
+    ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
+    discard(up.body);
+    return sendError(res, 502, pr.requestId);
+  }
+  // Event streams and unbuffered routes get their headers out at once; either way chunks are
+  // forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead but never
+  // holds a response until it ends).
+  if (isEventStream(state.headers['content-type']) || route.response_buffering === false) res.flushHeaders();
+  let source: Body = upstreamBody;
+  for (const p of plugins) {
+    const filter = p.streamFilter?.(rc, state);
+    // pipeline: an error on either side destroys both (and ends the loop below).
+    if (filter) source = pipeline(source, filter, () => undefined);
+  }
+  let sent = 0;
+  for await (const chunk of source) {
+    sent += chunk.length;
+    if (!res.write(chunk)) await waitDrain(res);
+  }
+  res.end();
+  pr.finish(state, sent);
+}

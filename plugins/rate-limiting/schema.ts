@@ -1,0 +1,75 @@
+import { Bool, Enum, Int, Nullable, Num, Rec, Str } from '../../shared/schema/kong-types';
+import { ENTITY_CHECK } from '../../shared/errors';
+import type { FieldError } from '../../shared/schema/validator';
+import { definePlugin } from '../../shared/plugins/definition';
+import { RedisRecord } from '../lib/redis';
+
+export const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
+export type Period = (typeof PERIODS)[number];
+
+const Limit = () => Nullable(Num({ exclusiveMinimum: 0 }));
+
+export const rateLimitingPlugin = definePlugin({
+  name: 'rate-limiting',
+  version: '3.12.0',
+  priority: 910,
+  protocols: ['grpc', 'grpcs', 'http', 'https'],
+  schema: Rec({
+    second: Limit(),
+    minute: Limit(),
+    hour: Limit(),
+    day: Limit(),
+    month: Limit(),
+    year: Limit(),
+    limit_by: Enum(['consumer', 'credential', 'ip', 'service', 'header', 'path', 'consumer-group'], {
+      default: 'consumer',
+    }),
+    header_name: Nullable(Str()),
+    path: Nullable(Str({ pattern: '^/' })),
+    policy: Enum(['local', 'cluster', 'redis'], { default: 'local' }),
+    fault_tolerant: Bool({ default: true }),
+    redis: Nullable(RedisRecord()),
+    hide_client_headers: Bool({ default: false }),
+    error_code: Int({ default: 429, minimum: 0 }),
+    error_message: Str({ default: 'API rate limit exceeded' }),
+    sync_rate: Num({ default: -1 }),
+  }),
+  // Kong's entity checks: at least one limit, and longer windows allow at least as much.
+  check: (c) => {
+    const errors: FieldError[] = [];
+    const set = PERIODS.filter((p) => c[p] != null);
+    if (!set.length)
+      errors.push({
+        path: [ENTITY_CHECK],
+        message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(', ')}`,
+      });
+    outer: for (let i = 0; i < set.length; i++) {
+      for (let j = i + 1; j < set.length; j++) {
+        const [shorter, longer] = [set[i], set[j]];
+        if (c[longer]! >= c[shorter]!) continue;
+        errors.push({
+          path: [ENTITY_CHECK],
+          message: `The limit for ${longer}(${c[longer]!.toFixed(1)}) cannot be lower than the limit for ${shorter}(${c[shorter]!.toFixed(1)})`,
+        });
+        break outer;
+      }
+    }
+    if (c.limit_by === 'header' && !c.header_name)
+      errors.push({ path: ['header_name'], message: 'required field missing' });
+    if (c.limit_by === 'path' && !c.path) errors.push({ path: ['path'], message: 'required field missing' });
+    return errors;
+  },
+  // Counters live in each data plane's memory: the shared `cluster` and `redis` stores are not
+  // built, so a config naming them is refused rather than silently counted locally.
+  supported: (c) =>
+    c.policy === 'local'
+      ? []
+      : [
+          {
+            path: ['policy'],
+            message: `policy '${c.policy}' is not supported by Tollgate's data planes (supported: local)`,
+          },
+        ],
+});
+
+export default rateLimitingPlugin;
