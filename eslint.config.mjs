@@ -26,4 +26,53 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // The layering: the planes never import each other; the control plane never loads a
+  // plugin's data-plane half; the proxy core knows nothing about MCP or any one plugin.
+  {
+    files: ['control-plane/**/*.ts', 'shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/data-plane/**', '**/data-plane'], message: 'the data plane is not imported here' },
+            { group: ['**/plugins/*/handler'], message: 'plugin handlers are data-plane code' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['data-plane/**/*.ts', 'plugins/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/control-plane/**'], message: 'the control plane is not imported here' }] },
+      ],
+    },
+  },
+  {
+    files: [
+      'data-plane/proxy/**/*.ts',
+      'data-plane/runtime/**/*.ts',
+      'data-plane/analytics/**/*.ts',
+      'data-plane/router/**/*.ts',
+      'data-plane/clustering/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/mcp/**'],
+              message: 'the proxy core knows nothing about MCP (data-plane/mcp is for its plugin)',
+            },
+            { group: ['**/plugins/*/**'], message: 'the proxy core reaches plugins only through the PDK' },
+            { group: ['**/control-plane/**'], message: 'the control plane is not imported here' },
+          ],
+        },
+      ],
+    },
+  },
 );
