@@ -40,7 +40,10 @@ describe('basic-auth', () => {
       config: { hide_credentials: true, realm: 'tollgate' },
     });
     await mustCreate(s.api, '/services/svc/routes', { name: 'ba-anon', paths: ['/ba-anon'] });
-    await mustCreate(s.api, '/routes/ba-anon/plugins', { name: 'basic-auth', config: { anonymous: 'guest' } });
+    await mustCreate(s.api, '/routes/ba-anon/plugins', {
+      name: 'basic-auth',
+      config: { anonymous: 'guest' },
+    });
     await mustCreate(s.api, '/consumers/alice/basic-auth', { username: 'alice', password: 'open-sesame' });
     await s.synced();
   });
@@ -116,8 +119,14 @@ describe('basic-auth', () => {
   test('a changed password takes effect; the old one stops working', async () => {
     await s.api('PATCH', '/consumers/alice/basic-auth/alice', { password: 'new-secret' });
     await s.synced();
-    assert.equal((await send('/ba', { headers: { authorization: basic('alice', 'open-sesame') } })).status, 401);
-    assert.equal((await send('/ba', { headers: { authorization: basic('alice', 'new-secret') } })).status, 200);
+    assert.equal(
+      (await send('/ba', { headers: { authorization: basic('alice', 'open-sesame') } })).status,
+      401,
+    );
+    assert.equal(
+      (await send('/ba', { headers: { authorization: basic('alice', 'new-secret') } })).status,
+      200,
+    );
   });
 });
 
@@ -198,7 +207,10 @@ describe('rate-limiting (local policy)', () => {
     assert.match(none.body.message, /at least one of these fields must be non-empty: 'config.second'/);
     const order = await s.api('POST', '/plugins', { name: 'rate-limiting', config: { minute: 10, hour: 5 } });
     assert.equal(order.status, 400);
-    assert.match(order.body.message, /The limit for hour\(5\.0\) cannot be lower than the limit for minute\(10\.0\)/);
+    assert.match(
+      order.body.message,
+      /The limit for hour\(5\.0\) cannot be lower than the limit for minute\(10\.0\)/,
+    );
     const header = await s.api('POST', '/plugins', {
       name: 'rate-limiting',
       config: { minute: 1, limit_by: 'header' },
