@@ -23,7 +23,7 @@ import { CpLink } from './clustering/cp-link';
 import { compile } from './runtime/compiled-config';
 import { ConfigHolder } from './runtime/config-holder';
 import { createProxyHandler } from './proxy/proxy-handler';
-import { sendError } from './proxy/kong-error';
+import { sendError } from './errors';
 import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';

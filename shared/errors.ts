@@ -3,7 +3,7 @@
  */
 import { formatPath, type FieldError } from './schema/validator';
 
-export const ErrorCode = {
+const ErrorCode = {
   INVALID_PRIMARY_KEY: 1,
   SCHEMA_VIOLATION: 2,
   PRIMARY_KEY_VIOLATION: 3,
@@ -28,7 +28,7 @@ export interface KongErrorBody {
 export const ENTITY_CHECK = '@entity';
 
 /** Build Kong's nested `fields` object; array indices become arrays with null holes. */
-export function nestFields(errors: FieldError[]): Record<string, unknown> {
+function nestFields(errors: FieldError[]): Record<string, unknown> {
   const root: any = {};
   for (const { path, message } of errors) {
     let node = root;
@@ -83,7 +83,7 @@ export function schemaViolation(errors: FieldError[]): KongErrorBody {
 }
 
 /** Lua-table style rendering Kong uses in messages: `{name="svc"}`. */
-export function luaTable(obj: Record<string, unknown>): string {
+function luaTable(obj: Record<string, unknown>): string {
   const render = (v: unknown): string => {
     if (v === null || v === undefined) return 'null';
     if (typeof v === 'string') return `"${v}"`;
@@ -120,14 +120,6 @@ export function foreignKeyRestricted(childTable: string, parentTable: string): K
     name: 'foreign key violation',
     message: `an existing '${childTable}' entity references this '${parentTable}' entity`,
     fields: { '@referenced_by': childTable },
-  };
-}
-
-export function invalidPrimaryKey(pk: string): KongErrorBody {
-  return {
-    code: ErrorCode.INVALID_PRIMARY_KEY,
-    name: 'invalid primary key',
-    message: `invalid primary key: '${pk}'`,
   };
 }
 

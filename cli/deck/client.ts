@@ -1,6 +1,6 @@
 /** The Admin API as the CLI uses it: the whole config in one read, changes in one batch. */
 import type { SnapshotConfig } from '../../shared/snapshot';
-import type { BatchOperation } from './reconcile';
+import type { BatchOperation } from '../../shared/batch-operation';
 
 export class AdminError extends Error {}
 

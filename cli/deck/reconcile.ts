@@ -9,15 +9,11 @@ import { ENTITIES, PLUGIN_ENTITIES, type EntityDefinition } from '../../shared/e
 import { describeErrors } from '../../shared/errors';
 import { normalizeEntity } from '../../shared/entities/normalize';
 import type { SnapshotConfig } from '../../shared/snapshot';
+import type { BatchOperation } from '../../shared/batch-operation';
 import type { Item, Kind, ParentKind, Ref, TargetState } from './target';
 
 export type Entity = Record<string, any>;
 export type Action = 'create' | 'update' | 'delete';
-
-export type BatchOperation =
-  | { op: 'upsert'; entity: string; id: string; body: Entity }
-  | { op: 'delete'; entity: string; id: string }
-  | { op: 'add_member' | 'remove_member'; consumer_group: string; consumer: string };
 
 export interface Change {
   action: Action;

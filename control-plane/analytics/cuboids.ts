@@ -40,7 +40,7 @@ const NARROW: { name: string; dims: RollupDimension[] }[] = [
  * Narrowest first, hourly before per-minute: a query uses the first one that keeps every
  * dimension it needs at a step it can use. Queries no cuboid covers read the raw records.
  */
-export const CUBOIDS: Cuboid[] = [
+const CUBOIDS: Cuboid[] = [
   ...NARROW.map((c) => ({ name: `h:${c.name}`, bucketMs: HOUR, dims: c.dims })),
   ...NARROW.map((c) => ({ name: `m:${c.name}`, bucketMs: MINUTE, dims: c.dims })),
 ];
@@ -69,7 +69,7 @@ export interface RollupRow {
 }
 
 /** The value a record has for each rollup dimension ('' when it has none). */
-export function dimensionValues(r: AnalyticsRecord): Record<RollupDimension, string> {
+function dimensionValues(r: AnalyticsRecord): Record<RollupDimension, string> {
   return {
     node_id: r.node_id,
     service: r.service_name ?? r.service_id ?? '',

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { fieldSpec, RECORD_FIELDS, type AnalyticsRecord } from '../../shared/analytics/record';
 import { RollupBuilder } from './rollup-builder.service';
 import { validateRecord } from './record-validation';
 import { CP_OPTIONS, type ControlPlaneOptions } from '../options';
@@ -23,20 +23,17 @@ export interface IngestResult {
 
 const MAX_DEAD_LETTER_PAYLOAD = 1024 * 1024;
 
-const RECORD_COLUMNS = `ts, request_id, batch_id, node_id, service_id, service_name, route_id, route_name,
-  consumer_id, consumer_username, consumer_groups, http_method, path, status, mcp_method, tool, jsonrpc_error,
-  mcp_session_id, latency_total_ms, latency_upstream_ms, latency_gateway_ms, request_size, response_size, source, detail`;
-
-const INSERT_RECORDS = `INSERT INTO analytics_records (${RECORD_COLUMNS})
-  SELECT to_timestamp(x.ts / 1000.0), x.request_id, $2::uuid, x.node_id, x.service_id, x.service_name, x.route_id,
-    x.route_name, x.consumer_id, x.consumer_username, coalesce(x.consumer_groups, '{}'), x.http_method, x.path,
-    x.status, x.mcp_method, x.tool, x.jsonrpc_error, x.mcp_session_id, x.latency_total_ms, x.latency_upstream_ms,
-    x.latency_gateway_ms, x.request_size, x.response_size, x.source, x.detail
-  FROM jsonb_to_recordset($1::jsonb) AS x(ts double precision, request_id text, node_id text, service_id text,
-    service_name text, route_id text, route_name text, consumer_id text, consumer_username text,
-    consumer_groups text[], http_method text, path text, status integer, mcp_method text, tool text,
-    jsonrpc_error integer, mcp_session_id text, latency_total_ms real, latency_upstream_ms real,
-    latency_gateway_ms real, request_size bigint, response_size bigint, source text, detail jsonb)`;
+/** Column by column from the record's schema (shared/analytics/record.ts). */
+const RECORD_VALUES = RECORD_FIELDS.map((f) =>
+  f === 'ts'
+    ? 'to_timestamp(x.ts / 1000.0)'
+    : f === 'consumer_groups'
+      ? "coalesce(x.consumer_groups, '{}')"
+      : `x.${f}`,
+);
+const INSERT_RECORDS = `INSERT INTO analytics_records (batch_id, ${RECORD_FIELDS.join(', ')})
+  SELECT $2::uuid, ${RECORD_VALUES.join(', ')}
+  FROM jsonb_to_recordset($1::jsonb) AS x(${RECORD_FIELDS.map((f) => `${f} ${fieldSpec(f).sqlType}`).join(', ')})`;
 
 @Injectable()
 export class AnalyticsIngest implements OnModuleInit, OnModuleDestroy {

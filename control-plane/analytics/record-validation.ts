@@ -5,7 +5,13 @@
  * values cut), so a client choosing a 300-character session id or a NUL in a tool name cannot
  * make the audit trail stall or lose the record.
  */
-import type { AnalyticsRecord } from '../../shared/analytics/record';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  AnalyticsRecordSchema,
+  fieldSpec,
+  RECORD_FIELDS,
+  type AnalyticsRecord,
+} from '../../shared/analytics/record';
 import { LONE_SURROGATES, setOwn } from '../../shared/unicode';
 
 const MAX_DETAIL_CHARS = 64 * 1024;
@@ -32,85 +38,58 @@ function storableJson(v: unknown, depth = 0): unknown {
   return out;
 }
 
-const str = (v: unknown, max = 2048): string | null => (typeof v === 'string' ? storableText(v, max) : null);
-const optStr = (v: unknown, max = 2048): string | null | undefined =>
-  v === null || v === undefined ? null : typeof v === 'string' ? storableText(v, max) : undefined;
-/** A non-negative number, capped where a column would overflow (bigint sizes, real latencies). */
-const num = (v: unknown): number | null =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.min(v, Number.MAX_SAFE_INTEGER) : null;
 const INT32 = 2 ** 31 - 1;
+const checkShape = TypeCompiler.Compile(AnalyticsRecordSchema);
+const TEXT_FIELDS = RECORD_FIELDS.filter((f) => fieldSpec(f).sqlType === 'text');
 
 /** A clean record for `nodeId` (the authenticated node, whatever the record claims), or null. */
 export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | null {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
-  const r = raw as Record<string, unknown>;
-  const requestId = str(r.request_id, 128);
-  const ts = num(r.ts);
-  const status = num(r.status);
-  const total = num(r.latency_total_ms);
-  const gateway = num(r.latency_gateway_ms);
-  const upstream = r.latency_upstream_ms === null ? null : num(r.latency_upstream_ms);
-  const reqSize = num(r.request_size);
-  const resSize = num(r.response_size);
-  const method = str(r.http_method, 32);
-  const path = str(r.path, 8192);
-  if (
-    requestId === null ||
-    ts === null ||
-    status === null ||
-    status > 999 ||
-    total === null ||
-    gateway === null ||
-    (r.latency_upstream_ms !== null && upstream === null) ||
-    reqSize === null ||
-    resSize === null ||
-    method === null ||
-    path === null ||
-    (r.source !== 'upstream' && r.source !== 'gateway')
-  )
-    return null;
-  const optional = {
-    service_id: optStr(r.service_id, 64),
-    service_name: optStr(r.service_name, 255),
-    route_id: optStr(r.route_id, 64),
-    route_name: optStr(r.route_name, 255),
-    consumer_id: optStr(r.consumer_id, 64),
-    consumer_username: optStr(r.consumer_username, 255),
-    mcp_method: optStr(r.mcp_method, 255),
-    tool: optStr(r.tool, 255),
-    mcp_session_id: optStr(r.mcp_session_id, 255),
+  const input = raw as Record<string, unknown>;
+  // Fields a data plane may leave out: no groups, no MCP data, no detail.
+  const r: Record<string, unknown> = {
+    consumer_groups: [],
+    jsonrpc_error: null,
+    detail: null,
+    ...input,
+    node_id: nodeId,
   };
-  if (Object.values(optional).some((v) => v === undefined)) return null;
-  const rawGroups = r.consumer_groups ?? [];
-  if (!Array.isArray(rawGroups) || !rawGroups.every((g) => typeof g === 'string')) return null;
-  const groups = rawGroups.slice(0, 100).map((g: string) => storableText(g, 255));
-  const rpcError = r.jsonrpc_error;
-  // The upstream chose it: a code that is no integer is content, not shape (kept truncated).
-  const rpcCode = typeof rpcError === 'number' && Number.isFinite(rpcError) ? Math.trunc(rpcError) : null;
-  let detail = r.detail ?? null;
-  if (detail !== null && (typeof detail !== 'object' || Array.isArray(detail))) return null;
-  if (detail !== null) {
-    detail = storableJson(detail) as Record<string, unknown>;
+  for (const f of TEXT_FIELDS) if (r[f] === undefined) r[f] = null;
+  // The upstream chose it: a code that is no number is content, not shape.
+  if (typeof r.jsonrpc_error !== 'number' || !Number.isFinite(r.jsonrpc_error)) r.jsonrpc_error = null;
+  const bag = r;
+  if (!checkShape.Check(r)) return null;
+  const out: AnalyticsRecord = r;
+  for (const f of TEXT_FIELDS) {
+    const v = bag[f];
+    if (typeof v === 'string') bag[f] = storableText(v, fieldSpec(f).storeMax);
+  }
+  const groups = fieldSpec('consumer_groups');
+  out.consumer_groups = out.consumer_groups
+    .slice(0, groups.maxStored)
+    .map((g) => storableText(g, groups.storeMax));
+  for (const f of [
+    'ts',
+    'latency_total_ms',
+    'latency_upstream_ms',
+    'latency_gateway_ms',
+    'request_size',
+    'response_size',
+  ] as const) {
+    const v = bag[f];
+    if (typeof v === 'number') bag[f] = Math.min(v, Number.MAX_SAFE_INTEGER);
+  }
+  // An upstream's error code outside the integer column is kept as the nearest bound.
+  if (out.jsonrpc_error !== null)
+    out.jsonrpc_error = Math.max(-INT32 - 1, Math.min(INT32, Math.trunc(out.jsonrpc_error)));
+  if (out.detail !== null) {
+    let detail = storableJson(out.detail) as Record<string, unknown>;
     const size = JSON.stringify(detail).length;
     if (size > MAX_DETAIL_CHARS) detail = { truncated: true, size };
+    out.detail = detail;
   }
-  return {
-    request_id: requestId,
-    ts,
-    node_id: nodeId,
-    ...(optional as Record<keyof typeof optional, string | null>),
-    consumer_groups: groups,
-    http_method: method,
-    path,
-    status,
-    // An upstream's error code outside the integer column is kept as the nearest bound.
-    jsonrpc_error: rpcCode === null ? null : Math.max(-INT32 - 1, Math.min(INT32, rpcCode)),
-    latency_total_ms: total,
-    latency_upstream_ms: upstream,
-    latency_gateway_ms: gateway,
-    request_size: reqSize,
-    response_size: resSize,
-    source: r.source as 'upstream' | 'gateway',
-    detail: detail as Record<string, unknown> | null,
-  };
+  // Only the record's own fields are stored.
+  const clean: Record<string, unknown> = {};
+  for (const f of RECORD_FIELDS) clean[f] = bag[f];
+  return clean as AnalyticsRecord;
 }

@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   MAX_FRAME_BYTES,
   OUTLET_PATH,
-  parseControlMessage,
+  parseDataPlaneMessage,
   versionCompatible,
   type DataPlaneMessage,
   type HelloMessage,
@@ -121,7 +121,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     this.connections.set(nodeId, conn);
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return;
-      const msg = parseControlMessage<DataPlaneMessage>(data.toString('utf8'), MAX_BATCH_BYTES);
+      const msg = parseDataPlaneMessage(data.toString('utf8'), MAX_BATCH_BYTES);
       if (msg)
         this.onMessage(conn, msg).catch((err) => this.log.error(`data plane ${nodeId}: ${err.message}`));
     });
@@ -156,28 +156,21 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Acknowledged only once committed; a failed store is not acked, so the DP sends it again. */
   private async onAnalytics(conn: DataPlaneConnection, msg: AnalyticsBatchMessage) {
-    if (!conn.hello || typeof msg.batch_id !== 'string' || !Array.isArray(msg.records)) return;
+    if (!conn.hello) return;
     if (msg.records.length > MAX_BATCH_RECORDS * 10) {
       this.log.warn(`data plane ${conn.nodeId}: analytics batch ${msg.batch_id} too large, refused`);
       return;
     }
-    const dropped = Number.isInteger(msg.dropped) && msg.dropped > 0 ? msg.dropped : 0;
+    const dropped = Number.isInteger(msg.dropped) && msg.dropped! > 0 ? msg.dropped! : 0;
     await this.analytics.ingest(conn.nodeId, msg.batch_id, msg.records, dropped);
     conn.sendControl({ type: 'analytics_ack', batch_id: msg.batch_id });
   }
 
   private async onHello(conn: DataPlaneConnection, hello: HelloMessage) {
-    const pluginsOk =
-      Array.isArray(hello.plugins) &&
-      hello.plugins.length < 1000 &&
-      hello.plugins.every((p) => p && typeof p.name === 'string');
-    if (!pluginsOk || typeof hello.version !== 'string') {
-      conn.ws.close(1008, 'bad hello');
-      return;
-    }
-    conn.hello = { ...hello, hostname: String(hello.hostname ?? '').slice(0, 255) };
-    conn.runningVersion = Number(hello.config_version) || 0;
-    conn.runningHash = String(hello.config_hash ?? '');
+    // The shape is checked on arrival (shared/cluster/protocol.ts).
+    conn.hello = { ...hello, hostname: hello.hostname.slice(0, 255) };
+    conn.runningVersion = hello.config_version || 0;
+    conn.runningHash = hello.config_hash;
     const version = versionCompatible(TOLLGATE_VERSION, hello.version);
     const snapshot = await this.snapshots.current();
     this.latest = snapshot;

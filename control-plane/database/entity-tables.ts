@@ -10,7 +10,7 @@ import { PLUGIN_ENTITIES, type EntityDefinition } from '../../shared/entities';
 /** Serialises concurrent control planes creating the same tables. */
 const LOCK_ID = 0x7011_6a7e;
 
-export function entityTableDdl(def: EntityDefinition): string[] {
+function entityTableDdl(def: EntityDefinition): string[] {
   const cols = [
     'id uuid PRIMARY KEY',
     'created_at bigint NOT NULL',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../../shared/canonical-json';
 import { decodeSnapshotText, encodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 
-export const CACHE_FILE = 'dp-config.json';
+const CACHE_FILE = 'dp-config.json';
 
 export type CacheLoad = { snapshot: Snapshot } | { snapshot: null; problem?: string };
 

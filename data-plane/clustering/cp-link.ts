@@ -11,8 +11,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   MAX_FRAME_BYTES,
   OUTLET_PATH,
-  parseControlMessage,
-  type ControlPlaneMessage,
+  parseControlPlaneMessage,
   type DataPlaneMessage,
   type SyncStatus,
 } from '../../shared/cluster/protocol';
@@ -144,7 +143,7 @@ export class CpLink extends EventEmitter {
   }
 
   private onControl(text: string) {
-    const msg = parseControlMessage<ControlPlaneMessage>(text);
+    const msg = parseControlPlaneMessage(text);
     if (!msg) return;
     if (msg.type === 'sync_status') {
       this.syncStatus = msg.status;
@@ -152,7 +151,7 @@ export class CpLink extends EventEmitter {
       if (msg.status !== 'normal')
         this.log(`control plane reports sync status ${msg.status}: ${msg.reason ?? ''}`);
       this.emit('sync_status', msg);
-    } else if (msg.type === 'analytics_ack' && typeof msg.batch_id === 'string') {
+    } else if (msg.type === 'analytics_ack') {
       this.emit('analytics_ack', msg.batch_id);
     }
   }

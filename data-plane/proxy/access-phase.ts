@@ -9,6 +9,7 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
 import { encodedRequestBody } from './content-coding';
 import type { ProxyRequest } from './proxy-request';
+import { GATEWAY_ERRORS } from '../errors';
 
 export interface ClientRequestView {
   /** Upstream headers as built from the client's (forwarding-headers.ts). */
@@ -61,7 +62,7 @@ export async function runAccessPhase(
         req.headers['transfer-encoding'] !== undefined ||
         Number(req.headers['content-length'] ?? 0) > 0
       ) {
-        pr.fail(400, 'Bad request: an unauthenticated preflight carries no body');
+        pr.fail(400, GATEWAY_ERRORS.unauthenticatedBody);
         return false;
       }
     }
@@ -70,7 +71,7 @@ export async function runAccessPhase(
     return true;
   } catch (err) {
     if (err instanceof ExitSignal) pr.answer(err.status, err.body, err.headers);
-    else if (err instanceof BodyTooLarge) pr.fail(413, 'Request size limit exceeded');
+    else if (err instanceof BodyTooLarge) pr.fail(413, GATEWAY_ERRORS.tooLarge);
     else {
       pr.ctx.log?.(
         `plugin error (${pr.executed[pr.executed.length - 1]?.name ?? 'body'}): ${(err as Error).stack ?? err}`,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../runtime/request-context';
 import type { RouteChain } from '../runtime/plugin-chain';
 import { joinUpstreamPath } from '../router/path';
-import { sendError } from './kong-error';
+import { GATEWAY_ERRORS, sendError } from '../errors';
 import { refuseRequest, steerablePath } from './request-guard';
 import { rebindingGuard } from './dns-rebinding';
 import { askForIdentity } from './content-coding';
@@ -41,10 +41,10 @@ export function createProxyHandler(
     if (refused) return sendError(res, refused.status, requestId, refused.message);
     const hostPort = hostOf(req, localPort);
     if (!hostPort || (rebinding && hostPort.host === ''))
-      return sendError(res, 400, requestId, 'Bad request: invalid or missing Host header');
+      return sendError(res, 400, requestId, GATEWAY_ERRORS.badHost);
     const { host, port } = hostPort;
     const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
-    if (!config) return sendError(res, 503, requestId, 'no configuration available');
+    if (!config) return sendError(res, 503, requestId, GATEWAY_ERRORS.noConfig);
     const steering = steerablePath(rawPath);
     if (steering) return sendError(res, 400, requestId, `Bad request: the path has ${steering}`);
 
@@ -59,7 +59,7 @@ export function createProxyHandler(
     });
     if (!match) {
       ctx.metrics.request(null, null, 404, performance.now() - started);
-      return sendError(res, 404, requestId, 'no Route matched with those values');
+      return sendError(res, 404, requestId, GATEWAY_ERRORS.noRoute);
     }
     const route = match.route;
     if (rebinding && !route.hosts?.length) {
@@ -72,7 +72,7 @@ export function createProxyHandler(
     const service = route.service ? config.services.get(route.service.id) : undefined;
     if (!service || service.enabled === false) {
       ctx.metrics.request(service ?? null, route, 503, performance.now() - started);
-      return sendError(res, 503, requestId, 'no Service found with those values');
+      return sendError(res, 503, requestId, GATEWAY_ERRORS.noService);
     }
 
     // ---- forwarding headers and the plugin context ----
@@ -141,5 +141,3 @@ export function createProxyHandler(
     }
   };
 }
-
-export { sendError };

@@ -7,7 +7,7 @@ import type { HeaderMap, PluginInstance, ResponseState } from '../runtime/plugin
 import type { RequestContext } from '../runtime/request-context';
 import type { Entity } from '../runtime/entity';
 import type { ProxyContext } from './proxy-context';
-import { DEFAULT_MESSAGES, sendError } from './kong-error';
+import { kongErrorBody, messageFor, sendError } from '../errors';
 import { runLogPhase } from './log-phase';
 
 export class ProxyRequest {
@@ -78,8 +78,8 @@ export class ProxyRequest {
   }
 
   /** Kong's error body (`{"message","request_id"}`) through the response phase. */
-  fail(status: number, message = DEFAULT_MESSAGES[status]): void {
-    this.answer(status, JSON.stringify({ message, request_id: this.requestId }), {
+  fail(status: number, message = messageFor(status)): void {
+    this.answer(status, JSON.stringify(kongErrorBody(this.requestId, message)), {
       'content-type': 'application/json; charset=utf-8',
     });
   }

@@ -10,7 +10,7 @@ import { MAX_BUFFERED_BODY } from './body';
 import { collect, discard, ResponseTooLarge, throughFilter, waitDrain } from './body-streams';
 import { decodeResponse, UnsupportedCoding } from './content-coding';
 import { endToEnd, isEventStream } from './headers';
-import { sendError } from './kong-error';
+import { sendError } from '../errors';
 import type { ProxyRequest } from './proxy-request';
 
 type Body = NodeJS.ReadableStream & AsyncIterable<Buffer>;

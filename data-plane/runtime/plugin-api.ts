@@ -77,6 +77,8 @@ export interface RequestContextApi {
   readonly analytics: AnalyticsFields;
   /** Answer now; plugins with lower priority and the upstream are skipped. */
   exit(status: number, body?: unknown, headers?: HeaderMap): never;
+  /** Kong's kong.response.error: exit with `{"message","request_id"}` (data-plane/errors.ts). */
+  error(status: number, message?: string, headers?: HeaderMap): never;
 }
 
 /** What a handler's `create` returns for one configured plugin: its phases and needs. */

@@ -149,7 +149,7 @@ export class PluginChains {
  * `after.access: [x]` puts A behind x. A topological sort that always picks the highest-priority
  * plugin whose constraints allow it; a cycle is an apply error.
  */
-export function orderSlots(slots: Slot[]): Slot[] {
+function orderSlots(slots: Slot[]): Slot[] {
   const sorted = [...slots].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
   const names = new Set(sorted.map((s) => s.name));
   const mustPrecede = new Map<string, Set<string>>(); // name → names that must run before it

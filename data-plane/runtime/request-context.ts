@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Entity } from './entity';
+import { kongErrorBody, messageFor } from '../errors';
 import { ExitSignal, type AnalyticsFields, type HeaderMap, type RequestContextApi } from './plugin-api';
 
 /** Per-request state shared by the plugins of one request. */
@@ -47,8 +48,7 @@ export class RequestContext implements RequestContextApi {
     throw new ExitSignal(status, payload, out);
   }
 
-  /** Kong's kong.response.error: `{"message", "request_id"}` JSON. */
-  error(status: number, message: string, headers: HeaderMap = {}): never {
-    return this.exit(status, { message, request_id: this.requestId }, headers);
+  error(status: number, message = messageFor(status), headers: HeaderMap = {}): never {
+    return this.exit(status, kongErrorBody(this.requestId, message), headers);
   }
 }

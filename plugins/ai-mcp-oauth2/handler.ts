@@ -34,11 +34,7 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
   const validator = new TokenValidator(c);
 
   const reject = (ctx: RequestContextApi, error?: string): never =>
-    ctx.exit(
-      401,
-      { message: 'Invalid or inactive token', request_id: ctx.requestId },
-      { 'www-authenticate': challenge(error) },
-    );
+    ctx.error(401, 'Invalid or inactive token', { 'www-authenticate': challenge(error) });
 
   return {
     authenticates: true,

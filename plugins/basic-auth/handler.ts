@@ -28,15 +28,11 @@ export default defineHandler(basicAuthPlugin, (c, env) => {
   function anonymousOr(ctx: RequestContextApi, message: string): void {
     if (c.anonymous) {
       const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-      if (!anon)
-        return ctx.exit(500, {
-          message: `anonymous consumer ${c.anonymous} is configured but doesn't exist`,
-          request_id: ctx.requestId,
-        });
+      if (!anon) return ctx.error(500, `anonymous consumer ${c.anonymous} is configured but doesn't exist`);
       setConsumer(ctx, env, anon, null, true);
       return;
     }
-    ctx.exit(401, { message, request_id: ctx.requestId }, { 'www-authenticate': challenge });
+    ctx.error(401, message, { 'www-authenticate': challenge });
   }
 
   /** One header's value; a repeated header is refused rather than read one way or another. */

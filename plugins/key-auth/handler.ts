@@ -53,15 +53,11 @@ export default defineHandler(keyAuthPlugin, (c, env) => {
   function anonymousOr(ctx: RequestContextApi, status: number, message: string): void {
     if (c.anonymous) {
       const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-      if (!anon)
-        return ctx.exit(500, {
-          message: `anonymous consumer ${c.anonymous} is configured but doesn't exist`,
-          request_id: ctx.requestId,
-        });
+      if (!anon) return ctx.error(500, `anonymous consumer ${c.anonymous} is configured but doesn't exist`);
       setConsumer(ctx, env, anon, null, true);
       return;
     }
-    ctx.exit(status, { message, request_id: ctx.requestId }, { 'www-authenticate': challenge });
+    ctx.error(status, message, { 'www-authenticate': challenge });
   }
 
   return {

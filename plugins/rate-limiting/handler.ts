@@ -96,11 +96,7 @@ export default defineHandler(rateLimitingPlugin, (c, _env, entity) => {
       }
       const shown = c.hide_client_headers ? {} : headers;
       if (stop !== null) {
-        return ctx.exit(
-          c.error_code,
-          { message: c.error_message, request_id: ctx.requestId },
-          { ...shown, 'retry-after': String(best!.reset) },
-        );
+        return ctx.error(c.error_code, c.error_message, { ...shown, 'retry-after': String(best!.reset) });
       }
       Object.assign(ctx.responseHeaders, shown);
       for (const u of usage) LOCAL_COUNTERS.increment(u.key, u.end, now);

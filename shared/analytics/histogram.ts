@@ -3,8 +3,8 @@
  * log-scale buckets, 4 per power of two of microseconds (bucket width ~19 %, error ≤ ~9 %),
  * from 1 µs to ~33 s (the last bucket holds everything above).
  */
-export const BUCKETS_PER_OCTAVE = 4;
-export const BUCKET_COUNT = 100;
+const BUCKETS_PER_OCTAVE = 4;
+const BUCKET_COUNT = 100;
 
 export function bucketOf(ms: number): number {
   const us = Math.max(1, ms * 1000);
@@ -12,14 +12,8 @@ export function bucketOf(ms: number): number {
 }
 
 /** A representative value of a bucket (its geometric middle), in ms. */
-export function bucketValue(i: number): number {
+function bucketValue(i: number): number {
   return 2 ** ((i + 0.5) / BUCKETS_PER_OCTAVE) / 1000;
-}
-
-export function addToHistogram(h: number[], ms: number): void {
-  const i = bucketOf(ms);
-  while (h.length <= i) h.push(0);
-  h[i]++;
 }
 
 /** Percentile (0..100) of a histogram, or null when it is empty. */

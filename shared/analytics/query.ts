@@ -23,7 +23,7 @@ export const DIMENSION_ALIASES: Record<string, string> = {
 
 const LATENCIES = ['response', 'upstream', 'kong'];
 const STATS = ['average', 'p50', 'p95', 'p99'];
-export const METRICS = [
+const METRICS = [
   'request_count',
   'request_per_minute',
   'error_rate',
@@ -34,7 +34,7 @@ export const METRICS = [
   'response_size_average',
 ];
 
-export const GRANULARITIES: Record<string, number> = {
+const GRANULARITIES: Record<string, number> = {
   minutely: 60_000,
   fiveMinutely: 300_000,
   tenMinutely: 600_000,

@@ -5,72 +5,100 @@
  * JSON `{type:"snapshot", version, hash, config}`. The DP authenticates with the cluster token
  * (`Authorization: Bearer …`) on the upgrade request, before any config is sent.
  */
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  AnalyticsAckMessageSchema,
+  AnalyticsBatchMessageSchema,
+  type AnalyticsAckMessage,
+  type AnalyticsBatchMessage,
+} from '../analytics/record';
+
 export const CLUSTER_PROTOCOL_VERSION = 1;
 export const OUTLET_PATH = '/v1/outlet';
 
-export type SyncStatus =
-  'unknown' | 'normal' | 'plugin_set_incompatible' | 'version_incompatible' | 'apply_failed';
+const SYNC_STATUSES = [
+  'unknown',
+  'normal',
+  'plugin_set_incompatible',
+  'version_incompatible',
+  'apply_failed',
+] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
-export interface PluginInfo {
-  name: string;
-  version: string;
-}
+// One schema per message: the type, and the check every received frame passes before it is
+// looked at (unknown fields are allowed, so either side may add some).
+
+const PluginInfoSchema = Type.Object({ name: Type.String({ maxLength: 255 }), version: Type.String() });
+export type PluginInfo = Static<typeof PluginInfoSchema>;
 
 /** DP → CP, first message after the upgrade. */
-export interface HelloMessage {
-  type: 'hello';
-  protocol: number;
-  node_id: string;
-  hostname: string;
-  version: string;
-  plugins: PluginInfo[];
+export const HelloMessageSchema = Type.Object({
+  type: Type.Literal('hello'),
+  protocol: Type.Number(),
+  node_id: Type.String(),
+  hostname: Type.String(),
+  version: Type.String({ maxLength: 64 }),
+  plugins: Type.Array(PluginInfoSchema, { maxItems: 1000 }),
   /** What the DP runs now (from its cache or an earlier connection); 0 / '' if nothing. */
-  config_version: number;
-  config_hash: string;
-}
+  config_version: Type.Number(),
+  config_hash: Type.String({ maxLength: 64 }),
+});
+export type HelloMessage = Static<typeof HelloMessageSchema>;
 
 /** DP → CP: a snapshot was applied and is now serving. */
-export interface AckMessage {
-  type: 'ack';
-  version: number;
-  hash: string;
-}
+export const AckMessageSchema = Type.Object({
+  type: Type.Literal('ack'),
+  version: Type.Number(),
+  hash: Type.String({ maxLength: 64 }),
+});
+export type AckMessage = Static<typeof AckMessageSchema>;
 
 /** DP → CP: a snapshot could not be applied; the DP keeps serving its previous config. */
-export interface ApplyErrorMessage {
-  type: 'apply_error';
-  version: number;
-  hash: string;
-  message: string;
-}
+export const ApplyErrorMessageSchema = Type.Object({
+  type: Type.Literal('apply_error'),
+  version: Type.Number(),
+  hash: Type.String({ maxLength: 64 }),
+  message: Type.String({ maxLength: 64 * 1024 }),
+});
+export type ApplyErrorMessage = Static<typeof ApplyErrorMessageSchema>;
 
 /** DP → CP, every few seconds: liveness and what is running. */
-export interface HeartbeatMessage {
-  type: 'heartbeat';
-  config_version: number;
-  config_hash: string;
-}
+export const HeartbeatMessageSchema = Type.Object({
+  type: Type.Literal('heartbeat'),
+  config_version: Type.Number(),
+  config_hash: Type.String({ maxLength: 64 }),
+});
+export type HeartbeatMessage = Static<typeof HeartbeatMessageSchema>;
 
 /** CP → DP: how the CP sees this DP (loud refusal instead of silent starvation). */
-export interface SyncStatusMessage {
-  type: 'sync_status';
-  status: SyncStatus;
-  reason?: string;
-}
+export const SyncStatusMessageSchema = Type.Object({
+  type: Type.Literal('sync_status'),
+  status: Type.Union(SYNC_STATUSES.map((s) => Type.Literal(s))),
+  reason: Type.Optional(Type.String()),
+});
+export type SyncStatusMessage = Static<typeof SyncStatusMessageSchema>;
 
 /** CP → DP reply to a heartbeat. */
-export interface HeartbeatAckMessage {
-  type: 'heartbeat_ack';
-}
+export const HeartbeatAckMessageSchema = Type.Object({ type: Type.Literal('heartbeat_ack') });
+export type HeartbeatAckMessage = Static<typeof HeartbeatAckMessageSchema>;
 
 export type DataPlaneMessage =
-  | HelloMessage
-  | AckMessage
-  | ApplyErrorMessage
-  | HeartbeatMessage
-  | import('../analytics/record').AnalyticsBatchMessage;
-export type ControlPlaneMessage =
-  SyncStatusMessage | HeartbeatAckMessage | import('../analytics/record').AnalyticsAckMessage;
+  HelloMessage | AckMessage | ApplyErrorMessage | HeartbeatMessage | AnalyticsBatchMessage;
+export type ControlPlaneMessage = SyncStatusMessage | HeartbeatAckMessage | AnalyticsAckMessage;
+
+const DATA_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compile>>([
+  ['hello', TypeCompiler.Compile(HelloMessageSchema)],
+  ['ack', TypeCompiler.Compile(AckMessageSchema)],
+  ['apply_error', TypeCompiler.Compile(ApplyErrorMessageSchema)],
+  ['heartbeat', TypeCompiler.Compile(HeartbeatMessageSchema)],
+  ['analytics', TypeCompiler.Compile(AnalyticsBatchMessageSchema)],
+]);
+const CONTROL_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compile>>([
+  ['sync_status', TypeCompiler.Compile(SyncStatusMessageSchema)],
+  ['heartbeat_ack', TypeCompiler.Compile(HeartbeatAckMessageSchema)],
+  ['analytics_ack', TypeCompiler.Compile(AnalyticsAckMessageSchema)],
+]);
 
 /** Decoded content of a binary snapshot frame. */
 export interface SnapshotFrame {
@@ -99,18 +127,28 @@ export function versionCompatible(cp: string, dp: string): { ok: boolean; reason
   return { ok: true };
 }
 
-/** Parse a text frame strictly: JSON object with a string `type`, size-limited. */
-export function parseControlMessage<T extends { type: string }>(
+/** A text frame as a message of one of `schemas`, or null (not JSON, unknown type, wrong shape). */
+function parseMessage<T>(
   text: string,
-  maxBytes = 1024 * 1024,
+  schemas: Map<string, ReturnType<typeof TypeCompiler.Compile>>,
+  maxBytes: number,
 ): T | null {
   if (text.length > maxBytes) return null;
+  let value: any;
   try {
-    const value = JSON.parse(text);
-    if (!value || typeof value !== 'object' || Array.isArray(value) || typeof value.type !== 'string')
-      return null;
-    return value as T;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const check = typeof value.type === 'string' ? schemas.get(value.type) : undefined;
+  return check?.Check(value) ? (value as T) : null;
 }
+
+/** What a control plane accepts from a data plane. */
+export const parseDataPlaneMessage = (text: string, maxBytes = 1024 * 1024) =>
+  parseMessage<DataPlaneMessage>(text, DATA_PLANE_MESSAGES, maxBytes);
+
+/** What a data plane accepts from its control plane. */
+export const parseControlPlaneMessage = (text: string, maxBytes = 1024 * 1024) =>
+  parseMessage<ControlPlaneMessage>(text, CONTROL_PLANE_MESSAGES, maxBytes);

@@ -1,7 +1,7 @@
 import { Name, Rec, Tags, Timestamp, Uuid } from '../schema/kong-types';
 import type { EntityDefinition } from './definition';
 
-export const consumerGroupSchema = Rec(
+const consumerGroupSchema = Rec(
   {
     id: Uuid(),
     created_at: Timestamp(),

@@ -2,7 +2,7 @@ import { Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../schema/kong-types'
 import { ENTITY_CHECK } from '../errors';
 import type { EntityDefinition } from './definition';
 
-export const consumerSchema = Rec({
+const consumerSchema = Rec({
   id: Uuid(),
   created_at: Timestamp(),
   updated_at: Timestamp(),

@@ -10,7 +10,7 @@ export type { EntityDefinition, ForeignKey } from './definition';
 export { serviceEntity, routeEntity, consumerEntity, consumerGroupEntity, pluginEntity };
 
 /** The core entities, in dependency order (parents before children). */
-export const CORE_ENTITIES: EntityDefinition[] = [
+const CORE_ENTITIES: EntityDefinition[] = [
   serviceEntity,
   routeEntity,
   consumerEntity,

@@ -17,7 +17,7 @@ import { PLUGINS } from '../plugins/registry';
 import { DEFAULT_PLUGIN_PROTOCOLS } from '../plugins/definition';
 import type { EntityDefinition } from './definition';
 
-export const PLUGIN_PROTOCOLS = [
+const PLUGIN_PROTOCOLS = [
   'grpc',
   'grpcs',
   'http',
@@ -32,7 +32,7 @@ export const PLUGIN_PROTOCOLS = [
 
 const PhaseList = () => Rec({ access: Nullable(Type.Array(Str())) });
 
-export const pluginSchema = Rec(
+const pluginSchema = Rec(
   {
     id: Uuid(),
     created_at: Timestamp(),

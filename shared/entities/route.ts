@@ -18,7 +18,7 @@ import type { FieldError } from '../schema/validator';
 import { ENTITY_CHECK } from '../errors';
 import type { EntityDefinition } from './definition';
 
-export const ROUTE_PROTOCOLS = [
+const ROUTE_PROTOCOLS = [
   'grpc',
   'grpcs',
   'http',
@@ -43,7 +43,7 @@ const Method = () =>
   Str({ pattern: '^[A-Z]+$', kongMessage: "invalid value '{value}': expected an uppercase HTTP method" });
 const CidrPort = () => Rec({ ip: Nullable(Str()), port: Nullable(Int({ minimum: 0, maximum: 65535 })) });
 
-export const routeSchema = Rec(
+const routeSchema = Rec(
   {
     id: Uuid(),
     created_at: Timestamp(),

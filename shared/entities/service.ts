@@ -17,7 +17,7 @@ import {
 import type { FieldError } from '../schema/validator';
 import type { EntityDefinition } from './definition';
 
-export const SERVICE_PROTOCOLS = [
+const SERVICE_PROTOCOLS = [
   'grpc',
   'grpcs',
   'http',
@@ -30,7 +30,7 @@ export const SERVICE_PROTOCOLS = [
   'wss',
 ] as const;
 
-export const Host = () =>
+const Host = () =>
   Str({
     minLength: 1,
     maxLength: 256,
@@ -38,9 +38,9 @@ export const Host = () =>
     kongMessage: 'invalid value: {value}',
   });
 
-export const UrlPath = () => Str({ pattern: '^/', kongMessage: 'should start with: /' });
+const UrlPath = () => Str({ pattern: '^/', kongMessage: 'should start with: /' });
 
-export const serviceSchema = Rec(
+const serviceSchema = Rec(
   {
     id: Uuid(),
     created_at: Timestamp(),

@@ -47,7 +47,6 @@ export const Str = (opts: SchemaOptions = {}) => Type.String(opts);
 export const Int = (opts: SchemaOptions = {}) => Type.Integer(opts);
 export const Num = (opts: SchemaOptions = {}) => Type.Number(opts);
 export const Bool = (opts: SchemaOptions = {}) => Type.Boolean(opts);
-export const Arr = (items: TSchema, opts: SchemaOptions = {}) => Type.Array(items, opts);
 
 const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Uuid = (opts: SchemaOptions = {}) =>
@@ -63,7 +62,7 @@ export const Name = (opts: SchemaOptions = {}) =>
     ...opts,
   });
 
-export const Tag = Type.String({
+const Tag = Type.String({
   minLength: 1,
   pattern: '^[^,/\\x00-\\x1F\\x7F]+$',
   kongMessage:
@@ -101,7 +100,7 @@ export const ColonPair = () =>
   Type.String({ pattern: '^[^:]+:[\\s\\S]*$', kongMessage: 'invalid value: {value}' });
 
 /** Header names (RFC 9110 tokens). */
-export const HEADER_NAME_RE = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const HEADER_NAME_RE = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 /** `Header:value` entries: a token, then a value Node will put on the wire. */
 export const HeaderPair = () =>
   Type.String({

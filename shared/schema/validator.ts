@@ -123,7 +123,7 @@ function messageFor(err: ErrorObject): { extra?: string; message: string } {
 }
 
 /** Ajv errors → one Kong message per field path, most specific first. */
-export function translate(errors: ErrorObject[]): FieldError[] {
+function translate(errors: ErrorObject[]): FieldError[] {
   const byPath = new Map<string, FieldError>();
   for (const err of errors) {
     // Errors of composite keywords repeat what their branches said; branch errors are clearer.

@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ENTITIES } from '../../../shared/entities';
 import { schemaViolation } from '../../../shared/errors';
+import type { BatchOperation } from '../../../shared/batch-operation';
 import { EntityStore } from '../common/entity-store.service';
 import { KongHttpError } from '../common/kong-http-error';
 import { MembershipService } from '../consumer-groups/membership.service';
 
-/** One change of a batch (what `tollgate sync` sends). */
-export type BatchOperation =
-  | { op: 'upsert'; entity: string; id: string; body: Record<string, unknown> }
-  | { op: 'delete'; entity: string; id: string }
-  | { op: 'add_member' | 'remove_member'; consumer_group: string; consumer: string };
-
-export const MAX_BATCH_OPERATIONS = 200_000;
+const MAX_BATCH_OPERATIONS = 200_000;
 
 /**
  * Many changes, one transaction, one config version: a sync either applies completely or not

@@ -11,7 +11,7 @@ import {
 } from '../../../shared/errors';
 import { normalizeEntity } from '../../../shared/entities/normalize';
 import { ConfigVersions } from '../../config/config-versions.service';
-import { KongHttpError } from './kong-http-error';
+import { KongHttpError, notFound } from './kong-http-error';
 import { isUuid, nowSeconds, rowsOf } from './sql';
 import { decodeOffset, encodeOffset, type TagFilter } from './list-options';
 
@@ -121,7 +121,7 @@ export class EntityStore {
 
   async findOrThrow(def: EntityDefinition, idOrKey: string, manager?: EntityManager): Promise<Entity> {
     const found = await this.find(def, idOrKey, manager);
-    if (!found) throw new KongHttpError(404, { message: 'Not found' });
+    if (!found) throw notFound();
     return found;
   }
 

@@ -5,7 +5,7 @@ import { parseSize, parseTags } from './list-options';
 
 export type Query = Record<string, string | undefined>;
 
-export function queryOf(req: FastifyRequest): Query {
+function queryOf(req: FastifyRequest): Query {
   return (req.query ?? {}) as Query;
 }
 

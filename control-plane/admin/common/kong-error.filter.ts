@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KongHttpError } from './kong-http-error';
+import { METHOD_NOT_ALLOWED, NOT_FOUND, UNEXPECTED } from '../../../shared/errors';
 import type { RouteTable } from './route-table';
 
 /** Renders every Admin API error with Kong's status codes and bodies. */
@@ -25,11 +26,10 @@ export class KongErrorFilter implements ExceptionFilter {
       const status = err.getStatus();
       if (status === 404) {
         // Nest's 404 means no route matched: 405 if the path exists with other methods.
-        if (this.routes.allowsOtherMethod(req.method, req.url))
-          return send(405, { message: 'Method not allowed' });
-        return send(404, { message: 'Not found' });
+        if (this.routes.allowsOtherMethod(req.method, req.url)) return send(405, METHOD_NOT_ALLOWED);
+        return send(404, NOT_FOUND);
       }
-      if (status === 405) return send(405, { message: 'Method not allowed' });
+      if (status === 405) return send(405, METHOD_NOT_ALLOWED);
       return send(status, { message: err.message });
     }
     const e = err as any;
@@ -37,6 +37,6 @@ export class KongErrorFilter implements ExceptionFilter {
     if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(415, { message: 'Unsupported Media Type' });
     if (e?.statusCode && e.statusCode < 500) return send(e.statusCode, { message: e.message });
     this.log.error(`${req.method} ${req.url.split('?')[0]}: ${e?.stack ?? e}`);
-    return send(500, { message: 'An unexpected error occurred' });
+    return send(500, UNEXPECTED);
   }
 }

@@ -1,4 +1,4 @@
-import type { KongErrorBody } from '../../../shared/errors';
+import { NOT_FOUND, type KongErrorBody } from '../../../shared/errors';
 
 /** An Admin API error carrying Kong's status and body; rendered by KongErrorFilter. */
 export class KongHttpError extends Error {
@@ -10,5 +10,5 @@ export class KongHttpError extends Error {
   }
 }
 
-export const notFound = () => new KongHttpError(404, { message: 'Not found' });
+export const notFound = () => new KongHttpError(404, NOT_FOUND);
 export const badRequest = (message: string) => new KongHttpError(400, { message });

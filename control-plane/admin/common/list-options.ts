@@ -7,8 +7,8 @@ export interface TagFilter {
   tags: string[];
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
 
 export function parseSize(raw: unknown): number {
   if (raw === undefined) return DEFAULT_PAGE_SIZE;
