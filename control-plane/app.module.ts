@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ensureEntityTables } from './database/entity-tables';
 import { randomUUID } from 'node:crypto';
 import { AdminModule } from './admin/admin.module';
-import { ConfigModule } from './config/config.module';
+import { SnapshotsModule } from './snapshots/snapshots.module';
 import { ClusteringModule } from './clustering/clustering.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { dataSourceOptions, type DatabaseKind } from './database/data-source';
@@ -46,7 +46,7 @@ export class AppModule {
             return db;
           },
         }),
-        ConfigModule,
+        SnapshotsModule,
         AdminModule,
         ClusteringModule,
         AnalyticsModule,

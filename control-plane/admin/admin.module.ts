@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '../config/config.module';
+import { SnapshotsModule } from '../snapshots/snapshots.module';
 import { EntityStore } from './common/entity-store.service';
 import { RequestCounter } from './common/request-counter';
 import { ServicesController } from './services/services.controller';
@@ -24,7 +24,7 @@ import { BatchController } from './batch/batch.controller';
 import { BatchService } from './batch/batch.service';
 
 @Module({
-  imports: [ConfigModule],
+  imports: [SnapshotsModule],
   controllers: [
     NodeController,
     ServicesController,

@@ -18,8 +18,8 @@ import {
 } from '../../shared/cluster/protocol';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import { tokenMatches } from '../admin/admin-http';
-import { ConfigVersions } from '../config/config-versions.service';
-import { SnapshotService, type BuiltSnapshot } from '../config/snapshot.service';
+import { ConfigVersions } from '../snapshots/config-versions.service';
+import { SnapshotService, type BuiltSnapshot } from '../snapshots/snapshot.service';
 import { NODE_ID } from '../node-id';
 import { CP_OPTIONS, type ControlPlaneOptions } from '../options';
 import { ConfigChangeListener } from './config-change-listener';

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '../config/config.module';
+import { SnapshotsModule } from '../snapshots/snapshots.module';
 import { AnalyticsModule } from '../analytics/analytics.module';
 import { ClusterServer } from './cluster-server.service';
 import { ClusteringController } from './clustering.controller';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 
 @Module({
-  imports: [ConfigModule, AnalyticsModule],
+  imports: [SnapshotsModule, AnalyticsModule],
   controllers: [ClusteringController],
   providers: [ClusterServer, DataPlaneRegistry],
   exports: [ClusterServer],

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { CONFIG_CHANNEL } from '../config/config-versions.service';
+import { CONFIG_CHANNEL } from '../snapshots/config-versions.service';
 
 /**
  * Postgres LISTEN on the config channel, so a write committed on another control-plane replica

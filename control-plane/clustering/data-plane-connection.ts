@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import type { ControlPlaneMessage, HelloMessage, SyncStatus } from '../../shared/cluster/protocol';
-import type { BuiltSnapshot } from '../config/snapshot.service';
+import type { BuiltSnapshot } from '../snapshots/snapshot.service';
 
 /**
  * One connected data plane. Sends are serialized per connection; while a frame is still being

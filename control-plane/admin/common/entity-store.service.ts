@@ -10,7 +10,7 @@ import {
   uniqueViolation,
 } from '../../../shared/errors';
 import { normalizeEntity } from '../../../shared/entities/normalize';
-import { ConfigVersions } from '../../config/config-versions.service';
+import { ConfigVersions } from '../../snapshots/config-versions.service';
 import { KongHttpError, notFound } from './kong-http-error';
 import { isUuid, nowSeconds, rowsOf } from './sql';
 import { decodeOffset, encodeOffset, type TagFilter } from './list-options';

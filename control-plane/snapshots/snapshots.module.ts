@@ -1,3 +1,4 @@
+/** Config versions and the snapshots built from them (served at `GET /config`, pushed to data planes). */
 import { Module } from '@nestjs/common';
 import { ConfigVersions } from './config-versions.service';
 import { SnapshotService } from './snapshot.service';
@@ -8,4 +9,4 @@ import { ConfigController } from './config.controller';
   providers: [ConfigVersions, SnapshotService],
   exports: [ConfigVersions, SnapshotService],
 })
-export class ConfigModule {}
+export class SnapshotsModule {}
