@@ -9,25 +9,11 @@ import {
   Referenceable,
   Str,
   Type,
+  JWT_ALGS,
 } from '../../shared/schema/kong-types';
 import type { FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 
-const JWT_ALGS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'HS256',
-  'HS384',
-  'HS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-];
 const TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const ClaimPath = () => Nullable(Type.Array(Str(), { minItems: 1 }));
 

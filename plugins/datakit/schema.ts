@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Bool, Enum, Int, KMap, Nullable, Rec, Str } from '../../shared/schema/kong-types';
+import { Bool, Enum, Int, KMap, Nullable, Rec, Str, JWT_ALGS } from '../../shared/schema/kong-types';
 import { prefixErrors, validate, type FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 import { RedisRecord } from '../lib/redis';
@@ -14,22 +14,6 @@ export const DATAKIT_IMPLICIT_NODES = [
   'response',
   'vault',
 ] as const;
-
-const JWT_ALGS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'HS256',
-  'HS384',
-  'HS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-];
 
 const Label = () => Str({ minLength: 1, maxLength: 255 });
 const NodeName = () =>

@@ -110,3 +110,20 @@ export const HeaderPair = () =>
   });
 export const HeaderName = () =>
   Type.String({ pattern: `^${HEADER_NAME_RE}$`, kongMessage: "invalid header name '{value}'" });
+
+/** JWS algorithms Kong's JWT-handling plugins accept (ai-mcp-oauth2, datakit's jwt nodes). */
+export const JWT_ALGS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'HS256',
+  'HS384',
+  'HS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+];
