@@ -22,12 +22,8 @@ export function readBodyParams(ctx: RequestContextApi): Record<string, unknown> 
     return out;
   }
   if (type === 'application/json' || type.endsWith('+json')) {
-    try {
-      const v = JSON.parse(ctx.body.toString('utf8'));
-      return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
-    } catch {
-      return null;
-    }
+    const v = ctx.jsonBody();
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   }
   return null;
 }
@@ -46,7 +42,8 @@ export function writeBodyParams(ctx: RequestContextApi, params: Record<string, u
 
 export function removeBodyParam(ctx: RequestContextApi, name: string) {
   const params = readBodyParams(ctx);
-  if (!params || !(name in params)) return;
-  delete params[name];
-  writeBodyParams(ctx, params);
+  if (!params || !Object.hasOwn(params, name)) return;
+  // The parsed body is shared (ctx.jsonBody): a copy without the parameter.
+  const { [name]: _removed, ...rest } = params;
+  writeBodyParams(ctx, rest);
 }

@@ -46,6 +46,11 @@ export interface RequestContextApi {
   headers: HeaderMap;
   /** Buffered request body (present when a plugin on the route needs it). */
   body: Buffer | null;
+  /**
+   * The body parsed as JSON, once for every plugin (parsed again only when a plugin replaced
+   * `body`); undefined when there is none or it is not JSON. Shared: read it, never change it.
+   */
+  jsonBody(): unknown;
   /** Path captures of a regex route (for templates). */
   readonly uriCaptures: { unnamed: string[]; named: Record<string, string> };
   /** Set by auth plugins. */

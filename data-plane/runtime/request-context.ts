@@ -35,6 +35,23 @@ export class RequestContext implements RequestContextApi {
     this.headers = upstream.headers;
   }
 
+  private parsed: { from: Buffer; value: unknown } | null = null;
+
+  jsonBody(): unknown {
+    const body = this.body;
+    if (!body || body.length === 0) return undefined;
+    if (this.parsed?.from !== body) {
+      let value: unknown;
+      try {
+        value = JSON.parse(body.toString('utf8'));
+      } catch {
+        value = undefined;
+      }
+      this.parsed = { from: body, value };
+    }
+    return this.parsed.value;
+  }
+
   exit(status: number, body?: unknown, headers: HeaderMap = {}): never {
     let payload: Buffer | string | undefined;
     const out: HeaderMap = {};

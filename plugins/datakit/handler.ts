@@ -21,7 +21,7 @@ import {
   type RequestContextApi,
   type ResponseState,
 } from '../../data-plane/runtime/plugin-api';
-import { decodeBody, encodeBody, queryObject, requestHeaders, setHeaders, toQuery } from './io';
+import { decodeBody, encodeBody, isJsonType, queryObject, requestHeaders, setHeaders, toQuery } from './io';
 import { runBranch, runCall, runExit, runJq, runProperty, type NodeEnv, type NodeInput } from './nodes';
 
 interface RunState {
@@ -106,7 +106,10 @@ export default defineHandler(datakitPlugin, (config) => {
       state.request ??= {
         headers: requestHeaders(ctx),
         query: queryObject(new URLSearchParams(ctx.req.url?.split('?')[1] ?? '')),
-        body: decodeBody(ctx.body, ctx.req.headers['content-type']),
+        // The request body as every plugin shares it (parsed once), when it is JSON.
+        body:
+          (isJsonType(ctx.req.headers['content-type']) ? ctx.jsonBody() : undefined) ??
+          decodeBody(ctx.body, ctx.req.headers['content-type']),
       };
       whole = state.request;
     } else if (from.node === 'service_response') whole = state.serviceResponse;

@@ -29,7 +29,7 @@ export function queryObject(query: URLSearchParams): Record<string, string | str
   return out;
 }
 
-function isJsonType(contentType: unknown): boolean {
+export function isJsonType(contentType: unknown): boolean {
   const t = String(contentType ?? '').toLowerCase();
   return t.includes('application/json') || /\+json\b/.test(t);
 }

@@ -76,7 +76,9 @@ export default defineHandler(requestTransformerAdvancedPlugin, (c) => {
       }
       transformHeaders(ctx.headers, headerOps, render, true);
       if (bodyOps && ctx.body?.length) {
-        const params = readBodyParams(ctx);
+        // A copy: the parsed body is shared by every plugin (ctx.jsonBody) and edited in place here.
+        const shared = readBodyParams(ctx);
+        const params = shared && structuredClone(shared);
         if (params) {
           transformJson(
             params,
