@@ -1,25 +1,53 @@
 /**
- * Proxy overhead, side by side in one run: the upstream directly, nginx as a plain reverse
- * proxy, and a Tollgate data plane (bare route, and with key-auth). Upstream: nginx returning a
- * canned JSON-RPC `tools/call` result, so the upstream is never the bottleneck. Load: wrk, a
- * 120-byte JSON-RPC POST. Needs `nginx` and `wrk` (Debian: apt-get install -y nginx-light wrk).
+ * Proxy cost, side by side in one run: the upstream directly, nginx as a plain reverse proxy, a
+ * minimal Node proxy (node:http + undici Pool: the runtime's ceiling), and Tollgate (a route
+ * without plugins; the seed's full GitHub MCP chain applied with `tollgate sync`: datakit,
+ * key-auth, ai-mcp-proxy ACLs with logging, cors, analytics), split CP/DP and `tollgate start`.
+ * Upstream: nginx with canned `tools/call` results, JSON or SSE, 1 KB or 16 KB, so the upstream
+ * is never the bottleneck. Load: wrk -t1 with a 120-byte JSON-RPC POST. Needs `nginx` and `wrk`
+ * (Debian: apt-get install -y nginx-light wrk).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminClient } from '../test/helpers/http';
-import { freePort } from '../test/helpers/process';
+import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
+import { SEED_ENV, seedPointedAt } from '../test/helpers/seed';
 
-const DURATION = process.env.BENCH_DURATION ?? '10s';
+const DURATION = process.env.BENCH_DURATION ?? '5s';
 const BODY =
   '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_repositories","arguments":{"query":"kong"}}}';
+
+type Shape = 'json-1k' | 'json-16k' | 'sse-1k' | 'sse-16k';
+const SHAPES: Shape[] = ['json-1k', 'json-16k', 'sse-1k', 'sse-16k'];
 
 function need(cmd: string) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
     throw new Error(`${cmd} is not installed (Debian: apt-get install -y nginx-light wrk)`);
   }
+}
+
+/** A `tools/call` result whose text makes the JSON-RPC message about `bytes` long. */
+function result(bytes: number): string {
+  const head = '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"';
+  const tail = '"}]}}';
+  return head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail;
+}
+
+function upstreamLocations(): string {
+  const loc = (shape: Shape) => {
+    const bytes = shape.endsWith('16k') ? 16384 : 1024;
+    if (shape.startsWith('json'))
+      return `location = /mcp/${shape} { default_type application/json; return 200 '${result(bytes)}'; }`;
+    // Literal newlines inside the quoted string: an SSE event ends with a blank line.
+    return `location = /mcp/${shape} { default_type text/event-stream; return 200 'event: message
+data: ${result(bytes)}
+
+'; }`;
+  };
+  return SHAPES.map(loc).join('\n  ');
 }
 
 function startNginx(dir: string, name: string, server: string): ChildProcess {
@@ -49,22 +77,37 @@ http {
 
 interface WrkResult {
   rps: number;
-  p50: string;
-  p99: string;
+  /** Latency percentiles in µs. */
+  p50: number;
+  p99: number;
+  p999: number;
 }
 
-function wrk(url: string, connections: number, script: string): WrkResult {
-  const out = execFileSync(
-    'wrk',
-    ['-t1', `-c${connections}`, `-d${DURATION}`, '--latency', '-s', script, url],
-    { encoding: 'utf8' },
-  );
+function wrk(url: string, connections: number, script: string, duration = DURATION): WrkResult {
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${duration}`, '-s', script, url], {
+    encoding: 'utf8',
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
-  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const pct = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses`);
-  return { rps, p50, p99 };
+  return { rps, p50: pct('P50'), p99: pct('P99'), p999: pct('P999') };
+}
+
+const us = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${Math.round(v)} µs`);
+
+/** The bare route and the seed's chain, configured the way a user would. */
+async function configure(adminUrl: string, upstreamPort: number, dir: string) {
+  const api = adminClient(adminUrl);
+  await api('POST', '/services', { name: 'bench', url: `http://127.0.0.1:${upstreamPort}/mcp` });
+  await api('POST', '/services/bench/routes', { name: 'bare', paths: ['/bare'] });
+  const seed = join(dir, `seed-${upstreamPort}-${Date.now()}.yaml`);
+  writeFileSync(seed, seedPointedAt(`http://127.0.0.1:${upstreamPort}`));
+  const r = await runTollgate(['sync', seed], {
+    env: { TOLLGATE_ADMIN_URL: adminUrl, TOLLGATE_ADMIN_TOKEN: undefined, ...SEED_ENV },
+  });
+  if (r.code !== 0) throw new Error(`tollgate sync: ${r.stderr}`);
+  return (await api('GET', '/config')).body.hash as string;
 }
 
 export async function benchProxy(): Promise<string> {
@@ -74,61 +117,108 @@ export async function benchProxy(): Promise<string> {
   const script = join(dir, 'post.lua');
   writeFileSync(
     script,
-    `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["apikey"] = "bench-key"\n`,
+    `wrk.method = "POST"
+wrk.body = '${BODY}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["Authorization"] = "Bearer bench-user-token"
+wrk.headers["apikey"] = "admin-api-key"
+done = function(summary, latency, requests)
+  io.write(string.format("P50 %d\\nP99 %d\\nP999 %d\\n", latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
+end
+`,
   );
   const upPort = await freePort();
   const nginxPort = await freePort();
+  const minimalPort = await freePort();
   const procs: ChildProcess[] = [];
+  const spawned: Spawned[] = [];
   procs.push(
-    startNginx(
-      dir,
-      'upstream',
-      `server { listen 127.0.0.1:${upPort}; location / { default_type application/json; return 200 '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"ok"}]}}'; } }`,
-    ),
-  );
-  procs.push(
+    startNginx(dir, 'upstream', `server { listen 127.0.0.1:${upPort}; ${upstreamLocations()} }`),
     startNginx(
       dir,
       'proxy',
       `upstream up { server 127.0.0.1:${upPort}; keepalive 64; }
   server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
     ),
+    spawn(
+      process.execPath,
+      [join(__dirname, 'minimal-proxy.js'), String(minimalPort), `http://127.0.0.1:${upPort}`],
+      {
+        stdio: 'ignore',
+      },
+    ),
   );
+
+  // Split: a control plane process and data-plane processes.
   const cp = await startCpProcess({ dataDir: join(dir, 'cp') });
-  const api = adminClient(cp.adminUrl);
-  await api('POST', '/services', { name: 'mcp', url: `http://127.0.0.1:${upPort}/mcp` });
-  await api('POST', '/services/mcp/routes', { name: 'bare', paths: ['/bare'] });
-  await api('POST', '/services/mcp/routes', { name: 'keyed', paths: ['/keyed'] });
-  await api('POST', '/routes/keyed/plugins', { name: 'key-auth' });
-  await api('POST', '/consumers', { username: 'bench' });
-  await api('POST', '/consumers/bench/key-auth', { key: 'bench-key' });
+  spawned.push(cp.proc);
+  const hash = await configure(cp.adminUrl, upPort, dir);
   const dp = await startDpProcess({ cpUrl: cp.clusterUrl });
   const quiet = await startDpProcess({ cpUrl: cp.clusterUrl, env: { TOLLGATE_ANALYTICS: 'off' } });
-  await waitConverged([dp, quiet], (await api('GET', '/config')).body.hash);
-  await new Promise((r) => setTimeout(r, 500));
+  spawned.push(dp.proc, quiet.proc);
+  await waitConverged([dp, quiet], hash);
 
-  const targets: [string, string][] = [
-    ['direct to upstream (nginx `return 200`)', `http://127.0.0.1:${upPort}/mcp`],
-    ['nginx 1.22 `proxy_pass`, 1 worker, keepalive pool', `http://127.0.0.1:${nginxPort}/mcp`],
-    ['Tollgate data plane, route without plugins', `${dp.proxyUrl}/bare`],
-    ['Tollgate data plane, route with key-auth', `${dp.proxyUrl}/keyed`],
-    ['Tollgate data plane, route without plugins, `TOLLGATE_ANALYTICS=off`', `${quiet.proxyUrl}/bare`],
-    ['Tollgate data plane, route with key-auth, `TOLLGATE_ANALYTICS=off`', `${quiet.proxyUrl}/keyed`],
-  ];
-  const rows = ['| path | 32 connections, req/s | 1 connection, p50 / p99 |', '|---|---|---|'];
+  // All in one: `tollgate start` as the README runs it (embedded database, DP child process).
+  const startAdmin = await freePort();
+  const startProxy = await freePort();
+  const start = spawnTollgate(['start'], {
+    TOLLGATE_DATA_DIR: join(dir, 'start'),
+    TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${startAdmin}`,
+    TOLLGATE_CLUSTER_LISTEN: `127.0.0.1:${await freePort()}`,
+    TOLLGATE_PROXY_LISTEN: `127.0.0.1:${startProxy}`,
+    TOLLGATE_PROXY_SSL_LISTEN: 'off',
+    TOLLGATE_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+    TOLLGATE_CP_URL: undefined,
+    TOLLGATE_CLUSTER_TOKEN: undefined,
+    TOLLGATE_ADMIN_TOKEN: undefined,
+    DATABASE_URL: undefined,
+  });
+  spawned.push(start);
+  await start.waitFor(/data plane \S+: proxy listening on/);
+  await configure(`http://127.0.0.1:${startAdmin}`, upPort, dir);
+  await new Promise((r) => setTimeout(r, 2000)); // the child data plane picks the config up
+
+  const startUrl = `http://127.0.0.1:${startProxy}`;
+  const targets = (shape: Shape): [string, string][] => {
+    const all: [string, string][] = [
+      ['direct to upstream (nginx `return 200`)', `http://127.0.0.1:${upPort}/mcp/${shape}`],
+      ['nginx `proxy_pass`, 1 worker, keepalive pool', `http://127.0.0.1:${nginxPort}/mcp/${shape}`],
+      ['minimal Node proxy (node:http + undici Pool)', `http://127.0.0.1:${minimalPort}/mcp/${shape}`],
+      ['Tollgate, route without plugins', `${dp.proxyUrl}/bare/${shape}`],
+      ['Tollgate, the seed GitHub chain', `${dp.proxyUrl}/github-mcp/${shape}`],
+      ['Tollgate, the seed GitHub chain, `TOLLGATE_ANALYTICS=off`', `${quiet.proxyUrl}/github-mcp/${shape}`],
+      ['`tollgate start`, route without plugins', `${startUrl}/bare/${shape}`],
+      ['`tollgate start`, the seed GitHub chain', `${startUrl}/github-mcp/${shape}`],
+    ];
+    // Every path for the first shape; the others compare the proxies that matter.
+    return shape === 'json-1k' ? all : all.filter((_, i) => [0, 2, 3, 4].includes(i));
+  };
+  const sections: string[] = [];
   try {
-    for (const [label, url] of targets) {
-      wrk(url, 8, script); // warm-up (JIT, pools)
-      const many = wrk(url, 32, script);
-      const one = wrk(url, 1, script);
-      rows.push(`| ${label} | ${Math.round(many.rps).toLocaleString('en-US')} | ${one.p50} / ${one.p99} |`);
-      process.stderr.write(`${rows[rows.length - 1]}\n`);
+    for (const shape of SHAPES) {
+      const rows = [
+        `| ${shape} | 32 conns req/s | vs minimal Node proxy | 1 conn p50 / p99 / p99.9 |`,
+        '|---|---|---|---|',
+      ];
+      const measured: { label: string; many: WrkResult; one: WrkResult }[] = [];
+      for (const [label, url] of targets(shape)) {
+        wrk(url, 8, script, '2s'); // warm-up (JIT, pools)
+        measured.push({ label, many: wrk(url, 32, script), one: wrk(url, 1, script) });
+        process.stderr.write(
+          `${shape} ${label}: ${Math.round(measured[measured.length - 1].many.rps)} req/s\n`,
+        );
+      }
+      const minimal = measured.find((m) => m.label.startsWith('minimal'))!.many.rps;
+      for (const { label, many, one } of measured)
+        rows.push(
+          `| ${label} | ${Math.round(many.rps).toLocaleString('en-US')} | ${(many.rps / minimal).toFixed(2)}× | ${us(one.p50)} / ${us(one.p99)} / ${us(one.p999)} |`,
+        );
+      sections.push(rows.join('\n'));
     }
   } finally {
-    await dp.proc.stop('SIGKILL');
-    await quiet.proc.stop('SIGKILL');
-    await cp.proc.stop('SIGKILL');
+    for (const p of spawned) await p.stop('SIGKILL').catch(() => undefined);
     for (const p of procs) p.kill('SIGQUIT');
   }
-  return `${rows.join('\n')}\n\nwrk -t1, ${DURATION} per cell after a warm-up; everything on the same 2 cores.`;
+  return `${sections.join('\n\n')}\n\nwrk -t1, ${DURATION} per cell after a 2 s warm-up; the load generator, upstream, control plane and data planes all share the same 2 cores. Ratios are against the minimal Node proxy measured in the same run.`;
 }

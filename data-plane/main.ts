@@ -233,6 +233,7 @@ export async function startDataPlane(
         ),
       );
       await pools.close();
+      metrics.stop();
     },
   };
 }

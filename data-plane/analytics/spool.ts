@@ -18,6 +18,8 @@ export interface SpoolOptions {
   /** Send one batch frame; false when the link is down. */
   send: (text: string) => boolean;
   batchRecords?: number;
+  /** A batch is sealed once its records' JSON reaches this size (1 MiB). */
+  batchBytes?: number;
   flushMs?: number;
   maxMemoryBytes?: number;
   maxDiskBytes?: number;
@@ -49,7 +51,12 @@ export interface SpoolStats {
 }
 
 export class AnalyticsSpool {
-  private current: AnalyticsRecord[] = [];
+  /**
+   * Records of the open batch, each already JSON: serialised one by one as they arrive (a few
+   * µs each, off the response path), so sealing is a string join, never one big stringify.
+   */
+  private current: string[] = [];
+  private currentBytes = 0;
   private readonly queue = new Map<string, Entry>();
   private memoryBytes = 0;
   private diskBytes = 0;
@@ -64,6 +71,7 @@ export class AnalyticsSpool {
   constructor(opts: SpoolOptions) {
     this.o = {
       batchRecords: Math.min(opts.batchRecords ?? 500, MAX_BATCH_RECORDS),
+      batchBytes: opts.batchBytes ?? 1024 * 1024,
       flushMs: opts.flushMs ?? 250,
       maxMemoryBytes: opts.maxMemoryBytes ?? 32 * 1024 * 1024,
       maxDiskBytes: opts.maxDiskBytes ?? 512 * 1024 * 1024,
@@ -112,8 +120,10 @@ export class AnalyticsSpool {
         this.droppedTotal++;
         continue;
       }
-      this.current.push(r);
-      if (this.current.length >= this.o.batchRecords) this.seal();
+      const json = JSON.stringify(r);
+      this.current.push(json);
+      this.currentBytes += json.length;
+      if (this.current.length >= this.o.batchRecords || this.currentBytes >= this.o.batchBytes) this.seal();
     }
   }
 
@@ -158,13 +168,9 @@ export class AnalyticsSpool {
   private seal(): void {
     if (!this.current.length && !this.droppedSinceReport) return;
     const id = randomUUID();
-    const text = JSON.stringify({
-      type: 'analytics',
-      batch_id: id,
-      records: this.current,
-      dropped: this.droppedSinceReport,
-    });
+    const text = `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],"dropped":${this.droppedSinceReport}}`;
     this.current = [];
+    this.currentBytes = 0;
     this.droppedSinceReport = 0;
     const file = join(this.o.dir, `${id}.batch`);
     const bytes = Buffer.byteLength(text);

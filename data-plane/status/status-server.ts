@@ -32,6 +32,7 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
       },
       last_apply_error: src.lastApplyError?.() ?? null,
       memory: { rss: process.memoryUsage.rss(), heap_used: process.memoryUsage().heapUsed },
+      event_loop: src.metrics.eventLoop(),
       cache_problem: src.cacheProblem ?? null,
       analytics: src.analytics?.() ?? null,
     };
