@@ -49,11 +49,14 @@ async function runControlPlane(
 }
 
 async function runDataPlane(): Promise<Closer> {
-  const { startDataPlane } = await import('../data-plane/main');
   const options = dataPlaneOptionsFromEnv();
-  const dp = await startDataPlane(options);
+  const workers = options.workers ?? 1;
+  const dp =
+    workers > 1
+      ? await (await import('../data-plane/workers/primary')).runPrimary(options, workers)
+      : await (await import('../data-plane/main')).startDataPlane(options);
   process.stdout.write(
-    `tollgate data plane ${dp.nodeId}: proxy listening on ${dp.proxyUrl}${dp.proxySslUrl ? ` and ${dp.proxySslUrl}` : ''}, status on ${dp.statusUrl}\n`,
+    `tollgate data plane ${dp.nodeId}: proxy listening on ${dp.proxyUrl}${dp.proxySslUrl ? ` and ${dp.proxySslUrl}` : ''}, status on ${dp.statusUrl}${workers > 1 ? ` (${workers} workers)` : ''}\n`,
   );
   return () => dp.close();
 }

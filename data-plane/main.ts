@@ -1,37 +1,24 @@
 /**
- * A data plane: serves the snapshot it holds (from the control plane or its disk cache),
- * proxies traffic, and never stops serving because the control plane is away.
+ * A data plane in one process: serves the snapshot it holds (from the control plane or its disk
+ * cache), proxies traffic, and never stops serving because the control plane is away. With
+ * TOLLGATE_DP_WORKERS > 1 the same work is split across processes (workers/).
  */
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
-import { ensurePrivateDir, writePrivateFile } from '../shared/private-files';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { PLUGIN_LIST } from '../shared/plugins/registry';
-import { PLUGIN_HANDLERS } from './plugins';
-import { formatListen, type ListenAddress } from '../shared/listen';
+import { ensurePrivateDir, writePrivateFile } from '../shared/private-files';
 import type { Snapshot } from '../shared/snapshot';
+import type { AnalyticsRecord } from '../shared/analytics/record';
+import { formatListen } from '../shared/listen';
 import { ConfigCache } from './clustering/config-cache';
 import { CpLink } from './clustering/cp-link';
-import { compile } from './runtime/compiled-config';
-import { ConfigHolder } from './runtime/config-holder';
-import { createProxyHandler } from './proxy/proxy-handler';
-import { sendError } from './errors';
-import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
-import { UpstreamPools } from './proxy/upstream-pools';
-import { loadOrCreateCertificate } from './proxy/tls-certificate';
-import { ProxyMetrics } from './status/metrics';
+import type { ConfigHolder } from './runtime/config-holder';
 import { buildStatusServer } from './status/status-server';
 import type { DataPlaneOptions } from './options';
 import { AnalyticsSpool } from './analytics/spool';
-import type { AnalyticsRecord } from '../shared/analytics/record';
+import { adoptOrphanBatches } from './analytics/spool-dirs';
+import { createServing } from './serving';
 
 export interface RunningDataPlane {
   nodeId: string;
@@ -46,7 +33,7 @@ export interface RunningDataPlane {
 }
 
 /** A DP keeps its node id across restarts (stored in its data dir) unless one is given. */
-function nodeIdFor(dataDir: string, given?: string): string {
+export function nodeIdFor(dataDir: string, given?: string): string {
   if (given) return given;
   const file = join(dataDir, 'node_id');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -55,63 +42,35 @@ function nodeIdFor(dataDir: string, given?: string): string {
   return id;
 }
 
-/** Whatever goes wrong in one request stays in that request: never an unhandled rejection. */
-function guard(
-  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-  log: (l: string) => void,
-) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    handler(req, res).catch((err) => {
-      log(`request failed: ${(err as Error).stack ?? err}`);
-      try {
-        sendError(res, 500, randomUUID()); // destroys the socket if headers already went out
-      } catch {
-        res.destroy();
-      }
-    });
-  };
-}
-
-function listen(server: Server, addr: { host: string; port: number }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host, () => resolve((server.address() as AddressInfo).port));
-  });
-}
+export const defaultLog = (line: string): void => void process.stderr.write(`[data-plane] ${line}\n`);
 
 export async function startDataPlane(
   options: DataPlaneOptions,
-  {
-    log = (line: string): void => void process.stderr.write(`[data-plane] ${line}\n`),
-  }: { log?: (line: string) => void } = {},
+  { log = defaultLog }: { log?: (line: string) => void } = {},
 ): Promise<RunningDataPlane> {
   ensurePrivateDir(options.dataDir);
   const nodeId = nodeIdFor(options.dataDir, options.nodeId);
-  // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
-  const handlers = new Map(
-    PLUGIN_HANDLERS.filter((h) => !options.plugins || options.plugins.includes(h.name)).map((h) => [
-      h.name,
-      h,
-    ]),
-  );
-  const available = PLUGIN_LIST.filter((p) => handlers.has(p.name));
-  const holder = new ConfigHolder();
-  const metrics = new ProxyMetrics();
-  const pools = new UpstreamPools();
   const cache = new ConfigCache(options.dataDir);
-  let lastApplyError: string | undefined;
+
+  // Analytics leave the request path into an outbox that survives restarts.
+  let link: CpLink | undefined = undefined;
+  const analyticsDir = join(options.dataDir, 'analytics');
+  adoptOrphanBatches(analyticsDir, 1, analyticsDir);
+  const analytics = new AnalyticsSpool({
+    dir: analyticsDir,
+    send: (text) => link?.sendText(text) ?? false,
+    log,
+  });
+  const serving = createServing(options, {
+    nodeId,
+    log,
+    analytics: (records: AnalyticsRecord[]) => analytics.record(records),
+  });
+  const { holder } = serving;
 
   const applySnapshot = (snapshot: Snapshot, persist: boolean) => {
     const started = performance.now();
-    try {
-      const compiled = compile(snapshot, { handlers });
-      holder.swap(compiled);
-      lastApplyError = undefined;
-    } catch (err) {
-      lastApplyError = (err as Error).message;
-      metrics.applyFailures.inc();
-      throw err;
-    }
+    serving.swap(serving.prepare(snapshot));
     const swapped = performance.now();
     if (persist) {
       try {
@@ -140,55 +99,17 @@ export async function startDataPlane(
     cacheProblem = cached.problem;
     log(`ignoring config cache: ${cached.problem}`);
   }
-
-  // Analytics leave the request path into an outbox that survives restarts.
-  let link: CpLink | undefined = undefined;
-  const analytics = new AnalyticsSpool({
-    dir: join(options.dataDir, 'analytics'),
-    send: (text) => link?.sendText(text) ?? false,
-    log,
-  });
   analytics.start();
-  const recordAnalytics = (records: AnalyticsRecord[]) => analytics.record(records);
 
   // 2. Listeners.
-  const servers: Server[] = [];
-  const proxyContext = {
-    holder,
-    pools,
-    metrics,
-    log,
-    nodeId,
-    analytics: options.analytics === false ? undefined : recordAnalytics,
-    allowedHosts: options.allowedHosts,
-  };
-  const serveProxy = async (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => {
-    // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
-    server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
-    const port = await listen(server, addr);
-    server.on('request', guard(createProxyHandler(proxyContext, protocol, port, addr.host), log));
-    servers.push(server);
-    return port;
-  };
-  const proxyPort = await serveProxy(
-    createHttpServer({ keepAliveTimeout: 65_000 }),
-    'http',
-    options.proxyListen,
-  );
-  let proxySslUrl: string | undefined;
-  if (options.proxySslListen) {
-    const tls = await loadOrCreateCertificate(options.dataDir);
-    const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
-    const sslPort = await serveProxy(https, 'https', options.proxySslListen);
-    proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
-  }
+  const urls = await serving.listen();
 
   // 3. The cluster link.
   link = new CpLink({
     cpUrl: options.cpUrl,
     clusterToken: options.clusterToken,
     nodeId,
-    plugins: available.map((p) => ({ name: p.name, version: p.version })),
+    plugins: serving.available.map((p) => ({ name: p.name, version: p.version })),
     running: () => ({ version: holder.current?.version ?? 0, hash: holder.current?.hash ?? '' }),
     apply: (snapshot) => applySnapshot(snapshot, true),
     log,
@@ -199,13 +120,13 @@ export async function startDataPlane(
   link.start();
 
   const status = buildStatusServer({
-    holder,
+    running: () => holder.current,
     link,
-    metrics,
+    metrics: serving.metrics,
     nodeId,
     cacheProblem,
-    lastApplyError: () => lastApplyError,
-    analytics: () => analytics.stats(),
+    lastApplyError: () => serving.lastApplyError,
+    analytics: async () => analytics.stats(),
   });
   await status.listen({ host: options.statusListen.host, port: options.statusListen.port });
   const statusPort = (status.server.address() as AddressInfo).port;
@@ -213,8 +134,7 @@ export async function startDataPlane(
   return {
     nodeId,
     dataDir: options.dataDir,
-    proxyUrl: `http://${formatListen({ host: options.proxyListen.host, port: proxyPort })}`,
-    proxySslUrl,
+    ...urls,
     statusUrl: `http://${formatListen({ host: options.statusListen.host, port: statusPort })}`,
     holder,
     link,
@@ -223,17 +143,7 @@ export async function startDataPlane(
       await link!.stop();
       await analytics.stop();
       await status.close();
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
-            }),
-        ),
-      );
-      await pools.close();
-      metrics.stop();
+      await serving.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseListen, type ListenAddress } from '../shared/listen';
 
 export interface DataPlaneOptions {
@@ -19,6 +20,19 @@ export interface DataPlaneOptions {
   allowedHosts?: string[];
   /** Analytics records (TOLLGATE_ANALYTICS=off: none are built or sent). Default on. */
   analytics?: boolean;
+  /**
+   * Proxy processes (TOLLGATE_DP_WORKERS, default: the CPUs available). 1 runs everything in
+   * one process; more run that many workers behind the same listeners (workers/primary.ts).
+   */
+  workers?: number;
+}
+
+/** TOLLGATE_DP_WORKERS: a whole number from 1 to 64 (default: the CPUs available, at most 64). */
+export function workersFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return Math.min(64, availableParallelism());
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+    throw new Error(`TOLLGATE_DP_WORKERS: expected a whole number from 1 to 64, got '${value}'`);
+  return Number(value);
 }
 
 export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DataPlaneOptions {
@@ -33,6 +47,7 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     // Empty: the id stored in the data dir (created once), so a restarted DP is the same node.
     nodeId: env.TOLLGATE_NODE_ID || '',
     analytics: !['off', 'false', '0'].includes((env.TOLLGATE_ANALYTICS ?? '').toLowerCase()),
+    workers: workersFromEnv(env.TOLLGATE_DP_WORKERS),
     allowedHosts: (env.TOLLGATE_PROXY_ALLOWED_HOSTS ?? '')
       .split(',')
       .map((s) => s.trim())

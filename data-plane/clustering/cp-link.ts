@@ -3,7 +3,11 @@
  * reconnect forever with jittered backoff. It never stops the data plane from serving.
  */
 import { hostname } from 'node:os';
-import { gunzipSync } from 'node:zlib';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+/** On the thread pool: a large snapshot never stalls the proxy's event loop while it inflates. */
+const inflate = promisify(gunzip);
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import {
@@ -179,7 +183,9 @@ export class CpLink extends EventEmitter {
   private async applyFrame(frame: Buffer) {
     let snap: Snapshot;
     try {
-      snap = decodeSnapshotText(gunzipSync(frame, { maxOutputLength: 512 * 1024 * 1024 }).toString('utf8'));
+      snap = decodeSnapshotText(
+        (await inflate(frame, { maxOutputLength: 512 * 1024 * 1024 })).toString('utf8'),
+      );
     } catch (err) {
       this.send({
         type: 'apply_error',

@@ -2,6 +2,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LOOP_RESOLUTION_MS = 10;
+
+export interface EventLoopStats {
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
 const LATENCY_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 
 /** Prometheus metrics of one data plane (served on the status listener at /metrics). */
@@ -31,11 +37,14 @@ export class ProxyMetrics {
     name: 'tollgate_config_version',
     help: 'Config version this data plane serves (0: none)',
     registers: [this.registry],
+    // Workers of one data plane serve the same version: aggregated, not summed.
+    aggregator: 'max',
   });
   readonly cpConnected = new Gauge({
     name: 'tollgate_control_plane_connected',
     help: '1 when the cluster link to the control plane is up',
     registers: [this.registry],
+    aggregator: 'max',
   });
   readonly applyFailures = new Counter({
     name: 'tollgate_config_apply_failures_total',
@@ -52,6 +61,7 @@ export class ProxyMetrics {
     name: 'tollgate_event_loop_delay_p99_ms',
     help: 'p99 event-loop delay since the last scrape, in milliseconds',
     registers: [this.registry],
+    aggregator: 'max',
     collect: () => {
       this.loopDelayP99.set(Math.max(0, this.loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS));
     },
@@ -62,7 +72,7 @@ export class ProxyMetrics {
   }
 
   /** Event-loop delay since the last call (ms), then the histogram starts over. */
-  eventLoop(): { p50_ms: number; p99_ms: number; max_ms: number } {
+  eventLoop(): EventLoopStats {
     const h = this.loopDelay;
     // The histogram holds the time between samples: the delay is what exceeds the interval.
     const late = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 1000) / 1000);

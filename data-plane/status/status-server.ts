@@ -1,25 +1,36 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ConfigHolder } from '../runtime/config-holder';
 import type { CpLink } from '../clustering/cp-link';
-import type { ProxyMetrics } from './metrics';
+import type { EventLoopStats, ProxyMetrics } from './metrics';
 import type { SpoolStats } from '../analytics/spool';
 
 export interface StatusSources {
-  holder: ConfigHolder;
+  /** The config being served (version and hash), or null before the first. */
+  running: () => { version: number; hash: string } | null;
   link: CpLink;
   metrics: ProxyMetrics;
   nodeId: string;
   /** Problem with the on-disk cache at start, if any (reported, never fatal). */
   cacheProblem?: string;
   lastApplyError?: () => string | undefined;
-  analytics?: () => SpoolStats;
+  /** The Prometheus text (workers: aggregated across them); default this process's registry. */
+  metricsText?: () => Promise<string>;
+  analytics?: () => Promise<SpoolStats>;
+  /** Event-loop delay and memory: this process's, or summed over workers. */
+  process?: () => Promise<{ event_loop: EventLoopStats; rss: number; heap_used: number; workers?: number }>;
 }
 
 /** `/status`, `/status/ready` (503 until a config is loaded) and `/metrics`. */
 export function buildStatusServer(src: StatusSources): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/status', async () => {
-    const c = src.holder.current;
+    const c = src.running();
+    const proc = src.process
+      ? await src.process()
+      : {
+          event_loop: src.metrics.eventLoop(),
+          rss: process.memoryUsage.rss(),
+          heap_used: process.memoryUsage().heapUsed,
+        };
     return {
       node_id: src.nodeId,
       configuration_version: c?.version ?? 0,
@@ -31,14 +42,15 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
         last_error: src.link.lastError ?? null,
       },
       last_apply_error: src.lastApplyError?.() ?? null,
-      memory: { rss: process.memoryUsage.rss(), heap_used: process.memoryUsage().heapUsed },
-      event_loop: src.metrics.eventLoop(),
+      memory: { rss: proc.rss, heap_used: proc.heap_used },
+      event_loop: proc.event_loop,
+      ...(proc.workers ? { workers: proc.workers } : {}),
       cache_problem: src.cacheProblem ?? null,
-      analytics: src.analytics?.() ?? null,
+      analytics: (await src.analytics?.()) ?? null,
     };
   });
   app.get('/status/ready', async (_req, reply) => {
-    if (!src.holder.current) {
+    if (!src.running()) {
       return reply
         .status(503)
         .send({ message: 'no configuration available (configuration hash is not initialized)' });
@@ -46,10 +58,10 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
     return { message: 'ready' };
   });
   app.get('/metrics', async (_req, reply) => {
-    src.metrics.configVersion.set(src.holder.current?.version ?? 0);
+    src.metrics.configVersion.set(src.running()?.version ?? 0);
     src.metrics.cpConnected.set(src.link.connected ? 1 : 0);
     reply.header('content-type', src.metrics.registry.contentType);
-    return src.metrics.registry.metrics();
+    return src.metricsText ? src.metricsText() : src.metrics.registry.metrics();
   });
   return app;
 }

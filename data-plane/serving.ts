@@ -1,0 +1,155 @@
+/**
+ * What every proxying process has: the running config, its plugin handlers, upstream pools,
+ * metrics and the proxy listeners. A single-process data plane (main.ts) and each worker of a
+ * multi-process one (workers/worker.ts) are built on it.
+ */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { PLUGIN_LIST } from '../shared/plugins/registry';
+import type { PluginDefinition } from '../shared/plugins/definition';
+import { formatListen, type ListenAddress } from '../shared/listen';
+import type { Snapshot } from '../shared/snapshot';
+import type { AnalyticsRecord } from '../shared/analytics/record';
+import { PLUGIN_HANDLERS } from './plugins';
+import { compile, type CompiledConfig } from './runtime/compiled-config';
+import { ConfigHolder } from './runtime/config-holder';
+import type { PluginHandler } from './runtime/plugin-api';
+import { createProxyHandler } from './proxy/proxy-handler';
+import { sendError } from './errors';
+import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
+import { UpstreamPools } from './proxy/upstream-pools';
+import { loadOrCreateCertificate } from './proxy/tls-certificate';
+import { ProxyMetrics } from './status/metrics';
+import type { DataPlaneOptions } from './options';
+
+export interface Serving {
+  holder: ConfigHolder;
+  metrics: ProxyMetrics;
+  /** Plugins this process runs (bundled, narrowed by TOLLGATE_PLUGINS). */
+  available: PluginDefinition[];
+  lastApplyError: string | undefined;
+  /** Compile a snapshot without serving it yet (throws ApplyError). */
+  prepare(snapshot: Snapshot): CompiledConfig;
+  /** Serve a compiled config from now on (requests in flight keep theirs). */
+  swap(compiled: CompiledConfig): void;
+  /** Open the proxy listeners; the URLs they serve on. */
+  listen(): Promise<{ proxyUrl: string; proxySslUrl?: string }>;
+  close(): Promise<void>;
+}
+
+/** Whatever goes wrong in one request stays in that request: never an unhandled rejection. */
+function guard(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: (l: string) => void,
+) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    handler(req, res).catch((err) => {
+      log(`request failed: ${(err as Error).stack ?? err}`);
+      try {
+        sendError(res, 500, randomUUID()); // destroys the socket if headers already went out
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+}
+
+function listenOn(server: Server, addr: { host: string; port: number }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export function createServing(
+  options: DataPlaneOptions,
+  ctx: { nodeId: string; log: (line: string) => void; analytics?: (records: AnalyticsRecord[]) => void },
+): Serving {
+  // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
+  const handlers = new Map<string, PluginHandler>(
+    PLUGIN_HANDLERS.filter((h) => !options.plugins || options.plugins.includes(h.name)).map((h) => [
+      h.name,
+      h,
+    ]),
+  );
+  const holder = new ConfigHolder();
+  const metrics = new ProxyMetrics();
+  const pools = new UpstreamPools();
+  const servers: Server[] = [];
+  const proxyContext = {
+    holder,
+    pools,
+    metrics,
+    log: ctx.log,
+    nodeId: ctx.nodeId,
+    analytics: options.analytics === false ? undefined : ctx.analytics,
+    allowedHosts: options.allowedHosts,
+  };
+  const serveProxy = async (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => {
+    // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
+    server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
+    const port = await listenOn(server, addr);
+    server.on('request', guard(createProxyHandler(proxyContext, protocol, port, addr.host), ctx.log));
+    servers.push(server);
+    return port;
+  };
+
+  const serving: Serving = {
+    holder,
+    metrics,
+    available: PLUGIN_LIST.filter((p) => handlers.has(p.name)),
+    lastApplyError: undefined,
+    prepare(snapshot) {
+      try {
+        return compile(snapshot, { handlers });
+      } catch (err) {
+        serving.lastApplyError = (err as Error).message;
+        metrics.applyFailures.inc();
+        throw err;
+      }
+    },
+    swap(compiled) {
+      holder.swap(compiled);
+      serving.lastApplyError = undefined;
+    },
+    async listen() {
+      const proxyPort = await serveProxy(
+        createHttpServer({ keepAliveTimeout: 65_000 }),
+        'http',
+        options.proxyListen,
+      );
+      let proxySslUrl: string | undefined;
+      if (options.proxySslListen) {
+        const tls = await loadOrCreateCertificate(options.dataDir);
+        const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
+        const sslPort = await serveProxy(https, 'https', options.proxySslListen);
+        proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
+      }
+      return {
+        proxyUrl: `http://${formatListen({ host: options.proxyListen.host, port: proxyPort })}`,
+        proxySslUrl,
+      };
+    },
+    async close() {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+      await pools.close();
+      metrics.stop();
+    },
+  };
+  return serving;
+}

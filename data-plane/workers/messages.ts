@@ -1,0 +1,29 @@
+/** What a data plane's primary process and its workers say to each other over IPC. */
+import type { SpoolStats } from '../analytics/spool';
+import type { EventLoopStats } from '../status/metrics';
+
+export type ToWorker =
+  /** Compile this snapshot (encodeSnapshotText) and hold it; answer `prepared`. */
+  | { t: 'prepare'; seq: number; text: string }
+  /** Serve what `prepare` compiled. The first commit (or `start`) opens the listeners. */
+  | { t: 'commit'; seq: number }
+  | { t: 'abort'; seq: number }
+  /** No config exists yet: listen anyway (every request gets 503 until one arrives). */
+  | { t: 'start' }
+  | { t: 'link'; connected: boolean }
+  | { t: 'analytics_ack'; batchId: string }
+  | { t: 'stats'; seq: number };
+
+export interface WorkerStats {
+  analytics: SpoolStats;
+  event_loop: EventLoopStats;
+  rss: number;
+  heap_used: number;
+}
+
+export type FromWorker =
+  | { t: 'prepared'; seq: number; error?: string }
+  | { t: 'listening'; proxyUrl: string; proxySslUrl?: string }
+  /** An analytics batch frame for the control plane. */
+  | { t: 'analytics'; text: string }
+  | { t: 'stats'; seq: number; stats: WorkerStats };
