@@ -18,7 +18,7 @@ export function startChildDataPlane(
   let stopping = false;
   const run = () => {
     child = spawn(process.execPath, [BIN, 'data-plane'], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, TOLLGATE_PARENT_IPC: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('exit', (code, signal) => {
@@ -49,5 +49,7 @@ export function exitWithParent(stop: () => void): void {
   if (process.channel) {
     process.on('disconnect', stop);
     process.channel.unref();
+  } else if (process.env.TOLLGATE_PARENT_IPC === '1') {
+    stop(); // started by a parent that is already gone
   }
 }

@@ -109,8 +109,10 @@ export async function main(argv: string[]): Promise<void> {
         const closers: Closer[] = [];
         onSignals(closers);
         restrictUmask();
-        closers.push(await runDataPlane());
+        // Before starting: a parent that goes away while this data plane starts (its workers
+        // forking) must still take it down.
         exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
+        closers.push(await runDataPlane());
         return;
       }
       case undefined:

@@ -50,6 +50,8 @@ export class ProxyMetrics {
     name: 'tollgate_config_apply_failures_total',
     help: 'Snapshots that could not be applied',
     registers: [this.registry],
+    // Every worker of a data plane compiles (and refuses) the same snapshot: counted once.
+    aggregator: 'max',
   });
 
   /**

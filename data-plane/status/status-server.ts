@@ -16,7 +16,13 @@ export interface StatusSources {
   metricsText?: () => Promise<string>;
   analytics?: () => Promise<SpoolStats>;
   /** Event-loop delay and memory: this process's, or summed over workers. */
-  process?: () => Promise<{ event_loop: EventLoopStats; rss: number; heap_used: number; workers?: number }>;
+  process?: () => Promise<{
+    event_loop: EventLoopStats;
+    rss: number;
+    heap_used: number;
+    /** Workers of a multi-process data plane: each one's pid and the config it serves. */
+    workers?: unknown[];
+  }>;
 }
 
 /** `/status`, `/status/ready` (503 until a config is loaded) and `/metrics`. */

@@ -15,6 +15,10 @@ export type ToWorker =
   | { t: 'stats'; seq: number };
 
 export interface WorkerStats {
+  index: number;
+  pid: number;
+  config_version: number;
+  config_hash: string;
   analytics: SpoolStats;
   event_loop: EventLoopStats;
   rss: number;

@@ -238,7 +238,15 @@ export async function runPrimary(
         },
         rss: process.memoryUsage.rss() + all.reduce((n, s) => n + s.rss, 0),
         heap_used: process.memoryUsage().heapUsed + all.reduce((n, s) => n + s.heap_used, 0),
-        workers: workers.size,
+        workers: all
+          .map(({ index, pid, config_version, config_hash, event_loop }) => ({
+            index,
+            pid,
+            config_version,
+            config_hash,
+            event_loop,
+          }))
+          .sort((a, b) => a.index - b.index),
       };
     },
     metricsText: () => aggregator.clusterMetrics(),

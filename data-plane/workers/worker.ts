@@ -30,8 +30,10 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
     log,
   });
   const serving = createServing(options, { nodeId, log, analytics: (r) => analytics.record(r) });
-  // The primary's /metrics asks every worker's registry (prom-client's cluster protocol).
+  // The primary's /metrics asks every worker's registry (prom-client's cluster protocol; its
+  // worker-side listener is installed by constructing an AggregatorRegistry).
   AggregatorRegistry.setRegistries([serving.metrics.registry]);
+  new AggregatorRegistry();
   analytics.start();
 
   const prepared = new Map<number, CompiledConfig>();
@@ -90,6 +92,10 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
           t: 'stats',
           seq: m.seq,
           stats: {
+            index,
+            pid: process.pid,
+            config_version: serving.holder.current?.version ?? 0,
+            config_hash: serving.holder.current?.hash ?? '',
             analytics: analytics.stats(),
             event_loop: serving.metrics.eventLoop(),
             rss: process.memoryUsage.rss(),

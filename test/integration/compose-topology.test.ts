@@ -146,10 +146,16 @@ test('the seed GitHub MCP flow through each data plane, attributed to each node 
     return r.body.data.map((d: any) => d.event);
   };
   // Each DP served the same flow: the same per-method counts on each node.
+  // A data plane's workers send their batches on their own: wait until every node's records
+  // of the flow (the last one is the denial; the tools/list pages) have all arrived.
   const rows = await waitFor('analytics from all three nodes', async () => {
     const events = await perNode();
-    const denials = events.filter((e: any) => e.mcp_method === 'tools/call');
-    return denials.length === 3 ? events : undefined;
+    const complete = nodeIds.every((id) => {
+      const mine = events.filter((e: any) => e.data_plane_node === id);
+      const count = (m: string) => mine.find((e: any) => e.mcp_method === m)?.request_count ?? 0;
+      return count('tools/call') >= 1 && count('initialize') >= 2 && count('tools/list') >= 4;
+    });
+    return complete ? events : undefined;
   });
   for (const id of nodeIds) {
     const mine = rows.filter((e: any) => e.data_plane_node === id);
