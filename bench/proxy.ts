@@ -8,9 +8,9 @@
  * (Debian: apt-get install -y nginx-light wrk).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { adminClient } from '../test/helpers/http';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
@@ -36,16 +36,22 @@ function result(bytes: number): string {
   return head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail;
 }
 
-function upstreamLocations(): string {
+/**
+ * Canned replies as files (nginx's `return` takes at most 4 KB): a POST to a static file is a
+ * 405, turned into the file by `error_page 405 =200 $uri` (the internal redirect is a GET).
+ */
+function upstreamLocations(root: string): string {
+  // nginx's workers may run as another user (nobody when started as root): readable files.
+  chmodSync(dirname(root), 0o711);
+  mkdirSync(join(root, 'mcp'), { recursive: true, mode: 0o755 });
+  chmodSync(root, 0o755);
   const loc = (shape: Shape) => {
-    const bytes = shape.endsWith('16k') ? 16384 : 1024;
-    if (shape.startsWith('json'))
-      return `location = /mcp/${shape} { default_type application/json; return 200 '${result(bytes)}'; }`;
-    // Literal newlines inside the quoted string: an SSE event ends with a blank line.
-    return `location = /mcp/${shape} { default_type text/event-stream; return 200 'event: message
-data: ${result(bytes)}
-
-'; }`;
+    const message = result(shape.endsWith('16k') ? 16384 : 1024);
+    const sse = shape.startsWith('sse');
+    writeFileSync(join(root, 'mcp', shape), sse ? `event: message\ndata: ${message}\n\n` : message, {
+      mode: 0o644,
+    });
+    return `location = /mcp/${shape} { root ${root}; default_type ${sse ? 'text/event-stream' : 'application/json'}; error_page 405 =200 $uri; }`;
   };
   return SHAPES.map(loc).join('\n  ');
 }
@@ -134,7 +140,11 @@ end
   const procs: ChildProcess[] = [];
   const spawned: Spawned[] = [];
   procs.push(
-    startNginx(dir, 'upstream', `server { listen 127.0.0.1:${upPort}; ${upstreamLocations()} }`),
+    startNginx(
+      dir,
+      'upstream',
+      `server { listen 127.0.0.1:${upPort}; ${upstreamLocations(join(dir, 'upstream-www'))} }`,
+    ),
     startNginx(
       dir,
       'proxy',

@@ -16,7 +16,7 @@ import { MAX_BATCH_RECORDS } from '../../shared/analytics/record';
 export interface SpoolOptions {
   dir: string;
   /** Send one batch frame; false when the link is down. */
-  send: (text: string) => boolean;
+  send: (frame: Buffer) => boolean;
   batchRecords?: number;
   /** A batch is sealed once its records' JSON reaches this size (1 MiB). */
   batchBytes?: number;
@@ -33,8 +33,8 @@ interface Entry {
   id: string;
   file: string;
   bytes: number;
-  /** The frame, while it fits in the memory bound; else read back from `file`. */
-  text: string | null;
+  /** The frame (UTF-8 JSON, off the JS heap), while it fits the memory bound; else read from `file`. */
+  text: Buffer | null;
   written: Promise<void>;
   sentAt: number;
 }
@@ -168,12 +168,15 @@ export class AnalyticsSpool {
   private seal(): void {
     if (!this.current.length && !this.droppedSinceReport) return;
     const id = randomUUID();
-    const text = `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],"dropped":${this.droppedSinceReport}}`;
+    // Encoded once: the same bytes go to the disk and onto the link.
+    const text = Buffer.from(
+      `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],"dropped":${this.droppedSinceReport}}`,
+    );
     this.current = [];
     this.currentBytes = 0;
     this.droppedSinceReport = 0;
     const file = join(this.o.dir, `${id}.batch`);
-    const bytes = Buffer.byteLength(text);
+    const bytes = text.length;
     const tmp = `${file}.tmp`;
     this.writing++;
     const written = writeFile(tmp, text, { mode: 0o600 })
@@ -198,7 +201,7 @@ export class AnalyticsSpool {
       let text = e.text;
       if (text === null) {
         try {
-          text = readFileSync(e.file, 'utf8');
+          text = readFileSync(e.file);
         } catch {
           continue; // not on disk yet; the next pump sends it
         }

@@ -141,9 +141,10 @@ export class CpLink extends EventEmitter {
   }
 
   /** Send a pre-serialized frame (analytics batches); false when not connected. */
-  sendText(text: string): boolean {
+  /** A text frame (UTF-8 bytes, or a string). */
+  sendText(text: string | Buffer): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(text);
+    this.ws.send(text, { binary: false });
     return true;
   }
 

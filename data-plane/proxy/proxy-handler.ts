@@ -126,14 +126,14 @@ export function createProxyHandler(
       const inspecting = pr.executed.some((p) => p.inspectsResponse);
       if (inspecting) askForIdentity(rc.headers);
       // The client left during the access phase: nothing to send upstream.
-      if (pr.abort.signal.aborted) return;
+      if (pr.abort.aborted) return;
       const up = await callUpstream(pr, target);
       if (!up) return;
 
       // ---- response and log phases ----
       await sendUpstreamResponse(pr, up, inspecting);
     } catch (err) {
-      if (pr.abort.signal.aborted) return;
+      if (pr.abort.aborted) return;
       if (!res.headersSent) return pr.fail(isTimeout(err) ? 504 : 502);
       res.destroy(err as Error);
     } finally {

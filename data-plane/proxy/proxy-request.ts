@@ -9,6 +9,7 @@ import type { Entity } from '../runtime/entity';
 import type { ProxyContext } from './proxy-context';
 import { kongErrorBody, messageFor, sendError } from '../errors';
 import { runLogPhase } from './log-phase';
+import { ClientAbort } from './client-abort';
 
 export class ProxyRequest {
   /** Plugins whose access phase ran, in access order. */
@@ -17,7 +18,7 @@ export class ProxyRequest {
   upstreamStarted = 0;
   upstreamMs: number | undefined;
   responseStarted = 0;
-  readonly abort = new AbortController();
+  readonly abort = new ClientAbort();
 
   constructor(
     readonly ctx: ProxyContext,

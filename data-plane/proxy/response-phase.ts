@@ -3,7 +3,7 @@
  * gateway's headers, header filters, then either the whole body through the rewriting plugins
  * (buffered) or chunk by chunk through the streaming filters, with backpressure.
  */
-import { pipeline } from 'node:stream';
+import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
 import { MAX_BUFFERED_BODY } from './body';
@@ -14,6 +14,22 @@ import { sendError } from '../errors';
 import type { ProxyRequest } from './proxy-request';
 
 type Body = NodeJS.ReadableStream & AsyncIterable<Buffer>;
+
+/**
+ * `source` through `filter`, an error on either side destroying both (and ending the loop that
+ * reads the result). Not stream.pipeline: it allocates an AbortController per call and aborts
+ * it, with a DOMException and its stack, on every normal end.
+ */
+function chain(source: Body, filter: Transform): Body {
+  const fail = (err: Error) => {
+    filter.destroy(err);
+    (source as unknown as { destroy(e?: Error): void }).destroy(err);
+  };
+  source.on('error', fail);
+  filter.on('error', fail);
+  source.pipe(filter);
+  return filter as unknown as Body;
+}
 
 export async function sendUpstreamResponse(
   pr: ProxyRequest,
@@ -97,8 +113,7 @@ export async function sendUpstreamResponse(
   let source: Body = upstreamBody;
   for (const p of plugins) {
     const filter = p.streamFilter?.(rc, state);
-    // pipeline: an error on either side destroys both (and ends the loop below).
-    if (filter) source = pipeline(source, filter, () => undefined);
+    if (filter) source = chain(source, filter);
   }
   let sent = 0;
   for await (const chunk of source) {

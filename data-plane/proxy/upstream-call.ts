@@ -29,14 +29,14 @@ export async function callUpstream(
         path: target.path,
         headers: rc.headers,
         body: rc.body ?? (streamBody ? req : undefined),
-        signal: pr.abort.signal,
+        signal: pr.abort,
         headersTimeout: target.headersTimeout,
         bodyTimeout: target.bodyTimeout,
       });
       pr.upstreamMs = performance.now() - pr.upstreamStarted;
       return up;
     } catch (err) {
-      if (pr.abort.signal.aborted) return null; // client went away; upstream request cancelled
+      if (pr.abort.aborted) return null; // client went away; upstream request cancelled
       if (attempt < retries && isRetryable(err, rc.method)) continue;
       pr.fail(isTimeout(err) ? 504 : 502);
       return null;

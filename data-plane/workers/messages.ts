@@ -28,6 +28,6 @@ export interface WorkerStats {
 export type FromWorker =
   | { t: 'prepared'; seq: number; error?: string }
   | { t: 'listening'; proxyUrl: string; proxySslUrl?: string }
-  /** An analytics batch frame for the control plane. */
-  | { t: 'analytics'; text: string }
+  /** An analytics batch frame for the control plane (UTF-8 JSON; IPC carries bytes as bytes). */
+  | { t: 'analytics'; text: Uint8Array }
   | { t: 'stats'; seq: number; stats: WorkerStats };

@@ -129,7 +129,7 @@ export async function runPrimary(
           if (listening.size === workerCount) allListening();
           return;
         case 'analytics':
-          link?.sendText(m.text);
+          link?.sendText(Buffer.from(m.text.buffer, m.text.byteOffset, m.text.byteLength));
           return;
       }
     });
@@ -159,7 +159,8 @@ export async function runPrimary(
   }
 
   // 2. Workers.
-  cluster.setupPrimary({ exec: join(__dirname, 'worker-entry.js') });
+  // 'advanced' (structured clone): analytics frames cross as bytes, not as JSON arrays of numbers.
+  cluster.setupPrimary({ exec: join(__dirname, 'worker-entry.js'), serialization: 'advanced' });
   for (let i = 1; i <= workerCount; i++) fork(i);
   await everyoneListening;
   if (current) log(`serving cached config version ${current.version} (${current.hash.slice(0, 12)})`);

@@ -23,7 +23,7 @@ test('past the disk bound new records are dropped, counted and reported with a b
     maxMemoryBytes: 2000, // most batches live on disk only
     send: (text) => {
       if (!connected) return false;
-      received.push(JSON.parse(text));
+      received.push(JSON.parse(text.toString()));
       return true;
     },
   });
@@ -61,7 +61,7 @@ test('batches left on disk are picked up by the next process', async () => {
   for (let i = 0; i < 25; i++) first.record([record(i)]);
   await first.stop(); // seals the last 5
   const sent: any[] = [];
-  const second = new AnalyticsSpool({ dir, send: (t) => sent.push(JSON.parse(t)) > 0 });
+  const second = new AnalyticsSpool({ dir, send: (t) => sent.push(JSON.parse(t.toString())) > 0 });
   second.start();
   second.setConnected(true);
   assert.equal(
