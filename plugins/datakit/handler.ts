@@ -95,8 +95,12 @@ function plan(config: Record<string, any>): Plan {
   };
 }
 
+/** The signal of requests nothing can cancel: one for all of them. */
+const NEVER_ABORTED = new AbortController().signal;
+
 export default defineHandler(datakitPlugin, (config) => {
   const p = plan(config);
+  const hasCalls = p.access.some((n) => n.type === 'call');
   const debug = config.debug === true;
   const states = new WeakMap<RequestContextApi, RunState>();
 
@@ -224,7 +228,8 @@ export default defineHandler(datakitPlugin, (config) => {
       headers: { ...res.headers },
       body: body === null ? null : decodeBody(body, res.headers['content-type']),
     };
-    const env: NodeEnv = { ctx, res, pluginStore: state.pluginStore, signal: new AbortController().signal };
+    // Response-phase nodes make no calls (refused at write time): nothing to cancel.
+    const env: NodeEnv = { ctx, res, pluginStore: state.pluginStore, signal: NEVER_ABORTED };
     for (const node of p.response) {
       try {
         runNode(state, node, env);
@@ -264,8 +269,14 @@ export default defineHandler(datakitPlugin, (config) => {
         responseBody: null,
       };
       states.set(ctx, state);
-      const abort = new AbortController();
-      const env: NodeEnv = { ctx, res: null, pluginStore: state.pluginStore, signal: abort.signal };
+      // Only graphs with `call` nodes have anything to cancel when another node fails.
+      const abort = hasCalls ? new AbortController() : null;
+      const env: NodeEnv = {
+        ctx,
+        res: null,
+        pluginStore: state.pluginStore,
+        signal: abort ? abort.signal : NEVER_ABORTED,
+      };
       const done = new Map<string, Promise<unknown>>();
       try {
         for (const node of p.access) {
@@ -282,7 +293,7 @@ export default defineHandler(datakitPlugin, (config) => {
         await Promise.all(done.values());
         applyRequestWrites(state, ctx);
       } catch (err) {
-        abort.abort();
+        abort?.abort();
         if (err instanceof ExitSignal) throw err;
         if (err instanceof NodeFailure) ctx.exit(500, errorBody(ctx, err));
         throw err;
