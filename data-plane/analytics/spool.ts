@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { ensurePrivateDir } from '../../shared/private-files';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import { MAX_BATCH_RECORDS } from '../../shared/analytics/record';
@@ -37,6 +37,8 @@ interface Entry {
   text: Buffer | null;
   written: Promise<void>;
   sentAt: number;
+  /** Being read back from disk. */
+  reading?: boolean;
 }
 
 export interface SpoolStats {
@@ -48,6 +50,15 @@ export interface SpoolStats {
   in_memory_bytes: number;
   acked_batches: number;
   dropped_records: number;
+}
+
+/** A batch file's bytes; null when it cannot be read now (read back later). */
+function readBatch(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
 }
 
 export class AnalyticsSpool {
@@ -93,11 +104,15 @@ export class AnalyticsSpool {
     for (const { f } of files) {
       const file = join(this.o.dir, f);
       const bytes = statSync(file).size;
+      // Read now, while the process starts (before it listens), as far as the memory bound goes;
+      // the rest is read back from disk later, off the event loop.
+      const text = this.memoryBytes + bytes <= this.o.maxMemoryBytes ? readBatch(file) : null;
+      if (text) this.memoryBytes += bytes;
       this.queue.set(f.slice(0, -'.batch'.length), {
         id: f.slice(0, -'.batch'.length),
         file,
         bytes,
-        text: null,
+        text,
         written: Promise.resolve(),
         sentAt: 0,
       });
@@ -198,15 +213,21 @@ export class AnalyticsSpool {
     for (const e of this.queue.values()) {
       if (inFlight >= this.o.maxInFlight) break;
       if (e.sentAt && now - e.sentAt < this.o.resendAfterMs) continue;
-      let text = e.text;
-      if (text === null) {
-        try {
-          text = readFileSync(e.file);
-        } catch {
-          continue; // not on disk yet; the next pump sends it
+      if (e.text === null) {
+        // Past the memory bound: read back from disk off the event loop, sent when it is in.
+        if (!e.reading) {
+          e.reading = true;
+          readFile(e.file)
+            .then((bytes) => {
+              if (this.queue.get(e.id) === e && this.connected && this.o.send(bytes)) e.sentAt = Date.now();
+            })
+            .catch(() => undefined) // not on disk yet; the next pump sends it
+            .finally(() => (e.reading = false));
         }
+        inFlight++;
+        continue;
       }
-      if (!this.o.send(text)) return;
+      if (!this.o.send(e.text)) return;
       e.sentAt = now;
       inFlight++;
     }
