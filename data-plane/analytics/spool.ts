@@ -52,6 +52,8 @@ export interface SpoolStats {
   dropped_records: number;
 }
 
+const MAX_RECORD_CHARS = 256 * 1024;
+
 /** A batch file's bytes; null when it cannot be read now (read back later). */
 function readBatch(file: string): Buffer | null {
   try {
@@ -135,7 +137,11 @@ export class AnalyticsSpool {
         this.droppedTotal++;
         continue;
       }
-      const json = JSON.stringify(r);
+      let json = JSON.stringify(r);
+      // One record never outgrows a frame the control plane accepts (it would be resent for ever):
+      // an oversized detail is replaced by its size, as the control plane does past 64 KB.
+      if (json.length > MAX_RECORD_CHARS)
+        json = JSON.stringify({ ...r, detail: { truncated: true, size: json.length } });
       this.current.push(json);
       this.currentBytes += json.length;
       if (this.current.length >= this.o.batchRecords || this.currentBytes >= this.o.batchBytes) this.seal();

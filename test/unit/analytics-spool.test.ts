@@ -76,3 +76,28 @@ test('batches left on disk are picked up by the next process', async () => {
     [],
   );
 });
+
+test('a record too large for a frame keeps its fields and loses only its detail', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const sent: any[] = [];
+  const spool = new AnalyticsSpool({ dir, send: (t) => sent.push(JSON.parse(t.toString())) > 0 });
+  spool.start();
+  spool.setConnected(true);
+  const huge = {
+    ...record(1),
+    detail: {
+      response_payload: Object.fromEntries(
+        Array.from({ length: 40_000 }, (_, i) => [`k${i}`, 'v'.repeat(10)]),
+      ),
+    },
+  };
+  spool.record([huge, record(2)]);
+  await spool.stop();
+  const records = sent.flatMap((m) => m.records);
+  assert.equal(records.length, 2);
+  assert.equal(records[0].request_id, huge.request_id);
+  assert.equal(records[0].detail.truncated, true);
+  assert.ok(records[0].detail.size > 256 * 1024);
+  assert.equal(records[1].request_id, 'r-2');
+  assert.deepEqual(records[1].detail, JSON.parse(JSON.stringify(record(2))).detail);
+});
