@@ -200,14 +200,23 @@ export class AnalyticsSpool {
     const bytes = text.length;
     const tmp = `${file}.tmp`;
     this.writing++;
-    const written = writeFile(tmp, text, { mode: 0o600 })
+    const entry: Entry = { id, file, bytes, text: null, written: Promise.resolve(), sentAt: 0 };
+    entry.written = writeFile(tmp, text, { mode: 0o600 })
       .then(() => rename(tmp, file))
-      .catch((err) => this.o.log?.(`analytics: cannot write batch ${id}: ${err.message}`))
+      .catch((err) => {
+        this.o.log?.(`analytics: cannot write batch ${id}: ${err.message}`);
+        // Not on disk: it stays in memory (until acked, or lost with the process).
+        if (entry.text === null && this.queue.get(id) === entry) {
+          entry.text = text;
+          this.memoryBytes += bytes;
+        }
+      })
       .finally(() => this.writing--);
     const inMemory = this.memoryBytes + bytes <= this.o.maxMemoryBytes;
     if (inMemory) this.memoryBytes += bytes;
     this.diskBytes += bytes;
-    this.queue.set(id, { id, file, bytes, text: inMemory ? text : null, written, sentAt: 0 });
+    entry.text = inMemory ? text : null;
+    this.queue.set(id, entry);
     this.pump();
   }
 
@@ -223,7 +232,9 @@ export class AnalyticsSpool {
         // Past the memory bound: read back from disk off the event loop, sent when it is in.
         if (!e.reading) {
           e.reading = true;
-          readFile(e.file)
+          // After its write finished (a batch sealed just now may not be on disk yet).
+          e.written
+            .then(() => readFile(e.file))
             .then((bytes) => {
               if (this.queue.get(e.id) === e && this.connected && this.o.send(bytes)) e.sentAt = Date.now();
             })

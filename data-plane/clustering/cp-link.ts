@@ -84,11 +84,10 @@ export class CpLink extends EventEmitter {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 10_000,
       perMessageDeflate: false,
-      // An all-zero mask makes ws skip the XOR pass over every frame (analytics batches are
-      // large). Masking (RFC 6455 §10.3) protects browser-originated connections from proxies
-      // that would cache or misroute their bytes; this is a server-to-server link to our own
-      // control plane, usually on a private network.
-      generateMask: (mask: Buffer) => void mask.fill(0),
+      // Over TLS an all-zero mask makes ws skip the XOR pass over every frame (analytics batches
+      // are large): masking (RFC 6455 §10.3) keeps intermediaries from reading client bytes as
+      // something else, which TLS already does. Plain ws:// keeps a random mask.
+      ...(url.protocol === 'wss:' ? { generateMask: (mask: Buffer) => void mask.fill(0) } : {}),
     });
     this.ws = ws;
 

@@ -242,7 +242,14 @@ export function parseStrictJson(
     return { code: JSONRPC_ERRORS.PARSE_ERROR, message: 'Parse error: invalid UTF-8', id: null };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const fast = opts.fastPath === false ? null : fastStrict(text);
+  let fast: { value: unknown; json: string } | null = null;
+  try {
+    // Whatever the fast path cannot handle (an invalid escape in a key, nesting too deep to
+    // stringify) is the AST walk's to judge and to name.
+    if (opts.fastPath !== false) fast = fastStrict(text);
+  } catch {
+    fast = null;
+  }
   if (fast) return fast;
   try {
     return evaluate(parseJsonAst(text, { mode: 'json' }), text);

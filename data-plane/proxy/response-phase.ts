@@ -27,6 +27,14 @@ function chain(source: Body, filter: Transform): Body {
   };
   source.on('error', fail);
   filter.on('error', fail);
+  // Closed without an error but before its end: the response is cut, never reported whole.
+  const premature = () => new Error('stream closed before its end');
+  source.on('close', () => {
+    if (!(source as unknown as { readableEnded: boolean }).readableEnded) fail(premature());
+  });
+  filter.on('close', () => {
+    if (!filter.readableEnded) fail(premature());
+  });
   source.pipe(filter);
   return filter as unknown as Body;
 }

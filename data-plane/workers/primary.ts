@@ -57,7 +57,16 @@ export async function runPrimary(
   let seq = 0;
   const workers = new Map<number, Worker>();
   /** Answers awaited, by `<worker id>:<seq>` (one round asks every worker with the same seq). */
-  const pending = new Map<string, (m: FromWorker) => void>();
+  const pending = new Map<string, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+  /** Workers that serve (their first config applied, or started without one): rounds target them. */
+  const ready = new Set<Worker>();
+  /** Apply rounds run one at a time: a worker never holds two prepared configs at once. */
+  let rounds: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = rounds.then(fn);
+    rounds = run.catch(() => undefined);
+    return run;
+  };
 
   const sendTo = (w: Worker, m: ToWorker) => {
     if (w.isConnected()) w.send(m);
@@ -68,14 +77,21 @@ export async function runPrimary(
   /** Ask a worker and wait for the answer with the same seq (or time out). */
   const ask = <T extends FromWorker>(w: Worker, m: ToWorker & { seq: number }, timeoutMs: number) =>
     new Promise<T>((resolve, reject) => {
+      if (!w.isConnected()) return reject(new Error(`worker ${w.id} is gone`));
       const key = `${w.id}:${m.seq}`;
       const timer = setTimeout(() => {
         pending.delete(key);
         reject(new Error(`worker ${w.id} did not answer ${m.t} within ${timeoutMs} ms`));
       }, timeoutMs);
-      pending.set(key, (answer) => {
-        clearTimeout(timer);
-        resolve(answer as T);
+      pending.set(key, {
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer as T);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
       sendTo(w, m);
     });
@@ -120,7 +136,7 @@ export async function runPrimary(
         case 'prepared':
         case 'stats': {
           const key = `${w.id}:${m.seq}`;
-          pending.get(key)?.(m);
+          pending.get(key)?.resolve(m);
           pending.delete(key);
           return;
         }
@@ -135,14 +151,25 @@ export async function runPrimary(
     });
     w.once('online', () => {
       sendTo(w, { t: 'link', connected: link?.connected ?? false });
-      // A new worker serves the current config before it takes connections.
-      if (!current) return sendTo(w, { t: 'start' });
-      applyTo([w], current).catch((err) => {
+      // A new worker serves the current config (as of its turn) before it takes connections.
+      void inTurn(async () => {
+        if (!current) sendTo(w, { t: 'start' });
+        else await applyTo([w], current);
+        ready.add(w);
+      }).catch((err) => {
+        // Never serve without the config the others serve: replaced (the exit handler forks anew).
         log(`worker ${index} cannot apply the current config: ${(err as Error).message}`);
-        sendTo(w, { t: 'start' });
+        w.process.kill('SIGKILL');
       });
     });
     w.once('exit', (code, signal) => {
+      ready.delete(w);
+      // Its unanswered questions fail now, not after their timeout.
+      for (const [key, p] of pending)
+        if (key.startsWith(`${w.id}:`)) {
+          pending.delete(key);
+          p.reject(new Error(`worker ${index} exited`));
+        }
       if (workers.get(index) === w) workers.delete(index);
       if (stopping) return;
       log(`worker ${index} exited (${signal ?? code}); starting it again in 1 s`);
@@ -178,14 +205,16 @@ export async function runPrimary(
     apply: async (snapshot) => {
       const started = performance.now();
       try {
-        await applyTo([...workers.values()], snapshot);
+        await inTurn(async () => {
+          await applyTo([...ready], snapshot);
+          current = snapshot;
+        });
       } catch (err) {
         lastApplyError = (err as Error).message;
         metrics.applyFailures.inc();
         throw err;
       }
       lastApplyError = undefined;
-      current = snapshot;
       const applied = performance.now();
       try {
         cache.write(snapshot);

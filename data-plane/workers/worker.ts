@@ -47,9 +47,10 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    // Seal what is buffered onto disk: a restarted data plane sends it.
-    await analytics.stop().catch(() => undefined);
+    // Drain the listeners first (their last requests still record), then seal what is buffered
+    // onto disk: a restarted data plane sends it.
     await serving.close().catch(() => undefined);
+    await analytics.stop().catch(() => undefined);
     process.exit(0);
   };
 
@@ -65,7 +66,7 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
         return;
       case 'commit': {
         const compiled = prepared.get(m.seq);
-        prepared.clear();
+        for (const s of prepared.keys()) if (s <= m.seq) prepared.delete(s);
         if (compiled) {
           serving.swap(compiled);
           serving.metrics.configVersion.set(compiled.version);
