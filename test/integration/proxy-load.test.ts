@@ -57,7 +57,9 @@ before(async () => {
     response_buffering: false,
   });
   await api('POST', '/services/bulk/routes', { name: 'buffered', paths: ['/buffered'] });
-  dp = await startDpProcess({ cpUrl: cp.cp.clusterUrl });
+  // One proxy process: flat memory is a property of a process, and the warm-up pass below must
+  // warm the process that is then measured (with workers, each connection may land elsewhere).
+  dp = await startDpProcess({ cpUrl: cp.cp.clusterUrl, env: { TOLLGATE_DP_WORKERS: '1' } });
   await waitConverged([dp], (await api('GET', '/config')).body.hash);
 });
 
