@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { restrictUmask } from '../shared/private-files';
 import { join } from 'node:path';
-import { controlPlaneOptionsFromEnv } from '../control-plane/options';
+import { controlPlaneOptionsFromEnv, type ControlPlaneOptions } from '../control-plane/options';
 import { dataPlaneOptionsFromEnv } from '../data-plane/options';
 import { DECK_VERBS, runDeckVerb } from './commands/deck';
 import { runAnalytics } from './commands/analytics';
@@ -37,7 +37,7 @@ function onSignals(closers: Closer[]) {
 }
 
 async function runControlPlane(
-  overrides: { clusterToken?: string } = {},
+  overrides: Partial<ControlPlaneOptions> = {},
 ): Promise<{ close: Closer; clusterUrl: string }> {
   const { startControlPlane } = await import('../control-plane/main');
   const options = { ...controlPlaneOptionsFromEnv(), ...overrides };
@@ -83,7 +83,10 @@ export async function main(argv: string[]): Promise<void> {
         restrictUmask();
         // Its own data plane presents a token no other local process knows (unless one is set).
         const clusterToken = process.env.TOLLGATE_CLUSTER_TOKEN || randomBytes(24).toString('hex');
-        const cp = await runControlPlane({ clusterToken });
+        const cp = await runControlPlane({
+          clusterToken,
+          proxyListen: dataPlaneOptionsFromEnv().proxyListen,
+        });
         closers.unshift(cp.close);
         // The data plane in its own process: never on the embedded database's event loop.
         closers.unshift(

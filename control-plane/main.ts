@@ -6,6 +6,7 @@ import { isLoopback, formatListen } from '../shared/listen';
 import { AppModule } from './app.module';
 import { ClusterServer } from './clustering/cluster-server.service';
 import { ADMIN_BODY_LIMIT, configureAdminHttp } from './admin/admin-http';
+import { adminCorsOptions } from './admin/admin-cors';
 import { KongErrorFilter } from './admin/common/kong-error.filter';
 import { RouteTable } from './admin/common/route-table';
 import { RequestCounter } from './admin/common/request-counter';
@@ -58,6 +59,7 @@ export async function startControlPlane(
     const routes = new RouteTable();
     configureAdminHttp(app.getHttpAdapter().getInstance(), {
       adminToken: options.adminToken,
+      cors: adminCorsOptions(options.adminGuiUrl, isLoopback(options.adminListen.host)),
       routes,
       counter: app.get(RequestCounter),
     });

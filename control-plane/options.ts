@@ -4,10 +4,17 @@ import { parseListen, type ListenAddress } from '../shared/listen';
 export interface ControlPlaneOptions {
   adminListen: ListenAddress;
   clusterListen: ListenAddress;
+  /** Where this node's own data plane proxies (`tollgate start`), shown in `GET /`. */
+  proxyListen?: ListenAddress;
   /** Absent: embedded PGlite under `dataDir`. */
   databaseUrl?: string;
   dataDir: string;
   adminToken?: string;
+  /**
+   * Kong's `admin_gui_url`: where the browser UI for this Admin API is served. Its origin is
+   * the one origin the Admin API's CORS headers allow (absent: see `admin/admin-cors.ts`).
+   */
+  adminGuiUrl?: string;
   clusterToken?: string;
   /** Days of analytics kept (raw records and rollups); older days are dropped. */
   analyticsRetentionDays?: number;
@@ -22,6 +29,7 @@ export function controlPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.TOLLGATE_DATA_DIR || './data',
     adminToken: env.TOLLGATE_ADMIN_TOKEN || undefined,
+    adminGuiUrl: adminGuiUrl(env.TOLLGATE_ADMIN_GUI_URL),
     clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
     analyticsRetentionDays: retentionDays(env.TOLLGATE_ANALYTICS_RETENTION_DAYS),
   };
@@ -35,4 +43,17 @@ function retentionDays(raw: string | undefined): number {
       `TOLLGATE_ANALYTICS_RETENTION_DAYS must be a whole number of days (1-3650), got '${raw}'`,
     );
   return n;
+}
+
+function adminGuiUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`TOLLGATE_ADMIN_GUI_URL must be an http(s) URL, got '${raw}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`TOLLGATE_ADMIN_GUI_URL must be an http(s) URL, got '${raw}'`);
+  return url.href;
 }

@@ -1,7 +1,7 @@
 /**
  * Kong's Admin API error bodies (kong/db/errors.lua), shared by the control plane and the CLI.
  */
-import { formatPath, type FieldError } from './schema/validator';
+import { comparePaths, formatPath, type FieldError } from './schema/validator';
 
 const ErrorCode = {
   INVALID_PRIMARY_KEY: 1,
@@ -61,8 +61,12 @@ function nestFields(errors: FieldError[]): Record<string, unknown> {
   return fill(root);
 }
 
+/** Kong lists entity-level checks first, then field errors by path. */
 function sortErrors(errors: FieldError[]): FieldError[] {
-  return [...errors].sort((a, b) => formatPath(a.path).localeCompare(formatPath(b.path)));
+  const entityLevel = (e: FieldError) => e.path.length === 1 && e.path[0] === ENTITY_CHECK;
+  return [...errors].sort((a, b) =>
+    entityLevel(a) !== entityLevel(b) ? (entityLevel(a) ? -1 : 1) : comparePaths(a.path, b.path),
+  );
 }
 
 export function describeErrors(errors: FieldError[]): string[] {

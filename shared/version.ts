@@ -9,3 +9,6 @@ export const TOLLGATE_VERSION: string = (() => {
     return '0.0.0';
   }
 })();
+
+/** The Kong version whose Admin API and plugin schemas Tollgate implements (`GET /` `version`). */
+export const KONG_COMPATIBLE_VERSION = '3.12.0';

@@ -1,6 +1,6 @@
 /**
  * What Kong's Admin API does below the controllers: body parsing (JSON strictly, form bodies),
- * bearer-token auth and 405 detection. Errors raised here (body parsing, size limits) reach
+ * CORS (`admin-cors.ts`), bearer-token auth and 405 detection. Errors raised here (body parsing, size limits) reach
  * KongErrorFilter through Nest's error handler.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -9,6 +9,7 @@ import secureJson from 'secure-json-parse';
 import { parseFormBody } from './common/form-body';
 import type { RouteTable } from './common/route-table';
 import type { RequestCounter } from './common/request-counter';
+import { configureAdminCors, type AdminCorsOptions } from './admin-cors';
 
 /** Large enough for a whole `tollgate sync` batch of tens of thousands of entities. */
 export const ADMIN_BODY_LIMIT = 64 * 1024 * 1024;
@@ -29,7 +30,7 @@ function parseJson(body: string): unknown {
 
 export function configureAdminHttp(
   app: FastifyInstance,
-  opts: { adminToken?: string; routes: RouteTable; counter: RequestCounter },
+  opts: { adminToken?: string; cors: AdminCorsOptions; routes: RouteTable; counter: RequestCounter },
 ) {
   app.addHook('onRoute', (route) => opts.routes.add(route.method as any, route.url));
 
@@ -56,8 +57,12 @@ export function configureAdminHttp(
     }
   });
 
-  app.addHook('onRequest', (req, reply, done) => {
+  app.addHook('onRequest', (_req, _reply, done) => {
     opts.counter.total++;
+    done();
+  });
+  configureAdminCors(app, opts.cors, opts.routes);
+  app.addHook('onRequest', (req, reply, done) => {
     if (!opts.adminToken) return done();
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);

@@ -20,6 +20,7 @@ import {
 import { PLUGIN_ENTITY_CONTROLLERS } from './plugin-entities/plugin-entity-controllers';
 import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
+import { TagsController } from './tags/tags.controller';
 import { BatchController } from './batch/batch.controller';
 import { BatchService } from './batch/batch.service';
 
@@ -40,6 +41,7 @@ import { BatchService } from './batch/batch.service';
     ConsumerGroupPluginsController,
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
+    TagsController,
     BatchController,
   ],
   providers: [EntityStore, MembershipService, RequestCounter, BatchService],

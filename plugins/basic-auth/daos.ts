@@ -1,11 +1,11 @@
 /** basic-auth's entity: `basicauth_credentials` (Kong's daos.lua), passwords stored hashed. */
-import { ForeignRef, Rec, Str, Tags, Timestamp, Uuid } from '../../shared/schema/kong-types';
+import { ForeignRef, Rec, Str, Tags, Timestamp, Id } from '../../shared/schema/kong-types';
 import type { EntityDefinition } from '../../shared/entities/definition';
 import { hashPassword, isHashedPassword, verifyPasswordSync } from './password';
 
 const basicauthCredentialSchema = Rec(
   {
-    id: Uuid(),
+    id: Id(),
     created_at: Timestamp(),
     consumer: ForeignRef(),
     username: Str({ minLength: 1 }),

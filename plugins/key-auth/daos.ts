@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ForeignRef, Int, Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../../shared/schema/kong-types';
+import { ForeignRef, Int, Nullable, Rec, Str, Tags, Timestamp, Id } from '../../shared/schema/kong-types';
 import type { EntityDefinition } from '../../shared/entities/definition';
 
 const keyauthCredentialSchema = Rec(
   {
-    id: Uuid(),
+    id: Id(),
     created_at: Timestamp(),
     consumer: ForeignRef(),
-    key: Str({ minLength: 1 }),
+    key: Str({ minLength: 1, auto: true, referenceable: true }),
     ttl: Nullable(Int({ minimum: 0, maximum: 100000000 })),
     tags: Tags(),
   },

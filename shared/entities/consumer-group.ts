@@ -1,9 +1,9 @@
-import { Name, Rec, Tags, Timestamp, Uuid } from '../schema/kong-types';
+import { Name, Rec, Tags, Timestamp, Id } from '../schema/kong-types';
 import type { EntityDefinition } from './definition';
 
 const consumerGroupSchema = Rec(
   {
-    id: Uuid(),
+    id: Id(),
     created_at: Timestamp(),
     updated_at: Timestamp(),
     name: Name(),

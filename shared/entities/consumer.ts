@@ -1,9 +1,9 @@
-import { Nullable, Rec, Str, Tags, Timestamp, Uuid } from '../schema/kong-types';
+import { Id, Nullable, Rec, Str, Tags, Timestamp } from '../schema/kong-types';
 import { ENTITY_CHECK } from '../errors';
 import type { EntityDefinition } from './definition';
 
 const consumerSchema = Rec({
-  id: Uuid(),
+  id: Id(),
   created_at: Timestamp(),
   updated_at: Timestamp(),
   username: Nullable(Str({ minLength: 1 })),
@@ -17,6 +17,7 @@ export const consumerEntity: EntityDefinition = {
   schema: consumerSchema,
   endpointKey: 'username',
   unique: ['username', 'custom_id'],
+  listFilters: ['custom_id'],
   foreignKeys: [],
   check: (c) =>
     c.username == null && c.custom_id == null

@@ -22,6 +22,8 @@ export interface EntityDefinition {
   /** Fields with a UNIQUE constraint (each on its own). */
   unique: string[];
   foreignKeys: ForeignKey[];
+  /** Unique fields a listing can be filtered by (Kong's `GET /consumers?custom_id=`). */
+  listFilters?: string[];
   /** Rewrites shorthand input (e.g. a service `url`) before validation. */
   expand?: (input: Record<string, any>) => { value: Record<string, any>; errors: FieldError[] };
   /** Entity-level checks after field validation (Kong's entity_checks). */

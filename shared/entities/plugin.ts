@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import {
+  Id,
   Bool,
   Enum,
   ForeignRef,
@@ -10,7 +11,6 @@ import {
   Str,
   Tags,
   Timestamp,
-  Uuid,
 } from '../schema/kong-types';
 import { prefixErrors, validate, type FieldError } from '../schema/validator';
 import { PLUGINS } from '../plugins/registry';
@@ -34,7 +34,7 @@ const PhaseList = () => Rec({ access: Nullable(Type.Array(Str())) });
 
 const pluginSchema = Rec(
   {
-    id: Uuid(),
+    id: Id(),
     created_at: Timestamp(),
     updated_at: Timestamp(),
     name: Str({ minLength: 1 }),

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import {
+  Id,
   Bool,
   Enum,
   ForeignRef,
@@ -12,7 +13,6 @@ import {
   Str,
   Tags,
   Timestamp,
-  Uuid,
 } from '../schema/kong-types';
 import type { FieldError } from '../schema/validator';
 import { ENTITY_CHECK } from '../errors';
@@ -45,7 +45,7 @@ const CidrPort = () => Rec({ ip: Nullable(Str()), port: Nullable(Int({ minimum: 
 
 const routeSchema = Rec(
   {
-    id: Uuid(),
+    id: Id(),
     created_at: Timestamp(),
     updated_at: Timestamp(),
     name: Nullable(Name()),

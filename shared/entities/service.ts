@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import {
+  Id,
   Bool,
   Enum,
   ForeignRef,
@@ -42,7 +43,7 @@ const UrlPath = () => Str({ pattern: '^/', kongMessage: 'should start with: /' }
 
 const serviceSchema = Rec(
   {
-    id: Uuid(),
+    id: Id(),
     created_at: Timestamp(),
     updated_at: Timestamp(),
     name: Nullable(Name()),
@@ -55,7 +56,7 @@ const serviceSchema = Rec(
     write_timeout: Timeout(),
     read_timeout: Timeout(),
     tags: Tags(),
-    client_certificate: Nullable(ForeignRef()),
+    client_certificate: Nullable(ForeignRef('certificates')),
     tls_verify: Nullable(Bool()),
     tls_verify_depth: Nullable(Int({ minimum: 0, maximum: 64 })),
     ca_certificates: Nullable(Type.Array(Uuid())),

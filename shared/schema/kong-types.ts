@@ -1,10 +1,11 @@
 /**
  * Kong-flavoured building blocks for entity and plugin schemas.
  *
- * Every schema is plain JSON Schema (built with TypeBox) so it can be served at
- * `/schemas/...`, validated with Ajv and read by the CLI. Two private annotations carry what
- * JSON Schema cannot say: `kongType` (set/map/record, for Kong's error wording) and
- * `kongMessage` (the message Kong prints when a `pattern` fails; `{value}` is substituted).
+ * Every schema is plain JSON Schema (built with TypeBox) so it can be validated with Ajv, read
+ * by the CLI and served in Kong's format (`kong-format.ts`). Annotations carry what JSON Schema
+ * cannot say: `kongType` (set/map/record), `kongMessage` (the message Kong prints when a
+ * `pattern` fails; `{value}` is substituted) and Kong's field attributes `uuid`, `auto`,
+ * `timestamp`, `referenceable`, `encrypted`.
  */
 import { Type, type TSchema, type TObject, type TProperties, type SchemaOptions } from '@sinclair/typebox';
 
@@ -50,7 +51,9 @@ export const Bool = (opts: SchemaOptions = {}) => Type.Boolean(opts);
 
 const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Uuid = (opts: SchemaOptions = {}) =>
-  Type.String({ pattern: UUID_RE, kongMessage: 'expected a valid UUID', ...opts });
+  Type.String({ pattern: UUID_RE, kongMessage: 'expected a valid UUID', uuid: true, ...opts });
+/** An entity's primary key, generated on insert when absent. */
+export const Id = () => Uuid({ auto: true });
 
 /** Kong's utf8_name: alnum plus . - _ ~ (or any non-ASCII). */
 export const Name = (opts: SchemaOptions = {}) =>
@@ -71,10 +74,11 @@ const Tag = Type.String({
 export const Tags = () => Nullable(KSet(Tag));
 
 /** Unix seconds, set by the server. */
-export const Timestamp = () => Type.Integer({ minimum: 0 });
+export const Timestamp = () => Type.Integer({ minimum: 0, timestamp: true, auto: true });
 
-/** `{ id }` reference to another entity, as Kong's foreign keys are written. */
-export const ForeignRef = () => Rec({ id: Uuid() }, { required: ['id'] });
+/** `{ id }` reference to another entity (`reference`: its collection), Kong's foreign key. */
+export const ForeignRef = (reference?: string) =>
+  Rec({ id: Uuid() }, { required: ['id'], ...(reference ? { reference } : {}) });
 
 export const Port = (opts: SchemaOptions = {}) => Type.Integer({ minimum: 0, maximum: 65535, ...opts });
 export const Timeout = (opts: SchemaOptions = {}) =>

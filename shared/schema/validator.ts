@@ -21,7 +21,17 @@ function makeAjv(coerce: boolean): Ajv {
     coerceTypes: coerce ? 'array' : false,
     strict: false,
   });
-  ajv.addVocabulary(['kongType', 'kongMessage', 'referenceable']);
+  // Annotations only: Kong's field attributes served in Kong's schema format.
+  ajv.addVocabulary([
+    'kongType',
+    'kongMessage',
+    'referenceable',
+    'uuid',
+    'auto',
+    'timestamp',
+    'encrypted',
+    'reference',
+  ]);
   return ajv;
 }
 
@@ -160,14 +170,24 @@ function dedupeSets(schema: any, value: any): any {
   return value;
 }
 
-/** `config.tools[3].acl.allow` */
+/**
+ * Kong's field path in messages: dotted, array positions 1-based (`config.tools.4.acl.allow`
+ * for the fourth tool), as Lua tables index them and UIs print them.
+ */
 export function formatPath(path: (string | number)[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out ? `.${seg}` : seg;
+  return path.map((seg) => (typeof seg === 'number' ? String(seg + 1) : seg)).join('.');
+}
+
+/** Kong's message order: within a level, names sorted, positions in numeric order. */
+export function comparePaths(a: (string | number)[], b: (string | number)[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x) < String(y) ? -1 : 1;
   }
-  return out;
+  return a.length - b.length;
 }
 
 /** Prefix every error's path (e.g. plugin config errors live under `config`). */

@@ -383,7 +383,7 @@ describe('plugins', () => {
       },
     });
     assert.equal(nested.status, 400);
-    assert.equal(nested.body.message, 'schema violation (config.tools[3].acl.allow: expected an array)');
+    assert.equal(nested.body.message, 'schema violation (config.tools.4.acl.allow: expected an array)');
     assert.deepEqual(nested.body.fields, {
       config: { tools: [null, null, null, { acl: { allow: 'expected an array' } }] },
     });

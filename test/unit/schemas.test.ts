@@ -62,7 +62,7 @@ test('nested errors carry exact paths, Kong messages and nested fields', () => {
   const body = schemaViolation(r.errors.map((e) => ({ ...e, path: ['config', ...e.path] })));
   assert.equal(body.code, 2);
   assert.equal(body.name, 'schema violation');
-  assert.equal(body.message, 'schema violation (config.tools[3].acl.allow: expected an array)');
+  assert.equal(body.message, 'schema violation (config.tools.4.acl.allow: expected an array)');
   assert.deepEqual(body.fields, {
     config: { tools: [null, null, null, { acl: { allow: 'expected an array' } }] },
   });

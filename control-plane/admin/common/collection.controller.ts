@@ -13,7 +13,7 @@ export abstract class CollectionController {
 
   @Get()
   async list(@Req() req: FastifyRequest) {
-    return pageBody(req, await this.store.list(this.def, listQuery(req)));
+    return pageBody(req, await this.store.list(this.def, listQuery(req, this.def)));
   }
 
   @Post()

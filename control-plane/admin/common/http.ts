@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { EntityDefinition } from '../../../shared/entities';
 import type { Entity, Page } from './entity-store.service';
 import type { WriteOptions } from './entity-store.service';
 import { parseSize, parseTags } from './list-options';
@@ -14,9 +15,11 @@ export function writeOptions(req: FastifyRequest, forced?: Record<string, unknow
   return { coerce: type.startsWith('application/x-www-form-urlencoded'), forced };
 }
 
-export function listQuery(req: FastifyRequest) {
+export function listQuery(req: FastifyRequest, def?: EntityDefinition) {
   const q = queryOf(req);
-  return { size: parseSize(q.size), offset: q.offset, tags: parseTags(q.tags) };
+  const where: Record<string, string> = {};
+  for (const field of def?.listFilters ?? []) if (typeof q[field] === 'string') where[field] = q[field];
+  return { size: parseSize(q.size), offset: q.offset, tags: parseTags(q.tags), where };
 }
 
 /** Kong's page body: `{ data, offset?, next }` where next repeats size and tags. */

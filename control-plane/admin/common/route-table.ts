@@ -15,6 +15,15 @@ export class RouteTable {
     for (const m of Array.isArray(method) ? method : [method]) this.patterns.push({ method: m, re });
   }
 
+  /** Methods the path answers, as Kong's `Allow`: always with HEAD and OPTIONS, sorted. */
+  methodsFor(url: string): string[] {
+    const path = url.split('?')[0];
+    const methods = new Set(this.patterns.filter((p) => p.re.test(path)).map((p) => p.method));
+    if (!methods.size) return [];
+    methods.add('HEAD').add('OPTIONS');
+    return [...methods].sort();
+  }
+
   allowsOtherMethod(method: string, url: string): boolean {
     const path = url.split('?')[0];
     return this.patterns.some((p) => p.method !== method && p.re.test(path));

@@ -2,7 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { PLUGIN_LIST } from '../../../shared/plugins/registry';
 import { formatListen } from '../../../shared/listen';
-import { TOLLGATE_VERSION } from '../../../shared/version';
+import { KONG_COMPATIBLE_VERSION, TOLLGATE_VERSION } from '../../../shared/version';
+import type { ListenAddress } from '../../../shared/listen';
 import { CP_OPTIONS, type ControlPlaneOptions } from '../../options';
 import { EntityStore } from '../common/entity-store.service';
 import { NODE_ID } from '../../node-id';
@@ -17,16 +18,25 @@ export class NodeController {
     @Inject(NODE_ID) private readonly nodeId: string,
   ) {}
 
-  /** Node information, as Kong's `GET /` (no secrets). */
+  /**
+   * Node information, as Kong's `GET /` (no secrets). `version` is the Kong Admin API version
+   * Tollgate implements (clients such as Kong Manager pick their feature set from it and from
+   * `edition`); Tollgate's own version is `tollgate_version`.
+   */
   @Get()
   async info() {
     const enabled = await this.store.query('SELECT DISTINCT name FROM plugins ORDER BY name');
+    const o = this.options;
     return {
       tagline: 'Welcome to tollgate',
-      version: TOLLGATE_VERSION,
+      version: KONG_COMPATIBLE_VERSION,
+      edition: 'community',
+      tollgate_version: TOLLGATE_VERSION,
+      lua_version: `Node.js ${process.version}`,
       node_id: this.nodeId,
       hostname: hostname(),
-      role: 'control_plane',
+      timers: { running: 0, pending: 0 },
+      pids: { master: process.pid, workers: [process.pid] },
       plugins: {
         available_on_server: Object.fromEntries(
           PLUGIN_LIST.map((p) => [p.name, { version: p.version, priority: p.priority }]),
@@ -34,10 +44,22 @@ export class NodeController {
         enabled_in_cluster: enabled.map((r: any) => r.name),
       },
       configuration: {
-        database: this.options.databaseUrl ? 'postgres' : 'embedded',
-        admin_listen: [formatListen(this.options.adminListen)],
-        cluster_listen: [formatListen(this.options.clusterListen)],
-        admin_auth: this.options.adminToken ? 'token' : 'off',
+        role: 'control_plane',
+        // Kong's values: "postgres" or "off"; the embedded database is Postgres too.
+        database: 'postgres',
+        database_backend: o.databaseUrl ? 'external' : 'embedded',
+        router_flavor: 'traditional_compatible',
+        admin_listen: [formatListen(o.adminListen)],
+        admin_listeners: [listenerOf(o.adminListen)],
+        admin_gui_url: o.adminGuiUrl ?? null,
+        admin_gui_listeners: [],
+        proxy_listen: o.proxyListen ? [formatListen(o.proxyListen)] : [],
+        proxy_listeners: o.proxyListen ? [listenerOf(o.proxyListen)] : [],
+        cluster_listen: [formatListen(o.clusterListen)],
+        cluster_listeners: [listenerOf(o.clusterListen)],
+        admin_auth: o.adminToken ? 'token' : 'off',
+        loaded_plugins: Object.fromEntries(PLUGIN_LIST.map((p) => [p.name, true])),
+        plugins: ['bundled'],
       },
     };
   }
@@ -72,4 +94,19 @@ export class NodeController {
       server: this.counter.snapshot(),
     };
   }
+}
+
+/** Kong's listener entry (`proxy_listeners` & co.). */
+function listenerOf(a: ListenAddress) {
+  return {
+    ip: a.host,
+    port: a.port,
+    ssl: false,
+    http2: false,
+    listener: formatListen(a),
+    deferred: false,
+    reuseport: false,
+    proxy_protocol: false,
+    bind: false,
+  };
 }
