@@ -418,9 +418,10 @@ describe('plugins', () => {
   test('schemas are served', async () => {
     const p = await api('GET', '/schemas/plugins/ai-mcp-proxy');
     assert.equal(p.status, 200);
-    assert.ok(p.body.properties.default_acl);
+    const config = p.body.fields.find((f: any) => f.config).config;
+    assert.ok(config.fields.some((f: any) => f.default_acl));
     assert.equal((await api('GET', '/schemas/plugins/nope')).status, 404);
-    assert.ok((await api('GET', '/schemas/services')).body.properties.host);
+    assert.ok((await api('GET', '/schemas/services')).body.fields.some((f: any) => f.host));
     const v = await api('POST', '/schemas/plugins/validate', {
       name: 'key-auth',
       config: { key_names: [1] },
