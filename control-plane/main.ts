@@ -56,7 +56,7 @@ export async function startControlPlane(
         bodyParser: false,
       },
     );
-    const routes = new RouteTable();
+    const routes = app.get(RouteTable);
     configureAdminHttp(app.getHttpAdapter().getInstance(), {
       adminToken: options.adminToken,
       cors: adminCorsOptions(options.adminGuiUrl, isLoopback(options.adminListen.host)),

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { SnapshotsModule } from '../snapshots/snapshots.module';
 import { EntityStore } from './common/entity-store.service';
 import { RequestCounter } from './common/request-counter';
+import { RouteTable } from './common/route-table';
 import { ServicesController } from './services/services.controller';
 import { RoutesController, ServiceRoutesController } from './routes/routes.controller';
 import { ConsumersController } from './consumers/consumers.controller';
@@ -44,7 +45,7 @@ import { BatchService } from './batch/batch.service';
     TagsController,
     BatchController,
   ],
-  providers: [EntityStore, MembershipService, RequestCounter, BatchService],
-  exports: [EntityStore, RequestCounter],
+  providers: [EntityStore, MembershipService, RequestCounter, RouteTable, BatchService],
+  exports: [EntityStore, RequestCounter, RouteTable],
 })
 export class AdminModule {}

@@ -68,7 +68,7 @@ describe('CORS, as Kong answers it', () => {
     const gui = await startTestControlPlane({ adminGuiUrl: 'http://admin.api:9100/path/to/any/way' });
     try {
       for (const method of ['OPTIONS', 'GET']) {
-        for (const headers of [{ Origin: 'http://example.com' }, {}]) {
+        for (const headers of [{ Origin: 'http://example.com' }, {}] as Record<string, string>[]) {
           const r = await raw(gui.url, method, '/', headers);
           assert.equal(r.headers.get('access-control-allow-origin'), 'http://admin.api:9100');
           assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
@@ -382,7 +382,7 @@ describe('query filters and /tags', () => {
     const all: any[] = [];
     let next: string | null = '/tags?size=1';
     while (next) {
-      const page = (await api('GET', next)).body;
+      const page: any = (await api('GET', next)).body;
       assert.ok(page.data.length <= 1);
       all.push(...page.data);
       next = page.next;

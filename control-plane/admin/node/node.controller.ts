@@ -8,12 +8,14 @@ import { CP_OPTIONS, type ControlPlaneOptions } from '../../options';
 import { EntityStore } from '../common/entity-store.service';
 import { NODE_ID } from '../../node-id';
 import { RequestCounter } from '../common/request-counter';
+import { RouteTable } from '../common/route-table';
 
 @Controller()
 export class NodeController {
   constructor(
     private readonly store: EntityStore,
     private readonly counter: RequestCounter,
+    private readonly routes: RouteTable,
     @Inject(CP_OPTIONS) private readonly options: ControlPlaneOptions,
     @Inject(NODE_ID) private readonly nodeId: string,
   ) {}
@@ -62,6 +64,11 @@ export class NodeController {
         plugins: ['bundled'],
       },
     };
+  }
+
+  @Get('endpoints')
+  endpoints() {
+    return { data: this.routes.endpoints() };
   }
 
   @Get('status')
