@@ -45,6 +45,7 @@ async function runControlPlane(
   const db = options.databaseUrl ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${options.dataDir}`;
   process.stdout.write(`tollgate control plane: Admin API listening on ${cp.adminUrl} (database: ${db})\n`);
   process.stdout.write(`tollgate control plane: cluster listener on ${cp.clusterUrl}/v1/outlet\n`);
+  if (cp.consoleUrl) process.stdout.write(`tollgate control plane: console on ${cp.consoleUrl}\n`);
   return { close: () => cp.close(), clusterUrl: cp.clusterUrl };
 }
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { isLoopback, formatListen } from '../shared/listen';
@@ -12,6 +13,7 @@ import { RouteTable } from './admin/common/route-table';
 import { RequestCounter } from './admin/common/request-counter';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres';
 import type { ControlPlaneOptions } from './options';
+import { startConsoleServer } from './console/console-server';
 
 export interface RunningControlPlane {
   app: NestFastifyApplication;
@@ -19,6 +21,8 @@ export interface RunningControlPlane {
   adminUrl: string;
   /** e.g. ws://127.0.0.1:8005 */
   clusterUrl: string;
+  /** e.g. http://127.0.0.1:8002, when the console is served. */
+  consoleUrl?: string;
   close(): Promise<void>;
 }
 
@@ -67,12 +71,28 @@ export async function startControlPlane(
     await app.listen(options.adminListen.port, options.adminListen.host);
     const addr = app.getHttpServer().address() as AddressInfo;
     const adminUrl = `http://${formatListen({ host: options.adminListen.host, port: addr.port })}`;
+    const consoleServer = options.consoleListen
+      ? await startConsoleServer({
+          listen: options.consoleListen,
+          adminApiUrl: options.adminGuiApiUrl ?? adminUrl,
+          authRequired: Boolean(options.adminToken),
+        }).catch(async (err) => {
+          await app.close();
+          throw err;
+        })
+      : undefined;
+    if (options.consoleListen && !consoleServer)
+      new Logger('Console').warn(
+        'console not built (npm run build:console): TOLLGATE_CONSOLE_LISTEN not opened',
+      );
     const clusterUrl = `ws://${formatListen({ host: options.clusterListen.host, port: app.get(ClusterServer).port })}`;
     return {
       app,
       adminUrl,
       clusterUrl,
+      consoleUrl: consoleServer?.url,
       async close() {
+        await consoleServer?.close();
         await app.close();
         await embedded?.stop();
       },

@@ -4,6 +4,10 @@ import { parseListen, type ListenAddress } from '../shared/listen';
 export interface ControlPlaneOptions {
   adminListen: ListenAddress;
   clusterListen: ListenAddress;
+  /** The console's listener (`TOLLGATE_CONSOLE_LISTEN`, `off`: none). */
+  consoleListen?: ListenAddress;
+  /** The Admin API as browsers reach it (Kong's `admin_gui_api_url`); default: its listener. */
+  adminGuiApiUrl?: string;
   /** Where this node's own data plane proxies (`tollgate start`), shown in `GET /`. */
   proxyListen?: ListenAddress;
   /** Absent: embedded PGlite under `dataDir`. */
@@ -29,7 +33,12 @@ export function controlPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.TOLLGATE_DATA_DIR || './data',
     adminToken: env.TOLLGATE_ADMIN_TOKEN || undefined,
-    adminGuiUrl: adminGuiUrl(env.TOLLGATE_ADMIN_GUI_URL),
+    adminGuiUrl: httpUrl(env.TOLLGATE_ADMIN_GUI_URL, 'TOLLGATE_ADMIN_GUI_URL'),
+    adminGuiApiUrl: httpUrl(env.TOLLGATE_ADMIN_GUI_API_URL, 'TOLLGATE_ADMIN_GUI_API_URL'),
+    consoleListen:
+      env.TOLLGATE_CONSOLE_LISTEN === 'off'
+        ? undefined
+        : parseListen(env.TOLLGATE_CONSOLE_LISTEN ?? '127.0.0.1:8002', 'TOLLGATE_CONSOLE_LISTEN'),
     clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
     analyticsRetentionDays: retentionDays(env.TOLLGATE_ANALYTICS_RETENTION_DAYS),
   };
@@ -45,15 +54,15 @@ function retentionDays(raw: string | undefined): number {
   return n;
 }
 
-function adminGuiUrl(raw: string | undefined): string | undefined {
+function httpUrl(raw: string | undefined, variable: string): string | undefined {
   if (!raw) return undefined;
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`TOLLGATE_ADMIN_GUI_URL must be an http(s) URL, got '${raw}'`);
+    url = undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`TOLLGATE_ADMIN_GUI_URL must be an http(s) URL, got '${raw}'`);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new Error(`${variable} must be an http(s) URL, got '${raw}'`);
   return url.href;
 }

@@ -24,5 +24,7 @@ if (!files.length) {
 }
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
+  // Servers the tests start open no console unless a test asks for one (port 8002 is shared).
+  env: { ...process.env, TOLLGATE_CONSOLE_LISTEN: process.env.TOLLGATE_CONSOLE_LISTEN ?? 'off' },
 });
 process.exit(r.status ?? 1);

@@ -28,7 +28,8 @@ export const rateLimitingPlugin = definePlugin({
     path: Nullable(Str({ pattern: '^/' })),
     policy: Enum(['local', 'cluster', 'redis'], { default: 'local' }),
     fault_tolerant: Bool({ default: true }),
-    redis: Nullable(RedisRecord()),
+    // Kong's shared redis record: always present, filled with its defaults.
+    redis: RedisRecord({ default: {} }),
     hide_client_headers: Bool({ default: false }),
     error_code: Int({ default: 429, minimum: 0 }),
     error_message: Str({ default: 'API rate limit exceeded' }),

@@ -15,24 +15,38 @@ export class ConsumerGroupsController extends CollectionController {
     super(store, consumerGroupEntity);
   }
 
+  /** With `?counter=true`, each group carries `consumers_count` (Kong Enterprise, Kong's UIs). */
+  @Get()
+  override async list(@Req() req: FastifyRequest) {
+    const page = await super.list(req);
+    if ((req.query as Record<string, string>)?.counter !== 'true') return page;
+    const counts = await this.members.counts(page.data.map((g) => g.id));
+    return { ...page, data: page.data.map((g) => ({ ...g, consumers_count: counts.get(g.id) ?? 0 })) };
+  }
+
   /**
-   * Kong Enterprise answers with `{consumer_group, consumers, plugins}`; the group's own fields
-   * are repeated at the top level so clients reading either shape work.
+   * Kong Enterprise answers with `{consumer_group, consumers, plugins}` (`consumers` left out
+   * with `?list_consumers=false`); the group's own fields are repeated at the top level so
+   * clients reading either shape work.
    */
   @Get(':key')
-  override async get(@Param('key') key: string) {
+  override async get(@Param('key') key: string, @Req() req?: FastifyRequest) {
     const group = await this.store.findOrThrow(consumerGroupEntity, key);
-    const consumers = await this.members.consumersOf(group.id);
     const plugins = await this.store.list(pluginEntity, {
       size: 1000,
       where: { consumer_group_id: group.id },
     });
-    return { ...group, consumer_group: group, consumers, plugins: plugins.data };
+    const body: Record<string, unknown> = { ...group, consumer_group: group, plugins: plugins.data };
+    if ((req?.query as Record<string, string> | undefined)?.list_consumers !== 'false')
+      body.consumers = await this.members.consumersOf(group.id);
+    return body;
   }
 
+  /** Members as a Kong page (`data`) and as Kong Enterprise's `consumers`. */
   @Get(':key/consumers')
   async listConsumers(@Param('key') key: string) {
-    return { data: await this.members.consumersOf(key), next: null };
+    const consumers = await this.members.consumersOf(key);
+    return { data: consumers, consumers, next: null };
   }
 
   @Post(':key/consumers')
@@ -66,9 +80,11 @@ export class ConsumerGroupsController extends CollectionController {
 export class ConsumerConsumerGroupsController {
   constructor(private readonly members: MembershipService) {}
 
+  /** A consumer's groups as a Kong page (`data`) and as Kong Enterprise's `consumer_groups`. */
   @Get()
   async list(@Param('parent') consumer: string) {
-    return { data: await this.members.groupsOf(consumer), next: null };
+    const groups = await this.members.groupsOf(consumer);
+    return { data: groups, consumer_groups: groups, next: null };
   }
 
   @Post()

@@ -75,6 +75,16 @@ export class MembershipService {
     return rows.map((r: any) => r.doc);
   }
 
+  /** Members per group (Kong Enterprise's `consumers_count` with `?counter=true`). */
+  async counts(groupIds: string[]): Promise<Map<string, number>> {
+    if (!groupIds.length) return new Map();
+    const rows = await this.store.query(
+      'SELECT consumer_group_id AS id, count(*)::int AS n FROM consumer_group_consumers WHERE consumer_group_id = ANY($1::uuid[]) GROUP BY consumer_group_id',
+      [groupIds],
+    );
+    return new Map(rows.map((r: any) => [r.id, r.n]));
+  }
+
   async groupsOf(consumerKey: string): Promise<Entity[]> {
     const consumer = await this.store.findOrThrow(consumerEntity, consumerKey);
     const rows = await this.store.query(

@@ -1,0 +1,3 @@
+import { ToastManager } from '@kong/kongponents';
+
+export const toaster = new ToastManager();
