@@ -237,7 +237,7 @@ describe('errors', () => {
       assert.equal(r.code, 1);
       assert.match(
         r.stderr,
-        /badfield\.yaml: services\[0\]\.routes\[0\]\.plugins\[0\]: config\.tools\[0\]\.acl\.allow: expected an array/,
+        /badfield\.yaml: services\[0\]\.routes\[0\]\.plugins\[0\]: config\.tools\.1\.acl\.allow: expected an array/,
       );
     }
     const missingRef = await cli([
