@@ -10,6 +10,7 @@ import { adminClient } from '../helpers/http';
 import { loadSeed } from '../helpers/seed';
 import { adminCorsOptions } from '../../control-plane/admin/admin-cors';
 import { PLUGIN_LIST } from '../../shared/plugins/registry';
+import { ENTITY_LIST } from '../../shared/entities';
 
 let t: TestControlPlane;
 let api: ReturnType<typeof adminClient>;
@@ -138,6 +139,21 @@ describe('GET /', () => {
     assert.equal(typeof c.admin_listeners[0].port, 'number');
     assert.ok(!JSON.stringify(body).includes('token'), 'no secrets');
   });
+
+  test('GET /endpoints lists the paths, parameters in braces, sorted by segment', async () => {
+    const { data } = (await api('GET', '/endpoints')).body;
+    for (const p of [
+      '/',
+      '/services',
+      '/services/{key}',
+      '/consumers/{parent}/key-auth',
+      '/tags/{tag}',
+      '/schemas/plugins/{name}',
+    ])
+      assert.ok(data.includes(p), p);
+    assert.ok(data.indexOf('/services') < data.indexOf('/services/{key}'));
+    assert.ok(data.indexOf('/routes/{key}') < data.indexOf('/schemas/{entity}'));
+  });
 });
 
 /** One field of a Kong-format `fields` list. */
@@ -225,6 +241,29 @@ describe("/schemas in Kong's format", () => {
     const missing = await api('GET', '/schemas/nope');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.message, "No entity named 'nope'");
+  });
+
+  test('every entity: primary key, timestamps, foreign keys and unique fields as Kong marks them', async () => {
+    for (const def of ENTITY_LIST) {
+      const s = (await api('GET', `/schemas/${def.name}`)).body;
+      assert.deepEqual(field(s, 'id'), { type: 'string', uuid: true, auto: true }, def.name);
+      assert.deepEqual(field(s, 'created_at'), { type: 'integer', timestamp: true, auto: true }, def.name);
+      for (const fk of def.foreignKeys)
+        assert.equal(field(s, fk.field).reference, fk.references, `${def.name}.${fk.field}`);
+      for (const u of def.unique) assert.equal(field(s, u).unique, true, `${def.name}.${u}`);
+      assert.deepEqual(s.entity_checks, []);
+    }
+    const plugins = (await api('GET', '/schemas/plugins')).body;
+    assert.deepEqual(field(plugins, 'service'), {
+      type: 'foreign',
+      reference: 'services',
+      on_delete: 'cascade',
+    });
+    assert.equal(field(plugins, 'name').required, true);
+    assert.deepEqual(field(plugins, 'enabled'), { type: 'boolean', default: true, required: true });
+    const groups = (await api('GET', '/schemas/consumer_groups')).body;
+    assert.equal(field(groups, 'name').unique, true);
+    assert.equal(field(groups, 'name').required, true);
   });
 
   test('every bundled plugin: consumer scoping, protocols and a config record', async () => {
