@@ -221,7 +221,7 @@ test('a node failing at run time (jq error, non-boolean branch) answers 500, nev
 test('the control plane refuses graphs the data plane cannot run, with the node path', async () => {
   await mustCreate(s.api, '/services/svc/routes', { name: 'refused', paths: ['/refused'] });
   const cases: [unknown[], RegExp][] = [
-    [[{ name: 'A', type: 'jq', jq: '.a |', input: 'request.headers' }], /nodes\[0\]\.jq.*invalid jq filter/],
+    [[{ name: 'A', type: 'jq', jq: '.a |', input: 'request.headers' }], /nodes\.1\.jq.*invalid jq filter/],
     [[{ name: 'A', type: 'jq', jq: 'def f: 1; f' }], /invalid jq filter/],
     [
       [
