@@ -103,3 +103,21 @@ test('the image: multi-stage, production dependencies only, non-root, with a hea
   assert.match(dockerfile, /^HEALTHCHECK /m);
   assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/tollgate.js"\]/);
 });
+
+test('the image builds every source folder the compiler and the console build read', () => {
+  const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
+  for (const dir of [...tsconfig.include, 'console', 'bin', 'scripts'])
+    assert.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `Dockerfile copies ${dir}/`);
+});
+
+test('the control plane runs the console; data planes run the image without it', () => {
+  const cp = services['control-plane'];
+  assert.equal(cp.build.target, 'full');
+  assert.equal(parseListen(cp.environment.TOLLGATE_CONSOLE_LISTEN, 'console').port, 8002);
+  assert.ok(cp.ports.includes('127.0.0.1:8002:8002'));
+  assert.match(dockerfile, /^FROM runtime AS full$/m);
+  assert.match(dockerfile, /^COPY --from=build .*\/app\/console\/dist \.\/console\/dist$/m);
+  const dpStage = dockerfile.slice(dockerfile.indexOf('AS data-plane'), dockerfile.indexOf('AS full'));
+  assert.ok(!dpStage.includes('console'), 'the data-plane stage carries no console');
+  for (const [name, dp] of dataPlanes) assert.equal(dp.build.target, 'data-plane', name);
+});
