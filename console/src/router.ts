@@ -93,6 +93,9 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./pages/plugins/Form.vue'),
   },
 
+  // Data planes (Konnect's "Data Plane Nodes")
+  { path: '/data-planes', name: 'data-plane-list', component: () => import('./pages/data-planes/List.vue') },
+
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/NotFound.vue') },
 ];
 

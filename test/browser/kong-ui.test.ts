@@ -13,6 +13,11 @@ import { adminClient } from '../helpers/http';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser';
 import { loadSeed } from '../helpers/seed';
 import { PLUGIN_LIST } from '../../shared/plugins/registry';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDataPlane } from '../../data-plane/main';
+import { waitFor } from '../helpers/topology';
 
 let t: TestControlPlane;
 let api: ReturnType<typeof adminClient>;
@@ -302,6 +307,40 @@ describe('entity pages built from Kong UI packages', () => {
       assert.equal(after.route.id, ids.route);
       await api('DELETE', `/plugins/${created.body.id}`);
       noProblems(`${def.name} edit form`);
+    }
+  });
+});
+
+describe('what Kong Manager does not have', () => {
+  test('data planes: node, hostname, version, config hash against the control plane’s, sync state', async () => {
+    const dp = await startDataPlane(
+      {
+        proxyListen: { host: '127.0.0.1', port: 0 },
+        proxySslListen: null,
+        statusListen: { host: '127.0.0.1', port: 0 },
+        cpUrl: t.cp.clusterUrl,
+        dataDir: mkdtempSync(join(tmpdir(), 'tollgate-console-dp-')),
+        nodeId: '',
+        allowedHosts: ['*'],
+      },
+      { log: () => {} },
+    );
+    try {
+      const { hash } = (await api('GET', '/config')).body;
+      await waitFor('the data plane runs the newest config', async () => {
+        const list = (await api('GET', '/clustering/data-planes')).body.data;
+        return list.some((d: any) => d.id === dp.nodeId && d.config_hash === hash);
+      });
+      await visit('/data-planes');
+      const row = tid(`data-plane-${dp.nodeId}`);
+      await row.waitFor({ timeout: 20_000 });
+      await shows(hash.slice(0, 12));
+      assert.equal(await row.locator('[data-testid="config-state"]').innerText(), 'current');
+      assert.equal(await row.locator('[data-testid="sync-state"]').innerText(), 'in sync');
+      await w.screenshot('console-data-planes');
+      noProblems('data planes');
+    } finally {
+      await dp.close();
     }
   });
 });
