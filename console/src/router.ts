@@ -96,6 +96,9 @@ const routes: RouteRecordRaw[] = [
   // Data planes (Konnect's "Data Plane Nodes")
   { path: '/data-planes', name: 'data-plane-list', component: () => import('./pages/data-planes/List.vue') },
 
+  // MCP tools: ACL matrix and denied calls per ai-mcp-proxy route
+  { path: '/mcp-tools/:routeId?', name: 'mcp-tools', component: () => import('./pages/mcp-tools/Tools.vue') },
+
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/NotFound.vue') },
 ];
 

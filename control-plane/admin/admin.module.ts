@@ -22,6 +22,7 @@ import { PLUGIN_ENTITY_CONTROLLERS } from './plugin-entities/plugin-entity-contr
 import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
 import { TagsController } from './tags/tags.controller';
+import { McpToolsController } from './mcp/mcp-tools.controller';
 import { BatchController } from './batch/batch.controller';
 import { BatchService } from './batch/batch.service';
 
@@ -43,6 +44,7 @@ import { BatchService } from './batch/batch.service';
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     TagsController,
+    McpToolsController,
     BatchController,
   ],
   providers: [EntityStore, MembershipService, RequestCounter, RouteTable, BatchService],

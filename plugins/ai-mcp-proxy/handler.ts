@@ -12,7 +12,7 @@ import {
   type RequestContextApi,
   type ResponseState,
 } from '../../data-plane/runtime/plugin-api';
-import { decide, denialMessage, type Acl, type Caller } from '../../data-plane/mcp/acl';
+import { callerOf as callerOfConsumer, decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
 import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
 import { sseTransform } from '../../data-plane/mcp/sse';
 import {
@@ -43,38 +43,22 @@ export default defineHandler(aiMcpProxyPlugin, (c) => {
       `ai-mcp-proxy mode '${c.mode}' is not supported by this data plane yet (passthrough-listener is)`,
     );
   }
-  const toolAcls = new Map<string, Acl | null>();
-  for (const t of c.tools ?? []) if (t.name) toolAcls.set(t.name, t.acl ?? null);
+  const acls = toolAclsOf(c);
+  const toolAcls = acls.tools;
   // A lenient upstream would run `Push_Files` as `push_files`: near misses of a configured
   // tool are refused rather than judged by the default ACL.
   const configuredBySkeleton = new Map([...toolAcls.keys()].map((n) => [skeleton(n, true), n]));
-  const defaults = (c.default_acl ?? []).filter((d: any) => (d.scope ?? 'tools') === 'tools');
-  const defaultAcl: Acl | null = defaults.length
-    ? {
-        allow: defaults.some((d: any) => d.allow) ? defaults.flatMap((d: any) => d.allow ?? []) : null,
-        deny: defaults.flatMap((d: any) => d.deny ?? []),
-      }
-    : null;
   const logStats = c.logging?.log_statistics === true;
   const logPayloads = c.logging?.log_payloads === true;
   const logAudits = c.logging?.log_audits === true;
-  const aclFor = (tool: string) =>
-    toolAcls.has(tool) && toolAcls.get(tool) ? toolAcls.get(tool) : defaultAcl;
+  const aclFor = acls.aclFor;
 
-  const callerOf = (ctx: RequestContextApi): Caller => {
-    const consumer = ctx.consumer;
-    const id = !consumer
-      ? null
-      : c.consumer_identifier === 'consumer_id'
-        ? consumer.id
-        : c.consumer_identifier === 'custom_id'
-          ? consumer.custom_id
-          : consumer.username;
-    return {
-      consumer: id ?? null,
-      groups: c.include_consumer_groups ? ctx.consumerGroups.map((g) => g.name) : [],
-    };
-  };
+  const callerOf = (ctx: RequestContextApi): Caller =>
+    callerOfConsumer(
+      c,
+      ctx.consumer,
+      ctx.consumerGroups.map((g) => g.name),
+    );
 
   /** Why this tool name cannot be judged, or null. */
   const toolNameProblem = (tool: string): string | null => {

@@ -7,6 +7,7 @@ import { startDataPlane, type RunningDataPlane } from '../../data-plane/main';
 import { startTestControlPlane, type TestControlPlane } from './control-plane';
 import { adminClient } from './http';
 import { waitFor } from './topology';
+import type { ControlPlaneOptions } from '../../control-plane/options';
 
 export interface Stack {
   cp: TestControlPlane;
@@ -23,9 +24,15 @@ export interface Stack {
  * the tests of that protection pass `[]`.
  */
 export async function startStack(
-  opts: { ssl?: boolean; plugins?: string[]; allowedHosts?: string[]; analytics?: boolean } = {},
+  opts: {
+    ssl?: boolean;
+    plugins?: string[];
+    allowedHosts?: string[];
+    analytics?: boolean;
+    controlPlane?: Partial<ControlPlaneOptions>;
+  } = {},
 ): Promise<Stack> {
-  const cp = await startTestControlPlane();
+  const cp = await startTestControlPlane(opts.controlPlane);
   const api = adminClient(cp.url);
   const lines: string[] = [];
   const dp = await startDataPlane(

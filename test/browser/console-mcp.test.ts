@@ -1,0 +1,106 @@
+/**
+ * The console's MCP tools page, against a control plane and a data plane running the seed's
+ * GitHub route (key-auth + ai-mcp-proxy ACLs), with real traffic from the official MCP SDK
+ * client: the matrix shows exactly the six tools the developer group may call, and the denied
+ * `push_files` call appears with its consumer and data plane.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { connectMcp } from '../helpers/mcp';
+import { mustCreate, startStack, type Stack } from '../helpers/stack';
+import { loadSeed } from '../helpers/seed';
+import { waitFor } from '../helpers/topology';
+import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser';
+import {
+  ALL_TOOLS,
+  READ_TOOLS,
+  startGithubMcpFixture,
+  type GithubFixture,
+} from '../fixtures/github-mcp-server';
+
+let s: Stack;
+let fixture: GithubFixture;
+let browser: Browser;
+let w: WatchedPage;
+
+before(async () => {
+  s = await startStack({ controlPlane: { consoleListen: { host: '127.0.0.1', port: 0 } } });
+  const seed = loadSeed();
+  for (const g of seed.consumer_groups) await mustCreate(s.api, '/consumer_groups', g);
+  for (const c of seed.consumers) {
+    await mustCreate(s.api, '/consumers', { username: c.username });
+    await mustCreate(s.api, `/consumers/${c.username}/key-auth`, c.keyauth_credentials[0]);
+    await mustCreate(s.api, `/consumers/${c.username}/consumer_groups`, { group: c.groups[0].name });
+  }
+  fixture = await startGithubMcpFixture({ token: 'ghu_user_token' });
+  const route = seed.services[0].routes[0];
+  const plugin = (n: string) => route.plugins.find((p: any) => p.name === n);
+  await mustCreate(s.api, '/services', { name: 'github', url: `${fixture.url}/mcp` });
+  await mustCreate(s.api, '/services/github/routes', { name: 'github-mcp', paths: ['/github-mcp'] });
+  const { instance_name: _a, ...keyAuth } = plugin('key-auth');
+  const { instance_name: _b, ...acl } = plugin('ai-mcp-proxy');
+  await mustCreate(s.api, '/routes/github-mcp/plugins', keyAuth);
+  await mustCreate(s.api, '/routes/github-mcp/plugins', acl);
+  await s.synced();
+  browser = await launchBrowser();
+  w = await openPage(browser);
+});
+after(async () => {
+  await browser?.close();
+  await s?.close();
+  await fixture?.close();
+});
+
+test('the tools page: the ACL matrix as the gateway decides it, and the denied calls', async () => {
+  const seed = loadSeed();
+  const developer = seed.consumers.find((c: any) => c.groups[0].name === 'developer');
+  assert.ok(developer, 'the seed has a developer');
+  const dev = await connectMcp(`${s.dp.proxyUrl}/github-mcp`, {
+    apikey: developer.keyauth_credentials[0].key,
+    authorization: 'Bearer ghu_user_token',
+  });
+  await dev.callTool({ name: 'search_repositories', arguments: { query: 'kong' } });
+  await assert.rejects(dev.callTool({ name: 'push_files', arguments: {} }), /not available/);
+  await dev.close();
+
+  // Analytics reach the control plane in batches: wait for the denied call, do not time it.
+  await waitFor(
+    'the denied call in the control plane',
+    async () => (await s.api('GET', '/mcp/routes/github-mcp/tools')).body.denied.length > 0,
+    30_000,
+  );
+  const api = (await s.api('GET', '/mcp/routes/github-mcp/tools')).body;
+  const allowedFor = (who: string) =>
+    api.tools
+      .filter((t: any) => t.decisions.find((d: any) => d.consumer === who)?.allowed)
+      .map((t: any) => t.name);
+  assert.deepEqual(allowedFor(developer.username).sort(), [...READ_TOOLS].sort());
+  assert.deepEqual(
+    api.tools.map((t: any) => t.name).filter((n: string) => ALL_TOOLS.includes(n)).length,
+    api.tools.length,
+  );
+
+  await w.page.goto(`${s.cp.cp.consoleUrl}/#/mcp-tools`, { waitUntil: 'networkidle' });
+  const matrix = w.page.locator('[data-testid="acl-matrix"]');
+  await matrix.waitFor({ timeout: 20_000 });
+  const allowedCells = w.page.locator(
+    `[data-testid^="decision-"][data-testid$="-${developer.username}"].console-ok`,
+  );
+  await w.page.locator(`[data-testid="tool-push_files"]`).waitFor();
+  const shown = await allowedCells.evaluateAll((cells) => cells.map((c) => c.getAttribute('data-testid')!));
+  assert.deepEqual(
+    shown.map((id) => id.slice('decision-'.length, -(developer.username.length + 1))).sort(),
+    [...READ_TOOLS].sort(),
+  );
+  assert.equal(
+    await w.page.locator(`[data-testid="decision-push_files-${developer.username}"]`).innerText(),
+    'denied',
+  );
+  const denied = w.page.locator('[data-testid="denied-push_files"]');
+  await denied.first().waitFor({ timeout: 20_000 });
+  assert.match(await denied.first().innerText(), new RegExp(developer.username));
+  assert.match(await denied.first().innerText(), new RegExp(s.dp.nodeId));
+  await w.screenshot('console-mcp-tools');
+  assert.deepEqual(w.problems, []);
+});
