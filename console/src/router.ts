@@ -99,6 +99,9 @@ const routes: RouteRecordRaw[] = [
   // MCP tools: ACL matrix and denied calls per ai-mcp-proxy route
   { path: '/mcp-tools/:routeId?', name: 'mcp-tools', component: () => import('./pages/mcp-tools/Tools.vue') },
 
+  // Analytics: requests, errors and latency over time, top tools/consumers, request log
+  { path: '/analytics', name: 'analytics', component: () => import('./pages/analytics/Analytics.vue') },
+
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/NotFound.vue') },
 ];
 

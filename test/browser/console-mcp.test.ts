@@ -104,3 +104,45 @@ test('the tools page: the ACL matrix as the gateway decides it, and the denied c
   await w.screenshot('console-mcp-tools');
   assert.deepEqual(w.problems, []);
 });
+
+test('the analytics page: the calls the test made, over time, per tool and consumer, in the log', async () => {
+  // Rollups trail traffic by a few seconds: wait until the API has the tools the test called.
+  await waitFor(
+    'the calls in the analytics rollups',
+    async () => {
+      const r = await s.api('POST', '/analytics/query', {
+        metrics: ['request_count'],
+        dimensions: ['mcp_tool_name'],
+        time_range: { type: 'relative', time_range: '1h' },
+      });
+      const tools = r.body.data.map((d: any) => d.event.mcp_tool_name);
+      return tools.includes('push_files') && tools.includes('search_repositories');
+    },
+    30_000,
+  );
+  await w.page.goto('about:blank');
+  await w.page.goto(`${s.cp.cp.consoleUrl}/#/analytics`, { waitUntil: 'networkidle' });
+  await w.page.locator('[data-testid="top-mcp_tool_name-push_files"]').waitFor({ timeout: 20_000 });
+  await w.page.locator('[data-testid="top-mcp_tool_name-search_repositories"]').waitFor();
+  assert.ok(Number(await w.page.locator('[data-testid="total-requests"]').innerText()) >= 2);
+  const developer = loadSeed().consumers.find((c: any) => c.groups[0].name === 'developer');
+  const devRow = w.page.locator(`[data-testid="top-consumer-${developer.username}"]`);
+  await devRow.waitFor();
+  const denied = w.page.locator('[data-testid="log-push_files"]').first();
+  await denied.waitFor();
+  assert.match(await denied.innerText(), /-32602/);
+  for (const chart of ['chart-requests', 'chart-errors', 'chart-latency'])
+    assert.equal(await w.page.locator(`[data-testid="${chart}"] canvas`).count(), 1, chart);
+
+  // Scoped to one tool: only its calls.
+  await w.page.locator('[data-testid="analytics-scope"]').selectOption('mcp_tool_name');
+  await w.page.locator('[data-testid="analytics-value"]').selectOption('push_files');
+  await w.page.waitForFunction(
+    () => !(globalThis as any).document.querySelector('[data-testid="log-search_repositories"]'),
+    undefined,
+    { timeout: 20_000 },
+  );
+  assert.ok((await w.page.locator('[data-testid="log-push_files"]').count()) >= 1);
+  await w.screenshot('console-analytics');
+  assert.deepEqual(w.problems, []);
+});
