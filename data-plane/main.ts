@@ -111,6 +111,7 @@ export async function startDataPlane(
     nodeId,
     plugins: serving.available.map((p) => ({ name: p.name, version: p.version })),
     running: () => ({ version: holder.current?.version ?? 0, hash: holder.current?.hash ?? '' }),
+    analyticsBacklog: () => analytics.stats(),
     apply: (snapshot) => applySnapshot(snapshot, true),
     log,
   });

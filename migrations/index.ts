@@ -2,6 +2,7 @@ import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
 import { ClusteringDataPlanes1763800000001 } from './1763800000001-clustering-data-planes';
 import { Analytics1763800000002 } from './1763800000002-analytics';
 import { AnalyticsDeadLetters1763800000003 } from './1763800000003-analytics-dead-letters';
+import { DataPlaneAnalyticsBacklog1763800000004 } from './1763800000004-data-plane-analytics-backlog';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   ClusteringDataPlanes1763800000001,
   Analytics1763800000002,
   AnalyticsDeadLetters1763800000003,
+  DataPlaneAnalyticsBacklog1763800000004,
 ];

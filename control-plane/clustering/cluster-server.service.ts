@@ -149,6 +149,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
       case 'heartbeat':
         conn.runningVersion = msg.config_version;
         conn.runningHash = msg.config_hash;
+        conn.analyticsBacklog = msg.analytics ?? null;
         conn.sendControl({ type: 'heartbeat_ack' });
         return this.registry.record(conn, this.nodeId);
     }

@@ -1,3 +1,4 @@
+import type { AnalyticsBacklog } from '../../shared/cluster/protocol';
 import type WebSocket from 'ws';
 import type { ControlPlaneMessage, HelloMessage, SyncStatus } from '../../shared/cluster/protocol';
 import type { BuiltSnapshot } from '../snapshots/snapshot.service';
@@ -13,6 +14,8 @@ export class DataPlaneConnection {
   /** Version/hash the DP reports running. */
   runningVersion = 0;
   runningHash = '';
+  /** The analytics backlog its last heartbeat reported (null: none reported yet). */
+  analyticsBacklog: AnalyticsBacklog | null = null;
   /** Last hash written to the socket (not necessarily applied yet). */
   sentHash = '';
   sentVersion = 0;

@@ -13,10 +13,11 @@ export class DataPlaneRegistry {
     const now = Math.floor(Date.now() / 1000);
     await this.db.query(
       `INSERT INTO clustering_data_planes
-         (id, hostname, ip, version, config_version, config_hash, last_seen, sync_status, sync_reason, plugins, control_plane_id, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7)
+         (id, hostname, ip, version, config_version, config_hash, last_seen, sync_status, sync_reason, plugins, control_plane_id, updated_at, analytics)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7, $12)
        ON CONFLICT (id) DO UPDATE SET hostname = $2, ip = $3, version = $4, config_version = $5, config_hash = $6,
-         last_seen = $7, sync_status = $8, sync_reason = $9, plugins = $10, control_plane_id = $11, updated_at = $7`,
+         last_seen = $7, sync_status = $8, sync_reason = $9, plugins = $10, control_plane_id = $11, updated_at = $7,
+         analytics = coalesce($12, clustering_data_planes.analytics)`,
       [
         conn.nodeId,
         conn.hello.hostname,
@@ -29,6 +30,7 @@ export class DataPlaneRegistry {
         conn.reason ?? null,
         JSON.stringify(conn.hello.plugins),
         controlPlaneId,
+        conn.analyticsBacklog ? JSON.stringify(conn.analyticsBacklog) : null,
       ],
     );
   }
@@ -49,6 +51,7 @@ export class DataPlaneRegistry {
       sync_reason: r.sync_reason,
       plugins: r.plugins,
       control_plane_id: r.control_plane_id,
+      analytics: r.analytics ?? null,
       updated_at: Number(r.updated_at),
     }));
   }

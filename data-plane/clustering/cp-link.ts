@@ -21,7 +21,7 @@ import {
 } from '../../shared/cluster/protocol';
 import { decodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 import { TOLLGATE_VERSION } from '../../shared/version';
-import type { PluginInfo } from '../../shared/cluster/protocol';
+import type { AnalyticsBacklog, PluginInfo } from '../../shared/cluster/protocol';
 
 export interface CpLinkOptions {
   cpUrl: string;
@@ -30,6 +30,8 @@ export interface CpLinkOptions {
   plugins: PluginInfo[];
   /** What is running now (for hello and heartbeats). */
   running: () => { version: number; hash: string };
+  /** The analytics spool's backlog, reported with every heartbeat. */
+  analyticsBacklog?: () => Promise<AnalyticsBacklog> | AnalyticsBacklog;
   /** Apply a verified snapshot; throw to refuse it (the DP keeps its current config). */
   apply: (snapshot: Snapshot) => Promise<void> | void;
   log?: (line: string) => void;
@@ -107,10 +109,7 @@ export class CpLink extends EventEmitter {
         config_version: running.version,
         config_hash: running.hash,
       });
-      this.heartbeat = setInterval(() => {
-        const r = this.opts.running();
-        this.send({ type: 'heartbeat', config_version: r.version, config_hash: r.hash });
-      }, HEARTBEAT_INTERVAL_MS);
+      this.heartbeat = setInterval(() => void this.sendHeartbeat(), HEARTBEAT_INTERVAL_MS);
     });
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) this.enqueue(data);
@@ -145,6 +144,29 @@ export class CpLink extends EventEmitter {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(text, { binary: false });
     return true;
+  }
+
+  private async sendHeartbeat() {
+    const r = this.opts.running();
+    let analytics: AnalyticsBacklog | undefined;
+    try {
+      const s = await this.opts.analyticsBacklog?.();
+      if (s)
+        analytics = {
+          unacked_batches: s.unacked_batches,
+          buffered_records: s.buffered_records,
+          unacked_bytes: s.unacked_bytes,
+          dropped_records: s.dropped_records,
+        };
+    } catch {
+      // A worker that does not answer in time: this heartbeat goes without it.
+    }
+    this.send({
+      type: 'heartbeat',
+      config_version: r.version,
+      config_hash: r.hash,
+      ...(analytics ? { analytics } : {}),
+    });
   }
 
   private send(msg: DataPlaneMessage) {

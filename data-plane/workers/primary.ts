@@ -202,6 +202,8 @@ export async function runPrimary(
       version: p.version,
     })),
     running: () => ({ version: current?.version ?? 0, hash: current?.hash ?? '' }),
+    // Defined below; first called at the first heartbeat.
+    analyticsBacklog: () => analyticsTotals(),
     apply: async (snapshot) => {
       const started = performance.now();
       try {
@@ -243,6 +245,15 @@ export async function runPrimary(
       )
     ).filter((s): s is WorkerStats => s !== null);
 
+  /** Every worker's spool, summed. */
+  const analyticsTotals = async (): Promise<SpoolStats> => {
+    const all = (await workerStats()).map((s) => s.analytics);
+    const sum = {} as SpoolStats;
+    for (const key of Object.keys(all[0] ?? {}) as (keyof SpoolStats)[])
+      sum[key] = all.reduce((n, s) => n + s[key], 0);
+    return sum;
+  };
+
   const status = buildStatusServer({
     running: () => current,
     link,
@@ -250,13 +261,7 @@ export async function runPrimary(
     nodeId,
     cacheProblem,
     lastApplyError: () => lastApplyError,
-    analytics: async () => {
-      const all = (await workerStats()).map((s) => s.analytics);
-      const sum = {} as SpoolStats;
-      for (const key of Object.keys(all[0] ?? {}) as (keyof SpoolStats)[])
-        sum[key] = all.reduce((n, s) => n + s[key], 0);
-      return sum;
-    },
+    analytics: analyticsTotals,
     process: async () => {
       const all = await workerStats();
       const max = (f: (s: WorkerStats) => number) => Math.max(0, ...all.map(f));

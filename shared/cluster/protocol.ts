@@ -64,10 +64,20 @@ export const ApplyErrorMessageSchema = Type.Object({
 export type ApplyErrorMessage = Static<typeof ApplyErrorMessageSchema>;
 
 /** DP → CP, every few seconds: liveness and what is running. */
+/** A data plane's analytics not yet acknowledged by the control plane (its spool). */
+export const AnalyticsBacklogSchema = Type.Object({
+  unacked_batches: Type.Number({ minimum: 0 }),
+  buffered_records: Type.Number({ minimum: 0 }),
+  unacked_bytes: Type.Number({ minimum: 0 }),
+  dropped_records: Type.Number({ minimum: 0 }),
+});
+export type AnalyticsBacklog = Static<typeof AnalyticsBacklogSchema>;
+
 export const HeartbeatMessageSchema = Type.Object({
   type: Type.Literal('heartbeat'),
   config_version: Type.Number(),
   config_hash: Type.String({ maxLength: 64 }),
+  analytics: Type.Optional(AnalyticsBacklogSchema),
 });
 export type HeartbeatMessage = Static<typeof HeartbeatMessageSchema>;
 

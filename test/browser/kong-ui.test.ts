@@ -327,16 +327,24 @@ describe('what Kong Manager does not have', () => {
     );
     try {
       const { hash } = (await api('GET', '/config')).body;
-      await waitFor('the data plane runs the newest config', async () => {
-        const list = (await api('GET', '/clustering/data-planes')).body.data;
-        return list.some((d: any) => d.id === dp.nodeId && d.config_hash === hash);
-      });
+      await waitFor(
+        'the data plane runs the newest config',
+        async () => {
+          const list = (await api('GET', '/clustering/data-planes')).body.data;
+          return list.some((d: any) => d.id === dp.nodeId && d.config_hash === hash && d.analytics);
+        },
+        30_000,
+      );
       await visit('/data-planes');
       const row = tid(`data-plane-${dp.nodeId}`);
       await row.waitFor({ timeout: 20_000 });
       await shows(hash.slice(0, 12));
       assert.equal(await row.locator('[data-testid="config-state"]').innerText(), 'current');
       assert.equal(await row.locator('[data-testid="sync-state"]').innerText(), 'in sync');
+      assert.match(
+        await row.locator('[data-testid="analytics-backlog"]').innerText(),
+        /\d+ batches unacknowledged/,
+      );
       await w.screenshot('console-data-planes');
       noProblems('data planes');
     } finally {
