@@ -130,6 +130,21 @@ describe('entity pages built from Kong UI packages', () => {
     }
   });
 
+  test('lists search as Kong Manager OSS does: an exact id or name', async () => {
+    await api('POST', '/services', { name: 'ui-search-other', host: 'other.test' });
+    await visit('/services');
+    await shows('ui-search-other');
+    const search = w.page.getByPlaceholder('Filter by exact name or ID');
+    await search.fill('ui-seeded-svc');
+    await w.page.waitForFunction(
+      () => !(globalThis as any).document.querySelector('main')?.innerText.includes('ui-search-other'),
+      undefined,
+      { timeout: 20_000 },
+    );
+    await shows('ui-seeded-svc');
+    noProblems('service search');
+  });
+
   test('the plugin picker offers the bundled plugins Kong knows', async () => {
     await visit('/plugins/select');
     await tid('key-auth-card').waitFor({ timeout: 20_000 });
@@ -253,6 +268,7 @@ describe('entity pages built from Kong UI packages', () => {
       const expected = (await api('POST', '/schemas/plugins/validate', { name, config: {} })).status;
       assert.equal(expected, 200);
       if (scope) assert.equal(stored.route.id, ids.route, name);
+      await w.page.goto('about:blank'); // leave the detail page before its plugin goes
       await api('DELETE', `/plugins/${plugin.id}`);
     }
     noProblems('plugin create forms');
@@ -305,6 +321,7 @@ describe('entity pages built from Kong UI packages', () => {
         `${def.name}: config changed by a round trip`,
       );
       assert.equal(after.route.id, ids.route);
+      await w.page.goto('about:blank'); // leave the detail page before its plugin goes
       await api('DELETE', `/plugins/${created.body.id}`);
       noProblems(`${def.name} edit form`);
     }
