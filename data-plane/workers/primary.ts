@@ -68,8 +68,10 @@ export async function runPrimary(
     return run;
   };
 
+  // A worker can die between the check and the write: with a callback, a write to its closed
+  // channel is an error passed here, not an 'error' event that would take the primary down.
   const sendTo = (w: Worker, m: ToWorker) => {
-    if (w.isConnected()) w.send(m);
+    if (w.isConnected()) w.send(m, undefined, undefined, () => undefined);
   };
   const broadcast = (m: ToWorker) => {
     for (const w of workers.values()) sendTo(w, m);
@@ -131,6 +133,8 @@ export async function runPrimary(
   const fork = (index: number) => {
     const w = cluster.fork({ TOLLGATE_DP_WORKER_INDEX: String(index), TOLLGATE_NODE_ID: nodeId });
     workers.set(index, w);
+    // The exit handler replaces it; an IPC error on the way out is not the primary's end.
+    w.on('error', (err) => log(`worker ${index}: ${err.message}`));
     w.on('message', (m: FromWorker) => {
       switch (m?.t) {
         case 'prepared':
