@@ -8,6 +8,9 @@ import { benchDeckSync } from './deck-sync';
 import { benchProxy } from './proxy';
 import { benchAnalytics } from './analytics';
 
+// The servers a benchmark starts open no console (they would all want port 8002), as in tests.
+process.env.TOLLGATE_CONSOLE_LISTEN ??= 'off';
+
 const BENCHES: Record<string, () => Promise<string>> = {
   'dp-apply': benchDpApply,
   propagation: benchPropagation,
