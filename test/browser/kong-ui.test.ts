@@ -145,6 +145,40 @@ describe('entity pages built from Kong UI packages', () => {
     noProblems('service search');
   });
 
+  test('lists filter by tags with the Admin API tags query (a,b all; a/b any), kept in the URL', async () => {
+    await api('POST', '/consumers', { username: 'ui-tag-team-a', tags: ['team-a', 'prod'] });
+    await api('POST', '/consumers', { username: 'ui-tag-team-b', tags: ['team-b', 'prod'] });
+    await visit('/consumers');
+    await shows('ui-tag-team-b');
+    const names = async () =>
+      (await w.page.locator('main').innerText()).match(/ui-tag-team-[ab]|ui-seeded-consumer/g)?.sort() ?? [];
+    const filterBy = async (tags: string, expected: string[]) => {
+      await tid('tag-filter-input').fill(tags);
+      await tid('tag-filter-apply').click();
+      await w.page.waitForFunction(
+        (want) => {
+          const text: string = (globalThis as any).document.querySelector('main')?.innerText ?? '';
+          const seen = (text.match(/ui-tag-team-[ab]|ui-seeded-consumer/g) ?? []).sort();
+          return JSON.stringify([...new Set(seen)]) === JSON.stringify(want);
+        },
+        expected,
+        { timeout: 20_000 },
+      );
+    };
+    await filterBy('team-a', ['ui-tag-team-a']);
+    assert.match(w.page.url(), /[?&]tags=team-a\b/);
+    await filterBy('team-a/team-b', ['ui-tag-team-a', 'ui-tag-team-b']);
+    await filterBy('prod,team-b', ['ui-tag-team-b']);
+    // The filter is in the URL: a reload keeps it.
+    await w.page.reload({ waitUntil: 'networkidle' });
+    await shows('ui-tag-team-b');
+    assert.deepEqual([...new Set(await names())], ['ui-tag-team-b']);
+    await w.screenshot('kong-ui-consumers-tag-filter');
+    await tid('tag-filter-clear').click();
+    await shows('ui-seeded-consumer');
+    noProblems('tag filter');
+  });
+
   test('the plugin picker offers the bundled plugins Kong knows', async () => {
     await visit('/plugins/select');
     await tid('key-auth-card').waitFor({ timeout: 20_000 });
