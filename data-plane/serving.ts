@@ -27,11 +27,15 @@ import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
+import { ToolInventory } from './mcp/tool-inventory';
+import type { ToolObservation } from '../shared/mcp/tool-fingerprint';
 import type { DataPlaneOptions } from './options';
 
 export interface Serving {
   holder: ConfigHolder;
   metrics: ProxyMetrics;
+  /** The MCP tools upstreams list here (reported to the CP) and the cluster's held ones. */
+  mcpTools: ToolInventory;
   /** Plugins this process runs (bundled, narrowed by TOLLGATE_PLUGINS). */
   available: PluginDefinition[];
   lastApplyError: string | undefined;
@@ -70,7 +74,13 @@ function listenOn(server: Server, addr: { host: string; port: number }): Promise
 
 export function createServing(
   options: DataPlaneOptions,
-  ctx: { nodeId: string; log: (line: string) => void; analytics?: (records: AnalyticsRecord[]) => void },
+  ctx: {
+    nodeId: string;
+    log: (line: string) => void;
+    analytics?: (records: AnalyticsRecord[]) => void;
+    /** Where tool observations go (the analytics spool, whether or not records are built). */
+    toolObservations?: (observation: ToolObservation) => void;
+  },
 ): Serving {
   // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
   const handlers = new Map<string, PluginHandler>(
@@ -80,7 +90,9 @@ export function createServing(
     ]),
   );
   const holder = new ConfigHolder();
-  const metrics = new ProxyMetrics();
+  const mcpTools = new ToolInventory();
+  mcpTools.sink = ctx.toolObservations;
+  const metrics = new ProxyMetrics(mcpTools);
   const pools = new UpstreamPools();
   const servers: Server[] = [];
   const proxyContext = {
@@ -104,11 +116,12 @@ export function createServing(
   const serving: Serving = {
     holder,
     metrics,
+    mcpTools,
     available: PLUGIN_LIST.filter((p) => handlers.has(p.name)),
     lastApplyError: undefined,
     prepare(snapshot) {
       try {
-        return compile(snapshot, { handlers });
+        return compile(snapshot, { handlers, mcpTools });
       } catch (err) {
         serving.lastApplyError = (err as Error).message;
         metrics.applyFailures.inc();

@@ -3,6 +3,7 @@ import { ClusteringDataPlanes1763800000001 } from './1763800000001-clustering-da
 import { Analytics1763800000002 } from './1763800000002-analytics';
 import { AnalyticsDeadLetters1763800000003 } from './1763800000003-analytics-dead-letters';
 import { DataPlaneAnalyticsBacklog1763800000004 } from './1763800000004-data-plane-analytics-backlog';
+import { McpTools1763800000005 } from './1763800000005-mcp-tools';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Analytics1763800000002,
   AnalyticsDeadLetters1763800000003,
   DataPlaneAnalyticsBacklog1763800000004,
+  McpTools1763800000005,
 ];

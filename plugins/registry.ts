@@ -11,6 +11,7 @@ export const BUNDLED_PLUGINS = [
   'rate-limiting',
   'ai-mcp-oauth2',
   'ai-mcp-proxy',
+  'mcp-tool-pinning',
   'datakit',
   'request-transformer-advanced',
   'response-transformer-advanced',

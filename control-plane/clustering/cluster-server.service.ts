@@ -26,6 +26,8 @@ import { ConfigChangeListener } from './config-change-listener';
 import { DataPlaneConnection } from './data-plane-connection';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 import { AnalyticsIngest } from '../analytics/ingest.service';
+import { McpToolPins } from '../admin/mcp/mcp-tool-pins.service';
+import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 import {
   MAX_BATCH_BYTES,
   MAX_BATCH_RECORDS,
@@ -56,7 +58,15 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly snapshots: SnapshotService,
     private readonly registry: DataPlaneRegistry,
     private readonly analytics: AnalyticsIngest,
+    private readonly toolPins: McpToolPins,
   ) {}
+
+  /** The held tools data planes were last told (mcp-tool-pinning). */
+  private held: HeldTool[] = [];
+
+  private sendHeld(conn: DataPlaneConnection) {
+    conn.sendControl({ type: 'mcp_tool_states', held: this.held });
+  }
 
   async onApplicationBootstrap() {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
@@ -69,7 +79,16 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
       this.server!.listen(this.options.clusterListen.port, this.options.clusterListen.host, () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
-    this.versions.events.on('version', () => this.schedulePush());
+    this.versions.events.on('version', () => {
+      this.schedulePush();
+      // An approval, or a pinning plugin changed: what is held may differ.
+      this.toolPins.publishHeld().catch((err) => this.log.error(`held tools: ${err.message}`));
+    });
+    this.toolPins.events.on('held', (held: HeldTool[]) => {
+      this.held = held;
+      for (const c of this.connections.values()) if (c.hello) this.sendHeld(c);
+    });
+    this.held = await this.toolPins.publishHeld(true).catch(() => []);
     if (this.options.databaseUrl) {
       this.listener = new ConfigChangeListener(
         this.options.databaseUrl,
@@ -164,6 +183,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     }
     const dropped = Number.isInteger(msg.dropped) && msg.dropped! > 0 ? msg.dropped! : 0;
     await this.analytics.ingest(conn.nodeId, msg.batch_id, msg.records, dropped);
+    if (msg.tools?.length) await this.toolPins.ingest(conn.nodeId, msg.tools);
     conn.sendControl({ type: 'analytics_ack', batch_id: msg.batch_id });
   }
 
@@ -181,6 +201,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     } else this.checkPlugins(conn, snapshot);
     await this.registry.record(conn, this.nodeId);
     conn.offer(snapshot);
+    this.sendHeld(conn);
   }
 
   /** A DP that lacks a configured plugin is told so, and keeps its last good config. */

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { SnapshotsModule } from '../snapshots/snapshots.module';
 import { AnalyticsModule } from '../analytics/analytics.module';
+import { AdminModule } from '../admin/admin.module';
 import { ClusterServer } from './cluster-server.service';
 import { ClusteringController } from './clustering.controller';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 
 @Module({
-  imports: [SnapshotsModule, AnalyticsModule],
+  imports: [SnapshotsModule, AnalyticsModule, AdminModule],
   controllers: [ClusteringController],
   providers: [ClusterServer, DataPlaneRegistry],
   exports: [ClusterServer],

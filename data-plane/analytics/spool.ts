@@ -12,6 +12,7 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import { MAX_BATCH_RECORDS } from '../../shared/analytics/record';
+import type { ToolObservation } from '../../shared/mcp/tool-fingerprint';
 
 export interface SpoolOptions {
   dir: string;
@@ -70,6 +71,8 @@ export class AnalyticsSpool {
    */
   private current: string[] = [];
   private currentBytes = 0;
+  /** Tool observations (what tools/list replies showed), serialised like records. */
+  private currentTools: string[] = [];
   private readonly queue = new Map<string, Entry>();
   private memoryBytes = 0;
   private diskBytes = 0;
@@ -148,6 +151,19 @@ export class AnalyticsSpool {
     }
   }
 
+  /**
+   * MCP tool observations (data-plane/mcp/tool-inventory.ts) ride in the same batches: written
+   * to disk, resent until acknowledged, whether or not request records are built.
+   */
+  observeTools(observation: ToolObservation): void {
+    if (this.diskBytes >= this.o.maxDiskBytes) return;
+    const json = JSON.stringify(observation);
+    if (json.length > MAX_RECORD_CHARS) return;
+    this.currentTools.push(json);
+    this.currentBytes += json.length;
+    if (this.currentBytes >= this.o.batchBytes) this.seal();
+  }
+
   setConnected(connected: boolean): void {
     this.connected = connected;
     if (connected) {
@@ -187,13 +203,16 @@ export class AnalyticsSpool {
   }
 
   private seal(): void {
-    if (!this.current.length && !this.droppedSinceReport) return;
+    if (!this.current.length && !this.currentTools.length && !this.droppedSinceReport) return;
     const id = randomUUID();
     // Encoded once: the same bytes go to the disk and onto the link.
     const text = Buffer.from(
-      `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],"dropped":${this.droppedSinceReport}}`,
+      `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],${
+        this.currentTools.length ? `"tools":[${this.currentTools.join(',')}],` : ''
+      }"dropped":${this.droppedSinceReport}}`,
     );
     this.current = [];
+    this.currentTools = [];
     this.currentBytes = 0;
     this.droppedSinceReport = 0;
     const file = join(this.o.dir, `${id}.batch`);

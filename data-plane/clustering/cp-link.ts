@@ -22,6 +22,7 @@ import {
 import { decodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import type { AnalyticsBacklog, PluginInfo } from '../../shared/cluster/protocol';
+import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 
 export interface CpLinkOptions {
   cpUrl: string;
@@ -45,6 +46,8 @@ export class CpLink extends EventEmitter {
   syncStatus: SyncStatus = 'unknown';
   syncReason?: string;
   lastError?: string;
+  /** The control plane's latest list of tools held for approval (mcp-tool-pinning). */
+  heldTools: HeldTool[] = [];
   private ws?: WebSocket;
   private attempt = 0;
   private stopped = false;
@@ -174,7 +177,7 @@ export class CpLink extends EventEmitter {
   }
 
   private onControl(text: string) {
-    const msg = parseControlPlaneMessage(text);
+    const msg = parseControlPlaneMessage(text, 16 * 1024 * 1024);
     if (!msg) return;
     if (msg.type === 'sync_status') {
       this.syncStatus = msg.status;
@@ -184,6 +187,9 @@ export class CpLink extends EventEmitter {
       this.emit('sync_status', msg);
     } else if (msg.type === 'analytics_ack') {
       this.emit('analytics_ack', msg.batch_id);
+    } else if (msg.type === 'mcp_tool_states') {
+      this.heldTools = msg.held;
+      this.emit('mcp_tool_states', msg.held);
     }
   }
 

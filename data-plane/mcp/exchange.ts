@@ -11,6 +11,8 @@ export interface McpMessageSeen {
   method: string | null;
   tool: string | null;
   id?: JsonRpcId;
+  /** tools/list asked for a later page (its reply is not the whole list). */
+  cursor?: boolean;
   error: number | null;
   detail: Record<string, unknown> | null;
 }
@@ -24,6 +26,30 @@ export interface McpExchange {
 }
 
 const KEY = 'mcp:exchange';
+const GATES = 'mcp:tool-gates';
+
+/**
+ * A check another plugin adds to an MCP route (mcp-tool-pinning), which ai-mcp-proxy applies
+ * wherever it judges tools: every tools/call (before it is forwarded, again if a later plugin
+ * changed the body) and every listed tool of every reply.
+ */
+export interface ToolGate {
+  /** Why a tools/call to `tool` is refused (never forwarded), or null. */
+  callRefusal(tool: string): string | null;
+  /** May the caller see this listed tool (as the upstream sent it)? */
+  listed(tool: Record<string, unknown>): boolean;
+}
+
+/** Register a gate; access phases of higher priority than ai-mcp-proxy's (820) only. */
+export function addToolGate(ctx: RequestContextApi, gate: ToolGate): void {
+  const gates = (ctx.shared[GATES] as ToolGate[] | undefined) ?? [];
+  gates.push(gate);
+  ctx.shared[GATES] = gates;
+}
+
+export function toolGatesOf(ctx: RequestContextApi): readonly ToolGate[] {
+  return (ctx.shared[GATES] as ToolGate[] | undefined) ?? [];
+}
 
 export function exchangeOf(ctx: RequestContextApi): McpExchange | undefined {
   return ctx.shared[KEY] as McpExchange | undefined;

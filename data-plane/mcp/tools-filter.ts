@@ -6,7 +6,8 @@
  */
 import { JSONRPC_ERRORS } from './jsonrpc';
 
-export type ToolAllowed = (name: string) => boolean;
+/** Given the listed tool's name and the tool itself (an object with a string name). */
+export type ToolAllowed = (name: string, tool: Record<string, unknown>) => boolean;
 
 function filterMessage(message: unknown, allowed: ToolAllowed): unknown {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return message;
@@ -29,10 +30,22 @@ function filterMessage(message: unknown, allowed: ToolAllowed): unknown {
     result: {
       ...result,
       tools: result.tools.filter(
-        (t: any) => t && typeof t === 'object' && typeof t.name === 'string' && allowed(t.name),
+        (t: any) =>
+          t && typeof t === 'object' && !Array.isArray(t) && typeof t.name === 'string' && allowed(t.name, t),
       ),
     },
   };
+}
+
+/** Every `result.tools` array of a parsed body or event, with its message (for observers). */
+export function toolLists(value: unknown): { message: Record<string, any>; tools: unknown[] }[] {
+  const out: { message: Record<string, any>; tools: unknown[] }[] = [];
+  for (const m of Array.isArray(value) ? value : [value]) {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) continue;
+    const tools = (m as any).result?.tools;
+    if (Array.isArray(tools)) out.push({ message: m as Record<string, any>, tools });
+  }
+  return out;
 }
 
 /** A parsed JSON body or SSE event: one message or a batch. */

@@ -8,6 +8,7 @@ import { Router } from '../router/router';
 import { ApplyError, type Entity, type RouteEntity } from './entity';
 import type { CompileEnv, PluginHandler } from './plugin-api';
 import { PluginChains } from './plugin-chain';
+import { ToolInventory } from '../mcp/tool-inventory';
 
 export interface CompiledConfig {
   version: number;
@@ -26,6 +27,8 @@ export interface CompileOptions {
   /** Plugin handlers this data plane can run. */
   handlers: Map<string, PluginHandler>;
   env?: NodeJS.ProcessEnv;
+  /** Shared by every config this data plane compiles (it outlives snapshots). */
+  mcpTools?: ToolInventory;
 }
 
 export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfig {
@@ -67,6 +70,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     groupsByName: new Map(config.consumer_groups.map((g) => [g.name, g])),
     lookup: (entity, ...cacheKey) => lookups.get(entity)?.get(cacheKey.join(':')),
     groupsOfConsumer,
+    mcpTools: opts.mcpTools ?? new ToolInventory(),
   };
 
   let router: Router<RouteEntity>;

@@ -8,6 +8,7 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { PluginDefinition } from '../../shared/plugins/definition';
 import type { Entity } from './entity';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
+import type { ToolInventory } from '../mcp/tool-inventory';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -135,6 +136,8 @@ export interface CompileEnv {
   /** A plugin-owned entity by its cache key (`lookup('keyauth_credentials', key)`). */
   lookup(entity: string, ...cacheKey: string[]): Entity | undefined;
   groupsOfConsumer: Map<string, Entity[]>;
+  /** The tools this data plane has seen upstreams list, and the cluster's held ones. */
+  mcpTools: ToolInventory;
 }
 
 export interface PluginHandler {

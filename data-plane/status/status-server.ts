@@ -53,6 +53,7 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
       ...(proc.workers ? { workers: proc.workers } : {}),
       cache_problem: src.cacheProblem ?? null,
       analytics: (await src.analytics?.()) ?? null,
+      mcp_tools: { held_in_cluster: src.link.heldTools.length },
     };
   });
   app.get('/status/ready', async (_req, reply) => {

@@ -1,6 +1,7 @@
 /** What a data plane's primary process and its workers say to each other over IPC. */
 import type { SpoolStats } from '../analytics/spool';
 import type { EventLoopStats } from '../status/metrics';
+import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 
 export type ToWorker =
   /** Compile this snapshot (encodeSnapshotText) and hold it; answer `prepared`. */
@@ -12,6 +13,8 @@ export type ToWorker =
   | { t: 'start' }
   | { t: 'link'; connected: boolean }
   | { t: 'analytics_ack'; batchId: string }
+  /** The control plane's tools held for approval (replaces the previous list). */
+  | { t: 'mcp_tool_states'; held: HeldTool[] }
   | { t: 'stats'; seq: number };
 
 export interface WorkerStats {

@@ -20,6 +20,7 @@ import { CpLink } from '../clustering/cp-link';
 import { buildStatusServer } from '../status/status-server';
 import { ProxyMetrics } from '../status/metrics';
 import type { SpoolStats } from '../analytics/spool';
+import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 import { adoptOrphanBatches, spoolDir } from '../analytics/spool-dirs';
 import { loadOrCreateCertificate } from '../proxy/tls-certificate';
 import type { DataPlaneOptions } from '../options';
@@ -155,6 +156,7 @@ export async function runPrimary(
     });
     w.once('online', () => {
       sendTo(w, { t: 'link', connected: link?.connected ?? false });
+      if (link?.heldTools.length) sendTo(w, { t: 'mcp_tool_states', held: link.heldTools });
       // A new worker serves the current config (as of its turn) before it takes connections.
       void inTurn(async () => {
         if (!current) sendTo(w, { t: 'start' });
@@ -236,6 +238,7 @@ export async function runPrimary(
   link.on('connected', () => broadcast({ t: 'link', connected: true }));
   link.on('disconnected', () => broadcast({ t: 'link', connected: false }));
   link.on('analytics_ack', (batchId: string) => broadcast({ t: 'analytics_ack', batchId }));
+  link.on('mcp_tool_states', (held: HeldTool[]) => broadcast({ t: 'mcp_tool_states', held }));
   link.start();
 
   const workerStats = async (): Promise<WorkerStats[]> =>

@@ -29,7 +29,12 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
     },
     log,
   });
-  const serving = createServing(options, { nodeId, log, analytics: (r) => analytics.record(r) });
+  const serving = createServing(options, {
+    nodeId,
+    log,
+    analytics: (r) => analytics.record(r),
+    toolObservations: (o) => analytics.observeTools(o),
+  });
   // The primary's /metrics asks every worker's registry (prom-client's cluster protocol; its
   // worker-side listener is installed by constructing an AggregatorRegistry).
   AggregatorRegistry.setRegistries([serving.metrics.registry]);
@@ -87,6 +92,9 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
         return;
       case 'analytics_ack':
         analytics.ack(m.batchId);
+        return;
+      case 'mcp_tool_states':
+        serving.mcpTools.setHeld(m.held);
         return;
       case 'stats':
         send({

@@ -20,11 +20,12 @@ import {
   observeServerMessage,
   redact,
   startExchange,
+  toolGatesOf,
   type McpExchange,
 } from '../../data-plane/mcp/exchange';
 import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
-import { filterTools } from '../../data-plane/mcp/tools-filter';
+import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { isEventStream } from '../../data-plane/proxy/headers';
 
@@ -37,7 +38,7 @@ function observeAll(ex: McpExchange | undefined, value: unknown) {
   for (const m of Array.isArray(value) ? value : [value]) observeServerMessage(ex, m);
 }
 
-export default defineHandler(aiMcpProxyPlugin, (c) => {
+export default defineHandler(aiMcpProxyPlugin, (c, env) => {
   if (c.mode !== 'passthrough-listener') {
     throw new ApplyError(
       `ai-mcp-proxy mode '${c.mode}' is not supported by this data plane yet (passthrough-listener is)`,
@@ -70,19 +71,42 @@ export default defineHandler(aiMcpProxyPlugin, (c) => {
     return null;
   };
 
+  /** A tools/list reply is the whole list when it is the first page and has no next one. */
+  const wholeList = (ex: McpExchange | undefined, message: Record<string, any>): boolean => {
+    if (message.result?.nextCursor !== undefined) return false;
+    const asked = ex?.messages.find((m) => m.id !== undefined && m.id === message.id && m.method === 'tools/list');
+    return asked !== undefined && !asked.cursor;
+  };
+
   /** Filtering and observing what the upstream sends back. */
   const visitor = (ctx: RequestContextApi) => {
     const caller = callerOf(ctx);
     const ex = exchangeOf(ctx);
     const observe = ex?.observeResponses ? ex : undefined;
+    const gates = toolGatesOf(ctx);
     return (value: unknown) => {
+      // What the upstream lists, before any filtering: the tools seen upstream, fingerprinted.
+      for (const list of toolLists(value))
+        env.mcpTools.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
       const out = filterTools(
         value,
-        (name) => toolNameProblem(name) === null && decide(aclFor(name), caller).allowed,
+        (name, tool) =>
+          toolNameProblem(name) === null &&
+          decide(aclFor(name), caller).allowed &&
+          gates.every((g) => g.listed(tool)),
       );
       if (observe) observeAll(observe, out);
       return out;
     };
+  };
+
+  /** The first refusal of a gate another plugin added (mcp-tool-pinning), or null. */
+  const gateRefusal = (ctx: RequestContextApi, tool: string): string | null => {
+    for (const g of toolGatesOf(ctx)) {
+      const refusal = g.callRefusal(tool);
+      if (refusal) return refusal;
+    }
+    return null;
   };
 
   /**
@@ -105,6 +129,8 @@ export default defineHandler(aiMcpProxyPlugin, (c) => {
         method: m.method,
         tool,
         id: m.kind === 'request' ? m.id : undefined,
+        cursor:
+          m.method === 'tools/list' && !!m.params && !Array.isArray(m.params) && m.params.cursor !== undefined,
         error: null as number | null,
         detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
       };
@@ -123,8 +149,10 @@ export default defineHandler(aiMcpProxyPlugin, (c) => {
             groups: caller.groups,
           },
         };
+      const refusal = problem || !d.allowed ? null : gateRefusal(ctx, tool);
       if (problem) denials.push({ id: m.id, message: problem });
       else if (!d.allowed) denials.push({ id: m.id, message: denialMessage(tool, d) });
+      else if (refusal) denials.push({ id: m.id, message: refusal });
     }
     if (!denials.length) return parsed.canonical;
     // Denied calls never reach the upstream; a batch with one is refused whole.

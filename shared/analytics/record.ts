@@ -72,6 +72,8 @@ export const AnalyticsBatchMessageSchema = Type.Object({
   batch_id: Type.String({ minLength: 1, maxLength: 128 }),
   /** Checked record by record on the CP: one bad record never loses the batch. */
   records: Type.Array(Type.Unknown()),
+  /** MCP tool observations (shared/mcp/tool-fingerprint.ts), checked one by one on the CP. */
+  tools: Type.Optional(Type.Array(Type.Unknown())),
   /** Records this DP had to drop since its last batch (bounds exceeded). */
   dropped: Type.Optional(Type.Number()),
 });

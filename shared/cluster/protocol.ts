@@ -13,6 +13,7 @@ import {
   type AnalyticsAckMessage,
   type AnalyticsBatchMessage,
 } from '../analytics/record';
+import { ToolStatesMessageSchema, type ToolStatesMessage } from '../mcp/tool-fingerprint';
 
 export const CLUSTER_PROTOCOL_VERSION = 1;
 export const OUTLET_PATH = '/v1/outlet';
@@ -95,7 +96,11 @@ export type HeartbeatAckMessage = Static<typeof HeartbeatAckMessageSchema>;
 
 export type DataPlaneMessage =
   HelloMessage | AckMessage | ApplyErrorMessage | HeartbeatMessage | AnalyticsBatchMessage;
-export type ControlPlaneMessage = SyncStatusMessage | HeartbeatAckMessage | AnalyticsAckMessage;
+export type ControlPlaneMessage =
+  | SyncStatusMessage
+  | HeartbeatAckMessage
+  | AnalyticsAckMessage
+  | ToolStatesMessage;
 
 const DATA_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compile>>([
   ['hello', TypeCompiler.Compile(HelloMessageSchema)],
@@ -108,6 +113,7 @@ const CONTROL_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Co
   ['sync_status', TypeCompiler.Compile(SyncStatusMessageSchema)],
   ['heartbeat_ack', TypeCompiler.Compile(HeartbeatAckMessageSchema)],
   ['analytics_ack', TypeCompiler.Compile(AnalyticsAckMessageSchema)],
+  ['mcp_tool_states', TypeCompiler.Compile(ToolStatesMessageSchema)],
 ]);
 
 /** Decoded content of a binary snapshot frame. */

@@ -1,6 +1,6 @@
 /**
  * The console's MCP tools page, against a control plane and a data plane running the seed's
- * GitHub route (key-auth + ai-mcp-proxy ACLs), with real traffic from the official MCP SDK
+ * decK file applied with `tollgate sync` (its GitHub route: datakit, key-auth, ai-mcp-proxy ACLs), with real traffic from the official MCP SDK
  * client: the matrix shows exactly the six tools the developer group may call, and the denied
  * `push_files` call appears with its consumer and data plane.
  */
@@ -8,8 +8,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { connectMcp } from '../helpers/mcp';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { loadSeed } from '../helpers/seed';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack, type Stack } from '../helpers/stack';
+import { runTollgate } from '../helpers/process';
+import { loadSeed, SEED_ENV, seedPointedAt } from '../helpers/seed';
 import { waitFor } from '../helpers/topology';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser';
 import {
@@ -25,23 +29,13 @@ let browser: Browser;
 let w: WatchedPage;
 
 before(async () => {
-  s = await startStack({ controlPlane: { consoleListen: { host: '127.0.0.1', port: 0 } } });
-  const seed = loadSeed();
-  for (const g of seed.consumer_groups) await mustCreate(s.api, '/consumer_groups', g);
-  for (const c of seed.consumers) {
-    await mustCreate(s.api, '/consumers', { username: c.username });
-    await mustCreate(s.api, `/consumers/${c.username}/key-auth`, c.keyauth_credentials[0]);
-    await mustCreate(s.api, `/consumers/${c.username}/consumer_groups`, { group: c.groups[0].name });
-  }
   fixture = await startGithubMcpFixture({ token: 'ghu_user_token' });
-  const route = seed.services[0].routes[0];
-  const plugin = (n: string) => route.plugins.find((p: any) => p.name === n);
-  await mustCreate(s.api, '/services', { name: 'github', url: `${fixture.url}/mcp` });
-  await mustCreate(s.api, '/services/github/routes', { name: 'github-mcp', paths: ['/github-mcp'] });
-  const { instance_name: _a, ...keyAuth } = plugin('key-auth');
-  const { instance_name: _b, ...acl } = plugin('ai-mcp-proxy');
-  await mustCreate(s.api, '/routes/github-mcp/plugins', keyAuth);
-  await mustCreate(s.api, '/routes/github-mcp/plugins', acl);
+  s = await startStack({ controlPlane: { consoleListen: { host: '127.0.0.1', port: 0 } } });
+  // The seed's whole decK file (GitHub hosts pointed at the fixture), applied as a user would.
+  const file = join(mkdtempSync(join(tmpdir(), 'console-seed-')), 'kong.yaml');
+  writeFileSync(file, seedPointedAt(fixture.url));
+  const sync = await runTollgate(['sync', file], { env: { TOLLGATE_ADMIN_URL: s.cp.url, ...SEED_ENV } });
+  assert.equal(sync.code, 0, sync.stderr);
   await s.synced();
   browser = await launchBrowser();
   w = await openPage(browser);

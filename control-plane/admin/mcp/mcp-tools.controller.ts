@@ -1,7 +1,10 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { pluginEntity, routeEntity } from '../../../shared/entities';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { routeEntity } from '../../../shared/entities';
+import { McpToolPins } from './mcp-tool-pins.service';
+import { KongHttpError } from '../common/kong-http-error';
 import { callerOf, decide, denialMessage, toolAclsOf } from '../../../plugins/ai-mcp-proxy/tool-acl';
 import { EntityStore, type Entity } from '../common/entity-store.service';
+import { schemaViolation } from '../../../shared/errors';
 
 const PLUGIN = 'ai-mcp-proxy';
 const MAX = 1000;
@@ -13,22 +16,13 @@ const MAX = 1000;
  */
 @Controller('mcp')
 export class McpToolsController {
-  constructor(private readonly store: EntityStore) {}
+  constructor(
+    private readonly store: EntityStore,
+    private readonly pins: McpToolPins,
+  ) {}
 
-  /** Kong's precedence for one plugin name: the route's, else its service's, else the global one. */
-  private async governing(): Promise<{ route: Entity; plugin: Entity }[]> {
-    const plugins = (await this.store.list(pluginEntity, { size: MAX, where: { name: PLUGIN } })).data;
-    const routes = (await this.store.list(routeEntity, { size: MAX })).data;
-    const out: { route: Entity; plugin: Entity }[] = [];
-    for (const route of routes) {
-      const scoped = (p: Entity) => !p.consumer && !p.consumer_group;
-      const plugin =
-        plugins.find((p) => scoped(p) && p.route?.id === route.id) ??
-        plugins.find((p) => scoped(p) && !p.route && route.service && p.service?.id === route.service.id) ??
-        plugins.find((p) => scoped(p) && !p.route && !p.service);
-      if (plugin) out.push({ route, plugin });
-    }
-    return out;
+  private governing() {
+    return this.pins.governing(PLUGIN);
   }
 
   @Get('routes')
@@ -68,17 +62,26 @@ export class McpToolsController {
         WHERE route_id = $1 AND tool IS NOT NULL GROUP BY tool`,
       [route.id],
     );
-    const names = [...new Set([...acls.tools.keys(), ...seen.map((s) => s.tool)])].sort();
+    // Tools the upstream listed (data planes report every tools/list reply, before filtering).
+    const listed = await this.pins.toolRows(route.id);
+    const pinning = await this.pins.pinningFor(route);
+    const names = [
+      ...new Set([...acls.tools.keys(), ...seen.map((s) => s.tool), ...listed.map((l) => l.tool)]),
+    ].sort();
     const callers = consumers.map(({ doc, groups }) => ({
       consumer: { id: doc.id, username: doc.username, custom_id: doc.custom_id, groups },
       caller: callerOf(config, doc, groups),
     }));
-    const tools = names.map((name) => {
+    const tools = [];
+    for (const name of names) {
       const traffic = seen.find((s) => s.tool === name);
       const acl = acls.aclFor(name);
-      return {
+      const row = listed.find((l) => l.tool === name);
+      tools.push({
         name,
         configured: acls.tools.has(name),
+        upstream: row ? this.pins.upstreamOf(row) : null,
+        pinning: pinning ? await this.pins.viewOf(route, pinning, row, name) : null,
         calls: traffic?.calls ?? 0,
         last_called: traffic?.last_called ?? null,
         acl_source: acls.sourceOf(name),
@@ -90,8 +93,8 @@ export class McpToolsController {
             reason: d.allowed ? null : denialMessage(name, d),
           };
         }),
-      };
-    });
+      });
+    }
     const denied = await this.store.query(
       `SELECT ts, request_id, node_id, consumer_username, consumer_groups, tool, jsonrpc_error
          FROM analytics_records
@@ -108,9 +111,64 @@ export class McpToolsController {
         include_consumer_groups: config.include_consumer_groups,
         default_acl: acls.defaultAcl,
       },
+      pinning: pinning
+        ? {
+            id: pinning.id,
+            enabled: pinning.enabled,
+            mode: pinning.config.mode,
+            first_use: pinning.config.first_use,
+            fingerprint_fields: pinning.config.fingerprint_fields,
+          }
+        : null,
       consumers: callers.map((c) => c.consumer),
       tools,
       denied,
     };
   }
+
+  /** One tool: its pinning state, every version seen, and the diff from the approved one. */
+  @Get('routes/:route/tools/:tool')
+  async tool(@Param('route') key: string, @Param('tool') tool: string) {
+    return this.pins.detail(await this.store.findOrThrow(routeEntity, key), tool);
+  }
+
+  @Post('routes/:route/tools/:tool/approve')
+  @HttpCode(200)
+  async approveOne(@Param('route') key: string, @Param('tool') tool: string) {
+    const route = await this.store.findOrThrow(routeEntity, key);
+    await this.pins.approve(route, [tool]);
+    return this.pins.detail(route, tool);
+  }
+
+  @Post('routes/:route/tools/:tool/reject')
+  @HttpCode(200)
+  async rejectOne(@Param('route') key: string, @Param('tool') tool: string) {
+    const route = await this.store.findOrThrow(routeEntity, key);
+    await this.pins.reject(route, [tool]);
+    return this.pins.detail(route, tool);
+  }
+
+  /** Approve (or reject) several tools: `{"tools": [...]}`, or every held tool without a body. */
+  @Post('routes/:route/tools/approve')
+  @HttpCode(200)
+  async approveAll(@Param('route') key: string, @Body() body: unknown) {
+    const route = await this.store.findOrThrow(routeEntity, key);
+    return { approved: await this.pins.approve(route, toolNames(body)) };
+  }
+
+  @Post('routes/:route/tools/reject')
+  @HttpCode(200)
+  async rejectAll(@Param('route') key: string, @Body() body: unknown) {
+    const route = await this.store.findOrThrow(routeEntity, key);
+    return { rejected: await this.pins.reject(route, toolNames(body)) };
+  }
+}
+
+function toolNames(body: unknown): string[] | undefined {
+  if (body === undefined || body === null || body === '') return undefined;
+  const tools = (body as any)?.tools;
+  if (typeof body !== 'object' || Array.isArray(body) || tools === undefined) return undefined;
+  if (!Array.isArray(tools) || tools.some((t) => typeof t !== 'string' || !t))
+    throw new KongHttpError(400, schemaViolation([{ path: ['tools'], message: 'expected an array of tool names' }]));
+  return tools;
 }

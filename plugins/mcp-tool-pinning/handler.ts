@@ -1,0 +1,60 @@
+/**
+ * mcp-tool-pinning on a data plane: registers a gate ai-mcp-proxy applies to every listed tool
+ * and every tools/call. A listed tool is fingerprinted as this plugin counts changes and shown
+ * only when approved (or trusted on first use); a call is refused (-32602, never forwarded) when
+ * the newest version of the tool seen — here, or anywhere in the cluster — is not the approved
+ * one. Observe mode registers nothing: ai-mcp-proxy reports what upstreams list either way.
+ */
+import { toolPinningPlugin } from './schema';
+import { heldMessage, isHeld, pinsOf } from './pins';
+import { defineHandler } from '../../data-plane/runtime/plugin-api';
+import { addToolGate, exchangeOf } from '../../data-plane/mcp/exchange';
+import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
+import { fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
+
+export default defineHandler(toolPinningPlugin, (c, env) => {
+  const pins = pinsOf(c);
+  const inventory = env.mcpTools;
+  return {
+    access(ctx) {
+      if (!pins.enforce) return;
+      const route = { id: ctx.route.id, name: ctx.route.name };
+      addToolGate(ctx, {
+        listed(tool) {
+          const name = tool.name as string;
+          const state = pins.stateOf(route, name, fingerprint(toolDefinition(tool), pins.fields));
+          if (isHeld(state)) inventory.withheld++;
+          return !isHeld(state);
+        },
+        callRefusal(name) {
+          // The newest version seen: by this data plane, or reported held by the control plane.
+          const local = inventory.local(route.id, name);
+          const cluster = inventory.heldInCluster(route.id, name);
+          let current: string | undefined;
+          let changed: readonly string[] = [];
+          if (cluster && (!local || cluster.seen_at > local.seenAt)) {
+            current = cluster.fingerprint;
+            changed = cluster.changed;
+          } else if (local) current = fingerprint(local.definition, pins.fields);
+          const state = pins.stateOf(route, name, current);
+          if (!isHeld(state)) return null;
+          inventory.refusedCalls++;
+          return heldMessage(name, state, changed);
+        },
+      });
+    },
+    beforeUpstream(ctx) {
+      // The gate is applied by ai-mcp-proxy: without it on the route, nothing would be pinned.
+      if (!exchangeOf(ctx))
+        ctx.exit(
+          500,
+          jsonRpcError(
+            null,
+            JSONRPC_ERRORS.INTERNAL_ERROR,
+            'mcp-tool-pinning needs ai-mcp-proxy on this route: the request was not forwarded',
+          ),
+          { 'content-type': 'application/json' },
+        );
+    },
+  };
+});
