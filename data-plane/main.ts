@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { ensurePrivateDir, writePrivateFile } from '../shared/private-files';
 import type { Snapshot } from '../shared/snapshot';
 import type { AnalyticsRecord } from '../shared/analytics/record';
-import type { HeldTool } from '../shared/mcp/tool-fingerprint';
 import { formatListen } from '../shared/listen';
 import { ConfigCache } from './clustering/config-cache';
 import { CpLink } from './clustering/cp-link';
@@ -66,7 +65,7 @@ export async function startDataPlane(
     nodeId,
     log,
     analytics: (records: AnalyticsRecord[]) => analytics.record(records),
-    toolObservations: (o) => analytics.observeTools(o),
+    reports: (kind, data) => analytics.report(kind, data),
   });
   const { holder } = serving;
 
@@ -120,7 +119,7 @@ export async function startDataPlane(
   link.on('connected', () => analytics.setConnected(true));
   link.on('disconnected', () => analytics.setConnected(false));
   link.on('analytics_ack', (id: string) => analytics.ack(id));
-  link.on('mcp_tool_states', (held: HeldTool[]) => serving.mcpTools.setHeld(held));
+  link.on('plugin_state', (kind: string, state: unknown) => serving.runtime.setClusterState(kind, state));
   link.start();
 
   const status = buildStatusServer({

@@ -27,15 +27,14 @@ import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
-import { ToolInventory } from './mcp/tool-inventory';
-import type { ToolObservation } from '../shared/mcp/tool-fingerprint';
+import { ProcessPluginRuntime } from './runtime/plugin-runtime';
 import type { DataPlaneOptions } from './options';
 
 export interface Serving {
   holder: ConfigHolder;
   metrics: ProxyMetrics;
-  /** The MCP tools upstreams list here (reported to the CP) and the cluster's held ones. */
-  mcpTools: ToolInventory;
+  /** Plugins' process-wide state, reports and the control plane's pushed state. */
+  runtime: ProcessPluginRuntime;
   /** Plugins this process runs (bundled, narrowed by TOLLGATE_PLUGINS). */
   available: PluginDefinition[];
   lastApplyError: string | undefined;
@@ -78,8 +77,8 @@ export function createServing(
     nodeId: string;
     log: (line: string) => void;
     analytics?: (records: AnalyticsRecord[]) => void;
-    /** Where tool observations go (the analytics spool, whether or not records are built). */
-    toolObservations?: (observation: ToolObservation) => void;
+    /** Where plugins' reports go (the analytics spool, whether or not records are built). */
+    reports?: (kind: string, data: unknown) => void;
   },
 ): Serving {
   // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.
@@ -90,9 +89,8 @@ export function createServing(
     ]),
   );
   const holder = new ConfigHolder();
-  const mcpTools = new ToolInventory();
-  mcpTools.sink = ctx.toolObservations;
-  const metrics = new ProxyMetrics(mcpTools);
+  const metrics = new ProxyMetrics();
+  const runtime = new ProcessPluginRuntime(metrics.registry, ctx.reports);
   const pools = new UpstreamPools();
   const servers: Server[] = [];
   const proxyContext = {
@@ -116,12 +114,12 @@ export function createServing(
   const serving: Serving = {
     holder,
     metrics,
-    mcpTools,
+    runtime,
     available: PLUGIN_LIST.filter((p) => handlers.has(p.name)),
     lastApplyError: undefined,
     prepare(snapshot) {
       try {
-        return compile(snapshot, { handlers, mcpTools });
+        return compile(snapshot, { handlers, runtime });
       } catch (err) {
         serving.lastApplyError = (err as Error).message;
         metrics.applyFailures.inc();

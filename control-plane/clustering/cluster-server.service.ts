@@ -27,12 +27,14 @@ import { DataPlaneConnection } from './data-plane-connection';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 import { AnalyticsIngest } from '../analytics/ingest.service';
 import { McpToolPins } from '../admin/mcp/mcp-tool-pins.service';
-import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
+import { TOOLS_KIND, type HeldTool } from '../../shared/mcp/tool-fingerprint';
 import {
   MAX_BATCH_BYTES,
   MAX_BATCH_RECORDS,
   type AnalyticsBatchMessage,
 } from '../../shared/analytics/record';
+
+const HELD_REFRESH_MS = 5000;
 
 /**
  * The cluster listener (`/v1/outlet`): authenticates data planes, pushes every new config
@@ -65,7 +67,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
   private held: HeldTool[] = [];
 
   private sendHeld(conn: DataPlaneConnection) {
-    conn.sendControl({ type: 'mcp_tool_states', held: this.held });
+    conn.sendControl({ type: 'plugin_state', kind: TOOLS_KIND, state: { held: this.held } });
   }
 
   async onApplicationBootstrap() {
@@ -89,6 +91,13 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
       for (const c of this.connections.values()) if (c.hello) this.sendHeld(c);
     });
     this.held = await this.toolPins.publishHeld(true).catch(() => []);
+    // Another control plane (on the same Postgres) may have ingested a change: look again now
+    // and then (sent only when the list differs).
+    this.heldTimer = setInterval(
+      () => void this.toolPins.publishHeld().catch((err) => this.log.error(`held tools: ${err.message}`)),
+      HELD_REFRESH_MS,
+    );
+    this.heldTimer.unref();
     if (this.options.databaseUrl) {
       this.listener = new ConfigChangeListener(
         this.options.databaseUrl,
@@ -99,7 +108,10 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  private heldTimer?: NodeJS.Timeout;
+
   async onApplicationShutdown() {
+    clearInterval(this.heldTimer);
     await this.listener?.stop();
     for (const c of this.connections.values()) c.ws.terminate();
     this.wss?.close();
@@ -183,7 +195,8 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     }
     const dropped = Number.isInteger(msg.dropped) && msg.dropped! > 0 ? msg.dropped! : 0;
     await this.analytics.ingest(conn.nodeId, msg.batch_id, msg.records, dropped);
-    if (msg.tools?.length) await this.toolPins.ingest(conn.nodeId, msg.tools);
+    const tools = msg.reports?.[TOOLS_KIND];
+    if (tools?.length) await this.toolPins.ingest(conn.nodeId, tools);
     conn.sendControl({ type: 'analytics_ack', batch_id: msg.batch_id });
   }
 

@@ -12,7 +12,6 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 import { MAX_BATCH_RECORDS } from '../../shared/analytics/record';
-import type { ToolObservation } from '../../shared/mcp/tool-fingerprint';
 
 export interface SpoolOptions {
   dir: string;
@@ -71,8 +70,9 @@ export class AnalyticsSpool {
    */
   private current: string[] = [];
   private currentBytes = 0;
-  /** Tool observations (what tools/list replies showed), serialised like records. */
-  private currentTools: string[] = [];
+  /** Plugins' reports by kind (runtime/plugin-runtime.ts), serialised like records. */
+  private currentReports = new Map<string, string[]>();
+  private reportCount = 0;
   private readonly queue = new Map<string, Entry>();
   private memoryBytes = 0;
   private diskBytes = 0;
@@ -152,14 +152,17 @@ export class AnalyticsSpool {
   }
 
   /**
-   * MCP tool observations (data-plane/mcp/tool-inventory.ts) ride in the same batches: written
-   * to disk, resent until acknowledged, whether or not request records are built.
+   * A plugin's report for the control plane: it rides in the same batches as the records
+   * (written to disk, resent until acknowledged), whether or not records are built.
    */
-  observeTools(observation: ToolObservation): void {
+  report(kind: string, data: unknown): void {
     if (this.diskBytes >= this.o.maxDiskBytes) return;
-    const json = JSON.stringify(observation);
-    if (json.length > MAX_RECORD_CHARS) return;
-    this.currentTools.push(json);
+    const json = JSON.stringify(data);
+    if (json === undefined || json.length > MAX_RECORD_CHARS) return;
+    const list = this.currentReports.get(kind) ?? [];
+    list.push(json);
+    this.currentReports.set(kind, list);
+    this.reportCount++;
     this.currentBytes += json.length;
     if (this.currentBytes >= this.o.batchBytes) this.seal();
   }
@@ -202,17 +205,22 @@ export class AnalyticsSpool {
     await Promise.all([...this.queue.values()].map((e) => e.written));
   }
 
+  private reportsJson(): string {
+    if (!this.reportCount) return '';
+    const parts = [...this.currentReports].map(([k, list]) => `${JSON.stringify(k)}:[${list.join(',')}]`);
+    return `"reports":{${parts.join(',')}},`;
+  }
+
   private seal(): void {
-    if (!this.current.length && !this.currentTools.length && !this.droppedSinceReport) return;
+    if (!this.current.length && !this.reportCount && !this.droppedSinceReport) return;
     const id = randomUUID();
     // Encoded once: the same bytes go to the disk and onto the link.
     const text = Buffer.from(
-      `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],${
-        this.currentTools.length ? `"tools":[${this.currentTools.join(',')}],` : ''
-      }"dropped":${this.droppedSinceReport}}`,
+      `{"type":"analytics","batch_id":"${id}","records":[${this.current.join(',')}],${this.reportsJson()}"dropped":${this.droppedSinceReport}}`,
     );
     this.current = [];
-    this.currentTools = [];
+    this.currentReports = new Map();
+    this.reportCount = 0;
     this.currentBytes = 0;
     this.droppedSinceReport = 0;
     const file = join(this.o.dir, `${id}.batch`);

@@ -22,7 +22,6 @@ import {
 import { decodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import type { AnalyticsBacklog, PluginInfo } from '../../shared/cluster/protocol';
-import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 
 export interface CpLinkOptions {
   cpUrl: string;
@@ -46,8 +45,8 @@ export class CpLink extends EventEmitter {
   syncStatus: SyncStatus = 'unknown';
   syncReason?: string;
   lastError?: string;
-  /** The control plane's latest list of tools held for approval (mcp-tool-pinning). */
-  heldTools: HeldTool[] = [];
+  /** The latest state the control plane pushed for plugins, by kind. */
+  readonly pluginStates = new Map<string, { state: unknown; received_at: number }>();
   private ws?: WebSocket;
   private attempt = 0;
   private stopped = false;
@@ -187,9 +186,9 @@ export class CpLink extends EventEmitter {
       this.emit('sync_status', msg);
     } else if (msg.type === 'analytics_ack') {
       this.emit('analytics_ack', msg.batch_id);
-    } else if (msg.type === 'mcp_tool_states') {
-      this.heldTools = msg.held;
-      this.emit('mcp_tool_states', msg.held);
+    } else if (msg.type === 'plugin_state') {
+      this.pluginStates.set(msg.kind, { state: msg.state, received_at: Date.now() });
+      this.emit('plugin_state', msg.kind, msg.state);
     }
   }
 

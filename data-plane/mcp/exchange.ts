@@ -5,7 +5,7 @@
  */
 import type { RequestContextApi } from '../runtime/plugin-api';
 import type { JsonRpcId } from './jsonrpc';
-import { setOwn } from '../../shared/unicode';
+import { redact } from '../../shared/redact';
 
 export interface McpMessageSeen {
   method: string | null;
@@ -59,23 +59,6 @@ export function startExchange(ctx: RequestContextApi, init: Omit<McpExchange, 'm
   const ex: McpExchange = { messages: [], ...init };
   ctx.shared[KEY] = ex;
   return ex;
-}
-
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|cookie|private[-_]?key/i;
-const MAX_STRING = 4096;
-
-/** A payload safe to store: secret-looking keys redacted, long strings cut. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 20) return '[TRUNCATED]';
-  if (typeof value === 'string') return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
-  if (Array.isArray(value)) return value.slice(0, 200).map((v) => redact(v, depth + 1));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      setOwn(out, k, SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, depth + 1));
-    return out;
-  }
-  return value;
 }
 
 /** Record an answer or a server-initiated message seen in the response. */

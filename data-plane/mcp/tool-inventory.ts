@@ -1,12 +1,17 @@
 /**
- * What this data plane knows of the tools upstreams list, per route: the newest definition seen
+ * What this process knows of the tools upstreams list, per route: the newest definition seen
  * here (from tools/list replies, before any filtering) and the cluster's view of pinned tools
- * held for approval (from the control plane). It reports observations, deduplicated: a route's
- * list goes out when it differs from the last one reported, or once a minute (last seen), with
- * each definition the first time its fingerprint is reported for the route.
+ * held for approval (pushed by the control plane as plugin state `mcp_tools`). It reports
+ * observations (`mcp_tools` reports), deduplicated: a route's list goes out when it differs
+ * from the last one reported, or once a minute (last seen), with each definition the first
+ * time its fingerprint is reported for the route. One per process (`toolInventoryOf`).
  */
+import { Counter, Gauge } from 'prom-client';
+import type { PluginRuntime } from '../runtime/plugin-api';
 import {
+  checkToolStates,
   fingerprint,
+  TOOLS_KIND,
   toolDefinition,
   type HeldTool,
   type ToolDefinition,
@@ -23,19 +28,51 @@ export interface SeenTool {
   seenAt: number;
 }
 
+/** The process's inventory (ai-mcp-proxy observes into it, mcp-tool-pinning reads it). */
+export function toolInventoryOf(runtime: PluginRuntime): ToolInventory {
+  return runtime.keep('mcp:tool-inventory', () => new ToolInventory(runtime));
+}
+
 export class ToolInventory {
   private readonly seen = new Map<string, SeenTool>();
   private readonly lastReport = new Map<string, { signature: string; at: number }>();
   private readonly reported = new Set<string>();
+  private heldFrom: unknown = undefined;
   private held = new Map<string, HeldTool>();
-  /** Where observations go (the analytics spool); none: nothing is reported. */
-  sink?: (observation: ToolObservation) => void;
-  // Counters for /metrics (data-plane/status/metrics.ts).
-  /** Tools whose definition changed since this data plane last saw them. */
-  changes = 0;
+  /** Listed tools whose definition differs from the version this process saw before. */
+  readonly changes: { inc(): void };
   /** Listed tools mcp-tool-pinning withheld; tools/call it refused. */
-  withheld = 0;
-  refusedCalls = 0;
+  readonly withheld: { inc(): void };
+  readonly refusedCalls: { inc(): void };
+
+  constructor(private readonly runtime: PluginRuntime) {
+    const registers = [runtime.metrics];
+    this.changes = new Counter({
+      name: 'tollgate_mcp_tool_changes_total',
+      help: 'Listed MCP tools whose definition differed from the version this data plane saw before',
+      registers,
+    });
+    this.withheld = new Counter({
+      name: 'tollgate_mcp_tools_withheld_total',
+      help: 'Listed MCP tools mcp-tool-pinning withheld (changed or new, awaiting approval)',
+      registers,
+    });
+    this.refusedCalls = new Counter({
+      name: 'tollgate_mcp_tool_calls_refused_total',
+      help: 'tools/call refused by mcp-tool-pinning (the tool is awaiting approval)',
+      registers,
+    });
+    const heldCount = () => this.heldIndex().size;
+    new Gauge({
+      name: 'tollgate_mcp_tools_held',
+      help: 'Tools the control plane reports held for approval on pinned routes',
+      registers,
+      aggregator: 'max',
+      collect() {
+        this.set(heldCount());
+      },
+    });
+  }
 
   /** A tools/list result from `routeId`'s upstream; `complete`: the whole list in one page. */
   observe(routeId: string, tools: unknown[], complete: boolean, now = Date.now()): void {
@@ -48,12 +85,11 @@ export class ToolInventory {
       const fp = fingerprint(definition);
       const key = `${routeId}\0${name}`;
       const before = this.seen.get(key);
-      if (before && before.fingerprint !== fp) this.changes++;
+      if (before && before.fingerprint !== fp) this.changes.inc();
       if (!before && this.seen.size >= MAX_REMEMBERED) this.seen.clear();
       this.seen.set(key, { definition, fingerprint: fp, seenAt: now });
       entries.push({ name, fingerprint: fp });
     }
-    if (!this.sink) return;
     const signature = `${complete ? 1 : 0}|${entries
       .map((e) => `${e.name}=${e.fingerprint}`)
       .sort()
@@ -68,7 +104,8 @@ export class ToolInventory {
       this.reported.add(key);
       e.definition = this.seen.get(`${routeId}\0${e.name}`)!.definition as Record<string, unknown>;
     }
-    this.sink({ route_id: routeId, ts: now, complete, tools: entries });
+    const observation: ToolObservation = { route_id: routeId, ts: now, complete, tools: entries };
+    this.runtime.report(TOOLS_KIND, observation);
   }
 
   /** The newest definition of a tool seen here. */
@@ -76,16 +113,19 @@ export class ToolInventory {
     return this.seen.get(`${routeId}\0${name}`);
   }
 
-  /** The cluster's held tools, replacing the previous list (the control plane sends it whole). */
-  setHeld(held: HeldTool[]): void {
-    this.held = new Map(held.map((h) => [`${h.route_id}\0${h.name}`, h]));
+  /** The cluster's held tools, indexed once per state the control plane pushed. */
+  private heldIndex(): Map<string, HeldTool> {
+    const state = this.runtime.clusterState(TOOLS_KIND);
+    if (state !== this.heldFrom) {
+      this.heldFrom = state;
+      // A state of the wrong shape holds nothing extra: each data plane still judges what it lists.
+      const held = checkToolStates.Check(state) ? state.held : [];
+      this.held = new Map(held.map((h) => [`${h.route_id}\0${h.name}`, h]));
+    }
+    return this.held;
   }
 
   heldInCluster(routeId: string, name: string): HeldTool | undefined {
-    return this.held.get(`${routeId}\0${name}`);
-  }
-
-  get heldCount(): number {
-    return this.held.size;
+    return this.heldIndex().get(`${routeId}\0${name}`);
   }
 }

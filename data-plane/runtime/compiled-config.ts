@@ -6,9 +6,10 @@ import type { Snapshot } from '../../shared/snapshot';
 import { PLUGIN_ENTITIES } from '../../shared/entities';
 import { Router } from '../router/router';
 import { ApplyError, type Entity, type RouteEntity } from './entity';
-import type { CompileEnv, PluginHandler } from './plugin-api';
+import type { CompileEnv, PluginHandler, PluginRuntime } from './plugin-api';
 import { PluginChains } from './plugin-chain';
-import { ToolInventory } from '../mcp/tool-inventory';
+import { Registry } from 'prom-client';
+import { ProcessPluginRuntime } from './plugin-runtime';
 
 export interface CompiledConfig {
   version: number;
@@ -27,8 +28,8 @@ export interface CompileOptions {
   /** Plugin handlers this data plane can run. */
   handlers: Map<string, PluginHandler>;
   env?: NodeJS.ProcessEnv;
-  /** Shared by every config this data plane compiles (it outlives snapshots). */
-  mcpTools?: ToolInventory;
+  /** Shared by every config this process compiles (it outlives snapshots). */
+  runtime?: PluginRuntime;
 }
 
 export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfig {
@@ -70,7 +71,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     groupsByName: new Map(config.consumer_groups.map((g) => [g.name, g])),
     lookup: (entity, ...cacheKey) => lookups.get(entity)?.get(cacheKey.join(':')),
     groupsOfConsumer,
-    mcpTools: opts.mcpTools ?? new ToolInventory(),
+    runtime: opts.runtime ?? new ProcessPluginRuntime(new Registry()),
   };
 
   let router: Router<RouteEntity>;

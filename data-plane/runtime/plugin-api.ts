@@ -8,7 +8,6 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { PluginDefinition } from '../../shared/plugins/definition';
 import type { Entity } from './entity';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
-import type { ToolInventory } from '../mcp/tool-inventory';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -136,8 +135,20 @@ export interface CompileEnv {
   /** A plugin-owned entity by its cache key (`lookup('keyauth_credentials', key)`). */
   lookup(entity: string, ...cacheKey: string[]): Entity | undefined;
   groupsOfConsumer: Map<string, Entity[]>;
-  /** The tools this data plane has seen upstreams list, and the cluster's held ones. */
-  mcpTools: ToolInventory;
+  /** What outlives this snapshot: process-wide plugin state, reports, the CP's pushed state. */
+  runtime: PluginRuntime;
+}
+
+/** A proxying process's services for plugins, beyond one snapshot (runtime/plugin-runtime.ts). */
+export interface PluginRuntime {
+  /** One value per key for the process's lifetime, made by `init` on first use. */
+  keep<T>(key: string, init: () => T): T;
+  /** A report for the control plane, sent with the analytics batches under `kind`. */
+  report(kind: string, data: unknown): void;
+  /** The latest state the control plane pushed under `kind` (undefined before any). */
+  clusterState(kind: string): unknown;
+  /** This process's Prometheus registry (served on /metrics). */
+  readonly metrics: import('prom-client').Registry;
 }
 
 export interface PluginHandler {

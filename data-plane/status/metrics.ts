@@ -1,6 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ToolInventory } from '../mcp/tool-inventory';
 
 const LOOP_RESOLUTION_MS = 10;
 
@@ -70,47 +69,8 @@ export class ProxyMetrics {
     },
   });
 
-  constructor(mcpTools?: ToolInventory) {
+  constructor() {
     this.loopDelay.enable();
-    if (mcpTools) this.mcpTools(mcpTools);
-  }
-
-  /** Tool pinning: what this data plane saw change and what it held back. */
-  private mcpTools(inventory: ToolInventory) {
-    const counted = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    counted(
-      'tollgate_mcp_tool_changes_total',
-      'Listed MCP tools whose definition differed from the version this data plane saw before',
-      () => inventory.changes,
-    );
-    counted(
-      'tollgate_mcp_tools_withheld_total',
-      'Listed MCP tools mcp-tool-pinning withheld (changed or new, awaiting approval)',
-      () => inventory.withheld,
-    );
-    counted(
-      'tollgate_mcp_tool_calls_refused_total',
-      'tools/call refused by mcp-tool-pinning (the tool is awaiting approval)',
-      () => inventory.refusedCalls,
-    );
-    new Gauge({
-      name: 'tollgate_mcp_tools_held',
-      help: 'Tools the control plane reports held for approval on pinned routes',
-      registers: [this.registry],
-      aggregator: 'max',
-      collect() {
-        this.set(inventory.heldCount);
-      },
-    });
   }
 
   /** Event-loop delay since the last call (ms), then the histogram starts over. */

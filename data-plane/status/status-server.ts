@@ -53,7 +53,20 @@ export function buildStatusServer(src: StatusSources): FastifyInstance {
       ...(proc.workers ? { workers: proc.workers } : {}),
       cache_problem: src.cacheProblem ?? null,
       analytics: (await src.analytics?.()) ?? null,
-      mcp_tools: { held_in_cluster: src.link.heldTools.length },
+      // What the control plane pushed for plugins: per kind, when, and the size of each list.
+      plugin_states: Object.fromEntries(
+        [...src.link.pluginStates].map(([kind, { state, received_at }]) => [
+          kind,
+          {
+            received_at,
+            ...(state && typeof state === 'object' && !Array.isArray(state)
+              ? Object.fromEntries(
+                  Object.entries(state).map(([k, v]) => [k, Array.isArray(v) ? v.length : typeof v]),
+                )
+              : {}),
+          },
+        ]),
+      ),
     };
   });
   app.get('/status/ready', async (_req, reply) => {

@@ -1,7 +1,6 @@
 /** What a data plane's primary process and its workers say to each other over IPC. */
 import type { SpoolStats } from '../analytics/spool';
 import type { EventLoopStats } from '../status/metrics';
-import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 
 export type ToWorker =
   /** Compile this snapshot (encodeSnapshotText) and hold it; answer `prepared`. */
@@ -13,8 +12,8 @@ export type ToWorker =
   | { t: 'start' }
   | { t: 'link'; connected: boolean }
   | { t: 'analytics_ack'; batchId: string }
-  /** The control plane's tools held for approval (replaces the previous list). */
-  | { t: 'mcp_tool_states'; held: HeldTool[] }
+  /** State the control plane pushed for plugins (replaces the previous one of its kind). */
+  | { t: 'plugin_state'; kind: string; state: unknown }
   | { t: 'stats'; seq: number };
 
 export interface WorkerStats {

@@ -20,7 +20,6 @@ import { CpLink } from '../clustering/cp-link';
 import { buildStatusServer } from '../status/status-server';
 import { ProxyMetrics } from '../status/metrics';
 import type { SpoolStats } from '../analytics/spool';
-import type { HeldTool } from '../../shared/mcp/tool-fingerprint';
 import { adoptOrphanBatches, spoolDir } from '../analytics/spool-dirs';
 import { loadOrCreateCertificate } from '../proxy/tls-certificate';
 import type { DataPlaneOptions } from '../options';
@@ -156,7 +155,7 @@ export async function runPrimary(
     });
     w.once('online', () => {
       sendTo(w, { t: 'link', connected: link?.connected ?? false });
-      if (link?.heldTools.length) sendTo(w, { t: 'mcp_tool_states', held: link.heldTools });
+      for (const [kind, { state }] of link?.pluginStates ?? []) sendTo(w, { t: 'plugin_state', kind, state });
       // A new worker serves the current config (as of its turn) before it takes connections.
       void inTurn(async () => {
         if (!current) sendTo(w, { t: 'start' });
@@ -238,7 +237,7 @@ export async function runPrimary(
   link.on('connected', () => broadcast({ t: 'link', connected: true }));
   link.on('disconnected', () => broadcast({ t: 'link', connected: false }));
   link.on('analytics_ack', (batchId: string) => broadcast({ t: 'analytics_ack', batchId }));
-  link.on('mcp_tool_states', (held: HeldTool[]) => broadcast({ t: 'mcp_tool_states', held }));
+  link.on('plugin_state', (kind: string, state: unknown) => broadcast({ t: 'plugin_state', kind, state }));
   link.start();
 
   const workerStats = async (): Promise<WorkerStats[]> =>

@@ -33,7 +33,7 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
     nodeId,
     log,
     analytics: (r) => analytics.record(r),
-    toolObservations: (o) => analytics.observeTools(o),
+    reports: (kind, data) => analytics.report(kind, data),
   });
   // The primary's /metrics asks every worker's registry (prom-client's cluster protocol; its
   // worker-side listener is installed by constructing an AggregatorRegistry).
@@ -93,8 +93,8 @@ export async function runWorker(options: DataPlaneOptions, index: number, nodeId
       case 'analytics_ack':
         analytics.ack(m.batchId);
         return;
-      case 'mcp_tool_states':
-        serving.mcpTools.setHeld(m.held);
+      case 'plugin_state':
+        serving.runtime.setClusterState(m.kind, m.state);
         return;
       case 'stats':
         send({

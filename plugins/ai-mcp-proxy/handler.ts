@@ -18,14 +18,15 @@ import { sseTransform } from '../../data-plane/mcp/sse';
 import {
   exchangeOf,
   observeServerMessage,
-  redact,
   startExchange,
   toolGatesOf,
   type McpExchange,
 } from '../../data-plane/mcp/exchange';
+import { redact } from '../../shared/redact';
 import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
 import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
+import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { isEventStream } from '../../data-plane/proxy/headers';
 
@@ -45,6 +46,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env) => {
     );
   }
   const acls = toolAclsOf(c);
+  const inventory = toolInventoryOf(env.runtime);
   const toolAcls = acls.tools;
   // A lenient upstream would run `Push_Files` as `push_files`: near misses of a configured
   // tool are refused rather than judged by the default ACL.
@@ -74,7 +76,9 @@ export default defineHandler(aiMcpProxyPlugin, (c, env) => {
   /** A tools/list reply is the whole list when it is the first page and has no next one. */
   const wholeList = (ex: McpExchange | undefined, message: Record<string, any>): boolean => {
     if (message.result?.nextCursor !== undefined) return false;
-    const asked = ex?.messages.find((m) => m.id !== undefined && m.id === message.id && m.method === 'tools/list');
+    const asked = ex?.messages.find(
+      (m) => m.id !== undefined && m.id === message.id && m.method === 'tools/list',
+    );
     return asked !== undefined && !asked.cursor;
   };
 
@@ -87,7 +91,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env) => {
     return (value: unknown) => {
       // What the upstream lists, before any filtering: the tools seen upstream, fingerprinted.
       for (const list of toolLists(value))
-        env.mcpTools.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
+        inventory.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
       const out = filterTools(
         value,
         (name, tool) =>
@@ -130,7 +134,10 @@ export default defineHandler(aiMcpProxyPlugin, (c, env) => {
         tool,
         id: m.kind === 'request' ? m.id : undefined,
         cursor:
-          m.method === 'tools/list' && !!m.params && !Array.isArray(m.params) && m.params.cursor !== undefined,
+          m.method === 'tools/list' &&
+          !!m.params &&
+          !Array.isArray(m.params) &&
+          m.params.cursor !== undefined,
         error: null as number | null,
         detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
       };

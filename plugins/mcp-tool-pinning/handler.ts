@@ -11,10 +11,11 @@ import { defineHandler } from '../../data-plane/runtime/plugin-api';
 import { addToolGate, exchangeOf } from '../../data-plane/mcp/exchange';
 import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
 import { fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
+import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 
 export default defineHandler(toolPinningPlugin, (c, env) => {
   const pins = pinsOf(c);
-  const inventory = env.mcpTools;
+  const inventory = toolInventoryOf(env.runtime);
   return {
     access(ctx) {
       if (!pins.enforce) return;
@@ -23,7 +24,7 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
         listed(tool) {
           const name = tool.name as string;
           const state = pins.stateOf(route, name, fingerprint(toolDefinition(tool), pins.fields));
-          if (isHeld(state)) inventory.withheld++;
+          if (isHeld(state)) inventory.withheld.inc();
           return !isHeld(state);
         },
         callRefusal(name) {
@@ -38,7 +39,7 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
           } else if (local) current = fingerprint(local.definition, pins.fields);
           const state = pins.stateOf(route, name, current);
           if (!isHeld(state)) return null;
-          inventory.refusedCalls++;
+          inventory.refusedCalls.inc();
           return heldMessage(name, state, changed);
         },
       });

@@ -72,8 +72,8 @@ export const AnalyticsBatchMessageSchema = Type.Object({
   batch_id: Type.String({ minLength: 1, maxLength: 128 }),
   /** Checked record by record on the CP: one bad record never loses the batch. */
   records: Type.Array(Type.Unknown()),
-  /** MCP tool observations (shared/mcp/tool-fingerprint.ts), checked one by one on the CP. */
-  tools: Type.Optional(Type.Array(Type.Unknown())),
+  /** Plugins' reports by kind (`mcp_tools`: shared/mcp/tool-fingerprint.ts), checked on the CP. */
+  reports: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Array(Type.Unknown()))),
   /** Records this DP had to drop since its last batch (bounds exceeded). */
   dropped: Type.Optional(Type.Number()),
 });

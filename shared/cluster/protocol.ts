@@ -13,7 +13,6 @@ import {
   type AnalyticsAckMessage,
   type AnalyticsBatchMessage,
 } from '../analytics/record';
-import { ToolStatesMessageSchema, type ToolStatesMessage } from '../mcp/tool-fingerprint';
 
 export const CLUSTER_PROTOCOL_VERSION = 1;
 export const OUTLET_PATH = '/v1/outlet';
@@ -90,6 +89,17 @@ export const SyncStatusMessageSchema = Type.Object({
 });
 export type SyncStatusMessage = Static<typeof SyncStatusMessageSchema>;
 
+/**
+ * CP → DP: state the control plane keeps for plugins, by kind (`mcp_tools`: the tools held for
+ * approval); each message replaces the previous state of its kind. The plugin checks its shape.
+ */
+export const PluginStateMessageSchema = Type.Object({
+  type: Type.Literal('plugin_state'),
+  kind: Type.String({ minLength: 1, maxLength: 64 }),
+  state: Type.Unknown(),
+});
+export type PluginStateMessage = Static<typeof PluginStateMessageSchema>;
+
 /** CP → DP reply to a heartbeat. */
 export const HeartbeatAckMessageSchema = Type.Object({ type: Type.Literal('heartbeat_ack') });
 export type HeartbeatAckMessage = Static<typeof HeartbeatAckMessageSchema>;
@@ -97,10 +107,7 @@ export type HeartbeatAckMessage = Static<typeof HeartbeatAckMessageSchema>;
 export type DataPlaneMessage =
   HelloMessage | AckMessage | ApplyErrorMessage | HeartbeatMessage | AnalyticsBatchMessage;
 export type ControlPlaneMessage =
-  | SyncStatusMessage
-  | HeartbeatAckMessage
-  | AnalyticsAckMessage
-  | ToolStatesMessage;
+  SyncStatusMessage | HeartbeatAckMessage | AnalyticsAckMessage | PluginStateMessage;
 
 const DATA_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compile>>([
   ['hello', TypeCompiler.Compile(HelloMessageSchema)],
@@ -113,7 +120,7 @@ const CONTROL_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Co
   ['sync_status', TypeCompiler.Compile(SyncStatusMessageSchema)],
   ['heartbeat_ack', TypeCompiler.Compile(HeartbeatAckMessageSchema)],
   ['analytics_ack', TypeCompiler.Compile(AnalyticsAckMessageSchema)],
-  ['mcp_tool_states', TypeCompiler.Compile(ToolStatesMessageSchema)],
+  ['plugin_state', TypeCompiler.Compile(PluginStateMessageSchema)],
 ]);
 
 /** Decoded content of a binary snapshot frame. */

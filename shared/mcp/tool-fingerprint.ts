@@ -55,7 +55,7 @@ export function diffTools(
   return { patch, fields: ALL_TOOL_FIELDS.filter((f) => members.has(TOOL_FIELDS[f])) };
 }
 
-/** DP → CP (in analytics batches): one tools/list reply as an upstream sent it, before filtering. */
+/** DP → CP (`mcp_tools` reports in analytics batches): one tools/list reply as an upstream sent it, before filtering. */
 export const ToolObservationSchema = Type.Object({
   route_id: Type.String({ maxLength: 64 }),
   /** ms since the epoch. */
@@ -75,13 +75,15 @@ export const ToolObservationSchema = Type.Object({
 export type ToolObservation = Static<typeof ToolObservationSchema>;
 export const checkToolObservation = TypeCompiler.Compile(ToolObservationSchema);
 
+/** The kind of the reports (DP → CP) and the plugin state (CP → DP) of tool pinning. */
+export const TOOLS_KIND = 'mcp_tools';
+
 /**
- * CP → DP: tools on pinned routes whose newest fingerprint (as the governing plugin counts
+ * CP → DP (plugin state `mcp_tools`): tools on pinned routes whose newest fingerprint (as the governing plugin counts
  * changes) is not the approved one, as the whole cluster saw them. A data plane that has not
  * listed the route's tools itself refuses their calls from this.
  */
-export const ToolStatesMessageSchema = Type.Object({
-  type: Type.Literal('mcp_tool_states'),
+export const ToolStatesSchema = Type.Object({
   held: Type.Array(
     Type.Object({
       route_id: Type.String({ maxLength: 64 }),
@@ -94,5 +96,6 @@ export const ToolStatesMessageSchema = Type.Object({
     { maxItems: 100_000 },
   ),
 });
-export type ToolStatesMessage = Static<typeof ToolStatesMessageSchema>;
-export type HeldTool = ToolStatesMessage['held'][number];
+export type ToolStates = Static<typeof ToolStatesSchema>;
+export type HeldTool = ToolStates['held'][number];
+export const checkToolStates = TypeCompiler.Compile(ToolStatesSchema);

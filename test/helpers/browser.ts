@@ -30,7 +30,8 @@ export interface WatchedPage {
   context: BrowserContext;
   /** Page errors, console errors and HTTP responses ≥ 400 seen so far. */
   problems: string[];
-  screenshot(name: string): Promise<void>;
+  /** The whole page, or only the element `selector` matches. */
+  screenshot(name: string, selector?: string): Promise<void>;
 }
 
 export async function openPage(browser: Browser): Promise<WatchedPage> {
@@ -49,9 +50,11 @@ export async function openPage(browser: Browser): Promise<WatchedPage> {
     page,
     context,
     problems,
-    async screenshot(name: string) {
+    async screenshot(name: string, selector?: string) {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+      const path = join(SCREENSHOT_DIR, `${name}.png`);
+      if (selector) await page.locator(selector).screenshot({ path });
+      else await page.screenshot({ path, fullPage: true });
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '../../../shared/mcp/tool-fingerprint';
 import { isHeld, pinsOf, type PinningConfig, type PinState } from '../../../plugins/mcp-tool-pinning/pins';
 import { ConfigVersions } from '../../snapshots/config-versions.service';
+import { redact } from '../../../shared/redact';
 import { EntityStore, type Entity } from '../common/entity-store.service';
 import { KongHttpError } from '../common/kong-http-error';
 
@@ -132,16 +133,19 @@ export class McpToolPins {
            VALUES ($1, $2, $3, $4, $4, $5, $5) ON CONFLICT DO NOTHING`,
           [o.route_id, t.name, t.fingerprint, o.ts, nodeId],
         );
-        this.log.log(`route ${route.name ?? route.id}: new tool '${t.name}' (${t.fingerprint}) seen by ${nodeId}`);
+        this.log.log(
+          `route ${route.name ?? route.id}: new tool '${t.name}' (${t.fingerprint}) seen by ${nodeId}`,
+        );
         changed = true;
         continue;
       }
       if (o.ts < Number(prev.last_seen)) continue; // an older report: history only
       if (prev.fingerprint !== t.fingerprint) {
         const diff = await this.diffFingerprints(o.route_id, t.name, prev.fingerprint, t.fingerprint);
-        // The diff is of tool metadata (descriptions, schemas): never arguments or credentials.
+        // The diff is of tool metadata (descriptions, schemas), never calls; secret-looking keys
+        // in it are redacted all the same.
         this.log.warn(
-          `route ${route.name ?? route.id}: tool '${t.name}' changed upstream (${diff.fields.join(', ') || 'definition'}) seen by ${nodeId}: ${JSON.stringify(diff.patch).slice(0, 2000)}`,
+          `route ${route.name ?? route.id}: tool '${t.name}' changed upstream (${diff.fields.join(', ') || 'definition'}) seen by ${nodeId}: ${JSON.stringify(redact(diff.patch)).slice(0, 2000)}`,
         );
         changed = true;
       }
@@ -158,13 +162,16 @@ export class McpToolPins {
     }
     if (o.complete) {
       const names = o.tools.map((t) => t.name);
-      const gone: { tool: string }[] = rowsOf(await this.db.query(
-        `UPDATE mcp_tools SET removed_at = $2
+      const gone: { tool: string }[] = rowsOf(
+        await this.db.query(
+          `UPDATE mcp_tools SET removed_at = $2
           WHERE route_id = $1 AND removed_at IS NULL AND last_seen < $2 AND NOT (tool = ANY($3::text[]))
           RETURNING tool`,
-        [o.route_id, o.ts, names],
-      ));
-      for (const g of gone) this.log.warn(`route ${route.name ?? route.id}: tool '${g.tool}' is no longer listed`);
+          [o.route_id, o.ts, names],
+        ),
+      );
+      for (const g of gone)
+        this.log.warn(`route ${route.name ?? route.id}: tool '${g.tool}' is no longer listed`);
       if (gone.length) changed = true;
     }
     return changed;
@@ -184,7 +191,10 @@ export class McpToolPins {
   }
 
   private async diffFingerprints(routeId: string, tool: string, from: string, to: string) {
-    return diffTools(await this.definitionOf(routeId, tool, from), await this.definitionOf(routeId, tool, to));
+    return diffTools(
+      await this.definitionOf(routeId, tool, from),
+      await this.definitionOf(routeId, tool, to),
+    );
   }
 
   /**
@@ -217,7 +227,8 @@ export class McpToolPins {
         );
         const additions: { tool: string; fp: string }[] = [];
         for (const r of rows) {
-          if (pins.approvedFor(route, r.tool) !== undefined || r.rejected_fingerprint === r.fingerprint) continue;
+          if (pins.approvedFor(route, r.tool) !== undefined || r.rejected_fingerprint === r.fingerprint)
+            continue;
           const def = await this.definitionOf(routeId, r.tool, r.fingerprint, tx);
           if (!def) continue;
           additions.push({ tool: r.tool, fp: fingerprint(def, pins.fields) });
@@ -278,7 +289,13 @@ export class McpToolPins {
     manager: EntityManager = this.db.manager,
   ): Promise<ToolPinView> {
     if (!plugin)
-      return { state: 'unpinned', held: false, approved_fingerprint: null, current_fingerprint: null, changed_fields: [] };
+      return {
+        state: 'unpinned',
+        held: false,
+        approved_fingerprint: null,
+        current_fingerprint: null,
+        changed_fields: [],
+      };
     const pins = pinsOf(plugin.config as PinningConfig);
     const ref = { id: route.id as string, name: route.name as string | null };
     const approved = pins.approvedFor(ref, name) ?? null;
@@ -311,7 +328,9 @@ export class McpToolPins {
       'SELECT definition FROM mcp_tool_versions WHERE route_id = $1 AND tool = $2 ORDER BY last_seen DESC',
       [routeId, tool],
     );
-    return versions.find((v) => v.definition && fingerprint(v.definition, fields) === approved)?.definition ?? null;
+    return (
+      versions.find((v) => v.definition && fingerprint(v.definition, fields) === approved)?.definition ?? null
+    );
   }
 
   /** A tool's history and the diff from the approved version to the newest. */
@@ -414,7 +433,10 @@ export class McpToolPins {
       const out: ToolRow[] = [];
       for (const n of names) {
         const r = rows.find((x) => x.tool === n);
-        if (!r) throw new KongHttpError(404, { message: `no tool '${n}' was seen on route '${route.name ?? route.id}'` });
+        if (!r)
+          throw new KongHttpError(404, {
+            message: `no tool '${n}' was seen on route '${route.name ?? route.id}'`,
+          });
         out.push(r);
       }
       return out;

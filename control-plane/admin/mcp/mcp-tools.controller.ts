@@ -169,6 +169,9 @@ function toolNames(body: unknown): string[] | undefined {
   const tools = (body as any)?.tools;
   if (typeof body !== 'object' || Array.isArray(body) || tools === undefined) return undefined;
   if (!Array.isArray(tools) || tools.some((t) => typeof t !== 'string' || !t))
-    throw new KongHttpError(400, schemaViolation([{ path: ['tools'], message: 'expected an array of tool names' }]));
+    throw new KongHttpError(
+      400,
+      schemaViolation([{ path: ['tools'], message: 'expected an array of tool names' }]),
+    );
   return tools;
 }

@@ -1,0 +1,35 @@
+/**
+ * What plugins have beyond one snapshot, in one proxying process: state kept for the process's
+ * lifetime, reports to the control plane (in the analytics outbox: durable, batched, resent
+ * until acknowledged) and the state the control plane pushes them over the cluster link. The
+ * core carries these by kind without knowing what they mean.
+ */
+import type { Registry } from 'prom-client';
+import type { PluginRuntime } from './plugin-api';
+
+export class ProcessPluginRuntime implements PluginRuntime {
+  private readonly kept = new Map<string, unknown>();
+  private readonly states = new Map<string, unknown>();
+
+  constructor(
+    readonly metrics: Registry,
+    private readonly sink?: (kind: string, data: unknown) => void,
+  ) {}
+
+  keep<T>(key: string, init: () => T): T {
+    if (!this.kept.has(key)) this.kept.set(key, init());
+    return this.kept.get(key) as T;
+  }
+
+  report(kind: string, data: unknown): void {
+    this.sink?.(kind, data);
+  }
+
+  clusterState(kind: string): unknown {
+    return this.states.get(kind);
+  }
+
+  setClusterState(kind: string, state: unknown): void {
+    this.states.set(kind, state);
+  }
+}
