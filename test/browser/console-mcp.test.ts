@@ -216,7 +216,7 @@ test('tool pinning: a changed tool shows its diff and is approved from the page'
   await diff.waitFor();
   assert.match(await diff.innerText(), /"path": "\/description"/);
   assert.match(await diff.innerText(), /evil\.example/);
-  await w.screenshot('console-mcp-tool-pinning', '[data-testid="tool-pinning"]');
+  await w.screenshot('console-mcp-tool-pinning', '[data-testid="tool-pinning"]', 640);
   await w.page.locator('[data-testid="pin-approve-search_repositories"]').click();
   await w.page.waitForFunction(
     () =>

@@ -30,8 +30,8 @@ export interface WatchedPage {
   context: BrowserContext;
   /** Page errors, console errors and HTTP responses ≥ 400 seen so far. */
   problems: string[];
-  /** The whole page, or only the element `selector` matches. */
-  screenshot(name: string, selector?: string): Promise<void>;
+  /** The whole page, or the element `selector` matches (its top `maxHeight` pixels). */
+  screenshot(name: string, selector?: string, maxHeight?: number): Promise<void>;
 }
 
 export async function openPage(browser: Browser): Promise<WatchedPage> {
@@ -50,11 +50,16 @@ export async function openPage(browser: Browser): Promise<WatchedPage> {
     page,
     context,
     problems,
-    async screenshot(name: string, selector?: string) {
+    async screenshot(name: string, selector?: string, maxHeight?: number) {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const path = join(SCREENSHOT_DIR, `${name}.png`);
-      if (selector) await page.locator(selector).screenshot({ path });
-      else await page.screenshot({ path, fullPage: true });
+      // At the top, viewport coordinates are page coordinates (what a full-page clip takes).
+      if (selector) await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
+      const box = selector ? await page.locator(selector).boundingBox() : null;
+      if (box) {
+        const clip = { ...box, height: Math.min(box.height, maxHeight ?? box.height) };
+        await page.screenshot({ path, fullPage: true, clip });
+      } else await page.screenshot({ path, fullPage: true });
     },
   };
 }

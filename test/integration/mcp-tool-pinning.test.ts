@@ -1,5 +1,6 @@
 /**
- * Tool pinning end to end: a control plane, two data planes, the official MCP SDK client, and
+ * Tool pinning end to end: a control plane, two data planes (one in-process, one its own
+ * process with two workers), the official MCP SDK client, and
  * an SDK server whose tools change at run time (a description rewritten, a parameter added, a
  * tool added, a tool removed). In enforce mode the changed tools disappear from every data
  * plane's tools/list, their calls are refused and never reach the server, and approval through
@@ -13,13 +14,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { startDataPlane, type RunningDataPlane } from '../../data-plane/main';
 import { startControlPlane } from '../../control-plane/main';
 import { connectMcp, postJsonRpc } from '../helpers/mcp';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { adminClient } from '../helpers/http';
 import { runTollgate } from '../helpers/process';
-import { waitFor } from '../helpers/topology';
+import { startDpProcess, waitConverged, waitFor, type DpProcess } from '../helpers/topology';
 import {
   startMutableMcpFixture,
   type FixtureTool,
@@ -46,7 +46,7 @@ const TOOLS: FixtureTool[] = [
 ];
 
 let s: Stack;
-let dp2: RunningDataPlane;
+let dp2: DpProcess;
 let fixture: MutableMcpFixture;
 let observed: MutableMcpFixture;
 let pinId: string;
@@ -74,18 +74,8 @@ before(async () => {
   fixture = await startMutableMcpFixture(TOOLS);
   observed = await startMutableMcpFixture(TOOLS.slice(0, 2));
   s = await startStack();
-  dp2 = await startDataPlane(
-    {
-      proxyListen: { host: '127.0.0.1', port: 0 },
-      proxySslListen: null,
-      statusListen: { host: '127.0.0.1', port: 0 },
-      cpUrl: s.cp.cp.clusterUrl,
-      dataDir: mkdtempSync(join(tmpdir(), 'tollgate-pin-dp2-')),
-      nodeId: '',
-      allowedHosts: ['*'],
-    },
-    { log: () => undefined },
-  );
+  // The second data plane as an operator runs it: its own process, two worker processes.
+  dp2 = await startDpProcess({ cpUrl: s.cp.cp.clusterUrl, env: { TOLLGATE_DP_WORKERS: '2' } });
   await mustCreate(s.api, '/services', { name: 'pinned', url: fixture.url });
   await mustCreate(s.api, '/services/pinned/routes', { name: 'pinned', paths: ['/pinned'] });
   await mustCreate(s.api, '/routes/pinned/plugins', {
@@ -110,10 +100,10 @@ before(async () => {
   await mustCreate(s.api, '/routes/bare/plugins', { name: 'mcp-tool-pinning', config: {} });
   await s.synced();
   const { hash } = (await s.api('GET', '/config')).body;
-  await waitFor('the second data plane', async () => dp2.holder.current?.hash === hash, 15_000);
+  await waitConverged([dp2], hash);
 });
 after(async () => {
-  await dp2?.close();
+  await dp2?.proc.stop();
   await s?.close();
   await fixture?.close();
   await observed?.close();
