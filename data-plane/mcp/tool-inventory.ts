@@ -37,6 +37,8 @@ export class ToolInventory {
   private readonly seen = new Map<string, SeenTool>();
   private readonly lastReport = new Map<string, { signature: string; at: number }>();
   private readonly reported = new Set<string>();
+  /** The fingerprint (every member) of each listed tool object observed, for later judges. */
+  private readonly byObject = new WeakMap<object, string>();
   private heldFrom: unknown = undefined;
   private held = new Map<string, HeldTool>();
   /** Listed tools whose definition differs from the version this process saw before. */
@@ -83,6 +85,7 @@ export class ToolInventory {
       if (!name || name.length > 255) continue;
       const definition = toolDefinition(t as Record<string, unknown>);
       const fp = fingerprint(definition);
+      this.byObject.set(t, fp);
       const key = `${routeId}\0${name}`;
       const before = this.seen.get(key);
       if (before && before.fingerprint !== fp) this.changes.inc();
@@ -106,6 +109,11 @@ export class ToolInventory {
     }
     const observation: ToolObservation = { route_id: routeId, ts: now, complete, tools: entries };
     this.runtime.report(TOOLS_KIND, observation);
+  }
+
+  /** The fingerprint over every member of a listed tool object `observe` saw, if it did. */
+  fingerprintOf(tool: object): string | undefined {
+    return this.byObject.get(tool);
   }
 
   /** The newest definition of a tool seen here. */

@@ -2,12 +2,33 @@
  * tools/list filtering that does not depend on matching ids: every `result.tools` array of every
  * JSON-RPC response the upstream sends on an MCP route (single, batch, JSON or SSE, POST reply
  * or GET stream, replays included) keeps only the caller's allowed tools. A `result.tools` that
- * is not an array cannot be filtered, so that message becomes an error.
+ * is not an array, or that lists a name twice, cannot be judged, so that message becomes an error.
  */
 import { JSONRPC_ERRORS } from './jsonrpc';
 
 /** Given the listed tool's name and the tool itself (an object with a string name). */
 export type ToolAllowed = (name: string, tool: Record<string, unknown>) => boolean;
+
+/**
+ * A name listed twice: which of the two a call runs is the upstream's choice (a lenient server
+ * keeps the last), so neither can be judged.
+ */
+export function duplicateToolName(tools: unknown[]): string | null {
+  const names = new Set<string>();
+  for (const t of tools) {
+    const name = t && typeof t === 'object' ? (t as any).name : undefined;
+    if (typeof name !== 'string') continue;
+    if (names.has(name)) return name;
+    names.add(name);
+  }
+  return null;
+}
+
+const unreadable = (id: unknown, message: string) => ({
+  jsonrpc: '2.0',
+  id: id ?? null,
+  error: { code: JSONRPC_ERRORS.INTERNAL_ERROR, message },
+});
 
 function filterMessage(message: unknown, allowed: ToolAllowed): unknown {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return message;
@@ -15,16 +36,14 @@ function filterMessage(message: unknown, allowed: ToolAllowed): unknown {
   const result = m.result;
   if (!result || typeof result !== 'object' || !Object.prototype.hasOwnProperty.call(result, 'tools'))
     return message;
-  if (!Array.isArray(result.tools)) {
-    return {
-      jsonrpc: '2.0',
-      id: m.id ?? null,
-      error: {
-        code: JSONRPC_ERRORS.INTERNAL_ERROR,
-        message: 'The upstream sent a tool list the gateway cannot read',
-      },
-    };
-  }
+  if (!Array.isArray(result.tools))
+    return unreadable(m.id, 'The upstream sent a tool list the gateway cannot read');
+  const twice = duplicateToolName(result.tools);
+  if (twice !== null)
+    return unreadable(
+      m.id,
+      `The upstream listed tool ${JSON.stringify(twice)} twice; the gateway cannot tell them apart`,
+    );
   return {
     ...m,
     result: {
@@ -43,7 +62,9 @@ export function toolLists(value: unknown): { message: Record<string, any>; tools
   for (const m of Array.isArray(value) ? value : [value]) {
     if (!m || typeof m !== 'object' || Array.isArray(m)) continue;
     const tools = (m as any).result?.tools;
-    if (Array.isArray(tools)) out.push({ message: m as Record<string, any>, tools });
+    // A list that becomes an error (a name listed twice) was never shown: nothing to observe.
+    if (Array.isArray(tools) && duplicateToolName(tools) === null)
+      out.push({ message: m as Record<string, any>, tools });
   }
   return out;
 }

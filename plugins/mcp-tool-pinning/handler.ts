@@ -10,12 +10,13 @@ import { heldMessage, isHeld, pinsOf } from './pins';
 import { defineHandler } from '../../data-plane/runtime/plugin-api';
 import { addToolGate, exchangeOf } from '../../data-plane/mcp/exchange';
 import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
-import { fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
+import { ALL_TOOL_FIELDS, fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 
 export default defineHandler(toolPinningPlugin, (c, env) => {
   const pins = pinsOf(c);
   const inventory = toolInventoryOf(env.runtime);
+  const allMembers = ALL_TOOL_FIELDS.every((f) => pins.fields.includes(f));
   return {
     access(ctx) {
       if (!pins.enforce) return;
@@ -23,7 +24,11 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
       addToolGate(ctx, {
         listed(tool) {
           const name = tool.name as string;
-          const state = pins.stateOf(route, name, fingerprint(toolDefinition(tool), pins.fields));
+          // Counting every member (the default), the fingerprint ai-mcp-proxy's observation made.
+          const fp =
+            (allMembers ? inventory.fingerprintOf(tool) : undefined) ??
+            fingerprint(toolDefinition(tool), pins.fields);
+          const state = pins.stateOf(route, name, fp);
           if (isHeld(state)) inventory.withheld.inc();
           return !isHeld(state);
         },

@@ -7,7 +7,7 @@ import { isLoopbackName, rebindingGuard } from '../../data-plane/proxy/dns-rebin
 import { decodeResponse, UnsupportedCoding } from '../../data-plane/proxy/content-coding';
 import { methodNameProblem, skeleton } from '../../data-plane/mcp/methods';
 import { parseJsonRpcBody } from '../../data-plane/mcp/jsonrpc';
-import { filterTools } from '../../data-plane/mcp/tools-filter';
+import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { sseTransform } from '../../data-plane/mcp/sse';
 import { storableText } from '../../control-plane/analytics/record-validation';
@@ -152,6 +152,25 @@ test('tools/list filtering reads every result.tools, any id; unreadable results 
   const unreadable = inspectJsonBody(Buffer.from('\x1f\x8b garbage'), 200, visit);
   assert.equal(unreadable.status, 502);
   assert.equal(inspectJsonBody(Buffer.from('nope'), 401, visit).status, 401);
+});
+
+test('a tool list naming a tool twice cannot be judged: an error, never observed', () => {
+  const twice = {
+    jsonrpc: '2.0',
+    id: 3,
+    result: {
+      tools: [
+        { name: 'ok', description: 'a' },
+        { name: 'ok', description: 'b' },
+      ],
+    },
+  };
+  const out = filterTools(twice, () => true) as any;
+  assert.equal(out.error.code, -32603);
+  assert.match(out.error.message, /listed tool "ok" twice/);
+  assert.equal(out.result, undefined);
+  assert.deepEqual(toolLists(twice), []);
+  assert.equal(toolLists({ jsonrpc: '2.0', id: 4, result: { tools: [{ name: 'ok' }] } }).length, 1);
 });
 
 test('response decoding: gzip and br decoded, unknown codings refused', async () => {

@@ -38,6 +38,8 @@ interface ToolRow {
   rejected_fingerprint: string | null;
   approved_by: string | null;
   approved_at: number | null;
+  /** The newest version's definition (null until a data plane sent it). */
+  definition: ToolDefinition | null;
 }
 
 export interface ToolPinView {
@@ -104,7 +106,16 @@ export class McpToolPins {
       if (await this.ingestOne(nodeId, o)) changed = true;
       touched.set(o.route_id, (touched.get(o.route_id) ?? false) || o.complete);
     }
-    for (const [routeId, complete] of touched) if (await this.firstUse(routeId, complete)) changed = true;
+    if (touched.size) {
+      // First use only where a pinning plugin trusting it governs (checked again in the write).
+      const trusting = new Set(
+        (await this.governing(PINNING))
+          .filter(({ plugin }) => plugin.config?.first_use === 'trust')
+          .map(({ route }) => route.id),
+      );
+      for (const [routeId, complete] of touched)
+        if (trusting.has(routeId) && (await this.firstUse(routeId, complete))) changed = true;
+    }
     if (changed) await this.publishHeld();
   }
 
@@ -112,6 +123,13 @@ export class McpToolPins {
     const route = (await this.db.query('SELECT doc FROM routes WHERE id = $1', [o.route_id]))[0]?.doc;
     if (!route) return false;
     let changed = false;
+    // The route's tools as they stand, read once (not once per listed tool).
+    const current = new Map<string, ToolRow>(
+      (await this.db.query('SELECT * FROM mcp_tools WHERE route_id = $1', [o.route_id])).map((r: ToolRow) => [
+        r.tool,
+        r,
+      ]),
+    );
     for (const t of o.tools) {
       await this.db.query(
         `INSERT INTO mcp_tool_versions (route_id, tool, fingerprint, definition, first_seen, last_seen, first_node_id, last_node_id)
@@ -124,9 +142,7 @@ export class McpToolPins {
                                THEN EXCLUDED.last_node_id ELSE mcp_tool_versions.last_node_id END`,
         [o.route_id, t.name, t.fingerprint, t.definition ? JSON.stringify(t.definition) : null, o.ts, nodeId],
       );
-      const prev: ToolRow | undefined = (
-        await this.db.query('SELECT * FROM mcp_tools WHERE route_id = $1 AND tool = $2', [o.route_id, t.name])
-      )[0];
+      const prev = current.get(t.name);
       if (!prev) {
         await this.db.query(
           `INSERT INTO mcp_tools (route_id, tool, fingerprint, first_seen, last_seen, first_node_id, last_node_id)
@@ -221,17 +237,12 @@ export class McpToolPins {
         const inPagedWindow =
           firstUse.at !== null && firstUse.whole === 0 && now - Number(firstUse.at) <= FIRST_USE_WINDOW_MS;
         if (pins.hasBaseline(route) && !inPagedWindow) throw new NothingToDo();
-        const rows: ToolRow[] = await tx.query(
-          'SELECT * FROM mcp_tools WHERE route_id = $1 AND removed_at IS NULL ORDER BY tool',
-          [routeId],
-        );
+        const rows = (await this.toolRows(routeId, tx)).filter((r) => r.removed_at === null);
         const additions: { tool: string; fp: string }[] = [];
         for (const r of rows) {
           if (pins.approvedFor(route, r.tool) !== undefined || r.rejected_fingerprint === r.fingerprint)
             continue;
-          const def = await this.definitionOf(routeId, r.tool, r.fingerprint, tx);
-          if (!def) continue;
-          additions.push({ tool: r.tool, fp: fingerprint(def, pins.fields) });
+          if (r.definition) additions.push({ tool: r.tool, fp: fingerprint(r.definition, pins.fields) });
         }
         if (!additions.length) throw new NothingToDo();
         await this.writeApprovals(tx, plugin, route, additions);
@@ -276,8 +287,15 @@ export class McpToolPins {
 
   // ---- what admins see and do --------------------------------------------------------------------
 
+  /** A route's tools, each with its newest version's definition (one query). */
   async toolRows(routeId: string, manager: EntityManager = this.db.manager): Promise<ToolRow[]> {
-    return manager.query('SELECT * FROM mcp_tools WHERE route_id = $1 ORDER BY tool', [routeId]);
+    return manager.query(
+      `SELECT t.*, v.definition FROM mcp_tools t
+         LEFT JOIN mcp_tool_versions v
+           ON v.route_id = t.route_id AND v.tool = t.tool AND v.fingerprint = t.fingerprint
+        WHERE t.route_id = $1 ORDER BY t.tool`,
+      [routeId],
+    );
   }
 
   /** One tool's pinning state under the plugin governing its route. */
@@ -299,7 +317,7 @@ export class McpToolPins {
     const pins = pinsOf(plugin.config as PinningConfig);
     const ref = { id: route.id as string, name: route.name as string | null };
     const approved = pins.approvedFor(ref, name) ?? null;
-    const def = row ? await this.definitionOf(route.id, name, row.fingerprint, manager) : null;
+    const def = row?.definition ?? null;
     const current = def ? fingerprint(def, pins.fields) : null;
     const state = pins.stateOf(ref, name, current ?? undefined);
     let changed: ToolField[] = [];
@@ -344,7 +362,7 @@ export class McpToolPins {
     );
     if (!row && !versions.length) throw new KongHttpError(404, { message: 'Not found' });
     const view = await this.viewOf(route, plugin, row, name);
-    const current = row ? await this.definitionOf(route.id, name, row.fingerprint) : null;
+    const current = row?.definition ?? null;
     const fields = plugin ? pinsOf(plugin.config as PinningConfig).fields : undefined;
     const approved =
       view.approved_fingerprint && fields
@@ -385,7 +403,7 @@ export class McpToolPins {
       const additions: { tool: string; fp: string }[] = [];
       const pins = pinsOf(plugin.config as PinningConfig);
       for (const r of targets) {
-        const def = await this.definitionOf(route.id, r.tool, r.fingerprint, tx);
+        const def = r.definition;
         if (!def)
           throw new KongHttpError(409, {
             message: `no definition of tool '${r.tool}' is stored yet: list its tools through a data plane first`,

@@ -132,35 +132,28 @@ export class McpToolsController {
     return this.pins.detail(await this.store.findOrThrow(routeEntity, key), tool);
   }
 
-  @Post('routes/:route/tools/:tool/approve')
+  /** `approve` or `reject` the newest version of one tool. */
+  @Post('routes/:route/tools/:tool/:decision')
   @HttpCode(200)
-  async approveOne(@Param('route') key: string, @Param('tool') tool: string) {
+  async decideOne(@Param('route') key: string, @Param('tool') tool: string, @Param('decision') d: string) {
     const route = await this.store.findOrThrow(routeEntity, key);
-    await this.pins.approve(route, [tool]);
-    return this.pins.detail(route, tool);
-  }
-
-  @Post('routes/:route/tools/:tool/reject')
-  @HttpCode(200)
-  async rejectOne(@Param('route') key: string, @Param('tool') tool: string) {
-    const route = await this.store.findOrThrow(routeEntity, key);
-    await this.pins.reject(route, [tool]);
+    await this.decide(route, [tool], d);
     return this.pins.detail(route, tool);
   }
 
   /** Approve (or reject) several tools: `{"tools": [...]}`, or every held tool without a body. */
-  @Post('routes/:route/tools/approve')
+  @Post('routes/:route/tools/:decision')
   @HttpCode(200)
-  async approveAll(@Param('route') key: string, @Body() body: unknown) {
+  async decideMany(@Param('route') key: string, @Param('decision') d: string, @Body() body: unknown) {
     const route = await this.store.findOrThrow(routeEntity, key);
-    return { approved: await this.pins.approve(route, toolNames(body)) };
+    const names = await this.decide(route, toolNames(body), d);
+    return { [d === 'approve' ? 'approved' : 'rejected']: names };
   }
 
-  @Post('routes/:route/tools/reject')
-  @HttpCode(200)
-  async rejectAll(@Param('route') key: string, @Body() body: unknown) {
-    const route = await this.store.findOrThrow(routeEntity, key);
-    return { rejected: await this.pins.reject(route, toolNames(body)) };
+  private decide(route: Entity, names: string[] | undefined, decision: string): Promise<string[]> {
+    if (decision === 'approve') return this.pins.approve(route, names);
+    if (decision === 'reject') return this.pins.reject(route, names);
+    throw new KongHttpError(404, { message: 'Not found' });
   }
 }
 
