@@ -24,6 +24,7 @@ import type { PluginHandler } from './runtime/plugin-api';
 import { createProxyHandler } from './proxy/proxy-handler';
 import { sendError } from './errors';
 import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
+import { createRouteCaller } from './proxy/route-call';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
@@ -119,7 +120,11 @@ export function createServing(
     lastApplyError: undefined,
     prepare(snapshot) {
       try {
-        return compile(snapshot, { handlers, runtime });
+        return compile(snapshot, {
+          handlers,
+          runtime,
+          routeCaller: (config) => createRouteCaller(config, pools, ctx.log),
+        });
       } catch (err) {
         serving.lastApplyError = (err as Error).message;
         metrics.applyFailures.inc();

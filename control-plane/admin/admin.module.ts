@@ -23,6 +23,7 @@ import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
 import { TagsController } from './tags/tags.controller';
 import { McpToolsController } from './mcp/mcp-tools.controller';
+import { McpToolSetsCheck } from './mcp/mcp-tool-sets.check';
 import { McpToolPins } from './mcp/mcp-tool-pins.service';
 import { BatchController } from './batch/batch.controller';
 import { BatchService } from './batch/batch.service';
@@ -48,7 +49,15 @@ import { BatchService } from './batch/batch.service';
     McpToolsController,
     BatchController,
   ],
-  providers: [EntityStore, MembershipService, RequestCounter, RouteTable, BatchService, McpToolPins],
+  providers: [
+    EntityStore,
+    MembershipService,
+    RequestCounter,
+    RouteTable,
+    BatchService,
+    McpToolPins,
+    McpToolSetsCheck,
+  ],
   exports: [EntityStore, RequestCounter, RouteTable, McpToolPins],
 })
 export class AdminModule {}

@@ -24,6 +24,16 @@ export class ConfigVersions {
     this.events.setMaxListeners(0);
   }
 
+  private readonly commitChecks: ((tx: EntityManager) => Promise<void>)[] = [];
+
+  /**
+   * A check of the whole config as a write leaves it, run before every commit (it throws to
+   * refuse the write): for rules that span entities, such as an MCP listener's tool set.
+   */
+  addCommitCheck(check: (tx: EntityManager) => Promise<void>): void {
+    this.commitChecks.push(check);
+  }
+
   async write<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
     const { result, version } = await this.db.transaction(async (tx) => {
       const rows = await tx.query(
@@ -31,6 +41,7 @@ export class ConfigVersions {
       );
       const version = Number(rows[0][0]?.version ?? rows[0]?.version);
       const result = await fn(tx);
+      for (const check of this.commitChecks) await check(tx);
       // Delivered to other control-plane replicas at commit, never for a rolled-back write.
       if (this.kind === 'postgres')
         await tx.query('SELECT pg_notify($1, $2)', [CONFIG_CHANNEL, String(version)]);

@@ -10,6 +10,7 @@ import type { CompileEnv, PluginHandler, PluginRuntime } from './plugin-api';
 import { PluginChains } from './plugin-chain';
 import { Registry } from 'prom-client';
 import { ProcessPluginRuntime } from './plugin-runtime';
+import { NO_ROUTE_CALLER, type RouteCaller } from './route-caller';
 
 export interface CompiledConfig {
   version: number;
@@ -30,6 +31,8 @@ export interface CompileOptions {
   env?: NodeJS.ProcessEnv;
   /** Shared by every config this process compiles (it outlives snapshots). */
   runtime?: PluginRuntime;
+  /** Makes the route caller plugins use, given the config being compiled (proxy/route-call.ts). */
+  routeCaller?: (config: () => CompiledConfig) => RouteCaller;
 }
 
 export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfig {
@@ -63,6 +66,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     const rows: Entity[] = config[def.name] ?? [];
     lookups.set(def.name, new Map(rows.map((e) => [fields.map((f) => e[f]).join(':'), e])));
   }
+  // Set once compiled: a route call made while serving uses this very snapshot.
+  const self: { compiled?: CompiledConfig } = {};
   const env: CompileEnv = {
     env: opts.env ?? process.env,
     consumers,
@@ -72,7 +77,12 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     lookup: (entity, ...cacheKey) => lookups.get(entity)?.get(cacheKey.join(':')),
     groupsOfConsumer,
     runtime: opts.runtime ?? new ProcessPluginRuntime(new Registry()),
+    pluginEntities: config.plugins,
+    routes,
+    services,
+    routeCaller: opts.routeCaller ? opts.routeCaller(() => self.compiled!) : NO_ROUTE_CALLER,
   };
+
 
   let router: Router<RouteEntity>;
   try {
@@ -86,7 +96,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   if (config.plugins.some((p) => p.ordering)) {
     for (const r of config.routes) plugins.forRoute(r, r.service ? services.get(r.service.id) : undefined);
   }
-  return {
+  self.compiled = {
     version: snapshot.version,
     hash: snapshot.hash,
     router,
@@ -97,4 +107,5 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     pluginNames,
     snapshot,
   };
+  return self.compiled;
 }

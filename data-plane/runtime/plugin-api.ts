@@ -137,6 +137,12 @@ export interface CompileEnv {
   groupsOfConsumer: Map<string, Entity[]>;
   /** What outlives this snapshot: process-wide plugin state, reports, the CP's pushed state. */
   runtime: PluginRuntime;
+  /** Every plugin entity of the snapshot (a listener gathers the tools of tagged plugins). */
+  pluginEntities: readonly Entity[];
+  routes: Map<string, Entity>;
+  services: Map<string, Entity>;
+  /** Requests the gateway makes itself on a route, through that route's plugins. */
+  routeCaller: import('./route-caller').RouteCaller;
 }
 
 /** A proxying process's services for plugins, beyond one snapshot (runtime/plugin-runtime.ts). */

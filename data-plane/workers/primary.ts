@@ -8,6 +8,7 @@
  * started again with the current config.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
@@ -130,8 +131,14 @@ export async function runPrimary(
   // eslint-disable-next-line prefer-const
   let link: CpLink | undefined;
 
+  // Sessions the workers seal (MCP servers the gateway serves) open on every worker.
+  const sessionSecret = process.env.TOLLGATE_MCP_SESSION_SECRET || randomBytes(32).toString('base64url');
   const fork = (index: number) => {
-    const w = cluster.fork({ TOLLGATE_DP_WORKER_INDEX: String(index), TOLLGATE_NODE_ID: nodeId });
+    const w = cluster.fork({
+      TOLLGATE_DP_WORKER_INDEX: String(index),
+      TOLLGATE_NODE_ID: nodeId,
+      TOLLGATE_MCP_SESSION_SECRET: sessionSecret,
+    });
     workers.set(index, w);
     // The exit handler replaces it; an IPC error on the way out is not the primary's end.
     w.on('error', (err) => log(`worker ${index}: ${err.message}`));

@@ -1,12 +1,12 @@
 /**
- * ai-mcp-proxy, mode passthrough-listener: tool-level ACLs in front of an upstream MCP server.
+ * ai-mcp-proxy. The conversion modes are conversion.ts; here, mode passthrough-listener: tool-level ACLs in front of an upstream MCP server.
  * A denied tools/call is answered by the gateway (JSON-RPC -32602) and never forwarded;
  * every tools/list result (JSON or SSE, every page, any id) carries only the caller's allowed
  * tools. Fail closed (data-plane/mcp/README.md): the HTTP method, the body and every message are
  * judged; what goes upstream is the judged message re-written, what comes back is what was read.
  */
 import { aiMcpProxyPlugin } from './schema';
-import { ApplyError } from '../../data-plane/runtime/entity';
+import { conversionServer } from './conversion';
 import {
   defineHandler,
   type RequestContextApi,
@@ -39,12 +39,10 @@ function observeAll(ex: McpExchange | undefined, value: unknown) {
   for (const m of Array.isArray(value) ? value : [value]) observeServerMessage(ex, m);
 }
 
-export default defineHandler(aiMcpProxyPlugin, (c, env) => {
-  if (c.mode !== 'passthrough-listener') {
-    throw new ApplyError(
-      `ai-mcp-proxy mode '${c.mode}' is not supported by this data plane yet (passthrough-listener is)`,
-    );
-  }
+export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
+  // conversion-only defines tools for listeners and serves nothing: the route stays plain HTTP.
+  if (c.mode === 'conversion-only') return {};
+  if (c.mode !== 'passthrough-listener') return conversionServer(c, env, entity);
   const acls = toolAclsOf(c);
   const inventory = toolInventoryOf(env.runtime);
   const toolAcls = acls.tools;

@@ -2,6 +2,7 @@ import { Bool, Enum, Int, KMap, Nullable, Num, Rec, Str, Type } from '../../shar
 import type { FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 import { RedisRecord } from '../lib/redis';
+import { toolDefinitionProblems, type ToolDefinition } from './tool-definitions';
 
 const SubjectList = () => Nullable(Type.Array(Str()));
 const Acl = () => Rec({ allow: SubjectList(), deny: SubjectList() });
@@ -99,17 +100,24 @@ export const aiMcpProxyPlugin = definePlugin({
     if (c.server?.session?.strategy === 'client' && !c.server.session.client?.secrets?.length) {
       errors.push({ path: ['server', 'session', 'client', 'secrets'], message: 'required field missing' });
     }
+    if (c.mode === 'conversion-listener' || c.mode === 'conversion-only')
+      (c.tools ?? []).forEach((t, i) => {
+        // Relative paths are checked with the route, when the whole config is (tool-sets.ts).
+        for (const e of toolDefinitionProblems(t as ToolDefinition, { relativeBase: true }))
+          errors.push({ path: ['tools', String(i + 1), ...e.path], message: e.message });
+      });
     return errors;
   },
   supported: (c) =>
-    c.mode === 'passthrough-listener'
-      ? []
-      : [
+    c.mode !== 'passthrough-listener' && c.server?.session?.strategy === 'redis'
+      ? [
           {
-            path: ['mode'],
-            message: `mode '${c.mode}' is not supported by Tollgate's data planes (supported: passthrough-listener)`,
+            path: ['server', 'session', 'strategy'],
+            message:
+              "strategy 'redis' is not supported by Tollgate's data planes (sessions are sealed into the session id: leave it null or use 'client')",
           },
-        ],
+        ]
+      : [],
 });
 
 export default aiMcpProxyPlugin;

@@ -16,16 +16,16 @@ after(async () => {
   await s?.close();
 });
 
-test('ai-mcp-proxy modes other than passthrough-listener: a schema violation naming config.mode', async () => {
-  for (const mode of ['conversion-listener', 'conversion-only', 'listener']) {
+test("ai-mcp-proxy session strategy 'redis': a schema violation naming the field", async () => {
+  for (const mode of ['conversion-listener', 'listener']) {
     const r = await s.api('POST', '/routes/r/plugins', {
       name: 'ai-mcp-proxy',
-      config: { mode, server: { tag: 't' } },
+      config: { mode, server: { tag: 't', session: { strategy: 'redis' } } },
     });
     assert.equal(r.status, 400, `${mode}: ${r.text}`);
     assert.equal(r.body.code, 2);
     assert.equal(r.body.name, 'schema violation');
-    assert.match(r.body.fields.config.mode, new RegExp(`mode '${mode}' is not supported`));
+    assert.match(r.body.fields.config.server.session.strategy, /strategy 'redis' is not supported/);
   }
 });
 

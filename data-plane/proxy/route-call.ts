@@ -1,0 +1,164 @@
+/**
+ * A request the gateway makes itself on a route: a converted MCP tool call (ai-mcp-proxy's
+ * conversion modes). It goes to the route's service as a client request would, with the route's
+ * plugins (access, last look, header and body filters) unless asked otherwise; the response is
+ * read whole (within the buffering limit) and decoded, for the caller to convert.
+ */
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import { RequestContext } from '../runtime/request-context';
+import {
+  ExitSignal,
+  type HeaderMap,
+  type PluginInstance,
+  type RequestContextApi,
+} from '../runtime/plugin-api';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import type { Entity } from '../runtime/entity';
+import type { RouteCall, RouteCallResult, RouteCaller } from '../runtime/route-caller';
+import { kongErrorBody } from '../errors';
+import { collect, discard, ResponseTooLarge, throughFilter } from './body-streams';
+import { askForIdentity, decodeResponse, UnsupportedCoding } from './content-coding';
+import { endToEnd } from './headers';
+import { upstreamTarget } from './upstream-target';
+import type { UpstreamPools } from './upstream-pools';
+import { isTimeout } from './upstream-errors';
+
+function gatewayAnswer(requestId: string, status: number, message: string): RouteCallResult {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: Buffer.from(JSON.stringify(kongErrorBody(requestId, message))),
+    source: 'gateway',
+  };
+}
+
+function identityOf(rc: RequestContext, from: RequestContextApi) {
+  rc.consumer = from.consumer;
+  rc.credential = from.credential;
+  rc.consumerGroups = from.consumerGroups;
+  rc.authenticated = from.authenticated;
+}
+
+export function createRouteCaller(
+  config: () => CompiledConfig,
+  pools: UpstreamPools,
+  log?: (line: string) => void,
+): RouteCaller {
+  return {
+    async call(call: RouteCall): Promise<RouteCallResult> {
+      const compiled = config();
+      const { from } = call;
+      const route: Entity = call.route;
+      const configured = route.service ? compiled.services.get(route.service.id) : undefined;
+      if (!configured || configured.enabled === false)
+        return gatewayAnswer(from.requestId, 503, 'Service unavailable');
+      const service = call.scheme ? { ...configured, protocol: call.scheme } : configured;
+      const rc = new RequestContext(
+        from.requestId,
+        from.req,
+        route,
+        service,
+        from.clientProtocol,
+        { unnamed: [], named: {} },
+        { method: call.method, path: call.path, query: call.query.toString(), headers: call.headers },
+      );
+      rc.body = call.body;
+      identityOf(rc, from);
+      const executed: PluginInstance[] = [];
+      if (call.plugins) {
+        const chain = compiled.plugins.forRoute(route, service);
+        try {
+          for (const slot of chain.slots) {
+            const inst = compiled.plugins.resolve(slot, rc);
+            // Identity was established on the route the client called; that route's auth ran.
+            if (!inst || inst.authenticates || call.plugins.skip(inst)) continue;
+            executed.push(inst);
+            if (inst.access) await inst.access(rc);
+          }
+          for (const inst of executed) inst.beforeUpstream?.(rc);
+        } catch (err) {
+          if (err instanceof ExitSignal)
+            return {
+              status: err.status,
+              headers: err.headers,
+              body: Buffer.from(err.body ?? ''),
+              source: 'gateway',
+            };
+          log?.(`plugin error on ${route.name ?? route.id}: ${(err as Error).stack ?? err}`);
+          return gatewayAnswer(from.requestId, 500, 'An unexpected error occurred');
+        }
+      }
+      const target = upstreamTarget(rc, service, route);
+      if ('refused' in target) return gatewayAnswer(from.requestId, 400, target.refused);
+      if (call.hostHeader) rc.headers['host'] = call.hostHeader;
+      if (rc.body) rc.headers['content-length'] = String(rc.body.length);
+      else delete rc.headers['content-length'];
+      delete rc.headers['transfer-encoding'];
+      askForIdentity(rc.headers);
+      const pool = pools.get({
+        protocol: target.protocol,
+        host: target.host,
+        port: target.port,
+        connectTimeout: target.connectTimeout,
+        tlsVerify: target.tlsVerify,
+      });
+      let up: Dispatcher.ResponseData;
+      try {
+        up = await pool.request({
+          method: rc.method as Dispatcher.HttpMethod,
+          path: target.path,
+          headers: rc.headers,
+          body: rc.body ?? undefined,
+          signal: call.signal,
+          headersTimeout: Math.min(target.headersTimeout, call.timeoutMs),
+          bodyTimeout: Math.min(target.bodyTimeout, call.timeoutMs),
+        });
+      } catch (err) {
+        const timedOut = isTimeout(err) || err instanceof undiciErrors.RequestAbortedError;
+        return gatewayAnswer(
+          from.requestId,
+          timedOut ? 504 : 502,
+          timedOut
+            ? 'The upstream server is timing out'
+            : 'An invalid response was received from the upstream server',
+        );
+      }
+      const state = {
+        status: up.statusCode,
+        headers: endToEnd(up.headers as HeaderMap) as HeaderMap,
+        source: 'upstream' as const,
+      };
+      let body: Buffer;
+      try {
+        body = await collect(decodeResponse(state.headers, up.body) as unknown as AsyncIterable<Buffer>);
+      } catch (err) {
+        discard(up.body);
+        if (err instanceof UnsupportedCoding || err instanceof ResponseTooLarge) {
+          log?.(`${route.name ?? route.id}: ${(err as Error).message || 'response too large'}`);
+          return gatewayAnswer(
+            from.requestId,
+            502,
+            'An invalid response was received from the upstream server',
+          );
+        }
+        const timedOut = isTimeout(err) || call.signal?.aborted;
+        return gatewayAnswer(from.requestId, timedOut ? 504 : 502, 'The upstream response was cut');
+      }
+      const plugins = [...executed].sort((a, b) => b.priority - a.priority);
+      try {
+        for (const p of plugins) p.headerFilter?.(rc, state);
+        for (const p of plugins) {
+          if (p.wantsResponseBody?.(rc, state)) body = p.transformBody!(rc, state, body);
+          else {
+            const filter = p.streamFilter?.(rc, state);
+            if (filter) body = await throughFilter(filter, body);
+          }
+        }
+      } catch (err) {
+        log?.(`plugin error in the response of ${route.name ?? route.id}: ${(err as Error).message}`);
+        return gatewayAnswer(from.requestId, 500, 'An unexpected error occurred');
+      }
+      return { status: state.status, headers: state.headers, body, source: 'upstream' };
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * What a plugin may ask of the proxy core: a request the gateway makes itself on a route
+ * (data-plane/proxy/route-call.ts implements it). Declared here so plugins and the runtime do
+ * not depend on the proxy.
+ */
+import type { Entity } from './entity';
+import type { HeaderMap, PluginInstance, RequestContextApi } from './plugin-api';
+
+export interface RouteCall {
+  /** The client's request this call is made for: identity, request id, client protocol. */
+  from: RequestContextApi;
+  /** The route whose service is called (a route entity of the current snapshot). */
+  route: Entity;
+  method: string;
+  /** Upstream path, as sent. */
+  path: string;
+  query: URLSearchParams;
+  headers: HeaderMap;
+  body: Buffer | null;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Another scheme than the service's (same host and port). */
+  scheme?: 'http' | 'https' | null;
+  /** The Host header to send instead of the service's. */
+  hostHeader?: string | null;
+  /**
+   * Run the route's plugins (never its auth plugins: identity comes from `from`), except those
+   * `skip` names; null: the service is called as it is.
+   */
+  plugins: { skip(instance: PluginInstance): boolean } | null;
+}
+
+export interface RouteCallResult {
+  status: number;
+  headers: HeaderMap;
+  /** Decoded (no content coding), whole. */
+  body: Buffer;
+  /** The upstream answered, or the gateway did (a plugin's exit, a refusal, a timeout). */
+  source: 'upstream' | 'gateway';
+}
+
+export interface RouteCaller {
+  call(call: RouteCall): Promise<RouteCallResult>;
+}
+
+export const NO_ROUTE_CALLER: RouteCaller = {
+  call: () => Promise.reject(new Error('this data plane makes no requests of its own')),
+};

@@ -1,0 +1,200 @@
+/**
+ * ai-mcp-proxy in `conversion-listener` and `listener` modes: the gateway is the MCP server.
+ * Its tools are HTTP operations (rest-tool.ts): a conversion-listener's own `tools` on its own
+ * route's service, or, for a listener, every tool of the conversion plugins whose plugin tags
+ * carry `server.tag`, each called on its own route (or service) with that route's plugins.
+ * Governance is the passthrough's: the caller by consumer_identifier and groups, a tool's own
+ * ACL else its plugin's default_acl, denied tools neither listed nor called (-32602).
+ */
+import { ApplyError, type Entity } from '../../data-plane/runtime/entity';
+import type { CompileEnv, PluginHooks, RequestContextApi } from '../../data-plane/runtime/plugin-api';
+import type { Static } from '@sinclair/typebox';
+import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
+import { serveMcp, type ServedTools } from '../../data-plane/mcp/server/streamable-server';
+import { processSecret, SessionSealer } from '../../data-plane/mcp/server/session-ids';
+import { redact } from '../../shared/redact';
+import { TOLLGATE_VERSION } from '../../shared/version';
+import { aiMcpProxyPlugin } from './schema';
+import { callerOf, decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
+import { compileRestTool, type RestTool } from './rest-tool';
+import type { ToolDefinition } from './tool-definitions';
+
+type Config = Static<typeof aiMcpProxyPlugin.schema>;
+
+interface ServedTool {
+  tool: RestTool;
+  /** The route it is called on. */
+  route: Entity;
+  /** Run that route's plugins (a listener's tools), or only those after ai-mcp-proxy (own). */
+  ownRoute: boolean;
+}
+
+export const PRIORITY = aiMcpProxyPlugin.priority;
+
+/** The first plain (non-regex) path of a route: what relative tool paths join. */
+export function basePathOf(route: Entity | undefined): string | null {
+  return ((route?.paths ?? []) as string[]).find((p) => !p.startsWith('~')) ?? null;
+}
+
+function toolsOf(config: Config, route: Entity): RestTool[] {
+  const acls = toolAclsOf(config);
+  return ((config.tools ?? []) as ToolDefinition[]).map((def) =>
+    compileRestTool(def, { basePath: basePathOf(route), acl: def.acl ?? acls.defaultAcl }),
+  );
+}
+
+/** The route a conversion plugin's tools are called on (a service-scoped one: its service). */
+function routeOfPlugin(p: Entity, env: CompileEnv): Entity | null {
+  if (p.route?.id) return env.routes.get(p.route.id) ?? null;
+  if (p.service?.id) {
+    const s = env.services.get(p.service.id);
+    return s ? { id: `service:${s.id}`, name: s.name, service: { id: s.id }, paths: null } : null;
+  }
+  return null;
+}
+
+function gather(config: Config, env: CompileEnv, self: Entity): ServedTool[] {
+  if (config.mode !== 'listener') {
+    const route = self.route?.id ? env.routes.get(self.route.id) : undefined;
+    if (!route) throw new ApplyError(`ai-mcp-proxy ${config.mode} must be on a route`);
+    return toolsOf(config, route).map((tool) => ({ tool, route, ownRoute: true }));
+  }
+  const tag = config.server.tag!;
+  const out: ServedTool[] = [];
+  for (const p of env.pluginEntities) {
+    if (p.name !== 'ai-mcp-proxy' || p.enabled === false || p.id === self.id) continue;
+    const mode = p.config?.mode;
+    if ((mode !== 'conversion-only' && mode !== 'conversion-listener') || !(p.tags ?? []).includes(tag))
+      continue;
+    const route = routeOfPlugin(p, env);
+    if (!route) throw new ApplyError(`ai-mcp-proxy ${p.id} (tag '${tag}') has no route or service to call`);
+    for (const tool of toolsOf(p.config as Config, route)) out.push({ tool, route, ownRoute: false });
+  }
+  return out;
+}
+
+function sealerOf(config: Config, env: CompileEnv, self: Entity): SessionSealer | null {
+  const session = config.server.session;
+  if (session.managed === false) return null;
+  const secrets =
+    session.strategy === 'client'
+      ? (session.client?.secrets ?? [])
+      : [
+          env.env.TOLLGATE_MCP_SESSION_SECRET ||
+            env.env.TOLLGATE_CLUSTER_TOKEN ||
+            env.runtime.keep('ai-mcp-proxy:session-secret', processSecret),
+        ];
+  return new SessionSealer(secrets, self.id, session.session_ttl);
+}
+
+export function conversionServer(config: Config, env: CompileEnv, self: Entity): PluginHooks {
+  const served = gather(config, env, self);
+  const byName = new Map<string, ServedTool>();
+  for (const s of served) {
+    if (byName.has(s.tool.name))
+      throw new ApplyError(`ai-mcp-proxy ${config.mode}: tool name '${s.tool.name}' is defined twice`);
+    byName.set(s.tool.name, s);
+  }
+  const sessions = sealerOf(config, env, self);
+  const timeoutMs = config.server.timeout;
+  const forward = config.server.forward_client_headers !== false;
+  const logPayloads = config.logging?.log_payloads === true;
+  const logAudits = config.logging?.log_audits === true;
+
+  const callerFor = (ctx: RequestContextApi): Caller =>
+    callerOf(
+      config,
+      ctx.consumer,
+      ctx.consumerGroups.map((g) => g.name),
+    );
+
+  const tools = (audits: Map<unknown, Record<string, unknown>>): ServedTools => ({
+    list(ctx) {
+      const caller = callerFor(ctx);
+      return served.filter((s) => decide(s.tool.acl, caller).allowed).map((s) => s.tool.listing);
+    },
+    async call(ctx, name, args, id) {
+      const s = byName.get(name);
+      if (!s) return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
+      const caller = callerFor(ctx);
+      const d = decide(s.tool.acl, caller);
+      if (logAudits)
+        audits.set(id, {
+          audit: {
+            primitive: 'tool',
+            name,
+            allowed: d.allowed,
+            consumer: caller.consumer,
+            groups: caller.groups,
+          },
+        });
+      if (!d.allowed)
+        return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
+      const problem = s.tool.argumentProblem(args);
+      if (problem)
+        return {
+          error: {
+            code: JSONRPC_ERRORS.INVALID_PARAMS,
+            message: `Invalid arguments for tool '${name}': ${problem}`,
+          },
+        };
+      const request = s.tool.request((args ?? {}) as Record<string, unknown>, forward ? ctx.headers : null);
+      if ('problem' in request)
+        return {
+          error: {
+            code: JSONRPC_ERRORS.INVALID_PARAMS,
+            message: `Invalid arguments for tool '${name}': ${request.problem}`,
+          },
+        };
+      const res = await env.routeCaller.call({
+        from: ctx,
+        route: s.route,
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: request.headers,
+        body: request.body,
+        scheme: request.scheme,
+        hostHeader: request.hostHeader,
+        timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+        plugins: {
+          // Its own route's plugins that run before this one already ran on the MCP request.
+          skip: (inst) => inst.name === 'ai-mcp-proxy' || (s.ownRoute && inst.priority >= PRIORITY),
+        },
+      });
+      return { result: s.tool.result(res) };
+    },
+  });
+
+  return {
+    needsRequestBody: true,
+    async access(ctx) {
+      const entries: NonNullable<typeof ctx.analytics.entries> = [];
+      ctx.analytics.entries = entries;
+      const audits = new Map<unknown, Record<string, unknown>>();
+      const payloads = logPayloads ? new Map<unknown, unknown>() : null;
+      if (payloads) {
+        const parsed = ctx.jsonBody();
+        for (const m of Array.isArray(parsed) ? parsed : [parsed])
+          if (m && typeof m === 'object' && 'id' in m) payloads.set((m as { id: unknown }).id, m);
+      }
+      await serveMcp(ctx, tools(audits), {
+        name: 'tollgate',
+        version: TOLLGATE_VERSION,
+        maxBodyBytes: config.max_request_body_size,
+        sessions,
+        record: ({ method, tool, error, id }) => {
+          const detail: Record<string, unknown> = { ...(audits.get(id) ?? {}) };
+          if (payloads?.has(id)) detail.request_payload = redact(payloads.get(id));
+          entries.push({
+            mcp_method: method,
+            tool,
+            jsonrpc_error: error,
+            detail: Object.keys(detail).length ? detail : null,
+          });
+        },
+      });
+    },
+  };
+}
