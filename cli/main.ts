@@ -16,6 +16,8 @@ Commands:
   validate|diff|sync|apply|dump|reset [file…|-]
                    decK-style declarative config against the Admin API (TOLLGATE_ADMIN_URL)
   analytics        requests, errors and latency per service/tool/consumer for a time range
+  file openapi2mcp <spec>
+                   an OpenAPI 3 document as a decK file whose ai-mcp-proxy serves its operations
   help             show this help
 
 Run 'tollgate <command> --help' for a command's options.
@@ -67,6 +69,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if ((DECK_VERBS as readonly string[]).includes(command)) {
       process.exitCode = await runDeckVerb(command as (typeof DECK_VERBS)[number], argv.slice(1));
+      return;
+    }
+    if (command === 'file') {
+      process.exitCode = await (await import('./commands/file')).runFile(argv.slice(1));
       return;
     }
     if (command === 'analytics') {

@@ -83,7 +83,6 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     routeCaller: opts.routeCaller ? opts.routeCaller(() => self.compiled!) : NO_ROUTE_CALLER,
   };
 
-
   let router: Router<RouteEntity>;
   try {
     router = new Router(config.routes as RouteEntity[]);
