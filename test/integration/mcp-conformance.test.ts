@@ -13,10 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { freePort } from '../helpers/process';
+import { startPetstoreApi, type PetstoreApi } from '../fixtures/petstore-api';
+import { PET_TOOLS } from '../fixtures/petstore-tools';
 
 const ROOT = join(__dirname, '..', '..', '..');
 let s: Stack;
 const servers: { name: string; port: number; child: ChildProcess }[] = [];
+let petstore: PetstoreApi | undefined;
 
 /** A server process on a free loopback port, once it prints `ready`. */
 async function startServer(name: string, args: string[], ready: RegExp) {
@@ -60,12 +63,21 @@ before(async () => {
   );
   // Our reference server for the suite's scenarios (sampling, elicitation, progress, logging, …).
   await startServer('reference', [join(ROOT, 'test', 'fixtures', 'conformance-server.mjs')], /listening/);
+  // The gateway as the MCP server: REST operations served by a conversion-listener route.
+  petstore = await startPetstoreApi();
+  await mustCreate(s.api, '/services', { name: 'petstore', url: petstore.url });
+  await mustCreate(s.api, '/services/petstore/routes', { name: 'converted', paths: ['/converted'] });
+  await mustCreate(s.api, '/routes/converted/plugins', {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'conversion-listener', tools: PET_TOOLS },
+  });
   await s.synced();
 });
 
 after(async () => {
   for (const sv of servers) sv.child.kill();
   await s?.close();
+  await petstore?.close();
 });
 
 /** Scenario → its check statuses, from the suite's own result files. */
@@ -124,3 +136,9 @@ for (const name of ['everything', 'reference']) {
     assert.ok(passed(gateway.get('dns-rebinding-protection')), 'DNS rebinding through the gateway');
   });
 }
+
+test('conversion-listener (the gateway is the server): the scenarios that need no scenario tools pass', async () => {
+  const results = await conformance(`http://localhost:${new URL(s.dp.proxyUrl).port}/converted`);
+  for (const scenario of ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection'])
+    assert.ok(passed(results.get(scenario)), `${scenario}: ${results.get(scenario)}`);
+});

@@ -13,71 +13,7 @@ import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { startPetstoreApi, type PetstoreApi } from '../fixtures/petstore-api';
 import { startDataPlane, type RunningDataPlane } from '../../data-plane/main';
 import { waitFor } from '../helpers/topology';
-
-const PET = {
-  type: 'object',
-  properties: { id: { type: 'integer' }, name: { type: 'string' }, tag: { type: 'string' } },
-  required: ['id', 'name'],
-};
-
-export const PET_TOOLS = [
-  {
-    name: 'list-pets',
-    description: 'List pets',
-    method: 'GET',
-    path: '/api/pets',
-    parameters: [
-      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1 } },
-      { name: 'tag', in: 'query', schema: { type: 'string' } },
-    ],
-    responses: { '200': { content: { 'application/json': { schema: { type: 'array', items: PET } } } } },
-  },
-  {
-    name: 'get-pet',
-    description: 'Get a pet by id',
-    method: 'GET',
-    path: '/api/pets/{petId}',
-    parameters: [{ name: 'petId', in: 'path', required: true, schema: { type: 'string' } }],
-    responses: { '200': { content: { 'application/json': { schema: PET } } } },
-    annotations: { read_only_hint: true },
-    acl: { allow: ['admin', 'developer'] },
-  },
-  {
-    name: 'create-pet',
-    description: 'Create a pet',
-    method: 'POST',
-    path: '/api/pets',
-    request_body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: {
-            type: 'object',
-            properties: { name: { type: 'string' }, tag: { type: 'string' } },
-            required: ['name'],
-            additionalProperties: false,
-          },
-        },
-      },
-    },
-    acl: { allow: ['admin'] },
-  },
-  {
-    name: 'echo',
-    description: 'What the API received',
-    method: 'GET',
-    path: '/api/echo',
-    headers: { 'x-fixed': ['yes'] },
-    query: { fixed: ['1'] },
-    parameters: [
-      { name: 'x-trace', in: 'header', schema: { type: 'string' } },
-      { name: 'session', in: 'cookie', schema: { type: 'string' } },
-    ],
-  },
-  { annotations: { title: 'Pet Image' }, description: 'A picture', method: 'GET', path: '/api/image' },
-  { name: 'bad-json', description: 'Claims JSON', method: 'GET', path: '/api/bad-json' },
-  { name: 'binary', description: 'Bytes', method: 'GET', path: '/api/binary' },
-];
+import { PET, PET_TOOLS } from '../fixtures/petstore-tools';
 
 let s: Stack;
 let api: PetstoreApi;
