@@ -39,3 +39,14 @@ export function setConsumer(
   if (anonymous) h['x-anonymous-consumer'] = 'true';
   else delete h['x-anonymous-consumer'];
 }
+
+const TOKEN_CLAIMS = 'auth:token-claims';
+
+/** The claims of the access token an auth plugin validated (ai-mcp-oauth2), for later plugins. */
+export function setTokenClaims(ctx: RequestContextApi, claims: Record<string, unknown>): void {
+  ctx.shared[TOKEN_CLAIMS] = claims;
+}
+
+export function tokenClaimsOf(ctx: RequestContextApi): Record<string, unknown> | undefined {
+  return ctx.shared[TOKEN_CLAIMS] as Record<string, unknown> | undefined;
+}

@@ -7,7 +7,7 @@
 import { aiMcpOauth2Plugin } from './schema';
 import type { Entity } from '../../data-plane/runtime/entity';
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { setConsumer } from '../../data-plane/pdk/auth';
+import { setConsumer, setTokenClaims } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { InvalidToken, TokenValidator, type Claims } from './token-validator';
 
@@ -78,6 +78,7 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
       if (consumer) setConsumer(ctx, env, consumer, credential, false);
       else ctx.credential = credential;
       ctx.authenticated = true; // a valid token, with or without a mapped consumer
+      setTokenClaims(ctx, claims);
 
       // claim → consumer groups (in addition to stored memberships)
       if (c.consumer_groups_claim?.length) {

@@ -15,7 +15,8 @@ import { processSecret, SessionSealer } from '../../data-plane/mcp/server/sessio
 import { redact } from '../../shared/redact';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import { aiMcpProxyPlugin } from './schema';
-import { callerOf, decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
+import { decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
+import { callerResolver } from './caller';
 import { compileRestTool, type RestTool } from './rest-tool';
 import type { ToolDefinition } from './tool-definitions';
 
@@ -101,12 +102,7 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
   const logPayloads = config.logging?.log_payloads === true;
   const logAudits = config.logging?.log_audits === true;
 
-  const callerFor = (ctx: RequestContextApi): Caller =>
-    callerOf(
-      config,
-      ctx.consumer,
-      ctx.consumerGroups.map((g) => g.name),
-    );
+  const callerFor: (ctx: RequestContextApi) => Caller = callerResolver(config);
 
   const tools = (audits: Map<unknown, Record<string, unknown>>): ServedTools => ({
     list(ctx) {
@@ -184,9 +180,10 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
         version: TOLLGATE_VERSION,
         maxBodyBytes: config.max_request_body_size,
         sessions,
-        record: ({ method, tool, error, id }) => {
+        record: ({ method, tool, error, id, reply }) => {
           const detail: Record<string, unknown> = { ...(audits.get(id) ?? {}) };
           if (payloads?.has(id)) detail.request_payload = redact(payloads.get(id));
+          if (payloads && reply !== undefined) detail.response_payload = redact(reply);
           entries.push({
             mcp_method: method,
             tool,

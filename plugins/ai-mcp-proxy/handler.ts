@@ -12,7 +12,8 @@ import {
   type RequestContextApi,
   type ResponseState,
 } from '../../data-plane/runtime/plugin-api';
-import { callerOf as callerOfConsumer, decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
+import { decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
+import { callerResolver } from './caller';
 import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
 import { sseTransform } from '../../data-plane/mcp/sse';
 import {
@@ -54,12 +55,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
   const logAudits = c.logging?.log_audits === true;
   const aclFor = acls.aclFor;
 
-  const callerOf = (ctx: RequestContextApi): Caller =>
-    callerOfConsumer(
-      c,
-      ctx.consumer,
-      ctx.consumerGroups.map((g) => g.name),
-    );
+  const callerOf: (ctx: RequestContextApi) => Caller = callerResolver(c);
 
   /** Why this tool name cannot be judged, or null. */
   const toolNameProblem = (tool: string): string | null => {

@@ -2,6 +2,7 @@ import { Bool, Enum, Int, KMap, Nullable, Num, Rec, Str, Type } from '../../shar
 import type { FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 import { RedisRecord } from '../lib/redis';
+import { compileJq } from '../../shared/jq';
 import { toolDefinitionProblems, type ToolDefinition } from './tool-definitions';
 
 const SubjectList = () => Nullable(Type.Array(Str()));
@@ -97,6 +98,15 @@ export const aiMcpProxyPlugin = definePlugin({
     if (c.acl_attribute_type === 'oauth_access_token' && !c.access_token_claim_field) {
       errors.push({ path: ['access_token_claim_field'], message: 'required field missing' });
     }
+    if (c.access_token_claim_field?.startsWith('.'))
+      try {
+        compileJq(c.access_token_claim_field);
+      } catch (err) {
+        errors.push({
+          path: ['access_token_claim_field'],
+          message: `invalid jq path: ${(err as Error).message}`,
+        });
+      }
     if (c.server?.session?.strategy === 'client' && !c.server.session.client?.secrets?.length) {
       errors.push({ path: ['server', 'session', 'client', 'secrets'], message: 'required field missing' });
     }

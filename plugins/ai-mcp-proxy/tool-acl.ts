@@ -10,8 +10,8 @@ export interface Acl {
 
 export interface AclDecision {
   allowed: boolean;
-  /** The subject the message names: a group or the consumer. */
-  subject: { kind: 'consumer group' | 'consumer'; name: string };
+  /** The subject the message names: a group, the consumer or a token claim's value. */
+  subject: { kind: 'consumer group' | 'consumer' | 'token claim'; name: string };
 }
 
 export interface Caller {
@@ -19,21 +19,28 @@ export interface Caller {
   consumer: string | null;
   /** Group names, when include_consumer_groups. */
   groups: string[];
+  /** Values of the access token's claim, when acl_attribute_type is oauth_access_token. */
+  claims?: string[];
 }
 
 export function decide(acl: Acl | null | undefined, caller: Caller): AclDecision {
-  const subjects = [...caller.groups, ...(caller.consumer ? [caller.consumer] : [])];
-  const fallback: AclDecision['subject'] = caller.groups.length
-    ? { kind: 'consumer group', name: caller.groups[0] }
-    : { kind: 'consumer', name: caller.consumer ?? 'anonymous' };
+  const claims = caller.claims ?? [];
+  const subjects = [...caller.groups, ...(caller.consumer ? [caller.consumer] : []), ...claims];
+  const fallback: AclDecision['subject'] = claims.length
+    ? { kind: 'token claim', name: claims[0] }
+    : caller.groups.length
+      ? { kind: 'consumer group', name: caller.groups[0] }
+      : { kind: 'consumer', name: caller.consumer ?? 'anonymous' };
   if (!acl) return { allowed: true, subject: fallback };
   const denied = (acl.deny ?? []).find((d) => subjects.includes(d));
   if (denied) {
     return {
       allowed: false,
-      subject: caller.groups.includes(denied)
-        ? { kind: 'consumer group', name: denied }
-        : { kind: 'consumer', name: denied },
+      subject: claims.includes(denied)
+        ? { kind: 'token claim', name: denied }
+        : caller.groups.includes(denied)
+          ? { kind: 'consumer group', name: denied }
+          : { kind: 'consumer', name: denied },
     };
   }
   if (acl.allow && !acl.allow.some((a) => subjects.includes(a))) return { allowed: false, subject: fallback };

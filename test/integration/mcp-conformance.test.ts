@@ -3,7 +3,9 @@
  * run against two servers directly and through a passthrough-listener route in one run —
  * server-everything, and our reference server for the suite's scenarios
  * (test/fixtures/conformance-server.mjs): every scenario that passes directly must pass through
- * the gateway, and the gateway adds the DNS-rebinding protection neither server has.
+ * the gateway, and the gateway adds the DNS-rebinding protection neither server has. A
+ * conversion-listener route, where the gateway itself is the server, passes the scenarios that
+ * need no scenario-specific tools.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

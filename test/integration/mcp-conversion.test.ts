@@ -336,7 +336,8 @@ describe('conversion-listener', () => {
             x.tool === 'get-pet' &&
             x.mcp_method === 'tools/call' &&
             x.consumer_username === 'alice' &&
-            x.mcp_session_id,
+            x.mcp_session_id &&
+            x.detail?.audit?.allowed === true,
         );
       },
       15000,

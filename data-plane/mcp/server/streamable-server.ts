@@ -33,8 +33,14 @@ export interface ServerOptions {
   maxBodyBytes: number;
   /** Null: sessions not managed (no Mcp-Session-Id). */
   sessions: SessionSealer | null;
-  /** One analytics entry per message handled. */
-  record(entry: { method: string | null; tool: string | null; error: number | null; id?: JsonRpcId }): void;
+  /** One analytics entry per message handled (with the reply sent, if any). */
+  record(entry: {
+    method: string | null;
+    tool: string | null;
+    error: number | null;
+    id?: JsonRpcId;
+    reply?: unknown;
+  }): void;
 }
 
 type Reply = {
@@ -131,7 +137,7 @@ export async function serveMcp(
     }
     const params = (m.params && !Array.isArray(m.params) ? m.params : {}) as Record<string, unknown>;
     const done = (reply: Reply, tool: string | null = null): Reply => {
-      opts.record({ method: m.method, tool, error: reply.error?.code ?? null, id: m.id });
+      opts.record({ method: m.method, tool, error: reply.error?.code ?? null, id: m.id, reply });
       return reply;
     };
     switch (m.method) {
