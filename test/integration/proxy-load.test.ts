@@ -140,7 +140,8 @@ test('100 MB each way streams through with flat memory', async () => {
     assert.equal(received, 100 * MB);
     assert.equal(await download('/stream/download?mb=100'), 100 * MB);
   });
-  assert.ok(streamed < 16, `data plane RSS grew by ${streamed.toFixed(1)} MB while streaming 200 MB`);
+  // Buffering either body would add ≥ 100 MB; what remains is GC timing (seen up to ~19 MB in CI).
+  assert.ok(streamed < 40, `data plane RSS grew by ${streamed.toFixed(1)} MB while streaming 200 MB`);
   // Default buffering settings: large bodies still go through; memory stays bounded by the
   // 16 MB buffer limit (held chunks plus the socket's write queue).
   const buffered = await rssGrowth(async () => {
