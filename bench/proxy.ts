@@ -21,7 +21,12 @@ const BODY =
   '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_repositories","arguments":{"query":"kong"}}}';
 
 type Shape = 'json-1k' | 'json-16k' | 'sse-1k' | 'sse-16k';
-const SHAPES: Shape[] = ['json-1k', 'json-16k', 'sse-1k', 'sse-16k'];
+const SHAPES: Shape[] = (process.env.BENCH_PROXY_SHAPES?.split(',') as Shape[] | undefined) ?? [
+  'json-1k',
+  'json-16k',
+  'sse-1k',
+  'sse-16k',
+];
 
 function need(cmd: string) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
@@ -164,8 +169,21 @@ end
   const cp = await startCpProcess({ dataDir: join(dir, 'cp') });
   spawned.push(cp.proc);
   const hash = await configure(cp.adminUrl, upPort, dir);
-  const dp = await startDpProcess({ cpUrl: cp.clusterUrl });
-  const quiet = await startDpProcess({ cpUrl: cp.clusterUrl, env: { TOLLGATE_ANALYTICS: 'off' } });
+  // BENCH_PROXY_PROFILE=<dir>: the data planes write CPU profiles there (bench/cpu-profile.ts;
+  // one worker each, so a profile holds every request; written when they stop).
+  const profile = process.env.BENCH_PROXY_PROFILE;
+  const profiling: Record<string, string> = profile
+    ? {
+        NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.js')}`,
+        BENCH_CPU_PROFILE_DIR: profile,
+        TOLLGATE_DP_WORKERS: '1',
+      }
+    : {};
+  const dp = await startDpProcess({ cpUrl: cp.clusterUrl, env: profiling });
+  const quiet = await startDpProcess({
+    cpUrl: cp.clusterUrl,
+    env: { TOLLGATE_ANALYTICS: 'off', ...profiling },
+  });
   spawned.push(dp.proc, quiet.proc);
   await waitConverged([dp, quiet], hash);
 
@@ -202,7 +220,11 @@ end
       ['`tollgate start`, the seed GitHub chain', `${startUrl}/github-mcp/${shape}`],
     ];
     // Every path for the first shape; the others compare the proxies that matter.
-    return shape === 'json-1k' ? all : all.filter((_, i) => [0, 2, 3, 4].includes(i));
+    const picked = shape === 'json-1k' ? all : all.filter((_, i) => [0, 2, 3, 4].includes(i));
+    // BENCH_PROXY_ONLY=<text>: only the rows whose label has it (and the minimal proxy, the
+    // ratios' reference), e.g. to profile one path.
+    const only = process.env.BENCH_PROXY_ONLY;
+    return only ? picked.filter(([label]) => label.includes(only) || label.startsWith('minimal')) : picked;
   };
   const sections: string[] = [];
   try {
@@ -227,7 +249,7 @@ end
       sections.push(rows.join('\n'));
     }
   } finally {
-    for (const p of spawned) await p.stop('SIGKILL').catch(() => undefined);
+    for (const p of spawned) await p.stop(profile ? 'SIGTERM' : 'SIGKILL').catch(() => undefined);
     for (const p of procs) p.kill('SIGQUIT');
   }
   return `${sections.join('\n\n')}\n\nwrk -t1, ${DURATION} per cell after a 2 s warm-up; the load generator, upstream, control plane and data planes all share the same 2 cores. Ratios are against the minimal Node proxy measured in the same run.`;
