@@ -24,6 +24,7 @@ import {
   type ToolDefinition,
 } from './tool-definitions';
 import { compileSchema, describeErrors } from './tool-schemas';
+import { parseStrictJson } from '../../data-plane/mcp/jsonrpc';
 
 /** Client headers a converted call never forwards (framing, the MCP exchange, proxy hops). */
 const NOT_FORWARDED = new Set([
@@ -174,8 +175,11 @@ export function compileRestTool(
             break;
           case 'header': {
             const s = Array.isArray(v) ? v.map(scalar).join(', ') : scalar(v);
-            // eslint-disable-next-line no-control-regex
-            if (/[\r\n\u0000]/.test(s)) return { problem: `header parameter '${p.name}' has line breaks` };
+            // Visible ASCII, space and tab only: no line breaks, nothing a server decodes its own way.
+            if (!/^[\t\x20-\x7e]*$/.test(s))
+              return {
+                problem: `header parameter '${p.name}' has line breaks or characters outside visible ASCII`,
+              };
             headers[p.name.toLowerCase()] = s;
             break;
           }
@@ -244,12 +248,14 @@ export function compileRestTool(
       let parsed: unknown;
       const isJson = JSON_TYPE.test(type);
       if (isJson && text.trim() !== '') {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          return errorResult(`HTTP ${res.status}: the upstream's answer is not the JSON it claims to be`);
-        }
-        text = JSON.stringify(parsed);
+        // Strictly: duplicate keys would be read one way here and another by the client.
+        const strict = parseStrictJson(text);
+        if ('code' in strict)
+          return errorResult(
+            `HTTP ${res.status}: the upstream's answer is not the JSON it claims to be (${strict.message})`,
+          );
+        parsed = strict.value;
+        text = strict.json;
       }
       const out: CallToolResult = { content: [{ type: 'text', text }] };
       if (output && validateOutput && !('problem' in validateOutput)) {

@@ -181,8 +181,12 @@ export function toolDefinitionProblems(t: ToolDefinition, opts: { relativeBase: 
     else if (typeof p.name === 'string' && seen.has(inputName(p)))
       errors.push({ path: [...at, 'name'], message: `parameter '${p.name}' in ${p.in} is defined twice` });
     if (typeof p.name === 'string') seen.add(inputName(p));
-    if (p.in === 'header' && typeof p.name === 'string' && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(p.name))
-      errors.push({ path: [...at, 'name'], message: `'${p.name}' is not a valid header name` });
+    if (
+      (p.in === 'header' || p.in === 'cookie') &&
+      typeof p.name === 'string' &&
+      !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(p.name)
+    )
+      errors.push({ path: [...at, 'name'], message: `'${p.name}' is not a valid ${p.in} name` });
     if (
       p.schema !== undefined &&
       (p.schema === null || typeof p.schema !== 'object' || Array.isArray(p.schema))

@@ -87,6 +87,7 @@ describe('conversion-listener', () => {
       'bad-json',
       'binary',
       'create-pet',
+      'dup-json',
       'echo',
       'get-pet',
       'list-pets',
@@ -131,6 +132,9 @@ describe('conversion-listener', () => {
     const bad = await client.callTool({ name: 'bad-json', arguments: {} });
     assert.equal(bad.isError, true);
     assert.match((bad.content as any)[0].text, /not the JSON it claims/);
+    const dup = await client.callTool({ name: 'dup-json', arguments: {} });
+    assert.equal(dup.isError, true);
+    assert.match((dup.content as any)[0].text, /duplicate key 'id'/);
     const binary = await client.callTool({ name: 'binary', arguments: {} });
     assert.equal(binary.isError, true);
     assert.match((binary.content as any)[0].text, /application\/octet-stream/);
@@ -166,6 +170,7 @@ describe('conversion-listener', () => {
       ['create-pet', {}, /must have required property 'body'/],
       ['create-pet', { body: { name: 'x', admin: true } }, /additional properties 'admin'/],
       ['echo', { 'header_x-trace': 'a\r\nx-evil: 1' }, /line breaks/],
+      ['echo', { 'header_x-trace': 'caf\u00e9' }, /outside visible ASCII/],
     ];
     for (const [name, args, message] of cases)
       await assert.rejects(

@@ -72,8 +72,11 @@ function acceptable(accept: string | undefined): boolean {
   return /(^|,)\s*(application\/json|text\/event-stream|application\/\*|\*\/\*)\s*(;|,|$)/i.test(accept);
 }
 
+/** Who a session belongs to: the consumer, else the credential (a token without a consumer). */
 function consumerIdOf(ctx: RequestContextApi): string | null {
-  return (ctx.consumer?.id as string | undefined) ?? null;
+  return (
+    (ctx.consumer?.id as string | undefined) ?? (ctx.credential ? `credential:${ctx.credential.id}` : null)
+  );
 }
 
 /** Answer one HTTP request to the server; always ends with `ctx.exit`. */
@@ -184,7 +187,12 @@ export async function serveMcp(
     }
   };
 
-  const replies = (await Promise.all(messages.map(answer))).filter((r): r is Reply => r !== null);
+  // One after the other: a batch never fans out into many concurrent upstream calls.
+  const replies: Reply[] = [];
+  for (const m of messages) {
+    const reply = await answer(m);
+    if (reply) replies.push(reply);
+  }
   if (!replies.length) return ctx.exit(202, undefined, headers);
   const payload = JSON.stringify(parsed.batch ? replies : replies[0]);
   if (wantsSse(String(accept ?? '')))
