@@ -6,8 +6,8 @@
  * (every `$ref` resolved by json-schema-ref-parser, local files only). The result is validated
  * with the control plane's own schemas before it is written: what it writes applies.
  */
-import { resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import $RefParser from '@apidevtools/json-schema-ref-parser';
 import YAML from 'yaml';
 import { normalizeEntity } from '../../shared/entities/normalize';
@@ -20,6 +20,7 @@ import {
 } from '../../plugins/ai-mcp-proxy/tool-definitions';
 import { BODY_MEDIA_TYPES } from '../../plugins/ai-mcp-proxy/tool-definitions';
 import { DeckFileError } from './env-template';
+import { toolSetProblems } from '../../plugins/ai-mcp-proxy/tool-sets';
 
 export type ConversionMode = 'conversion-listener' | 'conversion-only';
 
@@ -137,14 +138,21 @@ export async function loadOpenApi(text: string, path: string): Promise<any> {
   try {
     const base =
       path === '-' ? pathToFileURL(resolvePath('stdin.yaml')).href : pathToFileURL(resolvePath(path)).href;
+    // Only files beside the document or below it: a $ref must never pull in ~/.kube/config.
+    const root = path === '-' ? resolvePath('.') : dirname(resolvePath(path));
+    const inside = (url: string) => {
+      if (!url.startsWith('file:')) return false;
+      const local = fileURLToPath(url.split('#')[0]);
+      return local === root || local.startsWith(root + sep);
+    };
     return await $RefParser.dereference(base, doc, {
-      resolve: { http: false, file: { canRead: () => true } },
+      resolve: { http: false, file: { canRead: (file: { url: string }) => inside(file.url) } },
       dereference: { circular: false },
     } as any);
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     throw new DeckFileError(
-      `${path}: cannot resolve $ref: ${/circular/i.test(message) ? 'a circular $ref (tool schemas must be finite): ' : ''}${message}`,
+      `${path}: cannot resolve $ref: ${/circular/i.test(message) ? 'a circular $ref (tool schemas must be finite): ' : ''}${message} (only local files beside the document are read)`,
     );
   }
 }
@@ -214,7 +222,16 @@ export function openapiToDeck(doc: any, opts: Openapi2McpOptions): Record<string
   const checked = normalizeEntity(pluginEntity, structuredClone(plugin) as Record<string, any>);
   if (!checked.ok)
     throw new DeckFileError(`the generated plugin is invalid: ${describeErrors(checked.errors).join('; ')}`);
+  // The control plane's whole-config check too (schemas Ajv compiles, names): what is written applies.
   const routeName = opts.mode === 'conversion-listener' ? `${serviceName}-mcp` : serviceName;
+  const problems = toolSetProblems(
+    [{ ...checked.value, route: { id: 'route' } }],
+    new Map([['route', { paths: [`/${routeName}`] }]]),
+  );
+  if (problems.length)
+    throw new DeckFileError(
+      `the generated plugin would be refused: ${describeErrors(problems.map((p) => p.error)).join('; ')}`,
+    );
   const deck: Record<string, unknown> = {
     _format_version: '3.0',
     ...(opts.selectTags.length ? { _info: { select_tags: opts.selectTags } } : {}),

@@ -5,12 +5,12 @@ import { MAX_BUFFERED_BODY } from './body';
 export class ResponseTooLarge extends Error {}
 
 /** A response a plugin must rewrite, read whole, within the buffering limit. */
-export async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
+export async function collect(body: AsyncIterable<Buffer>, limit = MAX_BUFFERED_BODY): Promise<Buffer> {
   const out: Buffer[] = [];
   let size = 0;
   for await (const c of body) {
     size += c.length;
-    if (size > MAX_BUFFERED_BODY) throw new ResponseTooLarge();
+    if (size > limit) throw new ResponseTooLarge();
     out.push(c);
   }
   return Buffer.concat(out);

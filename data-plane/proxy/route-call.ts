@@ -67,10 +67,18 @@ export function createRouteCaller(
       const executed: PluginInstance[] = [];
       if (call.plugins) {
         const chain = compiled.plugins.forRoute(route, service);
+        // Identity was established on the route the client called (whose auth plugin dropped
+        // any identity headers the client sent): a route that authenticates is never called
+        // for a caller nobody authenticated.
+        if (chain.hasAuth && !from.authenticated) return gatewayAnswer(from.requestId, 401, 'Unauthorized');
+        let before = call.plugins.after !== undefined;
         try {
           for (const slot of chain.slots) {
+            if (before) {
+              before = slot.name !== call.plugins.after;
+              continue;
+            }
             const inst = compiled.plugins.resolve(slot, rc);
-            // Identity was established on the route the client called; that route's auth ran.
             if (!inst || inst.authenticates || call.plugins.skip(inst)) continue;
             executed.push(inst);
             if (inst.access) await inst.access(rc);
@@ -130,7 +138,10 @@ export function createRouteCaller(
       };
       let body: Buffer;
       try {
-        body = await collect(decodeResponse(state.headers, up.body) as unknown as AsyncIterable<Buffer>);
+        body = await collect(
+          decodeResponse(state.headers, up.body) as unknown as AsyncIterable<Buffer>,
+          call.maxResponseBytes,
+        );
       } catch (err) {
         discard(up.body);
         if (err instanceof UnsupportedCoding || err instanceof ResponseTooLarge) {

@@ -24,10 +24,14 @@ export interface RouteCall {
   /** The Host header to send instead of the service's. */
   hostHeader?: string | null;
   /**
-   * Run the route's plugins (never its auth plugins: identity comes from `from`), except those
-   * `skip` names; null: the service is called as it is.
+   * Run the route's plugins (never its auth plugins: identity comes from `from`; a route with
+   * one is refused, 401, unless `from` was authenticated), except those `skip` names and, with
+   * `after`, those up to and including that plugin in the route's access order; null: the
+   * service is called as it is.
    */
-  plugins: { skip(instance: PluginInstance): boolean } | null;
+  plugins: { after?: string; skip(instance: PluginInstance): boolean } | null;
+  /** Largest answer read (bytes); a longer one is a 502. */
+  maxResponseBytes?: number;
 }
 
 export interface RouteCallResult {

@@ -132,7 +132,11 @@ export async function runPrimary(
   let link: CpLink | undefined;
 
   // Sessions the workers seal (MCP servers the gateway serves) open on every worker.
-  const sessionSecret = process.env.TOLLGATE_MCP_SESSION_SECRET || randomBytes(32).toString('base64url');
+  // (Same fallback as a single process: the cluster token, which every data plane shares.)
+  const sessionSecret =
+    process.env.TOLLGATE_MCP_SESSION_SECRET ||
+    process.env.TOLLGATE_CLUSTER_TOKEN ||
+    randomBytes(32).toString('base64url');
   const fork = (index: number) => {
     const w = cluster.fork({
       TOLLGATE_DP_WORKER_INDEX: String(index),

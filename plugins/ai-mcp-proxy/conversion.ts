@@ -30,7 +30,8 @@ interface ServedTool {
   ownRoute: boolean;
 }
 
-export const PRIORITY = aiMcpProxyPlugin.priority;
+/** A tool's HTTP answer is read whole and converted: larger ones are an error result. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** The first plain (non-regex) path of a route: what relative tool paths join. */
 export function basePathOf(route: Entity | undefined): string | null {
@@ -97,7 +98,8 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
     byName.set(s.tool.name, s);
   }
   const sessions = sealerOf(config, env, self);
-  const timeoutMs = config.server.timeout;
+  // Whole milliseconds a timer can hold (a float, 0 or 2^32 would break every call).
+  const timeoutMs = Math.min(Math.max(1, Math.floor(config.server.timeout)), 2 ** 31 - 1);
   const forward = config.server.forward_client_headers !== false;
   const logPayloads = config.logging?.log_payloads === true;
   const logAudits = config.logging?.log_audits === true;
@@ -126,22 +128,18 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
         });
       if (!d.allowed)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
+      // Input validation errors are tool execution errors (MCP 2025-11-25): the model can
+      // correct itself. Nothing is sent.
+      const invalid = (problem: string) => ({
+        result: {
+          content: [{ type: 'text', text: `Invalid arguments for tool '${name}': ${problem}` }],
+          isError: true,
+        },
+      });
       const problem = s.tool.argumentProblem(args);
-      if (problem)
-        return {
-          error: {
-            code: JSONRPC_ERRORS.INVALID_PARAMS,
-            message: `Invalid arguments for tool '${name}': ${problem}`,
-          },
-        };
+      if (problem) return invalid(problem);
       const request = s.tool.request((args ?? {}) as Record<string, unknown>, forward ? ctx.headers : null);
-      if ('problem' in request)
-        return {
-          error: {
-            code: JSONRPC_ERRORS.INVALID_PARAMS,
-            message: `Invalid arguments for tool '${name}': ${request.problem}`,
-          },
-        };
+      if ('problem' in request) return invalid(request.problem);
       const res = await env.routeCaller.call({
         from: ctx,
         route: s.route,
@@ -154,10 +152,12 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
         hostHeader: request.hostHeader,
         timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
+        // On its own route, the plugins up to this one already ran on the MCP request.
         plugins: {
-          // Its own route's plugins that run before this one already ran on the MCP request.
-          skip: (inst) => inst.name === 'ai-mcp-proxy' || (s.ownRoute && inst.priority >= PRIORITY),
+          after: s.ownRoute ? 'ai-mcp-proxy' : undefined,
+          skip: (inst) => inst.name === 'ai-mcp-proxy',
         },
+        maxResponseBytes: MAX_ANSWER_BYTES,
       });
       return { result: s.tool.result(res) };
     },

@@ -98,6 +98,26 @@ function errorResult(text: string): CallToolResult {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const starts = (body: Buffer, ...bytes: number[]) => bytes.every((b, i) => body[i] === b);
+const latin1 = (body: Buffer, from: number, to: number) => body.subarray(from, to).toString('latin1');
+const IMAGE_MAGIC: Record<string, (body: Buffer) => boolean> = {
+  'image/png': (b) => starts(b, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+  'image/jpeg': (b) => starts(b, 0xff, 0xd8, 0xff),
+  'image/gif': (b) => latin1(b, 0, 6) === 'GIF87a' || latin1(b, 0, 6) === 'GIF89a',
+  'image/webp': (b) => latin1(b, 0, 4) === 'RIFF' && latin1(b, 8, 12) === 'WEBP',
+};
+
+/** Where an integer lost digits when it was parsed (beyond 2^53), or null. */
+function inexactNumber(value: unknown, at: string): string | null {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? at : null;
+  if (!value || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = inexactNumber(v, `${at}.${k}`);
+    if (found) return found;
+  }
+  return null;
+}
+
 /**
  * Compile a tool. `basePath` is what a relative path joins (the route's plain path);
  * `acl` the ACL it is judged by.
@@ -126,6 +146,11 @@ export function compileRestTool(
   const fixedHeaders: HeaderMap = {};
   for (const [k, v] of Object.entries(def.headers ?? {}))
     fixedHeaders[k.toLowerCase()] = v.length === 1 ? v[0] : v;
+  const ownHeaders = new Set([
+    ...Object.keys(fixedHeaders),
+    ...params.filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+    ...(params.some((p) => p.in === 'cookie') ? ['cookie'] : []),
+  ]);
 
   const annotations: Record<string, unknown> = {};
   const a = def.annotations ?? {};
@@ -146,6 +171,8 @@ export function compileRestTool(
     argumentProblem(args) {
       if (args === undefined) args = {};
       if (!args || typeof args !== 'object' || Array.isArray(args)) return 'arguments must be an object';
+      const inexact = inexactNumber(args, 'arguments');
+      if (inexact) return `${inexact} is an integer too large to pass on exactly`;
       return validateInput(args) ? null : describeErrors(validateInput.errors);
     },
     request(args, clientHeaders) {
@@ -153,9 +180,11 @@ export function compileRestTool(
       const query = new URLSearchParams();
       for (const [k, values] of Object.entries(def.query ?? {})) for (const v of values) query.append(k, v);
       const headers: HeaderMap = {};
+      // The client's headers never stand in for the tool's own (a header parameter left out is
+      // absent, not the client's copy, unvalidated), nor its cookies for cookie parameters.
       if (clientHeaders)
         for (const [k, v] of Object.entries(clientHeaders))
-          if (!NOT_FORWARDED.has(k) && !k.startsWith('x-forwarded-')) headers[k] = v;
+          if (!NOT_FORWARDED.has(k) && !k.startsWith('x-forwarded-') && !ownHeaders.has(k)) headers[k] = v;
       Object.assign(headers, fixedHeaders);
       const cookies: string[] = [];
       for (const p of params) {
@@ -230,8 +259,15 @@ export function compileRestTool(
         return errorResult(`the gateway refused the call (${message})`);
       }
       const failed = res.status >= 400;
-      if (res.body.length && type.startsWith('image/') && !failed)
+      if (res.body.length && type.startsWith('image/') && !failed) {
+        // Raster images whose bytes are what they claim; SVG (a document with scripts) is not.
+        const magic = IMAGE_MAGIC[type];
+        if (!magic || !magic(res.body))
+          return errorResult(
+            `HTTP ${res.status}: the upstream answered '${type}' that this tool cannot return`,
+          );
         return { content: [{ type: 'image', data: res.body.toString('base64'), mimeType: type }] };
+      }
       if (res.body.length && type.startsWith('audio/') && !failed)
         return { content: [{ type: 'audio', data: res.body.toString('base64'), mimeType: type }] };
       if (res.body.length && type !== '' && !TEXTUAL.test(type))

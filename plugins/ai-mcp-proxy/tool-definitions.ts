@@ -16,6 +16,24 @@ export type ParameterLocation = (typeof PARAMETER_LOCATIONS)[number];
 export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const TEMPLATE = /\{([^{}]*)\}/g;
 export const BODY_MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Framing, routing and hop-by-hop headers: the gateway's, never a tool's. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'http2-settings',
+]);
 
 export interface ToolParameter {
   name: string;
@@ -181,12 +199,13 @@ export function toolDefinitionProblems(t: ToolDefinition, opts: { relativeBase: 
     else if (typeof p.name === 'string' && seen.has(inputName(p)))
       errors.push({ path: [...at, 'name'], message: `parameter '${p.name}' in ${p.in} is defined twice` });
     if (typeof p.name === 'string') seen.add(inputName(p));
-    if (
-      (p.in === 'header' || p.in === 'cookie') &&
-      typeof p.name === 'string' &&
-      !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(p.name)
-    )
+    if ((p.in === 'header' || p.in === 'cookie') && typeof p.name === 'string' && !HEADER_NAME.test(p.name))
       errors.push({ path: [...at, 'name'], message: `'${p.name}' is not a valid ${p.in} name` });
+    if (p.in === 'header' && typeof p.name === 'string' && RESERVED_HEADERS.has(p.name.toLowerCase()))
+      errors.push({
+        path: [...at, 'name'],
+        message: `header '${p.name}' is the gateway's to set, not a parameter`,
+      });
     if (
       p.schema !== undefined &&
       (p.schema === null || typeof p.schema !== 'object' || Array.isArray(p.schema))
@@ -213,6 +232,14 @@ export function toolDefinitionProblems(t: ToolDefinition, opts: { relativeBase: 
     if (/[?#]/.test(t.path))
       errors.push({ path: ['path'], message: 'a path has no query or fragment (use query)' });
   }
+  for (const [name, values] of Object.entries(t.headers ?? {})) {
+    if (!HEADER_NAME.test(name) || RESERVED_HEADERS.has(name.toLowerCase()))
+      errors.push({ path: ['headers', name], message: `'${name}' is not a header a tool may set` });
+    else if (!values.length || values.some((v) => !/^[\t\x20-\x7e]*$/.test(v)))
+      errors.push({ path: ['headers', name], message: 'expected one or more values of visible ASCII' });
+  }
+  if (t.host != null && !/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(t.host))
+    errors.push({ path: ['host'], message: `'${t.host}' is not a host name` });
   const rb = t.request_body as { content?: unknown } | null | undefined;
   if (rb && !bodyOf(t))
     errors.push({

@@ -4,16 +4,22 @@
  * what the upstream answered. The control plane compiles the same schemas when a plugin is
  * written, so a schema Ajv cannot compile is refused there, not on a data plane.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 
-// No defaults, no coercion: the arguments are judged as the client sent them.
-const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
+// JSON Schema 2020-12, MCP's dialect (unevaluatedProperties, prefixItems, dependentRequired
+// are enforced, not ignored). No defaults, no coercion: arguments are judged as sent.
+const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
 
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction | { problem: string } {
   try {
     return ajv.compile(schema);
   } catch (err) {
     return { problem: `invalid JSON Schema: ${(err as Error).message}` };
+  } finally {
+    // Ajv caches every schema it compiled; each snapshot brings new objects. The compiled
+    // function stays valid without the cache entry.
+    ajv.removeSchema(schema);
   }
 }
 

@@ -35,12 +35,16 @@ async function consumers() {
 const mcpUrl = (path: string, dp: RunningDataPlane = s.dp) => `${dp.proxyUrl}${path}`;
 
 /** An initialized session over raw HTTP: its id. */
-async function openSession(url: string, headers: Record<string, string>): Promise<string> {
+async function openSession(
+  url: string,
+  headers: Record<string, string>,
+  protocolVersion = '2025-06-18',
+): Promise<string> {
   const r = await postJsonRpc(url, headers, {
     jsonrpc: '2.0',
     id: 0,
     method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
   });
   assert.equal(r.status, 200, await r.clone().text());
   const id = r.headers.get('mcp-session-id');
@@ -92,6 +96,7 @@ describe('conversion-listener', () => {
       'get-pet',
       'list-pets',
       'pet-image',
+      'svg',
     ]);
     const getPet = tools.find((t) => t.name === 'get-pet')!;
     assert.deepEqual(getPet.inputSchema.required, ['path_petId']);
@@ -135,6 +140,8 @@ describe('conversion-listener', () => {
     const dup = await client.callTool({ name: 'dup-json', arguments: {} });
     assert.equal(dup.isError, true);
     assert.match((dup.content as any)[0].text, /duplicate key 'id'/);
+    const svg = await client.callTool({ name: 'svg', arguments: {} });
+    assert.equal(svg.isError, true, 'SVG is a document, not an image to pass on');
     const binary = await client.callTool({ name: 'binary', arguments: {} });
     assert.equal(binary.isError, true);
     assert.match((binary.content as any)[0].text, /application\/octet-stream/);
@@ -145,9 +152,11 @@ describe('conversion-listener', () => {
     const client = await connectMcp(mcpUrl('/pets-mcp'), alice);
     const before = api.received.length;
     for (const petId of ['../admin', '..', '1/../../admin', '%2e%2e', '1\\..\\admin', '.', '']) {
-      await assert.rejects(
-        client.callTool({ name: 'get-pet', arguments: { path_petId: petId } }),
-        (err: any) => err.code === -32602 && /path parameter 'petId'/.test(err.message),
+      const r = await client.callTool({ name: 'get-pet', arguments: { path_petId: petId } });
+      assert.equal(r.isError, true, petId);
+      assert.match(
+        (r.content as any)[0].text,
+        /^Invalid arguments for tool 'get-pet': path parameter 'petId'/,
         petId,
       );
     }
@@ -171,13 +180,14 @@ describe('conversion-listener', () => {
       ['create-pet', { body: { name: 'x', admin: true } }, /additional properties 'admin'/],
       ['echo', { 'header_x-trace': 'a\r\nx-evil: 1' }, /line breaks/],
       ['echo', { 'header_x-trace': 'caf\u00e9' }, /outside visible ASCII/],
+      ['get-pet', { path_petId: 9007199254740993 }, /integer too large to pass on exactly/],
     ];
-    for (const [name, args, message] of cases)
-      await assert.rejects(
-        client.callTool({ name, arguments: args }),
-        (err: any) => err.code === -32602 && message.test(err.message),
-        `${name} ${JSON.stringify(args)}`,
-      );
+    for (const [name, args, message] of cases) {
+      // Input validation errors are tool execution errors (2025-11-25), not protocol errors.
+      const r = await client.callTool({ name, arguments: args });
+      assert.equal(r.isError, true, `${name} ${JSON.stringify(args)}`);
+      assert.match((r.content as any)[0].text, message, `${name} ${JSON.stringify(args)}`);
+    }
     await assert.rejects(client.callTool({ name: 'nope', arguments: {} }), (err: any) => err.code === -32602);
     assert.equal(api.received.length, before, 'nothing reached the API');
     await client.close();
@@ -205,7 +215,17 @@ describe('conversion-listener', () => {
   });
 
   test('headers: fixed ones, header and cookie parameters; the client’s MCP and hop headers stay behind', async () => {
-    const client = await connectMcp(mcpUrl('/pets-mcp'), { ...alice, 'x-client': 'c1' });
+    const client = await connectMcp(mcpUrl('/pets-mcp'), {
+      ...alice,
+      'x-client': 'c1',
+      'x-trace': 'from-the-client',
+      cookie: 'session=from-the-client',
+    });
+    const bare = JSON.parse(
+      ((await client.callTool({ name: 'echo', arguments: {} })).content as any)[0].text,
+    );
+    assert.equal(bare.headers['x-trace'], undefined, "the client's header never stands in for a parameter");
+    assert.equal(bare.headers.cookie, undefined, 'nor its cookies for cookie parameters');
     const r = await client.callTool({
       name: 'echo',
       arguments: { 'header_x-trace': 't-1', cookie_session: 's1' },
@@ -234,7 +254,17 @@ describe('conversion-listener', () => {
     const json = await postJsonRpc(url, { ...alice, 'mcp-session-id': sid }, ping);
     assert.equal(json.status, 200);
     assert.deepEqual(await json.json(), { jsonrpc: '2.0', id: 1, result: {} });
-    const sse = await postJsonRpc(url, { ...alice, 'mcp-session-id': sid, accept: 'text/event-stream' }, [
+    const batch = [ping, { jsonrpc: '2.0', id: 9, method: 'ping' }];
+    const noBatches = await postJsonRpc(url, { ...alice, 'mcp-session-id': sid }, batch);
+    assert.equal(noBatches.status, 400, 'protocol 2025-06-18 has no batches');
+    const mismatch = await postJsonRpc(
+      url,
+      { ...alice, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-03-26' },
+      ping,
+    );
+    assert.equal(mismatch.status, 400, "a protocol version other than the session's");
+    const old = await openSession(url, alice, '2025-03-26');
+    const sse = await postJsonRpc(url, { ...alice, 'mcp-session-id': old, accept: 'text/event-stream' }, [
       ping,
       {
         jsonrpc: '2.0',
@@ -410,6 +440,35 @@ describe('conversion-only + listener', () => {
     assert.notEqual(plain.status, 500);
   });
 
+  test('a listener nobody authenticates on cannot call tools of a route that authenticates', async () => {
+    await mustCreate(s.api, '/services/inventory/routes', { name: 'locked-api', paths: ['/locked'] });
+    await mustCreate(s.api, '/routes/locked-api/plugins', {
+      name: 'key-auth',
+      config: { key_names: ['apikey'] },
+    });
+    await mustCreate(s.api, '/routes/locked-api/plugins', {
+      name: 'ai-mcp-proxy',
+      tags: ['locked'],
+      config: {
+        mode: 'conversion-only',
+        tools: [{ name: 'locked-echo', description: 'e', method: 'GET', path: '/api/echo' }],
+      },
+    });
+    await mustCreate(s.api, '/services/listener-svc/routes', { name: 'open-mcp', paths: ['/open-mcp'] });
+    await mustCreate(s.api, '/routes/open-mcp/plugins', {
+      name: 'ai-mcp-proxy',
+      config: { mode: 'listener', server: { tag: 'locked' } },
+    });
+    await s.synced();
+    const client = await connectMcp(mcpUrl('/open-mcp'), {});
+    const before = api.received.length;
+    const r = await client.callTool({ name: 'locked-echo', arguments: {} });
+    assert.equal(r.isError, true);
+    assert.match((r.content as any)[0].text, /HTTP 401/);
+    assert.equal(api.received.length, before, 'nothing reached the API');
+    await client.close();
+  });
+
   test('ACLs of the tagged plugin apply to the listener’s callers', async () => {
     const client = await connectMcp(mcpUrl('/internal-mcp'), bob);
     assert.deepEqual(
@@ -462,6 +521,20 @@ describe('Admin API refuses tool definitions a data plane could not serve', () =
         /input schema: invalid JSON Schema/,
       ],
       [conv([tool({ request_body: { content: { 'text/plain': {} } } })]), /needs a schema for one of/],
+      [
+        conv([tool({ parameters: [{ name: 'Host', in: 'header' }] })]),
+        /header 'Host' is the gateway's to set/,
+      ],
+      [conv([tool({ headers: { 'x-a': ['ok\r\nx-b: 1'] } })]), /visible ASCII/],
+      [conv([tool({ headers: { 'content-length': ['1'] } })]), /not a header a tool may set/],
+      [
+        conv([
+          tool({
+            parameters: [{ name: 'q', in: 'query', schema: { type: 'integer', exclusiveMinimum: true } }],
+          }),
+        ]),
+        /input schema: invalid JSON Schema/,
+      ],
       [conv([tool({})], { server: { session: { strategy: 'redis' } } }), /strategy 'redis' is not supported/],
     ];
     for (const [body, message] of cases) {

@@ -98,10 +98,12 @@ test('an OpenAPI document becomes a decK file that syncs and serves its operatio
     arguments: { body: { name: 'Nemo', tag: 'fish' } },
   });
   assert.equal((created.structuredContent as any).name, 'Nemo');
-  await assert.rejects(
-    client.callTool({ name: 'create-pet', arguments: { body: { name: 'x', owner: 'y' } } }),
-    (err: any) => err.code === -32602,
-  );
+  const refused = await client.callTool({
+    name: 'create-pet',
+    arguments: { body: { name: 'x', owner: 'y' } },
+  });
+  assert.equal(refused.isError, true);
+  assert.match((refused.content as any)[0].text, /additional properties 'owner'/);
   const removed = await client.callTool({ name: 'remove-pet', arguments: { path_petId: '2' } });
   assert.equal(removed.isError, undefined);
   assert.ok(api.received.some((r) => r.method === 'DELETE' && r.url === '/api/pets/2'));
@@ -155,6 +157,10 @@ test('documents it cannot convert are refused with a clear error', async () => {
       /cannot resolve \$ref/,
     ],
     [write('noserver.yaml', base.replace(/servers:[\s\S]*?paths:/, 'paths:')), /no servers\[0\]\.url/],
+    [
+      write('outside.yaml', base.replace("$ref: './schemas.yaml#/NewPet'", "$ref: '/etc/passwd'")),
+      /only local files beside the document are read/,
+    ],
     [
       write('dupname.yaml', base.replace('operationId: getPetById', 'operationId: listPets')),
       /tool name 'list-pets' comes from two operations/,

@@ -33,6 +33,7 @@ export interface ServerOptions {
   maxBodyBytes: number;
   /** Null: sessions not managed (no Mcp-Session-Id). */
   sessions: SessionSealer | null;
+  log?: (line: string) => void;
   /** One analytics entry per message handled (with the reply sent, if any). */
   record(entry: {
     method: string | null;
@@ -51,6 +52,8 @@ type Reply = {
 };
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+/** Messages per POST (batches, 2025-03-26): tool calls run one after the other. */
+const MAX_BATCH = 32;
 
 function errorReply(id: JsonRpcId | null, code: number, message: string): Reply {
   return { jsonrpc: '2.0', id, error: { code, message } };
@@ -120,6 +123,15 @@ export async function serveMcp(
   const initialize = messages.find((m) => m.kind === 'request' && m.method === 'initialize');
   if (initialize && messages.length > 1)
     return fail(400, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: initialize must be sent alone');
+  if (messages.length > MAX_BATCH)
+    return fail(
+      400,
+      JSONRPC_ERRORS.INVALID_REQUEST,
+      `Invalid Request: a batch holds at most ${MAX_BATCH} messages`,
+    );
+  const ids = messages.flatMap((m) => (m.kind === 'request' ? [m.id] : []));
+  if (new Set(ids).size !== ids.length)
+    return fail(400, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: two requests of a batch share an id');
 
   const headers: HeaderMap = {};
   let sessionId = typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null;
@@ -128,6 +140,19 @@ export async function serveMcp(
     const state = opts.sessions.read(sessionId);
     // Expired, sealed by another server or key, or opened by another consumer: not found.
     if (!state || state.consumer !== consumerIdOf(ctx)) return fail(404, -32001, 'Session not found');
+    if (typeof versionHeader === 'string' && versionHeader !== state.protocolVersion)
+      return fail(
+        400,
+        -32000,
+        `Bad Request: MCP-Protocol-Version '${versionHeader}' is not the session's ('${state.protocolVersion}')`,
+      );
+    // JSON-RPC batches left the protocol in 2025-06-18.
+    if (parsed.batch && state.protocolVersion >= '2025-06-18')
+      return fail(
+        400,
+        JSONRPC_ERRORS.INVALID_REQUEST,
+        `Invalid Request: protocol ${state.protocolVersion} has no batches`,
+      );
   }
   ctx.analytics.fields.mcp_session_id = sessionId;
 
@@ -190,7 +215,14 @@ export async function serveMcp(
   // One after the other: a batch never fans out into many concurrent upstream calls.
   const replies: Reply[] = [];
   for (const m of messages) {
-    const reply = await answer(m);
+    let reply: Reply | null;
+    try {
+      reply = await answer(m);
+    } catch (err) {
+      // One message failing never loses the others' answers.
+      opts.log?.(`MCP server: ${(err as Error).stack ?? err}`);
+      reply = m.kind === 'request' ? errorReply(m.id, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error') : null;
+    }
     if (reply) replies.push(reply);
   }
   if (!replies.length) return ctx.exit(202, undefined, headers);
