@@ -180,7 +180,7 @@ describe('conversion-listener', () => {
       ['create-pet', { body: { name: 'x', admin: true } }, /additional properties 'admin'/],
       ['echo', { 'header_x-trace': 'a\r\nx-evil: 1' }, /line breaks/],
       ['echo', { 'header_x-trace': 'caf\u00e9' }, /outside visible ASCII/],
-      ['get-pet', { path_petId: 9007199254740993 }, /integer too large to pass on exactly/],
+      ['get-pet', { path_petId: Number.MAX_SAFE_INTEGER + 2 }, /integer too large to pass on exactly/],
     ];
     for (const [name, args, message] of cases) {
       // Input validation errors are tool execution errors (2025-11-25), not protocol errors.
