@@ -381,7 +381,29 @@ describe('conversion-listener', () => {
 });
 
 describe('conversion-only + listener', () => {
+  // A second REST service, aggregated with the first by one listener.
+  let orders: PetstoreApi;
   before(async () => {
+    orders = await startPetstoreApi();
+    await mustCreate(s.api, '/services', { name: 'orders', url: orders.url });
+    await mustCreate(s.api, '/services/orders/routes', { name: 'orders-api', paths: ['/orders'] });
+    await mustCreate(s.api, '/routes/orders-api/plugins', {
+      name: 'ai-mcp-proxy',
+      tags: ['internal-tools'],
+      config: {
+        mode: 'conversion-only',
+        default_acl: [{ scope: 'tools', allow: ['admin', 'developer'] }],
+        tools: [
+          {
+            name: 'orders-list',
+            description: 'List what the orders service has',
+            method: 'GET',
+            path: '/api/pets',
+            parameters: [{ name: 'tag', in: 'query', schema: { type: 'string' } }],
+          },
+        ],
+      },
+    });
     await mustCreate(s.api, '/services', { name: 'inventory', url: `${api.url}/ignored` });
     await mustCreate(s.api, '/services/inventory/routes', { name: 'inventory-api', paths: ['/inventory'] });
     // The route's own plugins run on each call: this one adds the API's credential.
@@ -423,11 +445,21 @@ describe('conversion-only + listener', () => {
     });
     await s.synced();
   });
+  after(async () => {
+    await orders?.close();
+  });
 
   test('the listener serves every tagged tool, each call through its own route and plugins', async () => {
     const client = await connectMcp(mcpUrl('/internal-mcp'), alice);
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['inventory-echo', 'inventory-pet']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['inventory-echo', 'inventory-pet', 'orders-list']);
+    const fromOrders = await client.callTool({ name: 'orders-list', arguments: { query_tag: 'cat' } });
+    assert.match((fromOrders.content as any)[0].text, /"Tom"/);
+    assert.ok(
+      orders.received.some((r) => r.url === '/api/pets?tag=cat'),
+      'the second service was called',
+    );
+    assert.ok(!api.received.some((r) => r.url === '/api/pets?tag=cat'), 'and only it');
     const r = await client.callTool({ name: 'inventory-echo', arguments: {} });
     const seen = JSON.parse((r.content as any)[0].text);
     assert.equal(seen.url, '/api/echo', 'the tool path is the upstream path');
@@ -471,10 +503,10 @@ describe('conversion-only + listener', () => {
 
   test('ACLs of the tagged plugin apply to the listener’s callers', async () => {
     const client = await connectMcp(mcpUrl('/internal-mcp'), bob);
-    assert.deepEqual(
-      (await client.listTools()).tools.map((t) => t.name),
-      ['inventory-pet'],
-    );
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), [
+      'inventory-pet',
+      'orders-list',
+    ]);
     await assert.rejects(
       client.callTool({ name: 'inventory-echo', arguments: {} }),
       (err: any) => err.code === -32602,
@@ -564,7 +596,7 @@ describe('Admin API refuses tool definitions a data plane could not serve', () =
     );
     // Nothing was half-applied: the listener still serves its two tools.
     const client = await connectMcp(mcpUrl('/internal-mcp'), alice);
-    assert.equal((await client.listTools()).tools.length, 2);
+    assert.equal((await client.listTools()).tools.length, 3);
     await client.close();
   });
 });

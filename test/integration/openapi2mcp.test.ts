@@ -110,6 +110,40 @@ test('an OpenAPI document becomes a decK file that syncs and serves its operatio
   await client.close();
 });
 
+test("the OpenAPI Initiative's Petstore example: validate accepts the file, and its tools work", async () => {
+  const out = join(dir, 'oai.yaml');
+  const conv = await runTollgate(['file', 'openapi2mcp', join(FIXTURES, 'petstore-oai-3.0.yaml'), '-o', out]);
+  assert.equal(conv.code, 0, conv.stderr);
+  const validate = await runTollgate(['validate', out]);
+  assert.equal(validate.code, 0, validate.stderr);
+  // The document's server is on the internet; this test's copy of the API is on loopback.
+  const deck = YAML.parse(readFileSync(out, 'utf8'));
+  assert.equal(deck.services[0].url, 'http://petstore.swagger.io/v1');
+  deck.services[0].url = `http://127.0.0.1:${api.port}/v1`;
+  writeFileSync(out, YAML.stringify(deck));
+  const sync = await runTollgate(['sync', out, '--select-tag', 'oai'], {
+    env: { TOLLGATE_ADMIN_URL: s.cp.url },
+  });
+  assert.equal(sync.code, 0, sync.stderr + sync.stdout);
+  await s.synced();
+  const client = await connectMcp(`${s.dp.proxyUrl}/swagger-petstore-mcp`, {});
+  assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), [
+    'create-pets',
+    'list-pets',
+    'show-pet-by-id',
+  ]);
+  const list = await client.callTool({ name: 'list-pets', arguments: { query_limit: 1 } });
+  assert.deepEqual(list.structuredContent, { result: [{ id: 1, name: 'Rex', tag: 'dog' }] });
+  // (the first test removed pet 2)
+  const one = await client.callTool({ name: 'show-pet-by-id', arguments: { path_petId: '1' } });
+  assert.equal((one.structuredContent as any)?.result[0].name, 'Rex', JSON.stringify(one));
+  const created = await client.callTool({ name: 'create-pets', arguments: {} });
+  assert.equal(created.isError, undefined);
+  const missing = await client.callTool({ name: 'show-pet-by-id', arguments: { path_petId: '404' } });
+  assert.equal(missing.isError, true);
+  await client.close();
+});
+
 test('conversion-only output carries the tag a listener picks', async () => {
   const r = await runTollgate([
     'file',
