@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnTollgate } from '../helpers/process';
+import { freePort, spawnTollgate, type Spawned } from '../helpers/process';
 import { waitFor } from '../helpers/topology';
 
 const alive = (pid: number) => {
@@ -22,20 +22,32 @@ const alive = (pid: number) => {
 
 test('the data plane of `tollgate start` is its own process and dies with its parent', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-procs-'));
-  const statusPort = await freePort();
-  const p = spawnTollgate(['start'], {
-    TOLLGATE_DATA_DIR: dataDir,
-    TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
-    TOLLGATE_CLUSTER_LISTEN: `127.0.0.1:${await freePort()}`,
-    TOLLGATE_PROXY_LISTEN: `127.0.0.1:${await freePort()}`,
-    TOLLGATE_PROXY_SSL_LISTEN: 'off',
-    TOLLGATE_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-    TOLLGATE_CP_URL: undefined,
-    TOLLGATE_CLUSTER_TOKEN: undefined,
-    DATABASE_URL: undefined,
-  });
+  let statusPort = 0;
+  let p: Spawned | undefined;
+  // A port picked free can be taken by a test running beside this one before `start` binds it:
+  // on EADDRINUSE, start again on other ports.
+  for (let attempt = 1; !p; attempt++) {
+    statusPort = await freePort();
+    const candidate = spawnTollgate(['start'], {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
+      TOLLGATE_CLUSTER_LISTEN: `127.0.0.1:${await freePort()}`,
+      TOLLGATE_PROXY_LISTEN: `127.0.0.1:${await freePort()}`,
+      TOLLGATE_PROXY_SSL_LISTEN: 'off',
+      TOLLGATE_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+      TOLLGATE_CP_URL: undefined,
+      TOLLGATE_CLUSTER_TOKEN: undefined,
+      DATABASE_URL: undefined,
+    });
+    try {
+      await candidate.waitFor(/data plane \S+: proxy listening on/);
+      p = candidate;
+    } catch (err) {
+      await candidate.stop('SIGKILL').catch(() => undefined);
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
   try {
-    await p.waitFor(/data plane \S+: proxy listening on/);
     const parent = p.child.pid!;
     const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' })
       .split('\n')
