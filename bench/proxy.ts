@@ -15,6 +15,7 @@ import { adminClient } from '../test/helpers/http';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 import { SEED_ENV, seedPointedAt } from '../test/helpers/seed';
+import { treeCpu } from './process-cpu';
 
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const BODY =
@@ -88,6 +89,7 @@ http {
 
 interface WrkResult {
   rps: number;
+  requests: number;
   /** Latency percentiles in µs. */
   p50: number;
   p99: number;
@@ -99,10 +101,16 @@ function wrk(url: string, connections: number, script: string, duration = DURATI
     encoding: 'utf8',
   });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const pct = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses`);
-  return { rps, p50: pct('P50'), p99: pct('P99'), p999: pct('P999') };
+  // A failed request is a failed run: connect/read/write errors and timeouts all count.
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  if (socketErrors && socketErrors.slice(1).some((n) => n !== '0')) {
+    throw new Error(`${url}: ${socketErrors[0]}`);
+  }
+  return { rps, requests, p50: pct('P50'), p99: pct('P99'), p999: pct('P999') };
 }
 
 const us = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${Math.round(v)} µs`);
@@ -208,16 +216,31 @@ end
   await new Promise((r) => setTimeout(r, 2000)); // the child data plane picks the config up
 
   const startUrl = `http://127.0.0.1:${startProxy}`;
-  const targets = (shape: Shape): [string, string][] => {
-    const all: [string, string][] = [
+  // Each row: label, URL, and the processes whose CPU it costs (the proxy's tree; the control
+  // plane that ingests its analytics, where it is a process of its own).
+  type Target = [label: string, url: string, proxyPid?: number, cpPid?: number];
+  const minimalPid = procs[procs.length - 1].pid;
+  const dpPid = dp.proc.child.pid;
+  const cpPid = cp.proc.child.pid;
+  const targets = (shape: Shape): Target[] => {
+    const all: Target[] = [
       ['direct to upstream (nginx `return 200`)', `http://127.0.0.1:${upPort}/mcp/${shape}`],
       ['nginx `proxy_pass`, 1 worker, keepalive pool', `http://127.0.0.1:${nginxPort}/mcp/${shape}`],
-      ['minimal Node proxy (node:http + undici Pool)', `http://127.0.0.1:${minimalPort}/mcp/${shape}`],
-      ['Tollgate, route without plugins', `${dp.proxyUrl}/bare/${shape}`],
-      ['Tollgate, the seed GitHub chain', `${dp.proxyUrl}/github-mcp/${shape}`],
-      ['Tollgate, the seed GitHub chain, `TOLLGATE_ANALYTICS=off`', `${quiet.proxyUrl}/github-mcp/${shape}`],
-      ['`tollgate start`, route without plugins', `${startUrl}/bare/${shape}`],
-      ['`tollgate start`, the seed GitHub chain', `${startUrl}/github-mcp/${shape}`],
+      [
+        'minimal Node proxy (node:http + undici Pool)',
+        `http://127.0.0.1:${minimalPort}/mcp/${shape}`,
+        minimalPid,
+      ],
+      ['Tollgate, route without plugins', `${dp.proxyUrl}/bare/${shape}`, dpPid, cpPid],
+      ['Tollgate, the seed GitHub chain', `${dp.proxyUrl}/github-mcp/${shape}`, dpPid, cpPid],
+      [
+        'Tollgate, the seed GitHub chain, `TOLLGATE_ANALYTICS=off`',
+        `${quiet.proxyUrl}/github-mcp/${shape}`,
+        quiet.proc.child.pid,
+        cpPid,
+      ],
+      ['`tollgate start`, route without plugins', `${startUrl}/bare/${shape}`, start.child.pid],
+      ['`tollgate start`, the seed GitHub chain', `${startUrl}/github-mcp/${shape}`, start.child.pid],
     ];
     // Every path for the first shape; the others compare the proxies that matter.
     const picked = shape === 'json-1k' ? all : all.filter((_, i) => [0, 2, 3, 4].includes(i));
@@ -230,21 +253,26 @@ end
   try {
     for (const shape of SHAPES) {
       const rows = [
-        `| ${shape} | 32 conns req/s | vs minimal Node proxy | 1 conn p50 / p99 / p99.9 |`,
-        '|---|---|---|---|',
+        `| ${shape} | 32 conns req/s | vs minimal Node proxy | 1 conn p50 / p99 / p99.9 | CPU µs/request: proxy (+ CP) |`,
+        '|---|---|---|---|---|',
       ];
-      const measured: { label: string; many: WrkResult; one: WrkResult }[] = [];
-      for (const [label, url] of targets(shape)) {
+      const measured: { label: string; many: WrkResult; one: WrkResult; cpu: string }[] = [];
+      for (const [label, url, proxyPid, cpPidOf] of targets(shape)) {
         wrk(url, 8, script, '2s'); // warm-up (JIT, pools)
-        measured.push({ label, many: wrk(url, 32, script), one: wrk(url, 1, script) });
+        const before = [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
+        const many = wrk(url, 32, script);
+        const after = [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
+        const perRequest = (i: number) => Math.round((after[i] - before[i]) / many.requests);
+        const cpu = !proxyPid ? '' : cpPidOf ? `${perRequest(0)} (+ ${perRequest(1)})` : `${perRequest(0)}`;
+        measured.push({ label, many, one: wrk(url, 1, script), cpu });
         process.stderr.write(
           `${shape} ${label}: ${Math.round(measured[measured.length - 1].many.rps)} req/s\n`,
         );
       }
       const minimal = measured.find((m) => m.label.startsWith('minimal'))!.many.rps;
-      for (const { label, many, one } of measured)
+      for (const { label, many, one, cpu } of measured)
         rows.push(
-          `| ${label} | ${Math.round(many.rps).toLocaleString('en-US')} | ${(many.rps / minimal).toFixed(2)}× | ${us(one.p50)} / ${us(one.p99)} / ${us(one.p999)} |`,
+          `| ${label} | ${Math.round(many.rps).toLocaleString('en-US')} | ${(many.rps / minimal).toFixed(2)}× | ${us(one.p50)} / ${us(one.p99)} / ${us(one.p999)} | ${cpu} |`,
         );
       sections.push(rows.join('\n'));
     }
