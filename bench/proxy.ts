@@ -152,6 +152,13 @@ end
   const minimalPort = await freePort();
   const procs: ChildProcess[] = [];
   const spawned: Spawned[] = [];
+  const minimalProxy = spawn(
+    process.execPath,
+    [join(__dirname, 'minimal-proxy.js'), String(minimalPort), `http://127.0.0.1:${upPort}`],
+    {
+      stdio: 'ignore',
+    },
+  );
   procs.push(
     startNginx(
       dir,
@@ -164,13 +171,7 @@ end
       `upstream up { server 127.0.0.1:${upPort}; keepalive 64; }
   server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
     ),
-    spawn(
-      process.execPath,
-      [join(__dirname, 'minimal-proxy.js'), String(minimalPort), `http://127.0.0.1:${upPort}`],
-      {
-        stdio: 'ignore',
-      },
-    ),
+    minimalProxy,
   );
 
   // Split: a control plane process and data-plane processes.
@@ -217,9 +218,9 @@ end
 
   const startUrl = `http://127.0.0.1:${startProxy}`;
   // Each row: label, URL, and the processes whose CPU it costs (the proxy's tree; the control
-  // plane that ingests its analytics, where it is a process of its own).
+  // plane that ingests its analytics, where it is a process of its own — for `tollgate start`
+  // it is in the proxy's tree, so that figure is both).
   type Target = [label: string, url: string, proxyPid?: number, cpPid?: number];
-  const minimalPid = procs[procs.length - 1].pid;
   const dpPid = dp.proc.child.pid;
   const cpPid = cp.proc.child.pid;
   const targets = (shape: Shape): Target[] => {
@@ -229,7 +230,7 @@ end
       [
         'minimal Node proxy (node:http + undici Pool)',
         `http://127.0.0.1:${minimalPort}/mcp/${shape}`,
-        minimalPid,
+        minimalProxy.pid,
       ],
       ['Tollgate, route without plugins', `${dp.proxyUrl}/bare/${shape}`, dpPid, cpPid],
       ['Tollgate, the seed GitHub chain', `${dp.proxyUrl}/github-mcp/${shape}`, dpPid, cpPid],
@@ -259,9 +260,10 @@ end
       const measured: { label: string; many: WrkResult; one: WrkResult; cpu: string }[] = [];
       for (const [label, url, proxyPid, cpPidOf] of targets(shape)) {
         wrk(url, 8, script, '2s'); // warm-up (JIT, pools)
-        const before = [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
+        const sample = () => [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
+        const before = sample();
         const many = wrk(url, 32, script);
-        const after = [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
+        const after = sample();
         const perRequest = (i: number) => Math.round((after[i] - before[i]) / many.requests);
         const cpu = !proxyPid ? '' : cpPidOf ? `${perRequest(0)} (+ ${perRequest(1)})` : `${perRequest(0)}`;
         measured.push({ label, many, one: wrk(url, 1, script), cpu });
