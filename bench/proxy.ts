@@ -46,7 +46,7 @@ function result(bytes: number): string {
  * Canned replies as files (nginx's `return` takes at most 4 KB): a POST to a static file is a
  * 405, turned into the file by `error_page 405 =200 $uri` (the internal redirect is a GET).
  */
-function upstreamLocations(root: string): string {
+export function upstreamLocations(root: string): string {
   // nginx's workers may run as another user (nobody when started as root): readable files.
   chmodSync(dirname(root), 0o711);
   mkdirSync(join(root, 'mcp'), { recursive: true, mode: 0o755 });
@@ -62,7 +62,7 @@ function upstreamLocations(root: string): string {
   return SHAPES.map(loc).join('\n  ');
 }
 
-function startNginx(dir: string, name: string, server: string): ChildProcess {
+export function startNginx(dir: string, name: string, server: string): ChildProcess {
   const prefix = join(dir, name);
   execFileSync('mkdir', ['-p', join(prefix, 'logs'), join(prefix, 'tmp')]);
   writeFileSync(
@@ -96,7 +96,7 @@ interface WrkResult {
   p999: number;
 }
 
-function wrk(url: string, connections: number, script: string, duration = DURATION): WrkResult {
+export function wrk(url: string, connections: number, script: string, duration = DURATION): WrkResult {
   const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${duration}`, '-s', script, url], {
     encoding: 'utf8',
   });
@@ -116,7 +116,7 @@ function wrk(url: string, connections: number, script: string, duration = DURATI
 const us = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${Math.round(v)} µs`);
 
 /** The bare route and the seed's chain, configured the way a user would. */
-async function configure(adminUrl: string, upstreamPort: number, dir: string) {
+export async function configure(adminUrl: string, upstreamPort: number, dir: string) {
   const api = adminClient(adminUrl);
   await api('POST', '/services', { name: 'bench', url: `http://127.0.0.1:${upstreamPort}/mcp` });
   await api('POST', '/services/bench/routes', { name: 'bare', paths: ['/bare'] });

@@ -13,6 +13,8 @@ import { chmod, readdir } from 'node:fs/promises';
 import { ensurePrivateDir } from '../../shared/private-files';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { initialiseInChild, isInitialised } from './embedded-initdb';
+import { embeddedOptions } from './embedded-settings';
 
 export interface EmbeddedPostgres {
   /** Options for `pg` / TypeORM: unix socket directory and port. */
@@ -31,7 +33,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   // Loaded lazily: a deployment with DATABASE_URL never pays for the WASM module.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create(dir);
+  if (!isInitialised(dir)) await initialiseInChild(dir);
+  const db = await PGlite.create(dir, await embeddedOptions());
   // PGlite (Emscripten's file system) creates its files 0666 whatever the umask: they are set
   // owner-only after start, every minute for new ones, and at stop (the folder is 0700 anyway).
   await ownerOnly(dir);
