@@ -106,15 +106,17 @@ function isId(v: unknown): v is JsonRpcId {
 
 const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
 const PARAM_KEYS = ['name', 'arguments', '_meta', 'cursor', 'uri', 'task', 'level', 'ref', 'argument'];
+/** The protocol's member names by skeleton, computed once. */
+const bySkeleton = (keys: Iterable<string>) => new Map([...keys].map((k) => [skeleton(k), k]));
+const MESSAGE_SKELETONS = bySkeleton(MESSAGE_KEYS);
+const PARAM_SKELETONS = bySkeleton(PARAM_KEYS);
 
 /**
  * Keys a lenient reader could take for one another (`Method` for `method`, `name\u200b` for
  * `name`): two keys of one object with the same skeleton, or a key that is a near miss of a
  * member the protocol defines.
  */
-function lookAlikeKey(obj: Record<string, unknown>, known: Iterable<string>): string | null {
-  const protocol = new Map<string, string>();
-  for (const k of known) protocol.set(skeleton(k), k);
+function lookAlikeKey(obj: Record<string, unknown>, protocol: Map<string, string>): string | null {
   const mine = new Set<string>();
   for (const k of Object.keys(obj)) {
     const s = skeleton(k);
@@ -138,7 +140,7 @@ export function classify(value: unknown): JsonRpcMessage | JsonRpcProblem {
   const has = (k: string) => Object.prototype.hasOwnProperty.call(m, k);
   const id = isId(m.id) ? m.id : null;
   if (m.jsonrpc !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);
-  const alike = lookAlikeKey(m, MESSAGE_KEYS);
+  const alike = lookAlikeKey(m, MESSAGE_SKELETONS);
   if (alike !== null) return invalid(`member ${JSON.stringify(alike)} is not a JSON-RPC member`, id);
   for (const k of Object.keys(m))
     if (!MESSAGE_KEYS.has(k)) return invalid(`unknown member ${JSON.stringify(k)}`, id);
@@ -156,7 +158,7 @@ export function classify(value: unknown): JsonRpcMessage | JsonRpcProblem {
       // `__proto__` would become the prototype in a server that copies params naively.
       const k = Object.prototype.hasOwnProperty.call(params, '__proto__')
         ? '__proto__'
-        : lookAlikeKey(params, PARAM_KEYS);
+        : lookAlikeKey(params, PARAM_SKELETONS);
       if (k !== null) return invalid(`params member ${JSON.stringify(k)} is ambiguous`, id);
     }
     if (!has('id')) {

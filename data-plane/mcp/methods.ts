@@ -53,12 +53,16 @@ export function isVisibleAscii(s: string): boolean {
   return VISIBLE_ASCII.test(s);
 }
 
+const PLAIN = /^[a-z0-9_.-]*$/;
+
 /**
  * What a lenient matcher would reduce a name to: compatibility-normalised, lower case, without
  * whitespace, control, format (zero-width) or replacement characters, slashes collapsed and
  * trimmed. `-`, `_` and `.` are dropped too when `separators` is set (tool names).
  */
 export function skeleton(name: string, separators = false): string {
+  // Lower-case ASCII letters, digits and separators are their own skeleton (the common case).
+  if (PLAIN.test(name)) return separators ? name.replace(/[-_.]/g, '') : name;
   let s = name
     .replace(/[\uD800-\uDFFF]/g, '')
     .normalize('NFKC')

@@ -1,19 +1,54 @@
 /** Moving bodies: whole (within a limit), through a filter, dropped, or written with backpressure. */
 import type { ServerResponse } from 'node:http';
 import { MAX_BUFFERED_BODY } from './body';
+import { readWhole } from './read-whole';
 
 export class ResponseTooLarge extends Error {}
 
 /** A response a plugin must rewrite, read whole, within the buffering limit. */
-export async function collect(body: AsyncIterable<Buffer>, limit = MAX_BUFFERED_BODY): Promise<Buffer> {
-  const out: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.length;
-    if (size > limit) throw new ResponseTooLarge();
-    out.push(c);
-  }
-  return Buffer.concat(out);
+export function collect(
+  body: NodeJS.ReadableStream & { destroy(err?: Error): void },
+  limit = MAX_BUFFERED_BODY,
+): Promise<Buffer> {
+  return readWhole(body, limit, () => new ResponseTooLarge());
+}
+
+/**
+ * `source` written to `res` chunk by chunk with backpressure (paused while `res` is full);
+ * resolves with the bytes sent at its end, rejects when it fails or closes before its end.
+ */
+export function pump(
+  source: NodeJS.ReadableStream & { readableEnded?: boolean },
+  res: ServerResponse,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let settled = false;
+    const settle = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      if (err) reject(err);
+      else resolve(sent);
+    };
+    const onData = (chunk: Buffer) => {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        source.pause();
+        void waitDrain(res).then(() => source.resume());
+      }
+    };
+    const onEnd = () => settle(null);
+    const onError = (err: Error) => settle(err);
+    const onClose = () => settle(new Error('stream closed before its end'));
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+  });
 }
 
 /** A whole body through a streaming filter (when another plugin made the response buffered). */

@@ -1,17 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { readWhole } from './read-whole';
 
 export class BodyTooLarge extends Error {}
 
-/** Read a request body into memory, refusing more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge(`request body larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Read a request body into memory, refusing more than `limit` bytes (the request is dropped). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return readWhole(req, limit, () => new BodyTooLarge(`request body larger than ${limit} bytes`));
 }
 
 /** Bodies buffered for plugins, or for `request_buffering`, stay under this size. */

@@ -7,13 +7,13 @@ import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
 import { MAX_BUFFERED_BODY } from './body';
-import { collect, discard, ResponseTooLarge, throughFilter, waitDrain } from './body-streams';
+import { collect, discard, pump, ResponseTooLarge, throughFilter } from './body-streams';
 import { decodeResponse, UnsupportedCoding } from './content-coding';
 import { endToEnd, isEventStream } from './headers';
 import { sendError } from '../errors';
 import type { ProxyRequest } from './proxy-request';
 
-type Body = NodeJS.ReadableStream & AsyncIterable<Buffer>;
+type Body = NodeJS.ReadableStream & { destroy(err?: Error): void };
 
 /**
  * `source` through `filter`, an error on either side destroying both (and ending the loop that
@@ -123,11 +123,7 @@ export async function sendUpstreamResponse(
     const filter = p.streamFilter?.(rc, state);
     if (filter) source = chain(source, filter);
   }
-  let sent = 0;
-  for await (const chunk of source) {
-    sent += chunk.length;
-    if (!res.write(chunk)) await waitDrain(res);
-  }
+  const sent = await pump(source, res);
   res.end();
   pr.finish(state, sent);
 }

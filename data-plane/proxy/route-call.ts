@@ -138,10 +138,7 @@ export function createRouteCaller(
       };
       let body: Buffer;
       try {
-        body = await collect(
-          decodeResponse(state.headers, up.body) as unknown as AsyncIterable<Buffer>,
-          call.maxResponseBytes,
-        );
+        body = await collect(decodeResponse(state.headers, up.body), call.maxResponseBytes);
       } catch (err) {
         discard(up.body);
         if (err instanceof UnsupportedCoding || err instanceof ResponseTooLarge) {

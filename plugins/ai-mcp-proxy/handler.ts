@@ -176,7 +176,8 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
   const forward = (ctx: RequestContextApi, canonical: string) => {
     ctx.body = Buffer.from(canonical);
     ctx.headers['content-type'] = 'application/json';
-    ctx.shared[JUDGED] = canonical;
+    // A copy: a plugin could change ctx.body in place.
+    ctx.shared[JUDGED] = Buffer.from(ctx.body);
   };
 
   return {
@@ -223,7 +224,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
           );
         return;
       }
-      const judged = ctx.shared[JUDGED] as string | undefined;
+      const judged = ctx.shared[JUDGED] as Buffer | undefined;
       if (ctx.method !== 'POST')
         ctx.exit(
           500,
@@ -231,7 +232,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
           JSON_TYPE,
         );
       // A later plugin (a body transformer) changed the message: judge what will be sent.
-      if (judged === undefined || !ctx.body || ctx.body.toString('utf8') !== judged)
+      if (judged === undefined || !ctx.body || !judged.equals(ctx.body))
         forward(ctx, judge(ctx, ctx.body ?? Buffer.alloc(0), null));
     },
     headerFilter(_ctx, res) {

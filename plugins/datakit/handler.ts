@@ -95,6 +95,21 @@ function plan(config: Record<string, any>): Plan {
   };
 }
 
+/** One part of the client request as datakit sees it, built on first read and kept. */
+function requestPart(request: Record<string, unknown>, part: string, ctx: RequestContextApi): unknown {
+  if (part in request) return request[part];
+  let value: unknown = null;
+  if (part === 'headers') value = requestHeaders(ctx);
+  else if (part === 'query') value = queryObject(new URLSearchParams(ctx.req.url?.split('?')[1] ?? ''));
+  else if (part === 'body')
+    // The request body as every plugin shares it (parsed once), when it is JSON.
+    value =
+      (isJsonType(ctx.req.headers['content-type']) ? ctx.jsonBody() : undefined) ??
+      decodeBody(ctx.body, ctx.req.headers['content-type']);
+  request[part] = value;
+  return value;
+}
+
 /** The signal of requests nothing can cancel: one for all of them. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -107,15 +122,11 @@ export default defineHandler(datakitPlugin, (config) => {
   const read = (state: RunState, from: Endpoint, ctx: RequestContextApi): unknown => {
     let whole: unknown;
     if (from.node === 'request') {
-      state.request ??= {
-        headers: requestHeaders(ctx),
-        query: queryObject(new URLSearchParams(ctx.req.url?.split('?')[1] ?? '')),
-        // The request body as every plugin shares it (parsed once), when it is JSON.
-        body:
-          (isJsonType(ctx.req.headers['content-type']) ? ctx.jsonBody() : undefined) ??
-          decodeBody(ctx.body, ctx.req.headers['content-type']),
-      };
-      whole = state.request;
+      // Only the parts a node reads are built (the seed's check reads the headers alone).
+      const request = (state.request ??= {});
+      if (from.field !== null) return requestPart(request, from.field, ctx);
+      for (const part of ['headers', 'query', 'body']) requestPart(request, part, ctx);
+      return request;
     } else if (from.node === 'service_response') whole = state.serviceResponse;
     else if (from.node === 'vault') whole = p.vault;
     else whole = state.values.get(from.node);
