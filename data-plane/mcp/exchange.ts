@@ -61,6 +61,18 @@ export function startExchange(ctx: RequestContextApi, init: Omit<McpExchange, 'm
   return ex;
 }
 
+/**
+ * A message's detail as stored: payloads redacted. Messages keep the payloads as seen (parsed,
+ * never changed afterwards) and are redacted here, in the log phase, off the response's path.
+ */
+export function storedDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!detail || (!('request_payload' in detail) && !('response_payload' in detail))) return detail;
+  const out = { ...detail };
+  if ('request_payload' in out) out.request_payload = redact(out.request_payload);
+  if ('response_payload' in out) out.response_payload = redact(out.response_payload);
+  return out;
+}
+
 /** Record an answer or a server-initiated message seen in the response. */
 export function observeServerMessage(ex: McpExchange, message: any): void {
   if (!message || typeof message !== 'object') return;
@@ -70,7 +82,7 @@ export function observeServerMessage(ex: McpExchange, message: any): void {
       : undefined;
   if (matched) {
     matched.error = typeof message.error?.code === 'number' ? message.error.code : null;
-    if (ex.logPayloads) matched.detail = { ...(matched.detail ?? {}), response_payload: redact(message) };
+    if (ex.logPayloads) matched.detail = { ...(matched.detail ?? {}), response_payload: message };
     return;
   }
   if (typeof message.method === 'string') {
@@ -78,9 +90,7 @@ export function observeServerMessage(ex: McpExchange, message: any): void {
       method: message.method,
       tool: null,
       error: null,
-      detail: ex.logPayloads
-        ? { response_payload: redact(message), direction: 'server' }
-        : { direction: 'server' },
+      detail: ex.logPayloads ? { response_payload: message, direction: 'server' } : { direction: 'server' },
     });
   }
 }

@@ -20,10 +20,10 @@ import {
   exchangeOf,
   observeServerMessage,
   startExchange,
+  storedDetail,
   toolGatesOf,
   type McpExchange,
 } from '../../data-plane/mcp/exchange';
-import { redact } from '../../shared/redact';
 import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
 import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
@@ -133,7 +133,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
           !Array.isArray(m.params) &&
           m.params.cursor !== undefined,
         error: null as number | null,
-        detail: logPayloads ? ({ request_payload: redact(m) } as Record<string, unknown>) : null,
+        detail: logPayloads ? ({ request_payload: m } as Record<string, unknown>) : null,
       };
       ex?.messages.push(seen);
       if (m.kind !== 'request' || tool === null) continue;
@@ -193,7 +193,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
         mcp_method: m.method,
         tool: m.tool,
         jsonrpc_error: m.error,
-        detail: m.detail,
+        detail: storedDetail(m.detail),
       }));
     },
     access(ctx) {
