@@ -126,6 +126,9 @@ export function mergeInto(into: RollupRow, r: RollupRow): void {
   }
 }
 
+/** Per cuboid, per dimension (ROLLUP_DIMENSIONS order): does it keep it? Computed once. */
+const KEPT = CUBOIDS.map((c) => ROLLUP_DIMENSIONS.map((d) => c.dims.includes(d)));
+
 /** Aggregate records into rollup rows for every cuboid. */
 export function rollup(records: AnalyticsRecord[]): RollupRow[] {
   const rows = new Map<string, RollupRow>();
@@ -135,14 +138,18 @@ export function rollup(records: AnalyticsRecord[]): RollupRow[] {
     const bt = bucketOf(r.latency_total_ms);
     const bg = bucketOf(r.latency_gateway_ms);
     const bu = r.latency_upstream_ms === null ? -1 : bucketOf(r.latency_upstream_ms);
-    for (const c of CUBOIDS) {
+    for (let ci = 0; ci < CUBOIDS.length; ci++) {
+      const c = CUBOIDS[ci];
+      const kept = KEPT[ci];
       const bucket = Math.floor(r.ts / c.bucketMs) * c.bucketMs;
       let key = `${c.name}\u0000${bucket}`;
-      for (const d of ROLLUP_DIMENSIONS) key += `\u0000${c.dims.includes(d) ? values[d] : '*'}`;
+      for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++)
+        key += `\u0000${kept[di] ? values[ROLLUP_DIMENSIONS[di]] : '*'}`;
       let row = rows.get(key);
       if (!row) {
         const dims = {} as Record<RollupDimension, string>;
-        for (const d of ROLLUP_DIMENSIONS) dims[d] = c.dims.includes(d) ? values[d] : '*';
+        for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++)
+          dims[ROLLUP_DIMENSIONS[di]] = kept[di] ? values[ROLLUP_DIMENSIONS[di]] : '*';
         row = emptyRow(c.name, bucket, dims);
         rows.set(key, row);
       }
