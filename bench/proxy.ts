@@ -15,7 +15,7 @@ import { adminClient } from '../test/helpers/http';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 import { SEED_ENV, seedPointedAt } from '../test/helpers/seed';
-import { treeCpu } from './process-cpu';
+import { treeCpu } from './process-tree';
 
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const BODY =

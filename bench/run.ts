@@ -7,6 +7,7 @@ import { benchDpApply } from './dp-apply';
 import { benchDeckSync } from './deck-sync';
 import { benchProxy } from './proxy';
 import { benchAnalytics } from './analytics';
+import { benchMemory } from './memory';
 
 // The servers a benchmark starts open no console (they would all want port 8002), as in tests.
 process.env.TOLLGATE_CONSOLE_LISTEN ??= 'off';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'deck-sync': benchDeckSync,
   proxy: benchProxy,
   analytics: benchAnalytics,
+  memory: benchMemory,
 };
 
 async function main() {

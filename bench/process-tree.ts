@@ -1,7 +1,7 @@
 /**
- * CPU time of a process and its descendants, read from /proc (Linux), in µs. Throughput on a
- * shared two-core VM swings ±20 % between runs; CPU spent per request is steadier, so the proxy
- * table reports both.
+ * A process and its descendants, read from /proc (Linux): CPU time in µs (throughput on a shared
+ * two-core VM swings ±20 % between runs; CPU spent per request is steadier, so the proxy table
+ * reports both) and resident memory.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
@@ -36,4 +36,17 @@ export function treeCpu(pid: number): number {
   let total = ownCpu(pid);
   for (const c of childrenOf(pid)) total += treeCpu(c);
   return total;
+}
+
+/** Resident memory (kB) of `pid` and of each live descendant, with their command lines. */
+export function treeRss(pid: number): { pid: number; rssKb: number; command: string }[] {
+  let rssKb = 0;
+  let command = '';
+  try {
+    rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return []; // ended
+  }
+  return [{ pid, rssKb, command }, ...childrenOf(pid).flatMap((c) => treeRss(c))];
 }
