@@ -1,7 +1,7 @@
 /** Moving bodies: whole (within a limit), through a filter, dropped, or written with backpressure. */
 import type { ServerResponse } from 'node:http';
 import { MAX_BUFFERED_BODY } from './body';
-import { readWhole } from './read-whole';
+import { consume, readWhole } from './consume';
 
 export class ResponseTooLarge extends Error {}
 
@@ -17,38 +17,19 @@ export function collect(
  * `source` written to `res` chunk by chunk with backpressure (paused while `res` is full);
  * resolves with the bytes sent at its end, rejects when it fails or closes before its end.
  */
-export function pump(
-  source: NodeJS.ReadableStream & { readableEnded?: boolean },
+export async function pump(
+  source: NodeJS.ReadableStream & { destroy(err?: Error): void },
   res: ServerResponse,
 ): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let settled = false;
-    const settle = (err: Error | null) => {
-      if (settled) return;
-      settled = true;
-      source.off('data', onData);
-      source.off('end', onEnd);
-      source.off('error', onError);
-      source.off('close', onClose);
-      if (err) reject(err);
-      else resolve(sent);
-    };
-    const onData = (chunk: Buffer) => {
-      sent += chunk.length;
-      if (!res.write(chunk)) {
-        source.pause();
-        void waitDrain(res).then(() => source.resume());
-      }
-    };
-    const onEnd = () => settle(null);
-    const onError = (err: Error) => settle(err);
-    const onClose = () => settle(new Error('stream closed before its end'));
-    source.on('data', onData);
-    source.on('end', onEnd);
-    source.on('error', onError);
-    source.on('close', onClose);
+  let sent = 0;
+  await consume(source, (chunk) => {
+    sent += chunk.length;
+    if (!res.write(chunk)) {
+      source.pause();
+      void waitDrain(res).then(() => source.resume());
+    }
   });
+  return sent;
 }
 
 /** A whole body through a streaming filter (when another plugin made the response buffered). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { readWhole } from './read-whole';
+import { readWhole } from './consume';
 
 export class BodyTooLarge extends Error {}
 
