@@ -129,10 +129,8 @@ export async function configure(adminUrl: string, upstreamPort: number, dir: str
   return (await api('GET', '/config')).body.hash as string;
 }
 
-export async function benchProxy(): Promise<string> {
-  need('nginx');
-  need('wrk');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
+/** The wrk script: a 120-byte `tools/call` POST with the seed chain's credentials; prints percentiles. */
+export function writePostScript(dir: string): string {
   const script = join(dir, 'post.lua');
   writeFileSync(
     script,
@@ -147,6 +145,14 @@ done = function(summary, latency, requests)
 end
 `,
   );
+  return script;
+}
+
+export async function benchProxy(): Promise<string> {
+  need('nginx');
+  need('wrk');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
+  const script = writePostScript(dir);
   const upPort = await freePort();
   const nginxPort = await freePort();
   const minimalPort = await freePort();

@@ -8,6 +8,7 @@ import { benchDeckSync } from './deck-sync';
 import { benchProxy } from './proxy';
 import { benchAnalytics } from './analytics';
 import { benchMemory } from './memory';
+import { benchWorkers } from './workers';
 
 // The servers a benchmark starts open no console (they would all want port 8002), as in tests.
 process.env.TOLLGATE_CONSOLE_LISTEN ??= 'off';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   proxy: benchProxy,
   analytics: benchAnalytics,
   memory: benchMemory,
+  workers: benchWorkers,
 };
 
 async function main() {

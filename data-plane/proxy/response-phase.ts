@@ -7,7 +7,8 @@ import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
 import { MAX_BUFFERED_BODY } from './body';
-import { collect, discard, pump, ResponseTooLarge, throughFilter } from './body-streams';
+import { collect, discard, pump, ResponseTooLarge } from './body-streams';
+import { filterWholeBody } from './whole-body-filters';
 import { decodeResponse, UnsupportedCoding } from './content-coding';
 import { endToEnd, isEventStream } from './headers';
 import { sendError } from '../errors';
@@ -88,13 +89,7 @@ export async function sendUpstreamResponse(
     try {
       // Every response-phase plugin sees the body: the buffering ones whole, the streaming
       // ones (an SSE inspector) through their filter, so buffering never skips an inspection.
-      for (const p of plugins) {
-        if (rewriting.includes(p)) body = p.transformBody!(rc, state, body);
-        else {
-          const filter = p.streamFilter?.(rc, state);
-          if (filter) body = await throughFilter(filter, body);
-        }
-      }
+      body = await filterWholeBody(plugins, rc, state, body);
     } catch (err) {
       ctx.log?.(`plugin error in body filter: ${(err as Error).message}`);
       return pr.fail(500);

@@ -16,7 +16,8 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Entity } from '../runtime/entity';
 import type { RouteCall, RouteCallResult, RouteCaller } from '../runtime/route-caller';
 import { kongErrorBody } from '../errors';
-import { collect, discard, ResponseTooLarge, throughFilter } from './body-streams';
+import { collect, discard, ResponseTooLarge } from './body-streams';
+import { filterWholeBody } from './whole-body-filters';
 import { askForIdentity, decodeResponse, UnsupportedCoding } from './content-coding';
 import { endToEnd } from './headers';
 import { upstreamTarget } from './upstream-target';
@@ -155,13 +156,7 @@ export function createRouteCaller(
       const plugins = [...executed].sort((a, b) => b.priority - a.priority);
       try {
         for (const p of plugins) p.headerFilter?.(rc, state);
-        for (const p of plugins) {
-          if (p.wantsResponseBody?.(rc, state)) body = p.transformBody!(rc, state, body);
-          else {
-            const filter = p.streamFilter?.(rc, state);
-            if (filter) body = await throughFilter(filter, body);
-          }
-        }
+        body = await filterWholeBody(plugins, rc, state, body);
       } catch (err) {
         log?.(`plugin error in the response of ${route.name ?? route.id}: ${(err as Error).message}`);
         return gatewayAnswer(from.requestId, 500, 'An unexpected error occurred');
