@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminClient } from '../helpers/http';
@@ -79,6 +79,25 @@ test('binding the Admin API beyond loopback without a token exits with a clear m
     });
     assert.equal(await p.exit(), 1);
     assert.match(p.output(), /refusing to bind the Admin API to 0\.0\.0\.0:0 without TOLLGATE_ADMIN_TOKEN/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a database folder with files but no database is refused with a clear message, never overwritten', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
+  try {
+    mkdirSync(join(dataDir, 'pgdata'), { recursive: true });
+    writeFileSync(join(dataDir, 'pgdata', 'notes.txt'), 'not a database');
+    const p = spawnTollgate(['control-plane'], {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
+      TOLLGATE_CLUSTER_LISTEN: `127.0.0.1:${await freePort()}`,
+      DATABASE_URL: undefined,
+    });
+    assert.notEqual(await p.exit(), 0);
+    assert.match(p.output(), /holds files but no database \(no PG_VERSION\)/);
+    assert.equal(readFileSync(join(dataDir, 'pgdata', 'notes.txt'), 'utf8'), 'not a database');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
