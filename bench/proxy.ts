@@ -29,7 +29,7 @@ const SHAPES: Shape[] = (process.env.BENCH_PROXY_SHAPES?.split(',') as Shape[] |
   'sse-16k',
 ];
 
-function need(cmd: string) {
+export function need(cmd: string) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
     throw new Error(`${cmd} is not installed (Debian: apt-get install -y nginx-light wrk)`);
   }

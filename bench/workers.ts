@@ -5,12 +5,12 @@
  * two-core machine the load generator, the upstream and the control plane hold cores too: the
  * figure says what a second process buys there, not what it buys on a dedicated host.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
-import { configure, startNginx, upstreamLocations, wrk, writePostScript } from './proxy';
+import { configure, need, startNginx, upstreamLocations, wrk, writePostScript } from './proxy';
 import { treeCpu } from './process-tree';
 
 const COUNTS = (process.env.BENCH_WORKERS ?? '1,2,3').split(',').map(Number);
@@ -23,6 +23,8 @@ const PATHS = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchWorkers(): Promise<string> {
+  need('nginx');
+  need('wrk');
   const dir = mkdtempSync(join(tmpdir(), 'bench-workers-'));
   const script = writePostScript(dir);
   const upPort = await freePort();
@@ -31,12 +33,13 @@ export async function benchWorkers(): Promise<string> {
     'upstream',
     `server { listen 127.0.0.1:${upPort}; ${upstreamLocations(join(dir, 'upstream-www'))} }`,
   );
-  const cp = await startCpProcess({ dataDir: join(dir, 'cp') });
+  let cp: Awaited<ReturnType<typeof startCpProcess>> | undefined;
   const dps: Awaited<ReturnType<typeof startDpProcess>>[] = [];
   try {
+    cp = await startCpProcess({ dataDir: join(dir, 'cp') });
     const hash = await configure(cp.adminUrl, upPort, dir);
     for (const n of COUNTS)
-      dps.push(await startDpProcess({ cpUrl: cp.clusterUrl, env: { TOLLGATE_DP_WORKERS: String(n) } }));
+      dps.push(await startDpProcess({ cpUrl: cp!.clusterUrl, env: { TOLLGATE_DP_WORKERS: String(n) } }));
     await waitConverged(dps, hash);
     const rps = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
@@ -69,7 +72,8 @@ export async function benchWorkers(): Promise<string> {
     return `${rows.join('\n')}\n\nwrk -t1 at 32 connections, median of ${ROUNDS} interleaved rounds; wrk, nginx, the control plane and the data planes share the machine's cores.`;
   } finally {
     for (const d of dps) await d.proc.stop('SIGKILL').catch(() => undefined);
-    await cp.proc.stop('SIGKILL').catch(() => undefined);
+    await cp?.proc.stop('SIGKILL').catch(() => undefined);
     nginx.kill('SIGQUIT');
+    rmSync(dir, { recursive: true, force: true });
   }
 }

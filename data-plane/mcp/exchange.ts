@@ -62,11 +62,14 @@ export function startExchange(ctx: RequestContextApi, init: Omit<McpExchange, 'm
 }
 
 /**
- * A message's detail as stored: payloads redacted. Messages keep the payloads as seen (parsed,
- * never changed afterwards) and are redacted here, in the log phase, off the response's path.
+ * A message's detail as stored: payloads redacted. A request and the answer matched to it keep
+ * their payloads as seen (parsed, never changed afterwards; one per request id, so bounded) and
+ * are redacted here, in the log phase, off the response's path.
  */
 export function storedDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
-  if (!detail || (!('request_payload' in detail) && !('response_payload' in detail))) return detail;
+  // Server-initiated messages are redacted when seen (see observeServerMessage).
+  if (!detail || detail.direction === 'server') return detail;
+  if (!('request_payload' in detail) && !('response_payload' in detail)) return detail;
   const out = { ...detail };
   if ('request_payload' in out) out.request_payload = redact(out.request_payload);
   if ('response_payload' in out) out.response_payload = redact(out.response_payload);
@@ -90,7 +93,10 @@ export function observeServerMessage(ex: McpExchange, message: any): void {
       method: message.method,
       tool: null,
       error: null,
-      detail: ex.logPayloads ? { response_payload: message, direction: 'server' } : { direction: 'server' },
+      // A stream can carry any number of these: kept redacted (bounded), never whole.
+      detail: ex.logPayloads
+        ? { response_payload: redact(message), direction: 'server' }
+        : { direction: 'server' },
     });
   }
 }

@@ -11,6 +11,9 @@ type Source = NodeJS.ReadableStream & { destroy(err?: Error): void };
  */
 export function consume(stream: Source, onData: (chunk: Buffer) => Error | void): Promise<void> {
   return new Promise((resolve, reject) => {
+    const state = stream as unknown as { destroyed?: boolean; readableEnded?: boolean };
+    // Listeners on a stream that has already ended or been destroyed would wait for ever.
+    if (state.readableEnded || state.destroyed) return reject(new Error('stream already ended'));
     let settled = false;
     const settle = (err: Error | null) => {
       if (settled) return;
@@ -23,7 +26,12 @@ export function consume(stream: Source, onData: (chunk: Buffer) => Error | void)
       else resolve();
     };
     const data = (chunk: Buffer | string) => {
-      const stop = onData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      let stop: Error | void;
+      try {
+        stop = onData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      } catch (err) {
+        stop = err as Error; // a failing consumer fails this body, never the process
+      }
       if (!stop) return;
       settle(stop);
       // Nobody reads the rest: errors of the destroyed stream go nowhere.

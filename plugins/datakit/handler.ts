@@ -28,7 +28,7 @@ interface RunState {
   values: Map<string, unknown>;
   skipped: Set<string>;
   pluginStore: Record<string, unknown>;
-  request: Record<string, unknown> | null;
+  request: RequestView | null;
   serviceResponse: Record<string, unknown> | null;
   /** Written to `response.*` by access-phase nodes, applied when the response goes out. */
   responseHeaders: unknown[];
@@ -95,18 +95,32 @@ function plan(config: Record<string, any>): Plan {
   };
 }
 
-/** One part of the client request as datakit sees it, built on first read and kept. */
-function requestPart(request: Record<string, unknown>, part: string, ctx: RequestContextApi): unknown {
-  if (part in request) return request[part];
+/**
+ * The client request as datakit sees it: captured when a node first reads any part of it (as a
+ * whole, before), each part built on first read. The body is the one seen at capture, even if a
+ * plugin replaces `ctx.body` before a later node reads it.
+ */
+interface RequestView {
+  parts: Record<string, unknown>;
+  body: Buffer | null;
+}
+
+function captureRequest(ctx: RequestContextApi): RequestView {
+  return { parts: {}, body: ctx.body };
+}
+
+function requestPart(view: RequestView, part: string, ctx: RequestContextApi): unknown {
+  if (part in view.parts) return view.parts[part];
   let value: unknown = null;
   if (part === 'headers') value = requestHeaders(ctx);
   else if (part === 'query') value = queryObject(new URLSearchParams(ctx.req.url?.split('?')[1] ?? ''));
-  else if (part === 'body')
-    // The request body as every plugin shares it (parsed once), when it is JSON.
-    value =
-      (isJsonType(ctx.req.headers['content-type']) ? ctx.jsonBody() : undefined) ??
-      decodeBody(ctx.body, ctx.req.headers['content-type']);
-  request[part] = value;
+  else if (part === 'body') {
+    const type = ctx.req.headers['content-type'];
+    // The request body as every plugin shares it (parsed once), when it is still that body.
+    const shared = view.body === ctx.body && isJsonType(type) ? ctx.jsonBody() : undefined;
+    value = shared ?? decodeBody(view.body, type);
+  }
+  view.parts[part] = value;
   return value;
 }
 
@@ -123,10 +137,10 @@ export default defineHandler(datakitPlugin, (config) => {
     let whole: unknown;
     if (from.node === 'request') {
       // Only the parts a node reads are built (the seed's check reads the headers alone).
-      const request = (state.request ??= {});
-      if (from.field !== null) return requestPart(request, from.field, ctx);
-      for (const part of ['headers', 'query', 'body']) requestPart(request, part, ctx);
-      return request;
+      const view = (state.request ??= captureRequest(ctx));
+      if (from.field !== null) return requestPart(view, from.field, ctx);
+      for (const part of ['headers', 'query', 'body']) requestPart(view, part, ctx);
+      return view.parts;
     } else if (from.node === 'service_response') whole = state.serviceResponse;
     else if (from.node === 'vault') whole = p.vault;
     else whole = state.values.get(from.node);

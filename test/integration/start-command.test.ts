@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminClient } from '../helpers/http';
@@ -98,6 +98,30 @@ test('a database folder with files but no database is refused with a clear messa
     assert.notEqual(await p.exit(), 0);
     assert.match(p.output(), /holds files but no database \(no PG_VERSION\)/);
     assert.equal(readFileSync(join(dataDir, 'pgdata', 'notes.txt'), 'utf8'), 'not a database');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a database whose creation was cut short is created again, not taken for a whole one', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
+  const port = await freePort();
+  try {
+    // What a start killed during initdb leaves: the marker, and PG_VERSION written early.
+    mkdirSync(join(dataDir, 'pgdata'), { recursive: true });
+    writeFileSync(join(dataDir, 'pgdata', '.tollgate-creating'), '');
+    writeFileSync(join(dataDir, 'pgdata', 'PG_VERSION'), '17\n');
+    const p = spawnTollgate(['control-plane'], {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${port}`,
+      TOLLGATE_CLUSTER_LISTEN: `127.0.0.1:${await freePort()}`,
+      DATABASE_URL: undefined,
+    });
+    await p.waitFor(/Admin API listening on/);
+    const api = adminClient(`http://127.0.0.1:${port}`);
+    assert.equal((await api('POST', '/consumers', { username: 'after-recreate' })).status, 201);
+    assert.equal(existsSync(join(dataDir, 'pgdata', '.tollgate-creating')), false);
+    await p.stop();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -72,3 +72,26 @@ test('pump: a source cut mid-stream rejects (the response is never finished as w
   setImmediate(() => source.destroy());
   await assert.rejects(sent, /closed before its end/);
 });
+
+test('a consumer that throws fails that body, never the process', async () => {
+  const s = new PassThrough();
+  const client = new Writable({ write: (_c, _e, done) => done() });
+  (client as unknown as { write: () => never }).write = () => {
+    throw new Error('cannot write this chunk');
+  };
+  const sent = pump(s, client as unknown as ServerResponse);
+  s.write('x');
+  await assert.rejects(sent, /cannot write this chunk/);
+  assert.equal(s.destroyed, true);
+});
+
+test('a stream that has already ended is refused, never waited on', async () => {
+  const s = new PassThrough();
+  s.end('all of it');
+  s.resume();
+  await new Promise((r) => s.once('end', r));
+  await assert.rejects(
+    readWhole(s, 1024, () => new TooLarge()),
+    /already ended/,
+  );
+});
