@@ -129,30 +129,32 @@ export function mergeInto(into: RollupRow, r: RollupRow): void {
 /** Per cuboid, per dimension (ROLLUP_DIMENSIONS order): does it keep it? Computed once. */
 const KEPT = CUBOIDS.map((c) => ROLLUP_DIMENSIONS.map((d) => c.dims.includes(d)));
 
-/** Aggregate records into rollup rows for every cuboid. */
+/**
+ * Aggregate records into rollup rows for every cuboid. Records of one minute with the same
+ * dimension values add into the same rows of every cuboid (hourly ones included, a minute lies
+ * in one hour), so those rows are looked up once per such group, not once per record and cuboid.
+ */
 export function rollup(records: AnalyticsRecord[]): RollupRow[] {
   const rows = new Map<string, RollupRow>();
+  const groups = new Map<string, RollupRow[]>();
   for (const r of records) {
     const values = dimensionValues(r);
+    const minute = Math.floor(r.ts / MINUTE);
+    let group = `${minute}`;
+    for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++) group += `\u0000${values[ROLLUP_DIMENSIONS[di]]}`;
+    let targets = groups.get(group);
+    if (!targets) {
+      targets = CUBOIDS.map((c, ci) =>
+        cuboidRow(rows, c, KEPT[ci], Math.floor(r.ts / c.bucketMs) * c.bucketMs, values),
+      );
+      groups.set(group, targets);
+    }
     const error = isError(r);
     const bt = bucketOf(r.latency_total_ms);
     const bg = bucketOf(r.latency_gateway_ms);
     const bu = r.latency_upstream_ms === null ? -1 : bucketOf(r.latency_upstream_ms);
-    for (let ci = 0; ci < CUBOIDS.length; ci++) {
-      const c = CUBOIDS[ci];
-      const kept = KEPT[ci];
-      const bucket = Math.floor(r.ts / c.bucketMs) * c.bucketMs;
-      let key = `${c.name}\u0000${bucket}`;
-      for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++)
-        key += `\u0000${kept[di] ? values[ROLLUP_DIMENSIONS[di]] : '*'}`;
-      let row = rows.get(key);
-      if (!row) {
-        const dims = {} as Record<RollupDimension, string>;
-        for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++)
-          dims[ROLLUP_DIMENSIONS[di]] = kept[di] ? values[ROLLUP_DIMENSIONS[di]] : '*';
-        row = emptyRow(c.name, bucket, dims);
-        rows.set(key, row);
-      }
+    for (let i = 0; i < targets.length; i++) {
+      const row = targets[i];
       row.requests++;
       if (error) row.errors++;
       row.latency_total_sum += r.latency_total_ms;
@@ -169,6 +171,28 @@ export function rollup(records: AnalyticsRecord[]): RollupRow[] {
     }
   }
   return [...rows.values()];
+}
+
+/** The row of cuboid `c` for `bucket` and these dimension values (created empty if new). */
+function cuboidRow(
+  rows: Map<string, RollupRow>,
+  c: Cuboid,
+  kept: boolean[],
+  bucket: number,
+  values: Record<RollupDimension, string>,
+): RollupRow {
+  let key = `${c.name}\u0000${bucket}`;
+  for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++)
+    key += `\u0000${kept[di] ? values[ROLLUP_DIMENSIONS[di]] : '*'}`;
+  let row = rows.get(key);
+  if (!row) {
+    const dims = {} as Record<RollupDimension, string>;
+    for (let di = 0; di < ROLLUP_DIMENSIONS.length; di++)
+      dims[ROLLUP_DIMENSIONS[di]] = kept[di] ? values[ROLLUP_DIMENSIONS[di]] : '*';
+    row = emptyRow(c.name, bucket, dims);
+    rows.set(key, row);
+  }
+  return row;
 }
 
 /** The narrowest cuboid keeping `dims` at a bucket no coarser than `maxBucketMs`, if any. */

@@ -30,20 +30,65 @@ export function storableText(v: string, max = 2048): string {
   return s;
 }
 
+const MAX_JSON_TEXT = 8192;
+const MAX_JSON_KEY = 256;
+const MAX_JSON_DEPTH = 32;
+
 /** A JSON value with every key and string storable (jsonb refuses NUL and lone surrogates). */
 function storableJson(v: unknown, depth = 0): unknown {
-  if (typeof v === 'string') return storableText(v, 8192);
+  if (typeof v === 'string') return storableText(v, MAX_JSON_TEXT);
   if (v === null || typeof v !== 'object') return typeof v === 'number' && !Number.isFinite(v) ? null : v;
-  if (depth > 32) return '[TRUNCATED]';
+  if (depth > MAX_JSON_DEPTH) return '[TRUNCATED]';
   if (Array.isArray(v)) return v.map((x) => storableJson(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) setOwn(out, storableText(k, 256), storableJson(x, depth + 1));
+  for (const [k, x] of Object.entries(v))
+    setOwn(out, storableText(k, MAX_JSON_KEY), storableJson(x, depth + 1));
   return out;
+}
+
+/**
+ * If storableJson would return `v` unchanged (nearly every detail is: copying it cost the
+ * control plane a deep clone per record), an upper bound of its JSON text's length; else -1.
+ * The bound counts every character as a 6-character escape, so a bound under the limit proves
+ * the text is, without serialising it.
+ */
+function storableJsonBound(v: unknown, depth = 0): number {
+  if (typeof v === 'string') return storableText(v, MAX_JSON_TEXT) === v ? 6 * v.length + 2 : -1;
+  if (typeof v === 'number') return Number.isFinite(v) ? 24 : -1;
+  if (v === null || typeof v !== 'object') return 5;
+  if (depth > MAX_JSON_DEPTH) return -1;
+  let size = 2;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const n = storableJsonBound(v[i], depth + 1);
+      if (n < 0) return -1;
+      size += n + 1;
+    }
+    return size;
+  }
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const n =
+      storableText(k, MAX_JSON_KEY) === k
+        ? storableJsonBound((v as Record<string, unknown>)[k], depth + 1)
+        : -1;
+    if (n < 0) return -1;
+    size += 6 * k.length + 4 + n;
+  }
+  return size;
 }
 
 const INT32 = 2 ** 31 - 1;
 const checkShape = TypeCompiler.Compile(AnalyticsRecordSchema);
 const TEXT_FIELDS = RECORD_FIELDS.filter((f) => fieldSpec(f).sqlType === 'text');
+const NUMBER_FIELDS = [
+  'ts',
+  'latency_total_ms',
+  'latency_upstream_ms',
+  'latency_gateway_ms',
+  'request_size',
+  'response_size',
+] as const;
 
 /** A clean record for `nodeId` (the authenticated node, whatever the record claims), or null. */
 export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | null {
@@ -71,14 +116,7 @@ export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | 
   out.consumer_groups = out.consumer_groups
     .slice(0, groups.maxStored)
     .map((g) => storableText(g, groups.storeMax));
-  for (const f of [
-    'ts',
-    'latency_total_ms',
-    'latency_upstream_ms',
-    'latency_gateway_ms',
-    'request_size',
-    'response_size',
-  ] as const) {
+  for (const f of NUMBER_FIELDS) {
     const v = bag[f];
     if (typeof v === 'number') bag[f] = Math.min(v, Number.MAX_SAFE_INTEGER);
   }
@@ -86,8 +124,10 @@ export function validateRecord(raw: unknown, nodeId: string): AnalyticsRecord | 
   if (out.jsonrpc_error !== null)
     out.jsonrpc_error = Math.max(-INT32 - 1, Math.min(INT32, Math.trunc(out.jsonrpc_error)));
   if (out.detail !== null) {
-    let detail = storableJson(out.detail) as Record<string, unknown>;
-    const size = JSON.stringify(detail).length;
+    const bound = storableJsonBound(out.detail);
+    let detail = bound < 0 ? (storableJson(out.detail) as Record<string, unknown>) : out.detail;
+    // Serialised only when the bound cannot settle it (large or unusual details).
+    const size = bound >= 0 && bound <= MAX_DETAIL_CHARS ? 0 : JSON.stringify(detail).length;
     if (size > MAX_DETAIL_CHARS) detail = { truncated: true, size };
     out.detail = detail;
   }
