@@ -87,6 +87,15 @@ http {
   return spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
 }
 
+/** nginx serving the canned MCP answers (JSON and SSE, 1 KB and 16 KB) on `port`. */
+export function startCannedUpstream(dir: string, port: number): ChildProcess {
+  return startNginx(
+    dir,
+    'upstream',
+    `server { listen 127.0.0.1:${port}; ${upstreamLocations(join(dir, 'upstream-www'))} }`,
+  );
+}
+
 interface WrkResult {
   rps: number;
   requests: number;
@@ -166,11 +175,7 @@ export async function benchProxy(): Promise<string> {
     },
   );
   procs.push(
-    startNginx(
-      dir,
-      'upstream',
-      `server { listen 127.0.0.1:${upPort}; ${upstreamLocations(join(dir, 'upstream-www'))} }`,
-    ),
+    startCannedUpstream(dir, upPort),
     startNginx(
       dir,
       'proxy',

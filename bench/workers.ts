@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
-import { configure, need, startNginx, upstreamLocations, wrk, writePostScript } from './proxy';
+import { configure, need, startCannedUpstream, wrk, writePostScript } from './proxy';
 import { treeCpu } from './process-tree';
 
 const COUNTS = (process.env.BENCH_WORKERS ?? '1,2,3').split(',').map(Number);
@@ -28,11 +28,7 @@ export async function benchWorkers(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-workers-'));
   const script = writePostScript(dir);
   const upPort = await freePort();
-  const nginx = startNginx(
-    dir,
-    'upstream',
-    `server { listen 127.0.0.1:${upPort}; ${upstreamLocations(join(dir, 'upstream-www'))} }`,
-  );
+  const nginx = startCannedUpstream(dir, upPort);
   let cp: Awaited<ReturnType<typeof startCpProcess>> | undefined;
   const dps: Awaited<ReturnType<typeof startDpProcess>>[] = [];
   try {

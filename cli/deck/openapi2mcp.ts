@@ -14,11 +14,11 @@ import { normalizeEntity } from '../../shared/entities/normalize';
 import { pluginEntity } from '../../shared/entities/plugin';
 import { describeErrors } from '../../shared/errors';
 import {
+  BODY_MEDIA_TYPES,
   slug,
   toolDefinitionProblems,
   type ToolDefinition,
 } from '../../plugins/ai-mcp-proxy/tool-definitions';
-import { BODY_MEDIA_TYPES } from '../../plugins/ai-mcp-proxy/tool-definitions';
 import { DeckFileError } from './env-template';
 import { toolSetProblems } from '../../plugins/ai-mcp-proxy/tool-sets';
 

@@ -5,9 +5,14 @@
  * a listener's set spans plugins), so data planes never get a config they must refuse.
  */
 import type { FieldError } from '../../shared/schema/validator';
-import { toolDefinitionProblems, toolNameOf, type ToolDefinition } from './tool-definitions';
+import {
+  inputSchemaOf,
+  outputSchemaOf,
+  toolDefinitionProblems,
+  toolNameOf,
+  type ToolDefinition,
+} from './tool-definitions';
 import { compileSchema } from './tool-schemas';
-import { inputSchemaOf, outputSchemaOf } from './tool-definitions';
 
 type Row = Record<string, any>;
 
