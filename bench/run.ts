@@ -9,6 +9,7 @@ import { benchProxy } from './proxy';
 import { benchAnalytics } from './analytics';
 import { benchMemory } from './memory';
 import { benchWorkers } from './workers';
+import { benchChainCosts } from './chain-costs';
 
 // The servers a benchmark starts open no console (they would all want port 8002), as in tests.
 process.env.TOLLGATE_CONSOLE_LISTEN ??= 'off';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   analytics: benchAnalytics,
   memory: benchMemory,
   workers: benchWorkers,
+  'chain-costs': benchChainCosts,
 };
 
 async function main() {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { setOwn } from '../../shared/unicode';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers; never forwarded in either direction. */
 const HOP_BY_HOP = new Set([
@@ -19,15 +20,21 @@ const HOP_BY_HOP = new Set([
 export function endToEnd(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
-  const extra = new Set<string>();
   const conn = headers['connection'];
-  if (conn) for (const t of String(conn).split(',')) extra.add(t.trim().toLowerCase());
+  const extra = conn
+    ? new Set(
+        String(conn)
+          .split(',')
+          .map((t) => t.trim().toLowerCase()),
+      )
+    : null;
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || !Object.hasOwn(headers, k)) continue;
     const name = k.toLowerCase();
-    if (HOP_BY_HOP.has(name) || extra.has(name)) continue;
-    out[name] = v as string | string[];
+    if (HOP_BY_HOP.has(name) || extra?.has(name)) continue;
+    setOwn(out, name, v);
   }
   return out;
 }

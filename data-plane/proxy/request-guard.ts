@@ -57,8 +57,15 @@ function decodeOnce(s: string): string | null {
   return Buffer.from(text, 'utf8').equals(buf) ? text : null;
 }
 
+/**
+ * Paths of unreserved and sub-delim ASCII with no `%`, `.`, `;`, `\\` or NUL: nothing decodes,
+ * NFKC keeps them as they are, and no segment can be a dot segment, so they steer nowhere.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9/_~!$&'()*+,=:@-]*$/;
+
 /** Why this raw request path could be steered upstream, or null. */
 export function steerablePath(rawPath: string): string | null {
+  if (PLAIN_PATH.test(rawPath)) return null;
   let decoded = rawPath;
   // Up to three rounds: servers that decode twice see `%252F` as `/`.
   for (let round = 0; round < 3 && decoded.includes('%'); round++) {
