@@ -12,7 +12,7 @@ import { adminClient } from '../test/helpers/http';
 import { freePort } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 import { configure, need, startCannedUpstream, wrk, writePostScript } from './proxy';
-import { treeCpu } from './process-tree';
+import { settle, treeCpu } from './process-tree';
 
 const ROUNDS = Number(process.env.BENCH_CHAIN_ROUNDS ?? 3);
 const SHAPE = process.env.BENCH_CHAIN_SHAPE ?? 'json-1k';
@@ -90,13 +90,12 @@ export async function benchChainCosts(): Promise<string> {
       for (let i = 0; i < STEPS.length; i++) {
         const url = `${dp.proxyUrl}${paths[i]}`;
         wrk(url, 8, script, '1s'); // warm-up
-        // The control plane ingests the previous step's last batches: let it finish first.
-        await new Promise((r) => setTimeout(r, 1000));
+        await settle([dp.proc.child.pid!, cp.proc.child.pid!]); // its analytics are not the run's
         const dp0 = treeCpu(dp.proc.child.pid!);
         const cp0 = treeCpu(cp.proc.child.pid!);
         const r = wrk(url, 32, script);
-        // Records of the last 250 ms reach the control plane after wrk stops.
-        await new Promise((r) => setTimeout(r, 1500));
+        // Records of the last 250 ms (or a backlog) reach the control plane after wrk stops.
+        await settle([dp.proc.child.pid!, cp.proc.child.pid!]);
         dpCpu[i].push((treeCpu(dp.proc.child.pid!) - dp0) / r.requests);
         cpCpu[i].push((treeCpu(cp.proc.child.pid!) - cp0) / r.requests);
         rps[i].push(r.rps);

@@ -50,3 +50,20 @@ export function treeRss(pid: number): { pid: number; rssKb: number; command: str
   }
   return [{ pid, rssKb, command }, ...childrenOf(pid).flatMap((c) => treeRss(c))];
 }
+
+/**
+ * Wait until the trees of `pids` are idle (under 2 % of a core for 500 ms, at most `maxMs`):
+ * a control plane still ingesting the analytics of a run finishes that work inside the run's
+ * figures rather than in the next one's.
+ */
+export async function settle(pids: number[], maxMs = 30_000): Promise<void> {
+  const total = () => pids.reduce((sum, pid) => sum + treeCpu(pid), 0);
+  const deadline = Date.now() + maxMs;
+  let last = total();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = total();
+    if (now - last < 10_000) return;
+    last = now;
+  }
+}

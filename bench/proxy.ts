@@ -15,7 +15,7 @@ import { adminClient } from '../test/helpers/http';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 import { SEED_ENV, seedPointedAt } from '../test/helpers/seed';
-import { treeCpu } from './process-tree';
+import { settle, treeCpu } from './process-tree';
 
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const BODY =
@@ -271,9 +271,14 @@ export async function benchProxy(): Promise<string> {
       const measured: { label: string; many: WrkResult; one: WrkResult; cpu: string }[] = [];
       for (const [label, url, proxyPid, cpPidOf] of targets(shape)) {
         wrk(url, 8, script, '2s'); // warm-up (JIT, pools)
+        const busy = [proxyPid, cpPidOf].filter((p): p is number => !!p);
+        await settle(busy); // the warm-up's analytics are not the run's
         const sample = () => [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
         const before = sample();
         const many = wrk(url, 32, script);
+        // Analytics of the run's last requests (or a backlog) are still being ingested: counted
+        // here, and finished before the next cell starts.
+        await settle(busy);
         const after = sample();
         const perRequest = (i: number) => Math.round((after[i] - before[i]) / many.requests);
         const cpu = !proxyPid ? '' : cpPidOf ? `${perRequest(0)} (+ ${perRequest(1)})` : `${perRequest(0)}`;
