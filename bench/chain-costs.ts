@@ -5,13 +5,11 @@
  * worker, so its CPU is one process's; rounds interleaved, medians reported, since this VM's
  * speed drifts by tens of percent within minutes while the differences between steps do not.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient } from '../test/helpers/http';
-import { freePort } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
-import { configure, need, startCannedUpstream, wrk, writePostScript } from './proxy';
+import { cannedBench, configure, median, wrk } from './proxy';
 import { settle, treeCpu } from './process-tree';
 
 const ROUNDS = Number(process.env.BENCH_CHAIN_ROUNDS ?? 3);
@@ -38,15 +36,8 @@ const STEPS: { label: string; plugins: string[]; logging?: Record<string, boolea
   { label: '+ cors: the seed chain', plugins: ['datakit', 'key-auth', 'ai-mcp-proxy', 'cors'] },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 export async function benchChainCosts(): Promise<string> {
-  need('nginx');
-  need('wrk');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-chain-'));
-  const script = writePostScript(dir);
-  const upPort = await freePort();
-  const nginx = startCannedUpstream(dir, upPort);
+  const { dir, script, upPort, nginx } = await cannedBench('chain');
   let cp: Awaited<ReturnType<typeof startCpProcess>> | undefined;
   let dp: Awaited<ReturnType<typeof startDpProcess>> | undefined;
   try {

@@ -96,6 +96,18 @@ export function startCannedUpstream(dir: string, port: number): ChildProcess {
   );
 }
 
+/** What the proxy benches share: a scratch dir, the wrk script and the canned upstream. */
+export async function cannedBench(name: string) {
+  need('nginx');
+  need('wrk');
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const script = writePostScript(dir);
+  const upPort = await freePort();
+  return { dir, script, upPort, nginx: startCannedUpstream(dir, upPort) };
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 interface WrkResult {
   rps: number;
   requests: number;

@@ -5,12 +5,10 @@
  * two-core machine the load generator, the upstream and the control plane hold cores too: the
  * figure says what a second process buys there, not what it buys on a dedicated host.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
-import { configure, need, startCannedUpstream, wrk, writePostScript } from './proxy';
+import { cannedBench, configure, median, wrk } from './proxy';
 import { treeCpu } from './process-tree';
 
 const COUNTS = (process.env.BENCH_WORKERS ?? '1,2,3').split(',').map(Number);
@@ -20,15 +18,8 @@ const PATHS = [
   ['the seed GitHub chain', '/github-mcp/json-1k'],
 ] as const;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 export async function benchWorkers(): Promise<string> {
-  need('nginx');
-  need('wrk');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-workers-'));
-  const script = writePostScript(dir);
-  const upPort = await freePort();
-  const nginx = startCannedUpstream(dir, upPort);
+  const { dir, script, upPort, nginx } = await cannedBench('workers');
   let cp: Awaited<ReturnType<typeof startCpProcess>> | undefined;
   const dps: Awaited<ReturnType<typeof startDpProcess>>[] = [];
   try {
