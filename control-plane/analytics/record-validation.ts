@@ -54,7 +54,8 @@ function storableJson(v: unknown, depth = 0): unknown {
  */
 function storableJsonBound(v: unknown, depth = 0): number {
   if (typeof v === 'string') return storableText(v, MAX_JSON_TEXT) === v ? 6 * v.length + 2 : -1;
-  if (typeof v === 'number') return Number.isFinite(v) ? 24 : -1;
+  // No finite double serialises to more than 25 characters ("-0.0000012345678901234567").
+  if (typeof v === 'number') return Number.isFinite(v) ? 32 : -1;
   if (v === null || typeof v !== 'object') return 5;
   if (depth > MAX_JSON_DEPTH) return -1;
   let size = 2;
