@@ -69,7 +69,7 @@ export interface RollupRow {
 }
 
 /** The value a record has for each rollup dimension ('' when it has none). */
-function dimensionValues(r: AnalyticsRecord): Record<RollupDimension, string> {
+export function dimensionValues(r: AnalyticsRecord): Record<RollupDimension, string> {
   return {
     node_id: r.node_id,
     service: r.service_name ?? r.service_id ?? '',

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateRecord } from '../../control-plane/analytics/record-validation';
-import { rollup, rowKey, type RollupRow } from '../../control-plane/analytics/cuboids';
+import {
+  dimensionValues,
+  emptyRow,
+  rollup,
+  rowKey,
+  type RollupRow,
+} from '../../control-plane/analytics/cuboids';
 import { bucketOf } from '../../shared/analytics/histogram';
 import { isError, type AnalyticsRecord } from '../../shared/analytics/record';
 
@@ -72,15 +78,7 @@ function plainRollup(records: AnalyticsRecord[]): Map<string, RollupRow> {
     h[i]++;
   };
   for (const r of records) {
-    const values: Record<string, string> = {
-      node_id: r.node_id,
-      service: r.service_name ?? r.service_id ?? '',
-      route: r.route_name ?? r.route_id ?? '',
-      consumer: r.consumer_username ?? r.consumer_id ?? '',
-      tool: r.tool ?? '',
-      mcp_method: r.mcp_method ?? '',
-      status_class: `${Math.floor(r.status / 100)}XX`,
-    };
+    const values: Record<string, string> = dimensionValues(r);
     for (const [prefix, step] of [
       ['h', 3_600_000],
       ['m', 60_000],
@@ -99,20 +97,8 @@ function plainRollup(records: AnalyticsRecord[]): Map<string, RollupRow> {
           status_class: keep('status_class'),
         };
         const key = rowKey(row);
-        const into = rows.get(key) ?? {
-          ...row,
-          requests: 0,
-          errors: 0,
-          latency_total_sum: 0,
-          latency_upstream_sum: 0,
-          upstream_count: 0,
-          latency_gateway_sum: 0,
-          request_size_sum: 0,
-          response_size_sum: 0,
-          hist_total: [],
-          hist_upstream: [],
-          hist_gateway: [],
-        };
+        const { cuboid, bucket, ...dimValues } = row;
+        const into = rows.get(key) ?? emptyRow(cuboid, bucket, dimValues);
         rows.set(key, into);
         into.requests++;
         if (isError(r)) into.errors++;
