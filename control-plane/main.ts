@@ -7,7 +7,8 @@ import { isLoopback, formatListen } from '../shared/listen';
 import { AppModule } from './app.module';
 import { ClusterServer } from './clustering/cluster-server.service';
 import { ADMIN_BODY_LIMIT, configureAdminHttp } from './admin/admin-http';
-import { adminCorsOptions } from './admin/admin-cors';
+import { AdminOrigins } from './admin/admin-cors';
+import { hostNamesFor } from '../shared/http/host-names';
 import { KongErrorFilter } from './admin/common/kong-error.filter';
 import { RouteTable } from './admin/common/route-table';
 import { RequestCounter } from './admin/common/request-counter';
@@ -61,9 +62,11 @@ export async function startControlPlane(
       },
     );
     const routes = app.get(RouteTable);
+    const origins = new AdminOrigins(options.adminGuiUrl);
     configureAdminHttp(app.getHttpAdapter().getInstance(), {
       adminToken: options.adminToken,
-      cors: adminCorsOptions(options.adminGuiUrl, isLoopback(options.adminListen.host)),
+      hosts: hostNamesFor(options.adminListen.host, options.allowedHosts ?? []),
+      origins,
       routes,
       counter: app.get(RequestCounter),
     });
@@ -76,11 +79,14 @@ export async function startControlPlane(
           listen: options.consoleListen,
           adminApiUrl: options.adminGuiApiUrl ?? adminUrl,
           authRequired: Boolean(options.adminToken),
+          hosts: hostNamesFor(options.consoleListen.host, options.allowedHosts ?? []),
         }).catch(async (err) => {
           await app.close();
           throw err;
         })
       : undefined;
+    if (consoleServer)
+      origins.setConsole(consoleServer.port, options.consoleListen!.host, options.allowedHosts ?? []);
     if (options.consoleListen && !consoleServer)
       new Logger('Console').warn(
         'console not built (npm run build:console): TOLLGATE_CONSOLE_LISTEN not opened',

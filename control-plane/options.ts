@@ -1,5 +1,6 @@
 /** Everything the control plane reads from its environment, parsed once at start. */
 import { parseListen, type ListenAddress } from '../shared/listen';
+import { parseHostList } from '../shared/http/host-names';
 
 export interface ControlPlaneOptions {
   adminListen: ListenAddress;
@@ -20,6 +21,11 @@ export interface ControlPlaneOptions {
    */
   adminGuiUrl?: string;
   clusterToken?: string;
+  /**
+   * Host names the loopback-bound Admin API, console and cluster listeners answer besides
+   * loopback names (TOLLGATE_ALLOWED_HOSTS, comma-separated; `*`: any).
+   */
+  allowedHosts?: string[];
   /** Days of analytics kept (raw records and rollups); older days are dropped. */
   analyticsRetentionDays?: number;
 }
@@ -33,13 +39,14 @@ export function controlPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.TOLLGATE_DATA_DIR || './data',
     adminToken: env.TOLLGATE_ADMIN_TOKEN || undefined,
-    adminGuiUrl: httpUrl(env.TOLLGATE_ADMIN_GUI_URL, 'TOLLGATE_ADMIN_GUI_URL'),
+    adminGuiUrl: httpUrls(env.TOLLGATE_ADMIN_GUI_URL, 'TOLLGATE_ADMIN_GUI_URL'),
     adminGuiApiUrl: httpUrl(env.TOLLGATE_ADMIN_GUI_API_URL, 'TOLLGATE_ADMIN_GUI_API_URL'),
     consoleListen:
       env.TOLLGATE_CONSOLE_LISTEN === 'off'
         ? undefined
         : parseListen(env.TOLLGATE_CONSOLE_LISTEN ?? '127.0.0.1:8002', 'TOLLGATE_CONSOLE_LISTEN'),
     clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
+    allowedHosts: parseHostList(env.TOLLGATE_ALLOWED_HOSTS),
     analyticsRetentionDays: retentionDays(env.TOLLGATE_ANALYTICS_RETENTION_DAYS),
   };
 }
@@ -65,4 +72,15 @@ function httpUrl(raw: string | undefined, variable: string): string | undefined 
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`${variable} must be an http(s) URL, got '${raw}'`);
   return url.href;
+}
+
+/** One http(s) URL or several separated by commas (Kong's admin_gui_url), normalised. */
+function httpUrls(raw: string | undefined, variable: string): string | undefined {
+  if (!raw) return undefined;
+  return raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => httpUrl(u, variable)!)
+    .join(',');
 }

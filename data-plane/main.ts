@@ -14,6 +14,7 @@ import { formatListen } from '../shared/listen';
 import { ConfigCache } from './clustering/config-cache';
 import { CpLink } from './clustering/cp-link';
 import type { ConfigHolder } from './runtime/config-holder';
+import { hostNamesFor } from '../shared/http/host-names';
 import { buildStatusServer } from './status/status-server';
 import type { DataPlaneOptions } from './options';
 import { AnalyticsSpool } from './analytics/spool';
@@ -123,6 +124,7 @@ export async function startDataPlane(
   link.start();
 
   const status = buildStatusServer({
+    hosts: hostNamesFor(options.statusListen.host, options.managementHosts ?? []),
     running: () => holder.current,
     link,
     metrics: serving.metrics,

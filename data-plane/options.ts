@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseListen, type ListenAddress } from '../shared/listen';
+import { parseHostList } from '../shared/http/host-names';
 
 export interface DataPlaneOptions {
   proxyListen: ListenAddress;
@@ -18,6 +19,11 @@ export interface DataPlaneOptions {
    * (TOLLGATE_PROXY_ALLOWED_HOSTS, comma-separated; `*`: any). See proxy/dns-rebinding.ts.
    */
   allowedHosts?: string[];
+  /**
+   * Host names the loopback-bound status listener answers besides loopback names
+   * (TOLLGATE_ALLOWED_HOSTS, comma-separated; shared/http/host-names.ts).
+   */
+  managementHosts?: string[];
   /** Analytics records (TOLLGATE_ANALYTICS=off: none are built or sent). Default on. */
   analytics?: boolean;
   /**
@@ -48,10 +54,8 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     nodeId: env.TOLLGATE_NODE_ID || '',
     analytics: !['off', 'false', '0'].includes((env.TOLLGATE_ANALYTICS ?? '').toLowerCase()),
     workers: workersFromEnv(env.TOLLGATE_DP_WORKERS),
-    allowedHosts: (env.TOLLGATE_PROXY_ALLOWED_HOSTS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    allowedHosts: parseHostList(env.TOLLGATE_PROXY_ALLOWED_HOSTS),
+    managementHosts: parseHostList(env.TOLLGATE_ALLOWED_HOSTS),
     plugins:
       env.TOLLGATE_PLUGINS && env.TOLLGATE_PLUGINS !== 'bundled'
         ? env.TOLLGATE_PLUGINS.split(',')

@@ -1,6 +1,7 @@
 /**
- * What Kong's Admin API does below the controllers: body parsing (JSON strictly, form bodies),
- * CORS (`admin-cors.ts`), bearer-token auth and 405 detection. Errors raised here (body parsing, size limits) reach
+ * What Kong's Admin API does below the controllers, in this order: the `Host` check, browser
+ * origins and CORS (`admin-cors.ts`), bearer-token auth; body parsing (JSON strictly, form
+ * bodies, nothing else) and 405 detection. Errors raised here (body parsing, size limits) reach
  * KongErrorFilter through Nest's error handler.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -9,7 +10,9 @@ import secureJson from 'secure-json-parse';
 import { parseFormBody } from './common/form-body';
 import type { RouteTable } from './common/route-table';
 import type { RequestCounter } from './common/request-counter';
-import { configureAdminCors, type AdminCorsOptions } from './admin-cors';
+import { configureAdminCors, type AdminOrigins } from './admin-cors';
+import { guardHost } from '../../shared/http/management-listener';
+import type { HostNames } from '../../shared/http/host-names';
 
 /** Large enough for a whole `tollgate sync` batch of tens of thousands of entities. */
 export const ADMIN_BODY_LIMIT = 64 * 1024 * 1024;
@@ -30,7 +33,13 @@ function parseJson(body: string): unknown {
 
 export function configureAdminHttp(
   app: FastifyInstance,
-  opts: { adminToken?: string; cors: AdminCorsOptions; routes: RouteTable; counter: RequestCounter },
+  opts: {
+    adminToken?: string;
+    hosts: HostNames | null;
+    origins: AdminOrigins;
+    routes: RouteTable;
+    counter: RequestCounter;
+  },
 ) {
   app.addHook('onRoute', (route) => opts.routes.add(route.method as any, route.url));
 
@@ -46,22 +55,15 @@ export function configureAdminHttp(
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseFormBody(body as string));
   });
-  // Kong reads a body without a (known) content type as JSON when it looks like JSON.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, {});
-    try {
-      done(null, parseJson(text));
-    } catch {
-      done(cannotParse(), undefined);
-    }
-  });
+  // A body is read only as what its Content-Type says: `text/plain` (what a page can send
+  // without a preflight) or no type at all is never taken for JSON (415), unlike Kong.
 
   app.addHook('onRequest', (_req, _reply, done) => {
     opts.counter.total++;
     done();
   });
-  configureAdminCors(app, opts.cors, opts.routes);
+  guardHost(app, opts.hosts);
+  configureAdminCors(app, opts.origins, opts.routes);
   app.addHook('onRequest', (req, reply, done) => {
     if (!opts.adminToken) return done();
     const header = req.headers.authorization ?? '';

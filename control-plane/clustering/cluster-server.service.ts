@@ -5,7 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { hostNamesFor, hostRefusal, type HostNames } from '../../shared/http/host-names';
+import { formatListen } from '../../shared/listen';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -70,9 +72,24 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     conn.sendControl({ type: 'plugin_state', kind: TOOLS_KIND, state: { held: this.held } });
   }
 
+  private hosts: HostNames | null = null;
+
   async onApplicationBootstrap() {
+    this.hosts = hostNamesFor(this.options.clusterListen.host, this.options.allowedHosts ?? []);
+    if (!this.options.clusterToken && !this.options.adminToken)
+      this.log.warn(
+        `the cluster listener (${formatListen(this.options.clusterListen)}) takes no token: any local process ` +
+          'can connect as a data plane and read the whole config, every credential included, and send ' +
+          'analytics. Set TOLLGATE_CLUSTER_TOKEN (and the same on every data plane).',
+      );
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-    this.server = createServer((_req, res) => {
+    this.server = createServer((req, res) => {
+      const host = req.headersDistinct.host;
+      const misdirected = hostRefusal(this.hosts, host && host.length === 1 ? host[0] : host);
+      if (misdirected)
+        return res
+          .writeHead(421, { 'content-type': 'application/json', connection: 'close' })
+          .end(JSON.stringify({ message: `Misdirected request: ${misdirected}` }));
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not found"}');
     });
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
@@ -121,11 +138,18 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
   private reject(socket: Socket, status: number, message: string) {
     const body = JSON.stringify({ message });
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+    // A rebinding DNS name, or any browser (browsers always send Origin on a WebSocket; data
+    // planes never do), is refused before the token is even looked at.
+    const host = req.headersDistinct.host;
+    const misdirected = hostRefusal(this.hosts, host && host.length === 1 ? host[0] : host);
+    if (misdirected) return this.reject(socket, 421, `Misdirected request: ${misdirected}`);
+    if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined)
+      return this.reject(socket, 403, 'Forbidden: browsers may not connect to the cluster listener');
     const url = new URL(req.url ?? '/', 'http://cluster');
     if (url.pathname !== OUTLET_PATH) return this.reject(socket, 404, 'Not found');
     // The token is checked before the WebSocket exists: a wrong token never sees any config.

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { formatListen, type ListenAddress } from '../../shared/listen';
+import { guardHost } from '../../shared/http/management-listener';
+import type { HostNames } from '../../shared/http/host-names';
 
 /** Where `npm run build:console` writes the bundle (this file runs from dist/control-plane/console). */
 export const CONSOLE_DIST = join(__dirname, '..', '..', '..', 'console', 'dist');
@@ -21,11 +23,14 @@ export interface ConsoleServerOptions {
   adminApiUrl: string;
   /** The Admin API wants a token: the console asks for it before showing anything. */
   authRequired: boolean;
+  /** Host names the listener answers (null: any). */
+  hosts: HostNames | null;
   distDir?: string;
 }
 
 export interface RunningConsole {
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Ru
   const root = opts.distDir ?? CONSOLE_DIST;
   if (!existsSync(join(root, 'index.html'))) return undefined;
   const app = Fastify({ logger: false });
+  guardHost(app, opts.hosts);
   securityHeaders(app, opts.adminApiUrl);
   app.get('/config.js', (_req, reply) => {
     reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'no-store');
@@ -86,6 +92,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Ru
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://${formatListen({ host: opts.listen.host, port })}`,
+    port,
     close: () => app.close(),
   };
 }

@@ -6,18 +6,9 @@
  * matched route lists `hosts` (the operator chose the names) or the name is on
  * TOLLGATE_PROXY_ALLOWED_HOSTS (`*` allows any). Listeners bound elsewhere behave as Kong's.
  */
-import { isIP } from 'node:net';
+import { isLoopbackName } from '../../shared/http/host-names';
 
-export function isLoopbackName(host: string): boolean {
-  const h = host
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || h === '0:0:0:0:0:0:0:1';
-  return false;
-}
+export { isLoopbackName };
 
 export interface RebindingGuard {
   /** Why this request is refused, or null. `host`: the Host header without port, lowercased. */

@@ -2,8 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { CpLink } from '../clustering/cp-link';
 import type { EventLoopStats, ProxyMetrics } from './metrics';
 import type { SpoolStats } from '../analytics/spool';
+import { guardHost } from '../../shared/http/management-listener';
+import type { HostNames } from '../../shared/http/host-names';
 
 export interface StatusSources {
+  /** Host names the listener answers (null: any). */
+  hosts: HostNames | null;
   /** The config being served (version and hash), or null before the first. */
   running: () => { version: number; hash: string } | null;
   link: CpLink;
@@ -28,6 +32,7 @@ export interface StatusSources {
 /** `/status`, `/status/ready` (503 until a config is loaded) and `/metrics`. */
 export function buildStatusServer(src: StatusSources): FastifyInstance {
   const app = Fastify({ logger: false });
+  guardHost(app, src.hosts);
   app.get('/status', async () => {
     const c = src.running();
     const proc = src.process

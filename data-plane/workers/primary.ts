@@ -18,6 +18,7 @@ import { PLUGIN_LIST } from '../../shared/plugins/registry';
 import { formatListen } from '../../shared/listen';
 import { ConfigCache } from '../clustering/config-cache';
 import { CpLink } from '../clustering/cp-link';
+import { hostNamesFor } from '../../shared/http/host-names';
 import { buildStatusServer } from '../status/status-server';
 import { ProxyMetrics } from '../status/metrics';
 import type { SpoolStats } from '../analytics/spool';
@@ -272,6 +273,7 @@ export async function runPrimary(
   };
 
   const status = buildStatusServer({
+    hosts: hostNamesFor(options.statusListen.host, options.managementHosts ?? []),
     running: () => current,
     link,
     metrics,

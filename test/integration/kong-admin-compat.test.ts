@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane';
 import { adminClient } from '../helpers/http';
 import { loadSeed } from '../helpers/seed';
-import { adminCorsOptions } from '../../control-plane/admin/admin-cors';
+import { AdminOrigins } from '../../control-plane/admin/admin-cors';
 import { PLUGIN_LIST } from '../../shared/plugins/registry';
 import { ENTITY_LIST } from '../../shared/entities';
 
@@ -47,49 +47,82 @@ describe('CORS, as Kong answers it', () => {
     assert.equal((await raw(t.url, 'OPTIONS', '/no/such/path')).status, 404);
   });
 
-  test('a loopback Admin API without a configured UI origin reflects the Origin (or *)', async () => {
-    let r = await raw(t.url, 'OPTIONS', '/', { Origin: 'http://example.com' });
-    assert.equal(r.headers.get('access-control-allow-origin'), 'http://example.com');
-    assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
-    r = await raw(t.url, 'GET', '/', { Origin: 'http://example.com' });
+  test('no Origin is ever echoed: a page of another origin is refused (403) before anything runs', async () => {
+    for (const method of ['OPTIONS', 'GET', 'POST', 'DELETE'])
+      for (const origin of ['http://example.com', 'null', 'http://127.0.0.1:1', 'http://localhost:8001']) {
+        const r = await fetch(t.url + '/consumers', {
+          method,
+          headers: { Origin: origin, 'content-type': 'application/json' },
+          body: method === 'POST' ? '{"username":"planted"}' : undefined,
+        });
+        const text = await r.text();
+        assert.equal(r.status, 403, `${method} ${origin}`);
+        assert.equal(r.headers.get('access-control-allow-origin'), null);
+        assert.match(JSON.parse(text).message, /^Forbidden: origin/);
+      }
+    assert.equal((await api('GET', '/consumers/planted')).status, 404);
+    // Without Origin (curl, decK): no CORS headers at all.
+    const r = await raw(t.url, 'GET', '/');
     assert.equal(r.status, 200);
-    assert.equal(r.headers.get('access-control-allow-origin'), 'http://example.com');
-    r = await raw(t.url, 'GET', '/');
-    assert.equal(r.headers.get('access-control-allow-origin'), '*');
-    // A main request does not answer preflight questions.
-    r = await raw(t.url, 'GET', '/', {
-      'Access-Control-Request-Method': 'PATCH',
-      'Access-Control-Request-Headers': 'X-Header-1,X-Header-2',
-    });
-    assert.equal(r.headers.get('access-control-allow-methods'), null);
-    assert.equal(r.headers.get('access-control-allow-headers'), null);
+    assert.equal(r.headers.get('access-control-allow-origin'), null);
   });
 
-  test('TOLLGATE_ADMIN_GUI_URL fixes the origin (its scheme, host and port only)', async () => {
-    const gui = await startTestControlPlane({ adminGuiUrl: 'http://admin.api:9100/path/to/any/way' });
+  test('TOLLGATE_ADMIN_GUI_URL allows its origins (scheme, host and port only), each echoed alone', async () => {
+    const gui = await startTestControlPlane({
+      adminGuiUrl: 'http://admin.api:9100/path/to/any/way,https://manager.example.com',
+    });
     try {
-      for (const method of ['OPTIONS', 'GET']) {
-        for (const headers of [{ Origin: 'http://example.com' }, {}] as Record<string, string>[]) {
-          const r = await raw(gui.url, method, '/', headers);
-          assert.equal(r.headers.get('access-control-allow-origin'), 'http://admin.api:9100');
+      for (const origin of ['http://admin.api:9100', 'https://manager.example.com']) {
+        for (const method of ['OPTIONS', 'GET']) {
+          const r = await raw(gui.url, method, '/', { Origin: origin });
+          assert.equal(r.headers.get('access-control-allow-origin'), origin);
           assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
+          assert.equal(r.headers.get('vary'), 'Origin');
         }
       }
+      for (const origin of ['http://admin.api:9101', 'http://admin.api:9100/path', 'https://admin.api:9100'])
+        assert.equal((await raw(gui.url, 'GET', '/', { Origin: origin })).status, 403, origin);
+      // A main request does not answer preflight questions.
+      const r = await raw(gui.url, 'GET', '/', {
+        Origin: 'http://admin.api:9100',
+        'Access-Control-Request-Method': 'PATCH',
+        'Access-Control-Request-Headers': 'X-Header-1,X-Header-2',
+      });
+      assert.equal(r.headers.get('access-control-allow-methods'), null);
+      assert.equal(r.headers.get('access-control-allow-headers'), null);
     } finally {
       await gui.close();
     }
   });
 
-  test('an Admin API on a non-loopback address answers no origin unless one is configured', () => {
-    assert.deepEqual(adminCorsOptions(undefined, false), { allowedOrigin: undefined, reflectOrigin: false });
-    assert.equal(
-      adminCorsOptions('https://ui.example.com:8445/x', false).allowedOrigin,
-      'https://ui.example.com:8445',
-    );
+  test('the origin checks: configured, the console at any loopback name, nothing else', () => {
+    const o = new AdminOrigins('https://ui.example.com:8445/x');
+    assert.deepEqual(o.configuredOrigins, ['https://ui.example.com:8445']);
+    assert.ok(o.allows('https://ui.example.com:8445'));
+    assert.ok(!o.allows('http://127.0.0.1:8002'), 'no console yet');
+    o.setConsole(8002, '127.0.0.1', ['console.internal']);
+    for (const ok of [
+      'http://127.0.0.1:8002',
+      'http://localhost:8002',
+      'http://[::1]:8002',
+      'http://console.internal:8002',
+    ])
+      assert.ok(o.allows(ok), ok);
+    for (const no of [
+      'http://127.0.0.1:8003',
+      'https://127.0.0.1:8002',
+      'http://evil.example:8002',
+      'null',
+      'http://127.0.0.1:8002/',
+    ])
+      assert.ok(!o.allows(no), no);
   });
 
   test('with an admin token: preflights pass without it, everything else needs it, 401s carry CORS', async () => {
-    const guarded = await startTestControlPlane({ adminToken: 'cors-secret-token' });
+    const guarded = await startTestControlPlane({
+      adminToken: 'cors-secret-token',
+      adminGuiUrl: 'http://ui.test',
+    });
     try {
       const pre = await raw(guarded.url, 'OPTIONS', '/services', {
         Origin: 'http://ui.test',

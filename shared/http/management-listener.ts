@@ -1,0 +1,21 @@
+/**
+ * The `Host` check every management listener (Admin API, console, status) runs first: before
+ * authentication and before any body is read. A refused request gets 421 Misdirected Request
+ * with Kong's error body and the connection is closed.
+ */
+import type { FastifyInstance } from 'fastify';
+import { hostRefusal, type HostNames } from './host-names';
+
+export function guardHost(app: FastifyInstance, guard: HostNames | null): void {
+  if (!guard) return;
+  app.addHook('onRequest', (req, reply, done) => {
+    const hosts = req.raw.headersDistinct.host;
+    const why = hostRefusal(guard, hosts && hosts.length === 1 ? hosts[0] : hosts);
+    if (!why) return done();
+    reply
+      .status(421)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('connection', 'close')
+      .send(JSON.stringify({ message: `Misdirected request: ${why}` }));
+  });
+}
