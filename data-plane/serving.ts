@@ -79,7 +79,7 @@ export function createServing(
     log: (line: string) => void;
     analytics?: (records: AnalyticsRecord[]) => void;
     /** Where plugins' reports go (the analytics spool, whether or not records are built). */
-    reports?: (kind: string, data: unknown) => void;
+    reports?: (kind: string, data: unknown) => boolean;
   },
 ): Serving {
   // A plugin runs here when it has a handler and TOLLGATE_PLUGINS (if set) lists it.

@@ -53,6 +53,8 @@ export interface SpoolStats {
 }
 
 const MAX_RECORD_CHARS = 256 * 1024;
+/** A plugin's report (one tool list's definitions, say): larger ones are split by their makers. */
+export const MAX_REPORT_CHARS = 1024 * 1024;
 
 /** A batch file's bytes; null when it cannot be read now (read back later). */
 function readBatch(file: string): Buffer | null {
@@ -155,16 +157,17 @@ export class AnalyticsSpool {
    * A plugin's report for the control plane: it rides in the same batches as the records
    * (written to disk, resent until acknowledged), whether or not records are built.
    */
-  report(kind: string, data: unknown): void {
-    if (this.diskBytes >= this.o.maxDiskBytes) return;
+  report(kind: string, data: unknown): boolean {
+    if (this.diskBytes >= this.o.maxDiskBytes) return false;
     const json = JSON.stringify(data);
-    if (json === undefined || json.length > MAX_RECORD_CHARS) return;
+    if (json === undefined || json.length > MAX_REPORT_CHARS) return false;
     const list = this.currentReports.get(kind) ?? [];
     list.push(json);
     this.currentReports.set(kind, list);
     this.reportCount++;
     this.currentBytes += json.length;
     if (this.currentBytes >= this.o.batchBytes) this.seal();
+    return true;
   }
 
   setConnected(connected: boolean): void {

@@ -73,3 +73,10 @@ export function toolLists(value: unknown): { message: Record<string, any>; tools
 export function filterTools(value: unknown, allowed: ToolAllowed): unknown {
   return Array.isArray(value) ? value.map((m) => filterMessage(m, allowed)) : filterMessage(value, allowed);
 }
+
+/** `value` with each message of `refused` replaced by a JSON-RPC error saying why. */
+export function refuseMessages(value: unknown, refused: Map<object, string>): unknown {
+  const one = (m: unknown) =>
+    m && typeof m === 'object' && refused.has(m) ? unreadable((m as any).id, refused.get(m)!) : m;
+  return Array.isArray(value) ? value.map(one) : one(value);
+}

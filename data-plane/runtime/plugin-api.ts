@@ -149,8 +149,11 @@ export interface CompileEnv {
 export interface PluginRuntime {
   /** One value per key for the process's lifetime, made by `init` on first use. */
   keep<T>(key: string, init: () => T): T;
-  /** A report for the control plane, sent with the analytics batches under `kind`. */
-  report(kind: string, data: unknown): void;
+  /**
+   * A report for the control plane, sent with the analytics batches under `kind`. False: it
+   * could not be kept (too large, the disk bound reached), so the control plane will not learn it.
+   */
+  report(kind: string, data: unknown): boolean;
   /** The latest state the control plane pushed under `kind` (undefined before any). */
   clusterState(kind: string): unknown;
   /** This process's Prometheus registry (served on /metrics). */

@@ -8,6 +8,7 @@
  * looked up (a handful of map reads) once the consumer is known.
  */
 import { ApplyError, type Entity } from './entity';
+import { mustPrecede as guardOrder } from '../../shared/plugins/order-rules';
 import { resolveVaultReferences } from './vault';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from './plugin-api';
 
@@ -151,10 +152,24 @@ export class PluginChains {
  */
 function orderSlots(slots: Slot[]): Slot[] {
   const sorted = [...slots].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
+  try {
+    return topological(sorted, true);
+  } catch (err) {
+    // `ordering` fights a guard's order (transitively: direct contradictions are refused when
+    // written): the guards win, `ordering` is set aside for this route.
+    if (!(err instanceof ApplyError)) throw err;
+    return topological(sorted, false);
+  }
+}
+
+function topological(sorted: Slot[], withOrdering: boolean): Slot[] {
   const names = new Set(sorted.map((s) => s.name));
   const mustPrecede = new Map<string, Set<string>>(); // name → names that must run before it
   for (const s of sorted) mustPrecede.set(s.name, new Set());
-  for (const s of sorted) {
+  // The guards' rules (shared/plugins/order-rules.ts) hold whatever `ordering` says.
+  for (const a of sorted)
+    for (const b of sorted) if (a !== b && guardOrder(a.name, b.name)) mustPrecede.get(b.name)!.add(a.name);
+  for (const s of withOrdering ? sorted : []) {
     const ordering = s.base?.entity.ordering;
     if (!ordering) continue;
     for (const other of ordering.before?.access ?? [])

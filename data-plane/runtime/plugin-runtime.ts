@@ -13,7 +13,7 @@ export class ProcessPluginRuntime implements PluginRuntime {
 
   constructor(
     readonly metrics: Registry,
-    private readonly sink?: (kind: string, data: unknown) => void,
+    private readonly sink?: (kind: string, data: unknown) => boolean,
   ) {}
 
   keep<T>(key: string, init: () => T): T {
@@ -21,8 +21,8 @@ export class ProcessPluginRuntime implements PluginRuntime {
     return this.kept.get(key) as T;
   }
 
-  report(kind: string, data: unknown): void {
-    this.sink?.(kind, data);
+  report(kind: string, data: unknown): boolean {
+    return this.sink ? this.sink(kind, data) : true;
   }
 
   clusterState(kind: string): unknown {

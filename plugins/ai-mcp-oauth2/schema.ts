@@ -21,6 +21,7 @@ export const aiMcpOauth2Plugin = definePlugin({
   name: 'ai-mcp-oauth2',
   version: '3.13.0',
   priority: 1015,
+  authenticates: true,
   noConsumer: true,
   noConsumerGroup: true,
   schema: Rec(

@@ -26,7 +26,7 @@ import {
 } from '../../data-plane/mcp/exchange';
 import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
-import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
+import { filterTools, refuseMessages, toolLists } from '../../data-plane/mcp/tools-filter';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { isEventStream } from '../../data-plane/proxy/headers';
@@ -84,10 +84,14 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
     const gates = toolGatesOf(ctx);
     return (value: unknown) => {
       // What the upstream lists, before any filtering: the tools seen upstream, fingerprinted.
-      for (const list of toolLists(value))
-        inventory.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
+      // A list the inventory cannot take is refused, never shown unchecked.
+      const refused = new Map<object, string>();
+      for (const list of toolLists(value)) {
+        const problem = inventory.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
+        if (problem) refused.set(list.message, problem);
+      }
       const out = filterTools(
-        value,
+        refused.size ? refuseMessages(value, refused) : value,
         (name, tool) =>
           toolNameProblem(name) === null &&
           decide(aclFor(name), caller).allowed &&

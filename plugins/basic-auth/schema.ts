@@ -6,6 +6,7 @@ export const basicAuthPlugin = definePlugin({
   name: 'basic-auth',
   version: '3.12.0',
   priority: 1100,
+  authenticates: true,
   noConsumer: true,
   noConsumerGroup: true,
   protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],

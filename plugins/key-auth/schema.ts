@@ -12,6 +12,7 @@ export const keyAuthPlugin = definePlugin({
   name: 'key-auth',
   version: '3.12.0',
   priority: 1250,
+  authenticates: true,
   noConsumer: true,
   noConsumerGroup: true,
   protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],

@@ -15,6 +15,7 @@ import {
 import { prefixErrors, validate, type FieldError } from '../schema/validator';
 import { PLUGINS } from '../plugins/registry';
 import { DEFAULT_PLUGIN_PROTOCOLS } from '../plugins/definition';
+import { mustPrecede } from '../plugins/order-rules';
 import type { EntityDefinition } from './definition';
 
 const PLUGIN_PROTOCOLS = [
@@ -87,11 +88,30 @@ function checkPlugin(p: Record<string, any>): FieldError[] {
   if (def.noConsumer && p.consumer) errors.push({ path: ['consumer'], message: 'value must be null' });
   if (def.noConsumerGroup && p.consumer_group)
     errors.push({ path: ['consumer_group'], message: 'value must be null' });
+  errors.push(...orderingViolations(p));
   const allowed = def.protocols ?? DEFAULT_PLUGIN_PROTOCOLS;
   (p.protocols ?? []).forEach((proto: string, i: number) => {
     if (!allowed.includes(proto))
       errors.push({ path: ['protocols', i], message: `expected one of: ${allowed.join(', ')}` });
   });
+  return errors;
+}
+
+/** An `ordering` that would run a guard's plugins the wrong way round (shared/plugins/order-rules.ts). */
+function orderingViolations(p: Record<string, any>): FieldError[] {
+  const errors: FieldError[] = [];
+  const check = (when: 'before' | 'after') =>
+    (p.ordering?.[when]?.access ?? []).forEach((other: string, i: number) => {
+      const [first, then] = when === 'before' ? [other, p.name] : [p.name, other];
+      const rule = mustPrecede(first, then);
+      if (rule)
+        errors.push({
+          path: ['ordering', when, 'access', i],
+          message: `'${p.name}' may not run ${when} '${other}': '${first}' must run before '${then}' (${rule.why})`,
+        });
+    });
+  check('before');
+  check('after');
   return errors;
 }
 

@@ -17,6 +17,8 @@ export interface PluginDefinition<S extends TObject = TObject> {
   schema: S;
   /** Default of the plugin entity's `protocols`. */
   protocols?: string[];
+  /** It authenticates (sets the consumer): plugins whose guards judge the consumer run after it. */
+  authenticates?: boolean;
   /** Kong's `no_consumer`: may not be scoped to a consumer (auth plugins). */
   noConsumer?: boolean;
   /** May not be scoped to a consumer group. */

@@ -110,13 +110,15 @@ test('a page of another origin reads nothing and changes nothing', async () => {
         await Promise.race([loaded, new Promise((r) => setTimeout(r, 3000))]);
         return 'submitted';
       });
-      await attempt('cluster websocket', () =>
-        new Promise((resolve) => {
-          const ws = new g.WebSocket(`${cluster}/v1/outlet?node_id=00000000-0000-4000-8000-000000000000`);
-          ws.onmessage = (m: any) => resolve(`message: ${String(m.data).slice(0, 200)}`);
-          ws.onopen = () => setTimeout(() => resolve('open'), 1000);
-          ws.onerror = () => resolve('refused');
-        }),
+      await attempt(
+        'cluster websocket',
+        () =>
+          new Promise((resolve) => {
+            const ws = new g.WebSocket(`${cluster}/v1/outlet?node_id=00000000-0000-4000-8000-000000000000`);
+            ws.onmessage = (m: any) => resolve(`message: ${String(m.data).slice(0, 200)}`);
+            ws.onopen = () => setTimeout(() => resolve('open'), 1000);
+            ws.onerror = () => resolve('refused');
+          }),
       );
       return out;
     },
@@ -162,13 +164,10 @@ test('the console on its own origin still reads the Admin API, at 127.0.0.1 and 
   for (const host of ['127.0.0.1', 'localhost']) {
     const page = await browser.newPage();
     await page.goto(`http://${host}:${port(s.cp.cp.consoleUrl!)}/`);
-    const r = await page.evaluate(
-      async (admin) => {
-        const res = await (globalThis as any).fetch(`${admin}/consumers/alice`);
-        return { status: res.status, body: await res.json() };
-      },
-      s.cp.url,
-    );
+    const r = await page.evaluate(async (admin) => {
+      const res = await (globalThis as any).fetch(`${admin}/consumers/alice`);
+      return { status: res.status, body: await res.json() };
+    }, s.cp.url);
     assert.equal(r.status, 200, host);
     assert.equal(r.body.username, 'alice');
     await page.close();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffTools, fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
 import { Registry } from 'prom-client';
-import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
+import { MAX_REMEMBERED, toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 import { ProcessPluginRuntime } from '../../data-plane/runtime/plugin-runtime';
 import type { ToolObservation } from '../../shared/mcp/tool-fingerprint';
 
@@ -50,6 +50,7 @@ test('a data plane reports a list when it changes, with each definition once per
   const runtime = new ProcessPluginRuntime(new Registry(), (kind, data) => {
     assert.equal(kind, 'mcp_tools');
     sent.push(data as ToolObservation);
+    return true;
   });
   const inv = toolInventoryOf(runtime);
   assert.equal(toolInventoryOf(runtime), inv, 'one per process');
@@ -85,4 +86,49 @@ test("the control plane's held tools are read from its pushed state; a wrong sha
   assert.deepEqual(inv.heldInCluster('r1', 'search'), held);
   runtime.setClusterState('mcp_tools', { held: 'nope' });
   assert.equal(inv.heldInCluster('r1', 'search'), undefined);
+});
+
+test('nothing is forgotten to make room: past the bound a list is refused, and what was seen stays', () => {
+  const runtime = new ProcessPluginRuntime(new Registry(), () => true);
+  const inv = toolInventoryOf(runtime);
+  const many = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `t${from + i}`,
+      description: 'x',
+      inputSchema: { type: 'object' },
+    }));
+  assert.equal(inv.observe('r1', many(0, MAX_REMEMBERED - 1), true, 1), null);
+  inv.observe('r1', [{ name: 't0', description: 'changed', inputSchema: { type: 'object' } }], false, 2);
+  const refused = inv.observe('r2', many(0, 2), true, 3);
+  assert.match(String(refused), /keeps at most 20000 tools/);
+  assert.equal(inv.local('r1', 't0')?.definition.description, 'changed', 'the change is still known');
+  assert.equal(inv.local('r2', 't0'), undefined);
+  // Tools it already knows are still checked and shown.
+  assert.equal(inv.observe('r1', many(5, 3), false, 4), null);
+});
+
+test('a list the control plane cannot be told of is refused; a large one goes in parts', () => {
+  let accept = false;
+  const sent: ToolObservation[] = [];
+  const runtime = new ProcessPluginRuntime(new Registry(), (_kind, data) => {
+    if (accept) sent.push(data as ToolObservation);
+    return accept;
+  });
+  const inv = toolInventoryOf(runtime);
+  assert.match(String(inv.observe('r1', [tool], true, 1)), /cannot report this tool list/);
+  accept = true;
+  assert.equal(inv.observe('r1', [tool], true, 2), null, 'reported once the outbox takes it');
+  assert.equal(sent.length, 1);
+  const big = Array.from({ length: 400 }, (_, i) => ({
+    name: `big${i}`,
+    description: 'd'.repeat(4000),
+    inputSchema: { type: 'object' },
+  }));
+  sent.length = 0;
+  assert.equal(inv.observe('r1', big, true, 3), null);
+  assert.ok(sent.length > 1, `${sent.length} parts`);
+  assert.equal(sent.flatMap((o) => o.tools).length, 400);
+  assert.ok(sent.every((o) => !o.complete && JSON.stringify(o).length <= 512 * 1024));
+  const huge = [{ name: 'huge', description: 'h'.repeat(600 * 1024), inputSchema: { type: 'object' } }];
+  assert.match(String(inv.observe('r1', huge, true, 4)), /too large for the gateway to check/);
 });

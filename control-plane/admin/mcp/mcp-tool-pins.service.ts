@@ -11,7 +11,13 @@ import {
   type ToolField,
   type ToolObservation,
 } from '../../../shared/mcp/tool-fingerprint';
-import { isHeld, pinsOf, type PinningConfig, type PinState } from '../../../plugins/mcp-tool-pinning/pins';
+import {
+  isHeld,
+  pinsOf,
+  type PinningConfig,
+  type Pins,
+  type PinState,
+} from '../../../plugins/mcp-tool-pinning/pins';
 import { ConfigVersions } from '../../snapshots/config-versions.service';
 import { redact } from '../../../shared/redact';
 import { EntityStore, type Entity } from '../common/entity-store.service';
@@ -40,6 +46,12 @@ interface ToolRow {
   approved_at: number | null;
   /** The newest version's definition (null until a data plane sent it). */
   definition: ToolDefinition | null;
+}
+
+/** A decision names the tool and the version reviewed (its fingerprint under the plugin's fields). */
+export interface ToolDecision {
+  name: string;
+  fingerprint: string;
 }
 
 export interface ToolPinView {
@@ -394,78 +406,69 @@ export class McpToolPins {
     };
   }
 
-  /** Approve the newest version of `names` (all held tools when omitted). */
-  async approve(route: Entity, names?: string[]): Promise<string[]> {
+  /** Approve each tool at the version reviewed (409 when its current version is another). */
+  async approve(route: Entity, decisions: ToolDecision[]): Promise<string[]> {
     const approved = await this.versions.write(async (tx) => {
       const plugin = await this.pinningFor(route, tx);
       if (!plugin) throw noPinning(route);
-      const targets = await this.targets(route, plugin, names, tx);
-      const additions: { tool: string; fp: string }[] = [];
       const pins = pinsOf(plugin.config as PinningConfig);
-      for (const r of targets) {
-        const def = r.definition;
-        if (!def)
-          throw new KongHttpError(409, {
-            message: `no definition of tool '${r.tool}' is stored yet: list its tools through a data plane first`,
-          });
-        additions.push({ tool: r.tool, fp: fingerprint(def, pins.fields) });
-      }
-      if (additions.length) {
-        await this.writeApprovals(tx, plugin, route, additions);
-        await tx.query(
-          `UPDATE mcp_tools SET approved_by = 'admin', approved_at = $3, rejected_fingerprint = NULL
-            WHERE route_id = $1 AND tool = ANY($2::text[])`,
-          [route.id, additions.map((a) => a.tool), Date.now()],
-        );
-      }
+      const targets = await this.targets(route, pins, decisions, tx);
+      const additions = targets.map(({ row, fp }) => ({ tool: row.tool, fp }));
+      await this.writeApprovals(tx, plugin, route, additions);
+      await tx.query(
+        `UPDATE mcp_tools SET approved_by = 'admin', approved_at = $3, rejected_fingerprint = NULL
+          WHERE route_id = $1 AND tool = ANY($2::text[])`,
+        [route.id, additions.map((a) => a.tool), Date.now()],
+      );
       return additions.map((a) => a.tool);
     });
-    if (approved.length)
-      this.log.log(`route ${route.name ?? route.id}: approved ${approved.join(', ')} through the Admin API`);
+    this.log.log(`route ${route.name ?? route.id}: approved ${approved.join(', ')} through the Admin API`);
     await this.publishHeld();
     return approved;
   }
 
-  /** Reject the newest version of `names` (all held tools when omitted): they stay held. */
-  async reject(route: Entity, names?: string[]): Promise<string[]> {
+  /** Reject each tool at the version reviewed: it stays held (409 when its current version is another). */
+  async reject(route: Entity, decisions: ToolDecision[]): Promise<string[]> {
     const plugin = await this.pinningFor(route);
     if (!plugin) throw noPinning(route);
-    const targets = await this.targets(route, plugin, names);
-    await this.db.query(
-      'UPDATE mcp_tools SET rejected_fingerprint = fingerprint WHERE route_id = $1 AND tool = ANY($2::text[])',
-      [route.id, targets.map((t) => t.tool)],
-    );
-    if (targets.length)
-      this.log.warn(`route ${route.name ?? route.id}: rejected ${targets.map((t) => t.tool).join(', ')}`);
-    return targets.map((t) => t.tool);
+    const targets = await this.targets(route, pinsOf(plugin.config as PinningConfig), decisions);
+    for (const { row } of targets)
+      await this.db.query(
+        // Only the version reviewed: a newer one seen meanwhile is not rejected unseen.
+        'UPDATE mcp_tools SET rejected_fingerprint = fingerprint WHERE route_id = $1 AND tool = $2 AND fingerprint = $3',
+        [route.id, row.tool, row.fingerprint],
+      );
+    this.log.warn(`route ${route.name ?? route.id}: rejected ${targets.map((t) => t.row.tool).join(', ')}`);
+    return targets.map((t) => t.row.tool);
   }
 
+  /** The rows decided on, each checked to be at the version reviewed. */
   private async targets(
     route: Entity,
-    plugin: Entity,
-    names?: string[],
+    pins: Pins,
+    decisions: ToolDecision[],
     manager: EntityManager = this.db.manager,
-  ): Promise<ToolRow[]> {
-    const rows = await this.toolRows(route.id, manager);
-    if (names) {
-      const out: ToolRow[] = [];
-      for (const n of names) {
-        const r = rows.find((x) => x.tool === n);
-        if (!r)
-          throw new KongHttpError(404, {
-            message: `no tool '${n}' was seen on route '${route.name ?? route.id}'`,
-          });
-        out.push(r);
-      }
-      return out;
+  ): Promise<{ row: ToolRow; fp: string }[]> {
+    const rows = new Map((await this.toolRows(route.id, manager)).map((r) => [r.tool, r]));
+    const out: { row: ToolRow; fp: string }[] = [];
+    const routeName = route.name ?? route.id;
+    for (const d of decisions) {
+      const row = rows.get(d.name);
+      if (!row)
+        throw new KongHttpError(404, { message: `no tool '${d.name}' was seen on route '${routeName}'` });
+      if (!row.definition)
+        throw new KongHttpError(409, {
+          message: `no definition of tool '${d.name}' is stored yet: list its tools through a data plane first`,
+        });
+      const current = fingerprint(row.definition, pins.fields);
+      if (current !== d.fingerprint)
+        throw new KongHttpError(409, {
+          message: `tool '${d.name}' is now at version ${current}, not ${d.fingerprint} that was reviewed: review the current version and decide on it`,
+          fields: { current_fingerprint: current },
+        });
+      out.push({ row, fp: current });
     }
-    const held: ToolRow[] = [];
-    for (const r of rows) {
-      if (r.removed_at !== null) continue;
-      const v = await this.viewOf(route, plugin, r, r.tool, manager);
-      if (v.state === 'changed' || v.state === 'new' || v.state === 'rejected') held.push(r);
-    }
-    return held;
+    return out;
   }
 
   // ---- what data planes are told -----------------------------------------------------------------
@@ -477,8 +480,8 @@ export class McpToolPins {
     const out: HeldTool[] = [];
     for (const { route, plugin } of await this.governing(PINNING)) {
       if (plugin.enabled === false || plugin.config?.mode !== 'enforce') continue;
+      // A tool no longer listed (anywhere, or to some callers) stays held until decided on.
       for (const r of await this.toolRows(route.id)) {
-        if (r.removed_at !== null) continue;
         const v = await this.viewOf(route, plugin, r, r.tool);
         if (!v.held || !v.current_fingerprint) continue;
         out.push({

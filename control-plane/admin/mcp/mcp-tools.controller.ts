@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { routeEntity } from '../../../shared/entities';
-import { McpToolPins } from './mcp-tool-pins.service';
+import { McpToolPins, type ToolDecision } from './mcp-tool-pins.service';
+import { FINGERPRINT_PATTERN } from '../../../shared/mcp/tool-fingerprint';
 import { KongHttpError } from '../common/kong-http-error';
 import { callerOf, decide, denialMessage, toolAclsOf } from '../../../plugins/ai-mcp-proxy/tool-acl';
 import { EntityStore, type Entity } from '../common/entity-store.service';
@@ -132,39 +133,92 @@ export class McpToolsController {
     return this.pins.detail(await this.store.findOrThrow(routeEntity, key), tool);
   }
 
-  /** `approve` or `reject` the newest version of one tool. */
+  /**
+   * The same, the tool named in the query (`?name=`): any name, `.` and `..` included, which a
+   * client would otherwise normalise out of a path. The console always asks this way.
+   */
+  @Get('routes/:route/tool')
+  async toolByName(@Param('route') key: string, @Query('name') name: unknown) {
+    if (typeof name !== 'string' || !name)
+      throw new KongHttpError(
+        400,
+        schemaViolation([{ path: ['name'], message: 'the tool name is required (?name=)' }]),
+      );
+    return this.pins.detail(await this.store.findOrThrow(routeEntity, key), name);
+  }
+
+  /**
+   * `approve` or `reject` one tool, at the version reviewed: `{"fingerprint": "sha256:…"}` (the
+   * `current_fingerprint` shown). Another current version is a 409: review that one.
+   */
   @Post('routes/:route/tools/:tool/:decision')
   @HttpCode(200)
-  async decideOne(@Param('route') key: string, @Param('tool') tool: string, @Param('decision') d: string) {
+  async decideOne(
+    @Param('route') key: string,
+    @Param('tool') tool: string,
+    @Param('decision') d: string,
+    @Body() body: unknown,
+  ) {
     const route = await this.store.findOrThrow(routeEntity, key);
-    await this.decide(route, [tool], d);
+    const fp = isObject(body) ? body.fingerprint : undefined;
+    if (typeof fp !== 'string' || !FINGERPRINT.test(fp))
+      throw new KongHttpError(
+        400,
+        schemaViolation([
+          { path: ['fingerprint'], message: 'required: the fingerprint of the version reviewed' },
+        ]),
+      );
+    await this.decide(route, [{ name: tool, fingerprint: fp }], d);
     return this.pins.detail(route, tool);
   }
 
-  /** Approve (or reject) several tools: `{"tools": [...]}`, or every held tool without a body. */
+  /**
+   * Approve (or reject) several tools, each at the version reviewed:
+   * `{"tools": [{"name": …, "fingerprint": …}, …]}`. Never implicit: an empty POST is a 400.
+   */
   @Post('routes/:route/tools/:decision')
   @HttpCode(200)
   async decideMany(@Param('route') key: string, @Param('decision') d: string, @Body() body: unknown) {
     const route = await this.store.findOrThrow(routeEntity, key);
-    const names = await this.decide(route, toolNames(body), d);
+    const names = await this.decide(route, toolDecisions(body), d);
     return { [d === 'approve' ? 'approved' : 'rejected']: names };
   }
 
-  private decide(route: Entity, names: string[] | undefined, decision: string): Promise<string[]> {
-    if (decision === 'approve') return this.pins.approve(route, names);
-    if (decision === 'reject') return this.pins.reject(route, names);
+  private decide(route: Entity, decisions: ToolDecision[], decision: string): Promise<string[]> {
+    if (decision === 'approve') return this.pins.approve(route, decisions);
+    if (decision === 'reject') return this.pins.reject(route, decisions);
     throw new KongHttpError(404, { message: 'Not found' });
   }
 }
 
-function toolNames(body: unknown): string[] | undefined {
-  if (body === undefined || body === null || body === '') return undefined;
-  const tools = (body as any)?.tools;
-  if (typeof body !== 'object' || Array.isArray(body) || tools === undefined) return undefined;
-  if (!Array.isArray(tools) || tools.some((t) => typeof t !== 'string' || !t))
+const FINGERPRINT = new RegExp(FINGERPRINT_PATTERN);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function toolDecisions(body: unknown): ToolDecision[] {
+  const tools = isObject(body) ? body.tools : undefined;
+  const ok =
+    Array.isArray(tools) &&
+    tools.length > 0 &&
+    tools.length <= 10_000 &&
+    tools.every(
+      (t) =>
+        isObject(t) &&
+        typeof t.name === 'string' &&
+        t.name !== '' &&
+        typeof t.fingerprint === 'string' &&
+        FINGERPRINT.test(t.fingerprint) &&
+        Object.keys(t).every((k) => k === 'name' || k === 'fingerprint'),
+    );
+  if (!ok)
     throw new KongHttpError(
       400,
-      schemaViolation([{ path: ['tools'], message: 'expected an array of tool names' }]),
+      schemaViolation([
+        {
+          path: ['tools'],
+          message: 'expected a non-empty array of {"name", "fingerprint"}: each tool at the version reviewed',
+        },
+      ]),
     );
-  return tools;
+  return (tools as ToolDecision[]).map((t) => ({ name: t.name, fingerprint: t.fingerprint }));
 }
