@@ -3,7 +3,7 @@
  * Exit codes: 0 done (or no differences), 1 error, 2 differences found (diff --non-zero-exit-code).
  */
 import { terminalSafe } from '../terminal-text';
-import { writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../../shared/private-files';
 import YAML from 'yaml';
 import { has, parseArgs, value, values, type ParsedArgs } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
@@ -161,7 +161,8 @@ export async function runDeckVerb(
         const text = YAML.stringify(doc, { lineWidth: 0 });
         const file = value(a, 'o', 'output-file');
         if (file && file !== '-') {
-          writeFileSync(file, text);
+          // It holds every credential of the config: readable by its owner only.
+          writePrivateFile(file, text);
           process.stderr.write(`wrote ${file}\n`);
         } else out(text);
         return 0;

@@ -6,6 +6,7 @@
  * (every `$ref` resolved by json-schema-ref-parser, local files only). The result is validated
  * with the control plane's own schemas before it is written: what it writes applies.
  */
+import { realpathSync } from 'node:fs';
 import { dirname, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import $RefParser from '@apidevtools/json-schema-ref-parser';
@@ -139,10 +140,16 @@ export async function loadOpenApi(text: string, path: string): Promise<any> {
     const base =
       path === '-' ? pathToFileURL(resolvePath('stdin.yaml')).href : pathToFileURL(resolvePath(path)).href;
     // Only files beside the document or below it: a $ref must never pull in ~/.kube/config.
-    const root = path === '-' ? resolvePath('.') : dirname(resolvePath(path));
+    // Real paths are compared, so a symlink beside the document cannot point out of its folder.
+    const root = realpathSync(path === '-' ? resolvePath('.') : dirname(resolvePath(path)));
     const inside = (url: string) => {
       if (!url.startsWith('file:')) return false;
-      const local = fileURLToPath(url.split('#')[0]);
+      let local: string;
+      try {
+        local = realpathSync(fileURLToPath(url.split('#')[0]));
+      } catch {
+        return false; // missing or unreadable: reported as an unresolvable $ref
+      }
       return local === root || local.startsWith(root + sep);
     };
     return await $RefParser.dereference(base, doc, {

@@ -25,6 +25,7 @@ export function setConsumer(
   ctx.consumer = consumer;
   ctx.credential = credential;
   ctx.authenticated = true;
+  ctx.anonymous = anonymous;
   ctx.consumerGroups = env.groupsOfConsumer.get(consumer.id) ?? [];
   const h = ctx.headers;
   h['x-consumer-id'] = consumer.id;

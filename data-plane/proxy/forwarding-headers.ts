@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { HeaderMap } from '../runtime/plugin-api';
 import { IDENTITY_HEADERS } from '../runtime/identity-headers';
 import { endToEnd } from './headers';
-import { dropUnderscoredHeaders } from './request-guard';
+import { dropUnsafeHeaders } from './request-guard';
 
 /** The Host header as name and port; null when one is sent that is not a host (refused). */
 export function hostOf(req: IncomingMessage, localPort: number): { host: string; port: number } | null {
@@ -33,7 +33,7 @@ export interface ForwardingInput {
 /** The client's end-to-end headers plus the gateway's forwarding headers. */
 export function forwardHeaders(req: IncomingMessage, f: ForwardingInput): HeaderMap {
   const headers = endToEnd(req.headers) as HeaderMap;
-  dropUnderscoredHeaders(headers);
+  dropUnsafeHeaders(headers);
   if (f.authRoute) for (const h of IDENTITY_HEADERS) delete headers[h];
   const clientIp = req.socket.remoteAddress ?? '';
   const xff = req.headers['x-forwarded-for'];

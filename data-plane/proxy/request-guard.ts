@@ -15,6 +15,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { HeaderMap } from '../runtime/plugin-api';
+import { URL_OVERRIDE_HEADERS } from '../pdk/url-override';
 
 /** Kong's `lua_max_req_headers` default. */
 export const MAX_REQUEST_HEADERS = 100;
@@ -86,7 +87,8 @@ export function steerablePath(rawPath: string): string | null {
   return null;
 }
 
-/** Upstream request headers without `_` names (see above). */
-export function dropUnderscoredHeaders(headers: HeaderMap): void {
-  for (const name of Object.keys(headers)) if (name.includes('_')) delete headers[name];
+/** Upstream request headers without `_` names (see above) nor URL overrides (pdk/url-override.ts). */
+export function dropUnsafeHeaders(headers: HeaderMap): void {
+  for (const name of Object.keys(headers))
+    if (name.includes('_') || URL_OVERRIDE_HEADERS.has(name)) delete headers[name];
 }

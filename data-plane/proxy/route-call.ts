@@ -23,6 +23,7 @@ import { endToEnd } from './headers';
 import { upstreamTarget } from './upstream-target';
 import type { UpstreamPools } from './upstream-pools';
 import { isTimeout } from './upstream-errors';
+import { dropUnsafeHeaders } from './request-guard';
 
 function gatewayAnswer(requestId: string, status: number, message: string): RouteCallResult {
   return {
@@ -38,6 +39,7 @@ function identityOf(rc: RequestContext, from: RequestContextApi) {
   rc.credential = from.credential;
   rc.consumerGroups = from.consumerGroups;
   rc.authenticated = from.authenticated;
+  rc.anonymous = from.anonymous;
 }
 
 export function createRouteCaller(
@@ -70,8 +72,10 @@ export function createRouteCaller(
         const chain = compiled.plugins.forRoute(route, service);
         // Identity was established on the route the client called (whose auth plugin dropped
         // any identity headers the client sent): a route that authenticates is never called
-        // for a caller nobody authenticated.
-        if (chain.hasAuth && !from.authenticated) return gatewayAnswer(from.requestId, 401, 'Unauthorized');
+        // for a caller nobody authenticated — nor for the listener's `anonymous` consumer, which
+        // that route's own plugins never chose.
+        if (chain.hasAuth && (!from.authenticated || from.anonymous))
+          return gatewayAnswer(from.requestId, 401, 'Unauthorized');
         let before = call.plugins.after !== undefined;
         try {
           for (const slot of chain.slots) {
@@ -100,6 +104,7 @@ export function createRouteCaller(
       const target = upstreamTarget(rc, service, route);
       if ('refused' in target) return gatewayAnswer(from.requestId, 400, target.refused);
       if (call.hostHeader) rc.headers['host'] = call.hostHeader;
+      dropUnsafeHeaders(rc.headers);
       if (rc.body) rc.headers['content-length'] = String(rc.body.length);
       else delete rc.headers['content-length'];
       delete rc.headers['transfer-encoding'];

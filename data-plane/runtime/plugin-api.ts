@@ -65,6 +65,11 @@ export interface RequestContextApi {
    * that add credentials must not decorate it (see plugins/auth-common.ts).
    */
   authenticated: boolean;
+  /**
+   * The consumer is an auth plugin's `anonymous` one: no credential was accepted. Enough for
+   * the route whose plugin chose it; never authentication for another route (listeners).
+   */
+  anonymous: boolean;
   /** A different upstream than the service (ai-proxy-advanced): full origin + path. */
   upstreamOverride: { url: URL; tlsVerify: boolean; timeoutMs?: number } | null;
   /** Kong's kong.ctx.shared. */

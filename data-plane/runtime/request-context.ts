@@ -15,6 +15,7 @@ export class RequestContext implements RequestContextApi {
   consumerGroups: Entity[] = [];
   authRequired = false;
   authenticated = false;
+  anonymous = false;
   upstreamOverride: RequestContextApi['upstreamOverride'] = null;
   readonly shared: Record<string, unknown> = {};
   readonly responseHeaders: HeaderMap = {};

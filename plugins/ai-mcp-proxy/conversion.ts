@@ -28,6 +28,11 @@ interface ServedTool {
   route: Entity;
   /** Run that route's plugins (a listener's tools), or only those after ai-mcp-proxy (own). */
   ownRoute: boolean;
+  /**
+   * Who the tool's ACL judges: by the identity settings of the plugin that defines the tool
+   * (consumer_identifier, groups, token claims), not the listener's.
+   */
+  callerFor: (ctx: RequestContextApi) => Caller;
 }
 
 /** A tool's HTTP answer is read whole and converted: larger ones are an error result. */
@@ -59,7 +64,8 @@ function gather(config: Config, env: CompileEnv, self: Entity): ServedTool[] {
   if (config.mode !== 'listener') {
     const route = self.route?.id ? env.routes.get(self.route.id) : undefined;
     if (!route) throw new ApplyError(`ai-mcp-proxy ${config.mode} must be on a route`);
-    return toolsOf(config, route).map((tool) => ({ tool, route, ownRoute: true }));
+    const callerFor = callerResolver(config);
+    return toolsOf(config, route).map((tool) => ({ tool, route, ownRoute: true, callerFor }));
   }
   const tag = config.server.tag!;
   const out: ServedTool[] = [];
@@ -70,7 +76,9 @@ function gather(config: Config, env: CompileEnv, self: Entity): ServedTool[] {
       continue;
     const route = routeOfPlugin(p, env);
     if (!route) throw new ApplyError(`ai-mcp-proxy ${p.id} (tag '${tag}') has no route or service to call`);
-    for (const tool of toolsOf(p.config as Config, route)) out.push({ tool, route, ownRoute: false });
+    const callerFor = callerResolver(p.config as Config);
+    for (const tool of toolsOf(p.config as Config, route))
+      out.push({ tool, route, ownRoute: false, callerFor });
   }
   return out;
 }
@@ -104,17 +112,20 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
   const logPayloads = config.logging?.log_payloads === true;
   const logAudits = config.logging?.log_audits === true;
 
-  const callerFor: (ctx: RequestContextApi) => Caller = callerResolver(config);
-
   const tools = (audits: Map<unknown, Record<string, unknown>>): ServedTools => ({
     list(ctx) {
-      const caller = callerFor(ctx);
-      return served.filter((s) => decide(s.tool.acl, caller).allowed).map((s) => s.tool.listing);
+      const callers = new Map<ServedTool['callerFor'], Caller>();
+      const callerOf = (s: ServedTool) => {
+        let c = callers.get(s.callerFor);
+        if (!c) callers.set(s.callerFor, (c = s.callerFor(ctx)));
+        return c;
+      };
+      return served.filter((s) => decide(s.tool.acl, callerOf(s)).allowed).map((s) => s.tool.listing);
     },
     async call(ctx, name, args, id) {
       const s = byName.get(name);
       if (!s) return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
-      const caller = callerFor(ctx);
+      const caller = s.callerFor(ctx);
       const d = decide(s.tool.acl, caller);
       if (logAudits)
         audits.set(id, {

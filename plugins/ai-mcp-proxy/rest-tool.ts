@@ -25,6 +25,7 @@ import {
 } from './tool-definitions';
 import { compileSchema, describeErrors } from './tool-schemas';
 import { parseStrictJson } from '../../data-plane/mcp/jsonrpc';
+import { URL_OVERRIDE_HEADERS } from '../../data-plane/pdk/url-override';
 
 /** Client headers a converted call never forwards (framing, the MCP exchange, proxy hops). */
 const NOT_FORWARDED = new Set([
@@ -87,8 +88,10 @@ function scalar(v: unknown): string {
 
 function pathSegmentProblem(name: string, value: string): string | null {
   // eslint-disable-next-line no-control-regex
-  if (value === '' || value === '.' || value === '..' || /[/\\%\u0000-\u001f\u007f]/.test(value))
-    return `path parameter '${name}' may not be empty, '.' or '..', nor contain '/', '\\', '%' or control characters`;
+  // `?` and `#` would end the path for a server that decodes before it parses; `%` covers every
+  // encoded form of all of them.
+  if (value === '' || value === '.' || value === '..' || /[/\\%?#\u0000-\u001f\u007f]/.test(value))
+    return `path parameter '${name}' may not be empty, '.' or '..', nor contain '/', '\\', '?', '#', '%' or control characters`;
   return null;
 }
 
@@ -184,7 +187,13 @@ export function compileRestTool(
       // absent, not the client's copy, unvalidated), nor its cookies for cookie parameters.
       if (clientHeaders)
         for (const [k, v] of Object.entries(clientHeaders))
-          if (!NOT_FORWARDED.has(k) && !k.startsWith('x-forwarded-') && !ownHeaders.has(k)) headers[k] = v;
+          if (
+            !NOT_FORWARDED.has(k) &&
+            !k.startsWith('x-forwarded-') &&
+            !URL_OVERRIDE_HEADERS.has(k) &&
+            !ownHeaders.has(k)
+          )
+            headers[k] = v;
       Object.assign(headers, fixedHeaders);
       const cookies: string[] = [];
       for (const p of params) {

@@ -627,6 +627,24 @@ describe('identity headers and credentials', () => {
     assert.equal(github.received.length, before + 1);
   });
 
+  test('URL-override headers never reach the upstream (it might route on them)', async () => {
+    const before = github.received.length;
+    const overrides: [string, string][] = [
+      ['X-Original-URL', '/admin'],
+      ['X-Rewrite-URL', '/admin'],
+      ['X-Original-URI', '/admin'],
+      ['X-Envoy-Original-Path', '/admin'],
+      ['X-Forwarded-Prefix', '/admin'],
+      ['X-Forwarded-Uri', '/admin'],
+    ];
+    const r = await dev(rpc('ping'), overrides);
+    assert.equal(r.status, 200, r.text);
+    const got = github.received[before];
+    // The gateway sets its own X-Forwarded-Prefix (the stripped route path); never the client's.
+    for (const [h] of overrides) assert.notEqual(got.headers[h.toLowerCase()], '/admin', h);
+    for (const [h] of overrides.slice(0, 4)) assert.equal(got.headers[h.toLowerCase()], undefined, h);
+  });
+
   test('the stored Konnect credential never goes with a request no auth plugin accepted', async () => {
     const before = konnect.received.length;
     const attempts: [string, string, [string, string][], string | undefined][] = [

@@ -151,7 +151,20 @@ describe('conversion-listener', () => {
   test('path parameters cannot traverse: refused before anything is sent', async () => {
     const client = await connectMcp(mcpUrl('/pets-mcp'), alice);
     const before = api.received.length;
-    for (const petId of ['../admin', '..', '1/../../admin', '%2e%2e', '1\\..\\admin', '.', '']) {
+    for (const petId of [
+      '../admin',
+      '..',
+      '1/../../admin',
+      '%2e%2e',
+      '1\\..\\admin',
+      '.',
+      '',
+      'a?b',
+      'a#b',
+      '1?x=../admin',
+      '%3F',
+      '%23',
+    ]) {
       const r = await client.callTool({ name: 'get-pet', arguments: { path_petId: petId } });
       assert.equal(r.isError, true, petId);
       assert.match(
@@ -163,9 +176,9 @@ describe('conversion-listener', () => {
     assert.equal(api.received.length, before, 'nothing reached the API');
     assert.ok(!api.received.some((r) => r.url.includes('admin')));
     // Characters that are safe in a segment are escaped, not refused.
-    const odd = await client.callTool({ name: 'get-pet', arguments: { path_petId: 'a b?#' } });
+    const odd = await client.callTool({ name: 'get-pet', arguments: { path_petId: 'a b' } });
     assert.equal(odd.isError, true);
-    assert.equal(api.received[api.received.length - 1].url, '/api/pets/a%20b%3F%23');
+    assert.equal(api.received[api.received.length - 1].url, '/api/pets/a%20b');
     await client.close();
   });
 
@@ -392,6 +405,8 @@ describe('conversion-only + listener', () => {
       tags: ['internal-tools'],
       config: {
         mode: 'conversion-only',
+        // Tools are judged with their own plugin's identity settings, wherever they are served.
+        include_consumer_groups: true,
         default_acl: [{ scope: 'tools', allow: ['admin', 'developer'] }],
         tools: [
           {
@@ -416,6 +431,7 @@ describe('conversion-only + listener', () => {
       tags: ['internal-tools'],
       config: {
         mode: 'conversion-only',
+        include_consumer_groups: true,
         default_acl: [{ scope: 'tools', allow: ['admin'] }],
         tools: [
           { name: 'inventory-echo', description: 'echo', method: 'GET', path: '/api/echo' },
@@ -498,6 +514,94 @@ describe('conversion-only + listener', () => {
     assert.equal(r.isError, true);
     assert.match((r.content as any)[0].text, /HTTP 401/);
     assert.equal(api.received.length, before, 'nothing reached the API');
+    await client.close();
+  });
+
+  test('the anonymous consumer of a listener is no authentication for a route that requires it', async () => {
+    await mustCreate(s.api, '/consumers', { username: 'guest' });
+    await mustCreate(s.api, '/services/listener-svc/routes', { name: 'anon-mcp', paths: ['/anon-mcp'] });
+    await mustCreate(s.api, '/routes/anon-mcp/plugins', {
+      name: 'key-auth',
+      config: { key_names: ['apikey'], anonymous: 'guest' },
+    });
+    await mustCreate(s.api, '/routes/anon-mcp/plugins', {
+      name: 'ai-mcp-proxy',
+      config: { mode: 'listener', server: { tag: 'locked' } },
+    });
+    // The locked route's stored credential, which must never go with an unauthenticated call.
+    await mustCreate(s.api, '/routes/locked-api/plugins', {
+      name: 'request-transformer-advanced',
+      config: { add: { headers: ['x-api-key:locked-secret'] } },
+    });
+    await s.synced();
+    const before = api.received.length;
+    const client = await connectMcp(mcpUrl('/anon-mcp'), {});
+    const r = await client.callTool({ name: 'locked-echo', arguments: {} });
+    assert.equal(r.isError, true);
+    assert.match((r.content as any)[0].text, /HTTP 401/);
+    await client.close();
+    assert.equal(api.received.length, before, 'nothing reached the API');
+    // A real key on the same listener is authentication: the call goes, with the credential.
+    const authed = await connectMcp(mcpUrl('/anon-mcp'), alice);
+    const ok = await authed.callTool({ name: 'locked-echo', arguments: {} });
+    assert.equal(ok.isError, undefined, JSON.stringify(ok));
+    assert.equal(JSON.parse((ok.content as any)[0].text).headers['x-api-key'], 'locked-secret');
+    await authed.close();
+  });
+
+  test("a tool is judged with its defining plugin's identity settings, not the listener's", async () => {
+    await mustCreate(s.api, '/services/inventory/routes', { name: 'grouped-api', paths: ['/grouped'] });
+    await mustCreate(s.api, '/routes/grouped-api/plugins', {
+      name: 'ai-mcp-proxy',
+      tags: ['grouped'],
+      config: {
+        mode: 'conversion-only',
+        include_consumer_groups: true,
+        default_acl: [{ scope: 'tools', deny: ['developer'] }],
+        tools: [{ name: 'grouped-echo', description: 'e', method: 'GET', path: '/api/echo' }],
+      },
+    });
+    await mustCreate(s.api, '/services/listener-svc/routes', { name: 'plain-mcp', paths: ['/plain-mcp'] });
+    await mustCreate(s.api, '/routes/plain-mcp/plugins', {
+      name: 'key-auth',
+      config: { key_names: ['apikey'] },
+    });
+    await mustCreate(s.api, '/routes/plain-mcp/plugins', {
+      name: 'ai-mcp-proxy',
+      // The listener itself does not look at groups: the tool's plugin does.
+      config: { mode: 'listener', include_consumer_groups: false, server: { tag: 'grouped' } },
+    });
+    await s.synced();
+    const before = api.received.length;
+    const dev = await connectMcp(mcpUrl('/plain-mcp'), bob);
+    assert.deepEqual((await dev.listTools()).tools, []);
+    await assert.rejects(
+      dev.callTool({ name: 'grouped-echo', arguments: {} }),
+      (err: any) => err.code === -32602 && /developer/.test(err.message),
+    );
+    await dev.close();
+    assert.equal(api.received.length, before, 'the denied call was never sent');
+    const admin = await connectMcp(mcpUrl('/plain-mcp'), alice);
+    assert.deepEqual(
+      (await admin.listTools()).tools.map((t) => t.name),
+      ['grouped-echo'],
+    );
+    await admin.close();
+  });
+
+  test('URL-override headers of the client never reach a REST upstream', async () => {
+    const client = await connectMcp(mcpUrl('/internal-mcp'), {
+      ...alice,
+      'x-original-url': '/api/admin',
+      'x-rewrite-url': '/api/admin',
+      'x-forwarded-prefix': '/api/admin',
+      'x-envoy-original-path': '/api/admin',
+    });
+    const seen = JSON.parse(
+      ((await client.callTool({ name: 'inventory-echo', arguments: {} })).content as any)[0].text,
+    );
+    for (const h of ['x-original-url', 'x-rewrite-url', 'x-forwarded-prefix', 'x-envoy-original-path'])
+      assert.equal(seen.headers[h], undefined, h);
     await client.close();
   });
 

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -167,6 +167,8 @@ test('documents it cannot convert are refused with a clear error', async () => {
     return join(dir, name);
   };
   const base = readFileSync(join(dir, 'petstore.yaml'), 'utf8');
+  const secretOutside = join(mkdtempSync(join(tmpdir(), 'outside-')), 'secret.yaml');
+  writeFileSync(secretOutside, 'NewPet:\n  type: object\n  description: SECRET-OUTSIDE-THE-FOLDER\n');
   const cases: [string, RegExp][] = [
     [
       write('swagger.yaml', 'swagger: "2.0"\ninfo: {title: x, version: "1"}\npaths: {}\n'),
@@ -193,6 +195,15 @@ test('documents it cannot convert are refused with a clear error', async () => {
     [write('noserver.yaml', base.replace(/servers:[\s\S]*?paths:/, 'paths:')), /no servers\[0\]\.url/],
     [
       write('outside.yaml', base.replace("$ref: './schemas.yaml#/NewPet'", "$ref: '/etc/passwd'")),
+      /only local files beside the document are read/,
+    ],
+    [
+      // A symlink beside the document that points out of its folder is outside too.
+      (symlinkSync(secretOutside, join(dir, 'linked.yaml')),
+      write(
+        'symlinked.yaml',
+        base.replace("$ref: './schemas.yaml#/NewPet'", "$ref: './linked.yaml#/NewPet'"),
+      )),
       /only local files beside the document are read/,
     ],
     [
