@@ -87,9 +87,9 @@ function scalar(v: unknown): string {
 }
 
 function pathSegmentProblem(name: string, value: string): string | null {
-  // eslint-disable-next-line no-control-regex
   // `?` and `#` would end the path for a server that decodes before it parses; `%` covers every
   // encoded form of all of them.
+  // eslint-disable-next-line no-control-regex
   if (value === '' || value === '.' || value === '..' || /[/\\%?#\u0000-\u001f\u007f]/.test(value))
     return `path parameter '${name}' may not be empty, '.' or '..', nor contain '/', '\\', '?', '#', '%' or control characters`;
   return null;
