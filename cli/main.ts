@@ -16,6 +16,8 @@ Commands:
   validate|diff|sync|apply|dump|reset [file…|-]
                    decK-style declarative config against the Admin API (TOLLGATE_ADMIN_URL)
   analytics        requests, errors and latency per service/tool/consumer for a time range
+  tools list|show|approve|reject <route> [tool]
+                   MCP tools of a route and mcp-tool-pinning decisions (at the version reviewed)
   file openapi2mcp <spec>
                    an OpenAPI 3 document as a decK file whose ai-mcp-proxy serves its operations
   help             show this help
@@ -73,6 +75,10 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (command === 'file') {
       process.exitCode = await (await import('./commands/file')).runFile(argv.slice(1));
+      return;
+    }
+    if (command === 'tools') {
+      process.exitCode = await (await import('./commands/tools')).runTools(argv.slice(1));
       return;
     }
     if (command === 'analytics') {

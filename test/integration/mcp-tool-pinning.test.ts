@@ -509,10 +509,36 @@ test('a held tool that leaves a list stays held on every data plane; any name, `
     });
     assert.equal(viaPath.status, 400);
     assert.equal((await dot()).pinning.state, 'changed');
-    const ok = await s.api('POST', '/mcp/routes/walk/tools/approve', {
-      tools: [{ name: '.', fingerprint: view.pinning.current_fingerprint }],
-    });
-    assert.deepEqual(ok.body, { approved: ['.'] });
+    // The CLI: a stale version is refused (409) and nothing approved; the reviewed one is.
+    const env = { TOLLGATE_ADMIN_URL: s.cp.url };
+    const listed = await runTollgate(['tools', 'list', 'walk'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^\\.\\s+changed\\s+yes\\s+${view.pinning.current_fingerprint}\\s+no longer$`, 'm'),
+    );
+    const stale = await runTollgate(
+      ['tools', 'approve', 'walk', '.', '--fingerprint', `sha256:${'2'.repeat(64)}`],
+      { env },
+    );
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /HTTP 409: tool '\.' is now at version sha256:/);
+    assert.equal((await dot()).pinning.state, 'changed');
+    assert.equal(
+      (await runTollgate(['tools', 'approve', 'walk', '.'], { env })).code,
+      2,
+      'no fingerprint: usage',
+    );
+    assert.equal(
+      (await runTollgate(['tools', 'approve', 'walk', '.', '--fingerprnt', 'x'], { env })).code,
+      2,
+    );
+    const ok = await runTollgate(
+      ['tools', 'approve', 'walk', '.', '--fingerprint', view.pinning.current_fingerprint],
+      { env },
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'approved: .\n');
     assert.equal((await dot()).pinning.state, 'approved');
     assert.equal((await s.api('GET', '/mcp/routes/walk/tool?name=stay')).body.pinning.state, 'approved');
   } finally {
