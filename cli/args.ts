@@ -28,3 +28,12 @@ export const has = (a: ParsedArgs, ...names: string[]) => names.some((n) => a.fl
 export const values = (a: ParsedArgs, name: string) => a.flags.get(name) ?? [];
 export const value = (a: ParsedArgs, ...names: string[]) =>
   names.map((n) => a.flags.get(n)?.at(-1)).find((v) => v !== undefined);
+
+/** A flag the command does not know: an error, never ignored (decK's `unknown flag`). */
+export class UnknownFlagError extends Error {}
+
+export function checkFlags(a: ParsedArgs, known: Iterable<string>): void {
+  const allowed = new Set([...known, 'help', 'h']);
+  const unknown = [...a.flags.keys()].find((f) => !allowed.has(f));
+  if (unknown !== undefined) throw new UnknownFlagError(`unknown flag: --${unknown}`);
+}

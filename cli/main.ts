@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { restrictUmask } from '../shared/private-files';
+import { KONG_COMPATIBLE_VERSION, TOLLGATE_VERSION } from '../shared/version';
 import { join } from 'node:path';
 import { controlPlaneOptionsFromEnv, type ControlPlaneOptions } from '../control-plane/options';
 import { dataPlaneOptionsFromEnv } from '../data-plane/options';
@@ -20,6 +21,7 @@ Commands:
                    MCP tools of a route and mcp-tool-pinning decisions (at the version reviewed)
   file openapi2mcp <spec>
                    an OpenAPI 3 document as a decK file whose ai-mcp-proxy serves its operations
+  version          the version of this tollgate (and the Kong version it speaks)
   help             show this help
 
 Run 'tollgate <command> --help' for a command's options.
@@ -131,6 +133,10 @@ export async function main(argv: string[]): Promise<void> {
         closers.push(await runDataPlane());
         return;
       }
+      case 'version':
+      case '--version':
+        process.stdout.write(`tollgate ${TOLLGATE_VERSION} (Kong Admin API ${KONG_COMPATIBLE_VERSION})\n`);
+        return;
       case undefined:
       case 'help':
       case '--help':

@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { ClusterServer } from './clustering/cluster-server.service';
 import { ADMIN_BODY_LIMIT, configureAdminHttp } from './admin/admin-http';
 import { AdminOrigins } from './admin/admin-cors';
+import { withDataDirLock } from '../shared/data-dir-lock';
 import { hostNamesFor } from '../shared/http/host-names';
 import { KongErrorFilter } from './admin/common/kong-error.filter';
 import { RouteTable } from './admin/common/route-table';
@@ -43,11 +44,20 @@ export function checkAdminExposure(options: ControlPlaneOptions) {
   }
 }
 
-export async function startControlPlane(
+export function startControlPlane(
+  options: ControlPlaneOptions,
+  opts: { logger?: ('error' | 'warn' | 'log')[] } = {},
+): Promise<RunningControlPlane> {
+  checkAdminExposure(options);
+  // The embedded database belongs to one control plane: checked before it is opened.
+  if (options.databaseUrl) return startLockedControlPlane(options, opts);
+  return withDataDirLock(options.dataDir, 'control-plane', () => startLockedControlPlane(options, opts));
+}
+
+async function startLockedControlPlane(
   options: ControlPlaneOptions,
   { logger = ['error', 'warn'] as ('error' | 'warn' | 'log')[] } = {},
 ): Promise<RunningControlPlane> {
-  checkAdminExposure(options);
   let embedded: EmbeddedPostgres | undefined;
   if (!options.databaseUrl) embedded = await startEmbeddedPostgres(options.dataDir);
   try {

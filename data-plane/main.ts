@@ -3,6 +3,7 @@
  * cache), proxies traffic, and never stops serving because the control plane is away. With
  * TOLLGATE_DP_WORKERS > 1 the same work is split across processes (workers/).
  */
+import { withDataDirLock } from '../shared/data-dir-lock';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -45,7 +46,15 @@ export function nodeIdFor(dataDir: string, given?: string): string {
 
 export const defaultLog = (line: string): void => void process.stderr.write(`[data-plane] ${line}\n`);
 
-export async function startDataPlane(
+/** A data plane owning its data directory (config cache, analytics outbox) alone. */
+export function startDataPlane(
+  options: DataPlaneOptions,
+  opts: { log?: (line: string) => void } = {},
+): Promise<RunningDataPlane> {
+  return withDataDirLock(options.dataDir, 'data-plane', () => startLockedDataPlane(options, opts));
+}
+
+async function startLockedDataPlane(
   options: DataPlaneOptions,
   { log = defaultLog }: { log?: (line: string) => void } = {},
 ): Promise<RunningDataPlane> {

@@ -3,7 +3,7 @@
  * counts, error rates and latency percentiles for a time range, from POST /analytics/query.
  */
 import { terminalSafe } from '../terminal-text';
-import { has, parseArgs, value } from '../args';
+import { checkFlags, has, parseArgs, UnknownFlagError, value } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
 import {
   DIMENSION_ALIASES,
@@ -17,7 +17,18 @@ const HELP = `Usage: tollgate analytics [--by service|tool|consumer|route|node|m
                           [--service <name>] [--json]
 
 Prints request count, error rate and latency percentiles (ms) per group.
-Target: TOLLGATE_ADMIN_URL (default http://127.0.0.1:8001) or --admin-url; TOLLGATE_ADMIN_TOKEN.
+
+Options:
+  --by <dimension>       group by (default service)
+  --last <duration>      a relative range: 15m, 1h, 7d (default 1h)
+  --since/--until <ISO>  an absolute range (until: now)
+  --service <name>       only this service
+  --json                 the Admin API's answer as JSON
+  --admin-url <url>      the Admin API (default TOLLGATE_ADMIN_URL)
+
+Environment:
+  TOLLGATE_ADMIN_URL     the Admin API (default http://127.0.0.1:8001)
+  TOLLGATE_ADMIN_TOKEN   sent as a bearer token
 `;
 
 const METRICS = [
@@ -35,6 +46,7 @@ export async function runAnalytics(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    checkFlags(a, ['by', 'last', 'since', 'until', 'service', 'admin-url', 'json']);
     const by = value(a, 'by') ?? 'service';
     const dimension = DIMENSION_ALIASES[by] ?? by;
     if (!(dimension in DIMENSION_COLUMNS)) throw new QueryError(`--by: unknown dimension '${by}'`);
@@ -88,6 +100,10 @@ export async function runAnalytics(argv: string[]): Promise<number> {
     process.stdout.write(`${answer.meta.start} .. ${answer.meta.end}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof UnknownFlagError) {
+      process.stderr.write(`Error: ${err.message}\n\n${HELP}`);
+      return 1;
+    }
     if (err instanceof QueryError || err instanceof AdminError) {
       process.stderr.write(`Error: ${err.message}\n`);
       return 1;

@@ -5,7 +5,7 @@
 import { terminalSafe } from '../terminal-text';
 import { writePrivateFile } from '../../shared/private-files';
 import YAML from 'yaml';
-import { has, parseArgs, value, values, type ParsedArgs } from '../args';
+import { checkFlags, has, parseArgs, UnknownFlagError, value, values, type ParsedArgs } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
 import { dumpState } from '../deck/dump';
 import { DeckFileError } from '../deck/env-template';
@@ -17,10 +17,26 @@ import { EMPTY_CONFIG } from '../deck/empty';
 
 export const DECK_VERBS = ['validate', 'diff', 'sync', 'apply', 'dump', 'reset'] as const;
 
+const TARGET_OPTIONS = `  --admin-url <url>      the Admin API (alias --kong-addr; default TOLLGATE_ADMIN_URL)`;
+const SELECT_TAG = `  --select-tag <tag>     scope: only entities with every such tag; stamped on what is created
+                         (repeatable; the same as _info.select_tags in the file)`;
 const COMMON = `
-Target: TOLLGATE_ADMIN_URL (default http://127.0.0.1:8001) or --admin-url; TOLLGATE_ADMIN_TOKEN
-is sent as a bearer token. Files: paths, directories, or - for stdin; several are merged.
-\${{ env "DECK_NAME" }} is replaced from the environment (DECK_ prefix required).`;
+Environment:
+  TOLLGATE_ADMIN_URL     the Admin API (default http://127.0.0.1:8001)
+  TOLLGATE_ADMIN_TOKEN   sent as a bearer token
+  DECK_*                 \${{ env "DECK_NAME" }} in a file is replaced from these
+
+Files: paths, directories, or - for stdin; several are merged.`;
+
+/** The flags each verb takes (anything else is an error, as decK's). */
+const VERB_FLAGS: Record<(typeof DECK_VERBS)[number], string[]> = {
+  validate: [],
+  diff: ['select-tag', 'json-output', 'non-zero-exit-code', 'admin-url', 'kong-addr'],
+  sync: ['select-tag', 'json-output', 'admin-url', 'kong-addr'],
+  apply: ['select-tag', 'json-output', 'admin-url', 'kong-addr'],
+  dump: ['o', 'output-file', 'select-tag', 'yes', 'admin-url', 'kong-addr'],
+  reset: ['force', 'select-tag', 'admin-url', 'kong-addr'],
+};
 
 export const DECK_HELP: Record<(typeof DECK_VERBS)[number], string> = {
   validate: `Usage: tollgate validate [file…|-]
@@ -31,27 +47,53 @@ ${COMMON}`,
   diff: `Usage: tollgate diff [file…|-] [--select-tag T]… [--json-output] [--non-zero-exit-code]
 
 Shows what sync would change: creating/updating/deleting lines, field-level differences for
-updates, and a summary. DECK_* values are masked. With --non-zero-exit-code the exit code is 2
-when there are differences.
+updates, and a summary. DECK_* values are masked.
+
+Options:
+${SELECT_TAG}
+  --json-output          the changes as JSON
+  --non-zero-exit-code   exit 2 when there are differences
+${TARGET_OPTIONS}
 ${COMMON}`,
   sync: `Usage: tollgate sync [file…|-] [--select-tag T]… [--json-output]
 
 Makes the gateway match the files: creates, updates and deletes entities within the scope of
 _info.select_tags (or --select-tag). All changes are applied in one transaction: everything or
 nothing, and one new config version.
+
+Options:
+${SELECT_TAG}
+  --json-output          the changes as JSON
+${TARGET_OPTIONS}
 ${COMMON}`,
   apply: `Usage: tollgate apply [file…|-] [--select-tag T]… [--json-output]
 
 Like sync, but never deletes: creates and updates only.
+
+Options:
+${SELECT_TAG}
+  --json-output          the changes as JSON
+${TARGET_OPTIONS}
 ${COMMON}`,
   dump: `Usage: tollgate dump [-o file] [--select-tag T]… [--yes]
 
 Writes the current configuration as a decK file (stdout, or -o file) that syncs back with no
 changes. With --select-tag only entities carrying all the tags are written.
+
+Options:
+  -o, --output-file <f>  write to a file (owner-only: it holds credentials) instead of stdout
+${SELECT_TAG}
+  --yes                  overwrite without asking
+${TARGET_OPTIONS}
 ${COMMON}`,
   reset: `Usage: tollgate reset [--force] [--select-tag T]…
 
 Deletes every entity (within the select tags, when given). Asks for confirmation unless --force.
+
+Options:
+  --force                do not ask
+${SELECT_TAG}
+${TARGET_OPTIONS}
 ${COMMON}`,
 };
 
@@ -87,8 +129,7 @@ function progress(message: string) {
 
 async function plan(a: ParsedArgs, sync: boolean, stdin?: string) {
   const state = loadState(a.positional, process.env, stdin);
-  const target = buildTarget(state);
-  target.selectTags = selectTags(a, target.selectTags);
+  const target = buildTarget(state, selectTags(a, state.content._info?.select_tags ?? []));
   const current = await client(a).currentConfig();
   const result = planChanges(target, current, { sync });
   return { ...result, mask: masker(state.secrets) };
@@ -117,6 +158,7 @@ export async function runDeckVerb(
   }
   const json = has(a, 'json-output');
   try {
+    checkFlags(a, VERB_FLAGS[verb]);
     switch (verb) {
       case 'validate': {
         const state = loadState(a.positional, process.env, stdin);
@@ -186,6 +228,10 @@ export async function runDeckVerb(
       }
     }
   } catch (err) {
+    if (err instanceof UnknownFlagError) {
+      process.stderr.write(`Error: ${err.message}\n\n${DECK_HELP[verb]}\n`);
+      return 1;
+    }
     if (err instanceof DeckFileError || err instanceof AdminError) {
       process.stderr.write(`Error: ${err.message}\n`);
       return 1;

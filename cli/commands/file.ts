@@ -3,7 +3,7 @@
  * Exit codes: 0 written, 1 error.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { has, parseArgs, value, values } from '../args';
+import { checkFlags, has, parseArgs, UnknownFlagError, value, values } from '../args';
 import { DeckFileError } from '../deck/env-template';
 import { deckYaml, loadOpenApi, openapiToDeck, type ConversionMode } from '../deck/openapi2mcp';
 
@@ -29,6 +29,7 @@ export async function runFile(argv: string[], stdin?: string): Promise<number> {
     return verb || has(a, 'help', 'h') ? 0 : 1;
   }
   try {
+    checkFlags(a, ['s', 'spec', 'o', 'output-file', 'm', 'mode', 'select-tag', 'tag']);
     if (verb !== 'openapi2mcp') throw new DeckFileError(`unknown file command '${verb}' (try: openapi2mcp)`);
     const spec = value(a, 's', 'spec') ?? rest[0];
     if (!spec) throw new DeckFileError('no OpenAPI document given (-s file, or - for stdin)');
@@ -57,6 +58,10 @@ export async function runFile(argv: string[], stdin?: string): Promise<number> {
     else process.stdout.write(out);
     return 0;
   } catch (err) {
+    if (err instanceof UnknownFlagError) {
+      process.stderr.write(`Error: ${err.message}\n\n${FILE_HELP}`);
+      return 1;
+    }
     if (err instanceof DeckFileError) {
       process.stderr.write(`Error: ${err.message}\n`);
       return 1;

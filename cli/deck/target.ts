@@ -68,9 +68,15 @@ function obj(value: unknown, where: string): Record<string, any> {
   return { ...(value as Record<string, any>) };
 }
 
-export function buildTarget(state: LoadedState): TargetState {
+/**
+ * `selectTags`: the scope (the file's `_info.select_tags`, or `--select-tag`, which decK treats
+ * alike): stamped on every entity the file defines, so what sync creates is in its own scope.
+ */
+export function buildTarget(
+  state: LoadedState,
+  selectTags: string[] = state.content._info?.select_tags ?? [],
+): TargetState {
   const c = state.content;
-  const selectTags = c._info?.select_tags ?? [];
   const defaults = c._info?.defaults ?? {};
   const items: Item[] = [];
 

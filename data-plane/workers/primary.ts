@@ -7,6 +7,7 @@
  * versions and an apply error keeps every one on the previous config. A worker that dies is
  * started again with the current config.
  */
+import { withDataDirLock } from '../../shared/data-dir-lock';
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -38,10 +39,18 @@ export interface RunningPrimary {
   close(): Promise<void>;
 }
 
-export async function runPrimary(
+export function runPrimary(
   options: DataPlaneOptions,
   workerCount: number,
   log = (line: string): void => void process.stderr.write(`[data-plane] ${line}\n`),
+): Promise<RunningPrimary> {
+  return withDataDirLock(options.dataDir, 'data-plane', () => startPrimary(options, workerCount, log));
+}
+
+async function startPrimary(
+  options: DataPlaneOptions,
+  workerCount: number,
+  log: (line: string) => void,
 ): Promise<RunningPrimary> {
   ensurePrivateDir(options.dataDir);
   const nodeId = nodeIdFor(options.dataDir, options.nodeId);

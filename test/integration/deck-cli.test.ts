@@ -115,6 +115,44 @@ describe('scoping, ordering and identity', () => {
     assert.equal((await api('GET', '/services/github-mcp-service')).status, 200);
   });
 
+  test('--select-tag stamps what sync creates and scopes it, as _info.select_tags does', async () => {
+    const plain = file(
+      'team-b.yaml',
+      `_format_version: "3.0"\nservices:\n  - name: b-svc\n    url: http://b.example.com\n    routes:\n      - name: b-route\n        paths: [/b]\n`,
+    );
+    const first = await cli(['sync', plain, '--select-tag', 'team-b']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual((await api('GET', '/services/b-svc')).body.tags, ['team-b']);
+    assert.deepEqual((await api('GET', '/routes/b-route')).body.tags, ['team-b']);
+    // The second run finds them in its scope: nothing to do (it used to be a 409).
+    const again = await cli(['diff', plain, '--select-tag', 'team-b', '--non-zero-exit-code']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal((await cli(['sync', plain, '--select-tag', 'team-b'])).code, 0);
+    assert.equal((await api('GET', '/services/outside')).status, 200, 'outside the scope: untouched');
+    const dump = await cli(['dump', '--select-tag', 'team-b']);
+    assert.match(dump.stdout, /select_tags:\n\s+- team-b/);
+    assert.equal((await cli(['reset', '--force', '--select-tag', 'team-b'])).code, 0);
+    assert.equal((await api('GET', '/services/b-svc')).status, 404);
+  });
+
+  test('unknown flags are errors, on every command', async () => {
+    for (const args of [
+      ['sync', '--selct-tag', 'x'],
+      ['diff', '--consumer', 'dev-user'],
+      ['dump', '--yess'],
+      ['validate', '--online'],
+      ['analytics', '--consumer', 'dev-user'],
+      ['file', 'openapi2mcp', 'x.yaml', '--modee', 'x'],
+    ]) {
+      const r = await cli(args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, /^Error: unknown flag: --/, args.join(' '));
+    }
+    const v = await cli(['version']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /^tollgate \d+\.\d+\.\d+ \(Kong Admin API 3\.\d+\.\d+\)\n$/);
+  });
+
   test('deletion order: plugins, routes, then services, in one transaction', async () => {
     const full = file(
       'del.yaml',
