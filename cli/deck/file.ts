@@ -74,7 +74,18 @@ export function loadState(
     try {
       doc = YAML.parse(rendered.text, { strict: true, uniqueKeys: true });
     } catch (err) {
-      throw new DeckFileError(`${name}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+      // The parser's message ends with a code frame (the line and a caret): keep it whole.
+      const message = (err as Error).message.trimEnd().replace(/:$/, '');
+      const [first, ...lines] = message.split('\n');
+      const frame = lines
+        .join('\n')
+        .replace(/^\s*\n/, '')
+        .trimEnd()
+        .split('\n')
+        .filter((l, i, all) => l.trim() || (i > 0 && i < all.length - 1));
+      throw new DeckFileError(
+        `${name}: not valid YAML/JSON: ${first.replace(/:$/, '')}${frame.length ? `\n\n${frame.map((l) => `    ${l}`).join('\n')}` : ''}`,
+      );
     }
     if (doc === null || doc === undefined) continue;
     if (typeof doc !== 'object' || Array.isArray(doc))

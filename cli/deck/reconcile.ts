@@ -108,6 +108,8 @@ export function planChanges(
 
   // 1. Ids for target entities (parents first), so children can reference them.
   const targetByName = new Map<string, string>();
+  /** Entities of the file that failed validation: references to them are not errors of their own. */
+  const invalid = new Set<string>();
   const sorted = [...target.items].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const assigned = new Map<Item, string>();
   const resolveRef = (item: Item, field: ParentKind, ref: Ref): string | null => {
@@ -120,6 +122,8 @@ export function planChanges(
     const hit =
       targetByName.get(`${field}:${ref.name}`) ??
       (opts.offline ? undefined : anyByName.get(`${field}:${ref.name}`)?.id);
+    // Reported once, at its cause (the entity's own error), never again by each reference.
+    if (!hit && invalid.has(`${field}:${ref.name}`)) return null;
     if (!hit)
       errors.push(`${item.where}: ${field} '${ref.name}' not found${opts.offline ? ' in the file' : ''}`);
     return hit ?? null;
@@ -141,6 +145,8 @@ export function planChanges(
     const normalized = normalizeEntity(def, body);
     if (!normalized.ok) {
       for (const line of describeErrors(normalized.errors)) errors.push(`${item.where}: ${line}`);
+      for (const name of [body.name, body.username, body.custom_id])
+        if (typeof name === 'string') invalid.add(`${item.kind}:${name}`);
       continue;
     }
     const doc: Entity = normalized.value;

@@ -79,6 +79,9 @@ function expandUrl(input: Record<string, any>): { value: Record<string, any>; er
   if (input.url === undefined) return { value: input, errors: [] };
   const { url, ...rest } = input;
   if (url === null) return { value: rest, errors: [] };
+  // A field `url` replaces that is wrong-typed beside it stays, so the schema reports it: an
+  // error, never silently overridden.
+  const wrong = wrongUrlFields(rest);
   if (typeof url !== 'string')
     return { value: rest, errors: [{ path: ['url'], message: 'expected a string' }] };
   let parsed: URL;
@@ -101,7 +104,17 @@ function expandUrl(input: Record<string, any>): { value: Record<string, any>; er
   } catch {
     return { value: rest, errors: [{ path: ['url'], message: `invalid url: ${url}` }] };
   }
+  for (const f of wrong) value[f] = rest[f];
   return { value, errors: [] };
+}
+
+function wrongUrlFields(input: Record<string, any>): string[] {
+  const wrong: string[] = [];
+  const p = input.port;
+  if (p !== undefined && p !== null && !(Number.isInteger(p) && p >= 0 && p <= 65535)) wrong.push('port');
+  for (const f of ['protocol', 'host', 'path'])
+    if (input[f] !== undefined && input[f] !== null && typeof input[f] !== 'string') wrong.push(f);
+  return wrong;
 }
 
 function checkService(s: Record<string, any>): FieldError[] {

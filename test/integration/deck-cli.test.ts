@@ -291,6 +291,30 @@ describe('errors', () => {
     assert.equal(await version(), before, 'nothing applied');
   });
 
+  test('file errors: the YAML code frame shown, each error once at its cause, url never hides a bad port', async () => {
+    const yaml = await cli([
+      'validate',
+      file('frame.yaml', 'services:\n  - name: a\n    url: http://x\n   bad: 1\n'),
+    ]);
+    assert.equal(yaml.code, 1);
+    assert.match(
+      yaml.stderr,
+      /not valid YAML\/JSON: .* at line 4, column 1\n\n {4}.*url: http:\/\/x\n {4} {3}bad: 1\n {4}\^/,
+    );
+    const cascade = await cli([
+      'validate',
+      file(
+        'cascade.yaml',
+        `_format_version: "3.0"\nservices:\n  - name: a\n    url: http://x\n    port: "abc"\n    routes:\n      - name: r\n        paths: [/a]\n        methods: 5\n        plugins:\n          - name: key-auth\nconsumers:\n  - username: u\n    plugins:\n      - name: rate-limiting\n        route: r\n        config: {minute: 1}\n`,
+      ),
+    ]);
+    assert.equal(cascade.code, 1);
+    assert.match(cascade.stderr, /services\[0\]: port: expected an integer/);
+    assert.match(cascade.stderr, /services\[0\]\.routes\[0\]: methods: expected a set/);
+    assert.doesNotMatch(cascade.stderr, /not found/);
+    assert.match(cascade.stderr, /^Error: 2 validation errors:/);
+  });
+
   test('--help for every verb; reset asks unless --force', async () => {
     for (const verb of ['validate', 'diff', 'sync', 'apply', 'dump', 'reset']) {
       const r = await cli([verb, '--help']);
