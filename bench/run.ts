@@ -13,6 +13,9 @@ import { benchChainCosts } from './chain-costs';
 
 // The servers a benchmark starts open no console (they would all want port 8002), as in tests.
 process.env.TOLLGATE_CONSOLE_LISTEN ??= 'off';
+// nginx runs with `access_log off`: so does Tollgate, for the same work side by side.
+process.env.TOLLGATE_PROXY_ACCESS_LOG ??= 'off';
+process.env.TOLLGATE_ADMIN_ACCESS_LOG ??= 'off';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'dp-apply': benchDpApply,

@@ -45,10 +45,10 @@ export function sendError(
   requestId: string,
   message = messageFor(status),
   headers: Record<string, string> = {},
-) {
+): number {
   if (res.headersSent) {
     res.destroy();
-    return;
+    return 0;
   }
   const body = JSON.stringify(kongErrorBody(requestId, message));
   res.writeHead(status, {
@@ -58,4 +58,5 @@ export function sendError(
     ...headers,
   });
   res.end(body);
+  return Buffer.byteLength(body);
 }

@@ -24,6 +24,10 @@ export interface DataPlaneOptions {
    * (TOLLGATE_ALLOWED_HOSTS, comma-separated; shared/http/host-names.ts).
    */
   managementHosts?: string[];
+  /** Kong's proxy access log (TOLLGATE_PROXY_ACCESS_LOG): a path, `off`; default /dev/stdout. */
+  accessLog?: string;
+  /** Kong's error log (TOLLGATE_PROXY_ERROR_LOG): a path, `off`; default /dev/stderr. */
+  errorLog?: string;
   /** Analytics records (TOLLGATE_ANALYTICS=off: none are built or sent). Default on. */
   analytics?: boolean;
   /**
@@ -56,6 +60,8 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     workers: workersFromEnv(env.TOLLGATE_DP_WORKERS),
     allowedHosts: parseHostList(env.TOLLGATE_PROXY_ALLOWED_HOSTS),
     managementHosts: parseHostList(env.TOLLGATE_ALLOWED_HOSTS),
+    accessLog: env.TOLLGATE_PROXY_ACCESS_LOG ?? '/dev/stdout',
+    errorLog: env.TOLLGATE_PROXY_ERROR_LOG ?? '/dev/stderr',
     plugins:
       env.TOLLGATE_PLUGINS && env.TOLLGATE_PLUGINS !== 'bundled'
         ? env.TOLLGATE_PLUGINS.split(',')

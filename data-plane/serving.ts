@@ -3,6 +3,7 @@
  * metrics and the proxy listeners. A single-process data plane (main.ts) and each worker of a
  * multi-process one (workers/worker.ts) are built on it.
  */
+import { LogFile } from '../shared/logs/log-file';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -102,6 +103,9 @@ export function createServing(
     nodeId: ctx.nodeId,
     analytics: options.analytics === false ? undefined : ctx.analytics,
     allowedHosts: options.allowedHosts,
+    // Programmatic starts (tests, benches) log nothing unless asked; the CLI passes the env.
+    accessLog: options.accessLog === undefined ? null : LogFile.open(options.accessLog, '/dev/stdout'),
+    errorLog: options.errorLog === undefined ? null : LogFile.open(options.errorLog, '/dev/stderr'),
   };
   const serveProxy = async (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => {
     // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
@@ -164,6 +168,8 @@ export function createServing(
         ),
       );
       await pools.close();
+      await proxyContext.accessLog?.close();
+      await proxyContext.errorLog?.close();
       metrics.stop();
     },
   };

@@ -25,6 +25,12 @@ if (!files.length) {
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
   // Servers the tests start open no console unless a test asks for one (port 8002 is shared).
-  env: { ...process.env, TOLLGATE_CONSOLE_LISTEN: process.env.TOLLGATE_CONSOLE_LISTEN ?? 'off' },
+  // Nor access logs (tests that read them ask for them).
+  env: {
+    ...process.env,
+    TOLLGATE_CONSOLE_LISTEN: process.env.TOLLGATE_CONSOLE_LISTEN ?? 'off',
+    TOLLGATE_PROXY_ACCESS_LOG: process.env.TOLLGATE_PROXY_ACCESS_LOG ?? 'off',
+    TOLLGATE_ADMIN_ACCESS_LOG: process.env.TOLLGATE_ADMIN_ACCESS_LOG ?? 'off',
+  },
 });
 process.exit(r.status ?? 1);

@@ -5,6 +5,7 @@ import type { RequestContext } from '../runtime/request-context';
 import type { Entity } from '../runtime/entity';
 import { buildRecords } from '../analytics/record-builder';
 import type { ProxyContext } from './proxy-context';
+import { logAccess } from './proxy-logs';
 
 /** What the log phase reads of a request (proxy-request.ts). */
 export interface LoggedRequest {
@@ -25,6 +26,7 @@ export function runLogPhase(pr: LoggedRequest, state: ResponseState, responseByt
   const { ctx, rc, req } = pr;
   const totalMs = performance.now() - pr.started;
   ctx.metrics.request(pr.service, pr.route, state.status, totalMs, pr.upstreamMs);
+  logAccess(ctx.accessLog, req, state.status, responseBytes, rc.requestId, pr.startedAt);
   if (!pr.executed.length && !ctx.analytics) return;
   setImmediate(() => {
     for (const inst of pr.executed) {

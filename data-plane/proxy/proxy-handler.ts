@@ -20,7 +20,8 @@ import { runAccessPhase } from './access-phase';
 import { upstreamTarget } from './upstream-target';
 import { callUpstream } from './upstream-call';
 import { sendUpstreamResponse } from './response-phase';
-import { isTimeout } from './upstream-errors';
+import { upstreamFailure } from './upstream-errors';
+import { logAccess } from './proxy-logs';
 
 export type { ProxyContext } from './proxy-context';
 
@@ -36,17 +37,22 @@ export function createProxyHandler(
   return async function handle(req: IncomingMessage, res: ServerResponse) {
     const started = performance.now();
     const requestId = randomUUID();
+    const startedAt = Date.now();
+    /** An answer before any plugin ran: sent, and logged like any other. */
+    const early = (status: number, message?: string) => {
+      const bytes = sendError(res, status, requestId, message);
+      logAccess(ctx.accessLog, req, status, bytes, requestId, startedAt);
+    };
     const config = ctx.holder.current;
     const refused = refuseRequest(req);
-    if (refused) return sendError(res, refused.status, requestId, refused.message);
+    if (refused) return early(refused.status, refused.message);
     const hostPort = hostOf(req, localPort);
-    if (!hostPort || (rebinding && hostPort.host === ''))
-      return sendError(res, 400, requestId, GATEWAY_ERRORS.badHost);
+    if (!hostPort || (rebinding && hostPort.host === '')) return early(400, GATEWAY_ERRORS.badHost);
     const { host, port } = hostPort;
     const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
-    if (!config) return sendError(res, 503, requestId, GATEWAY_ERRORS.noConfig);
+    if (!config) return early(503, GATEWAY_ERRORS.noConfig);
     const steering = steerablePath(rawPath);
-    if (steering) return sendError(res, 400, requestId, `Bad request: the path has ${steering}`);
+    if (steering) return early(400, `Bad request: the path has ${steering}`);
 
     // ---- route ----
     const match = config.router.match({
@@ -59,20 +65,20 @@ export function createProxyHandler(
     });
     if (!match) {
       ctx.metrics.request(null, null, 404, performance.now() - started);
-      return sendError(res, 404, requestId, GATEWAY_ERRORS.noRoute);
+      return early(404, GATEWAY_ERRORS.noRoute);
     }
     const route = match.route;
     if (rebinding && !route.hosts?.length) {
       const why = rebinding.check(host, req.headers.origin);
       if (why) {
         ctx.metrics.request(null, route, 403, performance.now() - started);
-        return sendError(res, 403, requestId, `Forbidden: ${why} (DNS rebinding protection)`);
+        return early(403, `Forbidden: ${why} (DNS rebinding protection)`);
       }
     }
     const service = route.service ? config.services.get(route.service.id) : undefined;
     if (!service || service.enabled === false) {
       ctx.metrics.request(service ?? null, route, 503, performance.now() - started);
-      return sendError(res, 503, requestId, GATEWAY_ERRORS.noService);
+      return early(503, GATEWAY_ERRORS.noService);
     }
 
     // ---- forwarding headers and the plugin context ----
@@ -134,7 +140,11 @@ export function createProxyHandler(
       await sendUpstreamResponse(pr, up, inspecting);
     } catch (err) {
       if (pr.abort.aborted) return;
-      if (!res.headersSent) return pr.fail(isTimeout(err) ? 504 : 502);
+      if (!res.headersSent) {
+        const failure = upstreamFailure(err);
+        pr.upstreamFailed(failure, null);
+        return pr.fail(failure.status, failure.message);
+      }
       res.destroy(err as Error);
     } finally {
       res.off('close', onClose);

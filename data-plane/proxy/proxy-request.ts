@@ -2,6 +2,8 @@
  * One request on its way through the data plane: what every step of the lifecycle reads and
  * writes (plugin context, plugins that ran, timings), and the gateway's own answers.
  */
+import type { UpstreamFailure } from './upstream-errors';
+import { logUpstreamError } from './proxy-logs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HeaderMap, PluginInstance, ResponseState } from '../runtime/plugin-api';
 import type { RequestContext } from '../runtime/request-context';
@@ -33,6 +35,12 @@ export class ProxyRequest {
 
   get requestId(): string {
     return this.rc.requestId;
+  }
+
+  /** The upstream call failed: named in the error log and the analytics record's detail. */
+  upstreamFailed(failure: UpstreamFailure, upstream: string | null): void {
+    this.rc.analytics.fields.detail = { upstream_error: failure.reason, ...(upstream ? { upstream } : {}) };
+    logUpstreamError(this.ctx.errorLog, this.req, failure.reason, upstream, this.requestId);
   }
 
   /** Response-phase order: static priority (Kong: dynamic ordering is access-only). */

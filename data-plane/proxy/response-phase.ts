@@ -107,7 +107,8 @@ export async function sendUpstreamResponse(
   } catch (err) {
     ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
     discard(up.body);
-    return sendError(res, 502, pr.requestId);
+    sendError(res, 502, pr.requestId);
+    return;
   }
   // Event streams and unbuffered routes get their headers out at once; either way chunks are
   // forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead but never

@@ -2,7 +2,7 @@
 import type { Dispatcher } from 'undici';
 import type { ProxyRequest } from './proxy-request';
 import type { UpstreamTarget } from './upstream-target';
-import { isRetryable, isTimeout } from './upstream-errors';
+import { isRetryable, upstreamFailure } from './upstream-errors';
 
 /** The upstream's response, or null when the gateway answered (or the client left). */
 export async function callUpstream(
@@ -38,7 +38,9 @@ export async function callUpstream(
     } catch (err) {
       if (pr.abort.aborted) return null; // client went away; upstream request cancelled
       if (attempt < retries && isRetryable(err, rc.method)) continue;
-      pr.fail(isTimeout(err) ? 504 : 502);
+      const failure = upstreamFailure(err);
+      pr.upstreamFailed(failure, `${target.protocol}://${target.host}:${target.port}${target.path}`);
+      pr.fail(failure.status, failure.message);
       return null;
     }
   }

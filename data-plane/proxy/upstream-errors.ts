@@ -31,3 +31,61 @@ export function isRetryable(err: any, method: string): boolean {
   if (CONNECT_FAILURES.includes(code)) return true;
   return LATER_FAILURES.includes(code) && IDEMPOTENT.has(method.toUpperCase());
 }
+
+/** How an upstream failure is answered (Kong's status and body) and named in the error log. */
+export interface UpstreamFailure {
+  status: number;
+  /** The body's message: Kong's. */
+  message: string;
+  /** What happened, as nginx names it in Kong's error log (also the analytics record's detail). */
+  reason: string;
+}
+
+const NAMED: Record<string, [number, string]> = {
+  ECONNREFUSED: [502, 'connect() failed (111: Connection refused) while connecting to upstream'],
+  EHOSTUNREACH: [502, 'connect() failed (113: No route to host) while connecting to upstream'],
+  ENETUNREACH: [502, 'connect() failed (101: Network is unreachable) while connecting to upstream'],
+  ECONNRESET: [
+    502,
+    'recv() failed (104: Connection reset by peer) while reading response header from upstream',
+  ],
+  EPIPE: [502, 'writev() failed (32: Broken pipe) while sending request to upstream'],
+  UND_ERR_SOCKET: [502, 'upstream prematurely closed connection while reading response header from upstream'],
+  ENOTFOUND: [503, 'name resolution failed'],
+  EAI_AGAIN: [503, 'name resolution failed (temporary failure)'],
+  EAI_FAIL: [503, 'name resolution failed'],
+  EAI_NONAME: [503, 'name resolution failed'],
+};
+
+export function upstreamFailure(err: any): UpstreamFailure {
+  const code: string | undefined = err?.code ?? err?.cause?.code;
+  if (isTimeout(err))
+    return {
+      status: 504,
+      message: 'The upstream server is timing out',
+      reason: `upstream timed out (${code ?? 'timeout'}) while ${
+        code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting to' : 'reading response from'
+      } upstream`,
+    };
+  const named = code ? NAMED[code] : undefined;
+  if (named && named[0] === 503)
+    // Kong answers a DNS failure 503 "name resolution failed".
+    return { status: 503, message: 'name resolution failed', reason: `${named[1]} (${code})` };
+  if (named)
+    return {
+      status: 502,
+      message: 'An invalid response was received from the upstream server',
+      reason: named[1],
+    };
+  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+    return {
+      status: 502,
+      message: 'An invalid response was received from the upstream server',
+      reason: `SSL handshake with upstream failed (${code})`,
+    };
+  return {
+    status: 502,
+    message: 'An invalid response was received from the upstream server',
+    reason: `upstream request failed (${code ?? String(err?.message ?? err).slice(0, 200)})`,
+  };
+}

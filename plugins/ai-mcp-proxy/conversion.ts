@@ -15,7 +15,7 @@ import { processSecret, SessionSealer } from '../../data-plane/mcp/server/sessio
 import { redact } from '../../shared/redact';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import { aiMcpProxyPlugin } from './schema';
-import { decide, denialMessage, toolAclsOf, type Caller } from './tool-acl';
+import { decide, denialMessage, toolAclsOf, unionCaller, type Caller } from './tool-acl';
 import { callerResolver } from './caller';
 import { compileRestTool, type RestTool } from './rest-tool';
 import type { ToolDefinition } from './tool-definitions';
@@ -29,8 +29,9 @@ interface ServedTool {
   /** Run that route's plugins (a listener's tools), or only those after ai-mcp-proxy (own). */
   ownRoute: boolean;
   /**
-   * Who the tool's ACL judges: by the identity settings of the plugin that defines the tool
-   * (consumer_identifier, groups, token claims), not the listener's.
+   * Who the tool's ACL judges: a listener's tools by the listener's identity settings (Kong)
+   * together with those of the plugin that defines the tool (consumer_identifier, groups, token
+   * claims), so that a deny its own plugin was written for never stops matching.
    */
   callerFor: (ctx: RequestContextApi) => Caller;
 }
@@ -61,11 +62,11 @@ function routeOfPlugin(p: Entity, env: CompileEnv): Entity | null {
 }
 
 function gather(config: Config, env: CompileEnv, self: Entity): ServedTool[] {
+  const listenerCaller = callerResolver(config);
   if (config.mode !== 'listener') {
     const route = self.route?.id ? env.routes.get(self.route.id) : undefined;
     if (!route) throw new ApplyError(`ai-mcp-proxy ${config.mode} must be on a route`);
-    const callerFor = callerResolver(config);
-    return toolsOf(config, route).map((tool) => ({ tool, route, ownRoute: true, callerFor }));
+    return toolsOf(config, route).map((tool) => ({ tool, route, ownRoute: true, callerFor: listenerCaller }));
   }
   const tag = config.server.tag!;
   const out: ServedTool[] = [];
@@ -76,7 +77,8 @@ function gather(config: Config, env: CompileEnv, self: Entity): ServedTool[] {
       continue;
     const route = routeOfPlugin(p, env);
     if (!route) throw new ApplyError(`ai-mcp-proxy ${p.id} (tag '${tag}') has no route or service to call`);
-    const callerFor = callerResolver(p.config as Config);
+    const toolCaller = callerResolver(p.config as Config);
+    const callerFor = (ctx: RequestContextApi) => unionCaller(listenerCaller(ctx), toolCaller(ctx));
     for (const tool of toolsOf(p.config as Config, route))
       out.push({ tool, route, ownRoute: false, callerFor });
   }

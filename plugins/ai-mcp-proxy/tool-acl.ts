@@ -21,11 +21,37 @@ export interface Caller {
   groups: string[];
   /** Values of the access token's claim, when acl_attribute_type is oauth_access_token. */
   claims?: string[];
+  /** The same consumer under another identifier (a listener's tool: see `unionCaller`). */
+  aliases?: string[];
+}
+
+/**
+ * One caller seen under two plugins' identity settings (a listener's and a tool's defining
+ * plugin's): every subject of either counts, so a deny written for either plugin's settings
+ * always matches, and Kong's listener-level settings keep working for the tools it serves.
+ */
+export function unionCaller(a: Caller, b: Caller): Caller {
+  const consumer = a.consumer ?? b.consumer;
+  const aliases = [...new Set([a.consumer, b.consumer, ...(a.aliases ?? []), ...(b.aliases ?? [])])].filter(
+    (x): x is string => !!x && x !== consumer,
+  );
+  const claims = a.claims || b.claims ? [...new Set([...(a.claims ?? []), ...(b.claims ?? [])])] : undefined;
+  return {
+    consumer,
+    groups: [...new Set([...a.groups, ...b.groups])],
+    ...(claims ? { claims } : {}),
+    ...(aliases.length ? { aliases } : {}),
+  };
 }
 
 export function decide(acl: Acl | null | undefined, caller: Caller): AclDecision {
   const claims = caller.claims ?? [];
-  const subjects = [...caller.groups, ...(caller.consumer ? [caller.consumer] : []), ...claims];
+  const subjects = [
+    ...caller.groups,
+    ...(caller.consumer ? [caller.consumer] : []),
+    ...(caller.aliases ?? []),
+    ...claims,
+  ];
   const fallback: AclDecision['subject'] = claims.length
     ? { kind: 'token claim', name: claims[0] }
     : caller.groups.length

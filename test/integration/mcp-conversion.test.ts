@@ -405,8 +405,6 @@ describe('conversion-only + listener', () => {
       tags: ['internal-tools'],
       config: {
         mode: 'conversion-only',
-        // Tools are judged with their own plugin's identity settings, wherever they are served.
-        include_consumer_groups: true,
         default_acl: [{ scope: 'tools', allow: ['admin', 'developer'] }],
         tools: [
           {
@@ -431,7 +429,6 @@ describe('conversion-only + listener', () => {
       tags: ['internal-tools'],
       config: {
         mode: 'conversion-only',
-        include_consumer_groups: true,
         default_acl: [{ scope: 'tools', allow: ['admin'] }],
         tools: [
           { name: 'inventory-echo', description: 'echo', method: 'GET', path: '/api/echo' },
@@ -549,7 +546,7 @@ describe('conversion-only + listener', () => {
     await authed.close();
   });
 
-  test("a tool is judged with its defining plugin's identity settings, not the listener's", async () => {
+  test("a tool is judged with its defining plugin's identity settings as well as the listener's", async () => {
     await mustCreate(s.api, '/services/inventory/routes', { name: 'grouped-api', paths: ['/grouped'] });
     await mustCreate(s.api, '/routes/grouped-api/plugins', {
       name: 'ai-mcp-proxy',
