@@ -15,6 +15,20 @@ export interface QueryAnswer {
   data: { timestamp: string; event: Record<string, unknown> }[];
 }
 
+const REQUEST_FILTERS = [
+  'service',
+  'route',
+  'consumer',
+  'tool',
+  'mcp_method',
+  'node',
+  'status',
+  'since',
+  'until',
+  'size',
+  'offset',
+];
+
 @Injectable()
 export class AnalyticsQueries {
   constructor(private readonly db: DataSource) {}
@@ -88,6 +102,14 @@ export class AnalyticsQueries {
 
   /** Recent raw records, newest first, filtered; `offset` continues a previous page. */
   async requests(query: Record<string, string | undefined>) {
+    // A filter the API does not know would silently widen the answer: it is an error.
+    const unknown = Object.keys(query).filter((k) => !REQUEST_FILTERS.includes(k));
+    if (unknown.length)
+      throw new QueryError(
+        `unknown filter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${REQUEST_FILTERS.join(', ')})`,
+      );
+    if (Object.values(query).some((v) => Array.isArray(v)))
+      throw new QueryError('each filter may be given once');
     const size = query.size === undefined ? 100 : Number(query.size);
     if (!Number.isInteger(size) || size < 1 || size > 1000)
       throw new QueryError('size must be between 1 and 1000');

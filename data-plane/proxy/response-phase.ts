@@ -64,6 +64,8 @@ export async function sendUpstreamResponse(
   state.headers['x-tollgate-upstream-latency'] = String(Math.round(pr.upstreamMs ?? 0));
   state.headers['x-tollgate-proxy-latency'] = String(Math.round(pr.upstreamStarted - pr.started));
   state.headers['via'] = '1.1 tollgate';
+  // Kong's X-Kong-Request-Id: the id of this request in the access and error logs.
+  state.headers['x-tollgate-request-id'] = pr.requestId;
   pr.withPluginHeaders(state);
   const plugins = pr.responsePlugins();
   try {

@@ -84,13 +84,14 @@ export function errorTime(ms: number): string {
   )}:${pad(d.getUTCSeconds())}`;
 }
 
-/** A value inside a quoted log field: quotes, backslashes and controls escaped (nginx's `\xXX`). */
+/** Characters nginx escapes in a log field: quotes, backslashes, anything not printable ASCII. */
+const ESCAPED = /[^\x20-\x21\x23-\x5b\x5d-\x7e]/gu;
+
+/** A value inside a quoted log field, escaped as nginx does (`\xXX` per UTF-8 byte). */
 export function quoted(v: string | undefined | null): string {
   if (v === undefined || v === null || v === '') return '-';
-  // eslint-disable-next-line no-control-regex
-  return v.replace(
-    /["\\\u0000-\u001f\u007f-\u00ff]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  return v.replace(ESCAPED, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
   );
 }
 
