@@ -153,6 +153,11 @@ export class ToolInventory {
     return this.held;
   }
 
+  /** A name this process saw listed, or the control plane holds: a bounded set of names. */
+  knows(routeId: string, name: string): boolean {
+    return this.seen.has(`${routeId}\0${name}`) || this.heldIndex().has(`${routeId}\0${name}`);
+  }
+
   heldInCluster(routeId: string, name: string): HeldTool | undefined {
     return this.heldIndex().get(`${routeId}\0${name}`);
   }

@@ -28,6 +28,7 @@ import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
 import { filterTools, refuseMessages, toolLists } from '../../data-plane/mcp/tools-filter';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
+import { mcpMetricsOf } from '../../data-plane/mcp/mcp-metrics';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { isEventStream } from '../../data-plane/proxy/headers';
 
@@ -46,6 +47,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
   if (c.mode !== 'passthrough-listener') return conversionServer(c, env, entity);
   const acls = toolAclsOf(c);
   const inventory = toolInventoryOf(env.runtime);
+  const metrics = mcpMetricsOf(env.runtime);
   const toolAcls = acls.tools;
   // A lenient upstream would run `Push_Files` as `push_files`: near misses of a configured
   // tool are refused rather than judged by the default ACL.
@@ -155,6 +157,13 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
           },
         };
       const refusal = problem || !d.allowed ? null : gateRefusal(ctx, tool);
+      // Counted once per request: the last look (ex null) judges the same calls again.
+      if (ex !== null)
+        metrics.toolCall(
+          ctx.route.name ?? ctx.route.id,
+          toolAcls.has(tool) || inventory.knows(ctx.route.id, tool) ? tool : null,
+          problem ? 'refused' : !d.allowed ? 'denied' : refusal ? 'held' : 'allowed',
+        );
       if (problem) denials.push({ id: m.id, message: problem });
       else if (!d.allowed) denials.push({ id: m.id, message: denialMessage(tool, d) });
       else if (refusal) denials.push({ id: m.id, message: refusal });

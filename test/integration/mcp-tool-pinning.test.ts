@@ -210,6 +210,18 @@ describe('enforce', () => {
 
     const metrics = await (await fetch(`${dp2.statusUrl}/metrics`)).text();
     assert.match(metrics, /tollgate_mcp_tool_calls_refused_total [1-9]/);
+    // Per-tool series with the decision; a name nobody configured or listed never becomes a label.
+    assert.match(
+      metrics,
+      /tollgate_mcp_tool_calls_total\{route="pinned",tool="describe_repo",decision="held"\} [1-9]/,
+    );
+    assert.match(
+      metrics,
+      /tollgate_mcp_tool_calls_total\{route="pinned",tool="\(unknown\)",decision="allowed"\} [1-9]/,
+    );
+    await callVia(dp2, '/pinned', 'no_such_tool_xyz').catch(() => undefined);
+    const after = await (await fetch(`${dp2.statusUrl}/metrics`)).text();
+    assert.doesNotMatch(after, /no_such_tool_xyz/);
     assert.match(
       await (await fetch(`${s.dp.statusUrl}/metrics`)).text(),
       /tollgate_mcp_tools_withheld_total [1-9]/,
