@@ -4,11 +4,12 @@ import { AnalyticsModule } from '../analytics/analytics.module';
 import { AdminModule } from '../admin/admin.module';
 import { ClusterServer } from './cluster-server.service';
 import { ClusteringController } from './clustering.controller';
+import { MetricsController } from './metrics.controller';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 
 @Module({
   imports: [SnapshotsModule, AnalyticsModule, AdminModule],
-  controllers: [ClusteringController],
+  controllers: [ClusteringController, MetricsController],
   providers: [ClusterServer, DataPlaneRegistry],
   exports: [ClusterServer],
 })

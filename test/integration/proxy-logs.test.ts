@@ -120,3 +120,23 @@ test('access and error logs in Kong’s format; upstream failures named; the rea
   assert.equal(bad.status, 400);
   assert.match(bad.body.message, /unknown filter 'consumr'/);
 });
+
+test('the control plane has /metrics: config version, the fleet, held tools, its process', async () => {
+  const r = await fetch(`${cp.url}/metrics`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await r.text();
+  const version = (await adminClient(cp.url)('GET', '/config')).body.version;
+  assert.match(text, new RegExp(`^tollgate_config_version ${version}$`, 'm'));
+  assert.match(text, /^tollgate_data_planes\{connected="true",sync_status="normal"\} 1$/m);
+  assert.match(
+    text,
+    new RegExp(
+      `^tollgate_data_plane_config_versions_behind\\{node_id="${dp.nodeId}",hostname="[^"]+"\\} 0$`,
+      'm',
+    ),
+  );
+  assert.match(text, /^tollgate_mcp_tools_held 0$/m);
+  assert.match(text, /^tollgate_admin_requests_total [1-9]\d*$/m);
+  assert.match(text, /^tollgate_control_plane_process_resident_memory_bytes \d+/m);
+});
