@@ -9,6 +9,7 @@ import { ClusterServer } from './clustering/cluster-server.service';
 import { ADMIN_BODY_LIMIT, configureAdminHttp } from './admin/admin-http';
 import { AdminOrigins } from './admin/admin-cors';
 import { withDataDirLock } from '../shared/data-dir-lock';
+import { LogFile } from '../shared/logs/log-file';
 import { hostNamesFor } from '../shared/http/host-names';
 import { KongErrorFilter } from './admin/common/kong-error.filter';
 import { RouteTable } from './admin/common/route-table';
@@ -73,10 +74,12 @@ async function startLockedControlPlane(
     );
     const routes = app.get(RouteTable);
     const origins = new AdminOrigins(options.adminGuiUrl);
+    const accessLog = options.adminAccessLog ? LogFile.open(options.adminAccessLog, '/dev/stdout') : null;
     configureAdminHttp(app.getHttpAdapter().getInstance(), {
       adminToken: options.adminToken,
       hosts: hostNamesFor(options.adminListen.host, options.allowedHosts ?? []),
       origins,
+      accessLog,
       routes,
       counter: app.get(RequestCounter),
     });
@@ -110,6 +113,7 @@ async function startLockedControlPlane(
       async close() {
         await consoleServer?.close();
         await app.close();
+        await accessLog?.close();
         await embedded?.stop();
       },
     };

@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
    * loopback names (TOLLGATE_ALLOWED_HOSTS, comma-separated; `*`: any).
    */
   allowedHosts?: string[];
+  /** Kong's admin_access_log (TOLLGATE_ADMIN_ACCESS_LOG): a path or `off`; from the CLI /dev/stdout. */
+  adminAccessLog?: string;
   /** Days of analytics kept (raw records and rollups); older days are dropped. */
   analyticsRetentionDays?: number;
 }
@@ -47,6 +49,7 @@ export function controlPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
         : parseListen(env.TOLLGATE_CONSOLE_LISTEN ?? '127.0.0.1:8002', 'TOLLGATE_CONSOLE_LISTEN'),
     clusterToken: env.TOLLGATE_CLUSTER_TOKEN || undefined,
     allowedHosts: parseHostList(env.TOLLGATE_ALLOWED_HOSTS),
+    adminAccessLog: env.TOLLGATE_ADMIN_ACCESS_LOG ?? '/dev/stdout',
     analyticsRetentionDays: retentionDays(env.TOLLGATE_ANALYTICS_RETENTION_DAYS),
   };
 }

@@ -4,7 +4,8 @@
  * bodies, nothing else) and 405 detection. Errors raised here (body parsing, size limits) reach
  * KongErrorFilter through Nest's error handler.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { accessLine, type LogFile } from '../../shared/logs/log-file';
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { parseFormBody } from './common/form-body';
@@ -39,6 +40,7 @@ export function configureAdminHttp(
     origins: AdminOrigins;
     routes: RouteTable;
     counter: RequestCounter;
+    accessLog?: LogFile | null;
   },
 ) {
   app.addHook('onRoute', (route) => opts.routes.add(route.method as any, route.url));
@@ -58,10 +60,34 @@ export function configureAdminHttp(
   // A body is read only as what its Content-Type says: `text/plain` (what a page can send
   // without a preflight) or no type at all is never taken for JSON (415), unlike Kong.
 
-  app.addHook('onRequest', (_req, _reply, done) => {
+  // Every answer carries an id (Kong's X-Kong-Admin-Request-ID) that its access-log line names.
+  app.addHook('onRequest', (req, reply, done) => {
     opts.counter.total++;
+    const id = randomUUID();
+    (req as { adminRequestId?: string }).adminRequestId = id;
+    reply.header('x-tollgate-admin-request-id', id);
     done();
   });
+  const accessLog = opts.accessLog;
+  if (accessLog)
+    app.addHook('onResponse', (req, reply, done) => {
+      const ua = req.headers['user-agent'];
+      accessLog.write(
+        accessLine({
+          remoteAddr: (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, ''),
+          timeMs: Date.now() - reply.elapsedTime,
+          method: req.method,
+          target: req.url,
+          httpVersion: req.raw.httpVersion,
+          status: reply.statusCode,
+          bodyBytesSent: Number(reply.getHeader('content-length') ?? 0) || 0,
+          userAgent: typeof ua === 'string' ? ua : undefined,
+          referer: typeof req.headers.referer === 'string' ? req.headers.referer : undefined,
+          requestId: (req as { adminRequestId?: string }).adminRequestId ?? '-',
+        }),
+      );
+      done();
+    });
   guardHost(app, opts.hosts);
   configureAdminCors(app, opts.origins, opts.routes);
   app.addHook('onRequest', (req, reply, done) => {

@@ -23,11 +23,12 @@ let upstream: Server;
 const dir = mkdtempSync(join(tmpdir(), 'proxy-logs-'));
 const accessLog = join(dir, 'access.log');
 const errorLog = join(dir, 'error.log');
+const adminLog = join(dir, 'admin.log');
 
 before(async () => {
   upstream = createServer((_q, r) => r.end('ok'));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  cp = await startTestControlPlane();
+  cp = await startTestControlPlane({ adminAccessLog: adminLog });
   const api = adminClient(cp.url);
   const port = (upstream.address() as AddressInfo).port;
   for (const [name, url] of [
@@ -139,4 +140,16 @@ test('the control plane has /metrics: config version, the fleet, held tools, its
   assert.match(text, /^tollgate_mcp_tools_held 0$/m);
   assert.match(text, /^tollgate_admin_requests_total [1-9]\d*$/m);
   assert.match(text, /^tollgate_control_plane_process_resident_memory_bytes \d+/m);
+  // The Admin API's access log (Kong's admin_access_log), with the id its answer carried.
+  const id = r.headers.get('x-tollgate-admin-request-id');
+  assert.match(id ?? '', /^[0-9a-f-]{36}$/);
+  const line = await waitFor('the admin access line', async () =>
+    readFileSync(adminLog, 'utf8')
+      .split('\n')
+      .find((l) => l.endsWith(`kong_request_id: "${id}"`)),
+  );
+  assert.match(
+    line,
+    /^127\.0\.0\.1 - - \[.+\] "GET \/metrics HTTP\/1\.1" 200 \d+ "-" "[^"]*" kong_request_id/,
+  );
 });
