@@ -46,7 +46,11 @@ async function runControlPlane(
   overrides: Partial<ControlPlaneOptions> = {},
 ): Promise<{ close: Closer; clusterUrl: string }> {
   const { startControlPlane } = await import('../control-plane/main');
-  const options = { ...controlPlaneOptionsFromEnv(), ...overrides };
+  const options = {
+    ...controlPlaneOptionsFromEnv(),
+    progress: (line: string) => process.stdout.write(`tollgate control plane: ${line}\n`),
+    ...overrides,
+  };
   const cp = await startControlPlane(options);
   const db = options.databaseUrl ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${options.dataDir}`;
   process.stdout.write(`tollgate control plane: Admin API listening on ${cp.adminUrl} (database: ${db})\n`);

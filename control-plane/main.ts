@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { isLoopback, formatListen } from '../shared/listen';
 import { AppModule } from './app.module';
 import { ClusterServer } from './clustering/cluster-server.service';
@@ -59,8 +59,12 @@ async function startLockedControlPlane(
   options: ControlPlaneOptions,
   { logger = ['error', 'warn'] as ('error' | 'warn' | 'log')[] } = {},
 ): Promise<RunningControlPlane> {
+  // A taken port fails the start before the database is opened (and named by its variable).
+  for (const l of [options.adminListen, options.clusterListen, options.consoleListen])
+    if (l && l.port !== 0) await portFree(l).catch((err) => Promise.reject(listenerInUse(err, options)));
   let embedded: EmbeddedPostgres | undefined;
-  if (!options.databaseUrl) embedded = await startEmbeddedPostgres(options.dataDir);
+  if (!options.databaseUrl) embedded = await startEmbeddedPostgres(options.dataDir, options.progress);
+  options.progress?.('running migrations and starting the Admin API…');
   try {
     const adapter = new FastifyAdapter({ bodyLimit: ADMIN_BODY_LIMIT, return503OnClosing: false });
     const app = await NestFactory.create<NestFastifyApplication>(
@@ -119,6 +123,30 @@ async function startLockedControlPlane(
     };
   } catch (err) {
     await embedded?.stop();
-    throw err;
+    throw listenerInUse(err, options);
   }
+}
+
+function portFree(l: { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(l.port, l.host, () => probe.close(() => resolve()));
+  });
+}
+
+/** A port already taken, named by the variable that chose it. */
+function listenerInUse(err: unknown, options: ControlPlaneOptions): unknown {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.code !== 'EADDRINUSE') return err;
+  const listeners: [string, { host: string; port: number } | undefined][] = [
+    ['TOLLGATE_ADMIN_LISTEN', options.adminListen],
+    ['TOLLGATE_CLUSTER_LISTEN', options.clusterListen],
+    ['TOLLGATE_CONSOLE_LISTEN', options.consoleListen],
+  ];
+  const hit = listeners.find(([, l]) => l && l.port !== 0 && l.port === e.port);
+  if (!hit) return err;
+  return new Error(
+    `${hit[0]} ${formatListen(hit[1]!)} is already in use (another tollgate, or another program, listens there): stop it or choose another address`,
+  );
 }

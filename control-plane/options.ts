@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   allowedHosts?: string[];
   /** Kong's admin_access_log (TOLLGATE_ADMIN_ACCESS_LOG): a path or `off`; from the CLI /dev/stdout. */
   adminAccessLog?: string;
+  /** What start is doing, for a person watching (the CLI prints it; absent: silent). */
+  progress?: (line: string) => void;
   /** Days of analytics kept (raw records and rollups); older days are dropped. */
   analyticsRetentionDays?: number;
 }

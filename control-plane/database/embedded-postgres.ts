@@ -26,14 +26,23 @@ export interface EmbeddedPostgres {
 
 const SOCKET_PORT = 5432;
 
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  progress: (line: string) => void = () => undefined,
+): Promise<EmbeddedPostgres> {
   const dir = resolve(dataDir, 'pgdata');
   ensurePrivateDir(resolve(dataDir));
   ensurePrivateDir(dir);
   // Loaded lazily: a deployment with DATABASE_URL never pays for the WASM module.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  if (!isInitialised(dir)) await initialiseInChild(dir);
+  if (!isInitialised(dir)) {
+    progress(`creating the embedded database in ${dir} (first start only: about half a minute)…`);
+    const started = Date.now();
+    await initialiseInChild(dir);
+    progress(`embedded database created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  progress(`opening the embedded database in ${dir}…`);
   const db = await PGlite.create(dir, await embeddedOptions());
   // PGlite (Emscripten's file system) creates its files 0666 whatever the umask: they are set
   // owner-only after start, every minute for new ones, and at stop (the folder is 0700 anyway).
