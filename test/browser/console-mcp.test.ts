@@ -4,7 +4,7 @@
  * client: the matrix shows exactly the six tools the developer group may call, and the denied
  * `push_files` call appears with its consumer and data plane.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/browser-test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { connectMcp, listAllTools } from '../helpers/mcp';

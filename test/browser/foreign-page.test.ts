@@ -6,7 +6,7 @@
  * loopback-resolving foreign name (`--host-resolver-rules`) stands in for DNS rebinding. Nothing
  * may be read and nothing may change; the console itself keeps working.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/browser-test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -5,7 +5,7 @@
  * services, routes, consumers, consumer groups, key-auth credentials and every bundled plugin
  * render and save — each save checked through the Admin API.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/browser-test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane';
