@@ -2,7 +2,7 @@
  * `tollgate analytics`: a per-service (or per-tool, -consumer, -route, -node) table of request
  * counts, error rates and latency percentiles for a time range, from POST /analytics/query.
  */
-import { terminalSafe } from '../terminal-text';
+import { columns, terminalSafe } from '../terminal-text';
 import { checkFlags, has, parseArgs, UnknownFlagError, value } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
 import {
@@ -89,14 +89,7 @@ export async function runAnalytics(argv: string[]): Promise<number> {
         fmt(e.response_latency_p99, 2),
       ]),
     ];
-    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-    for (const r of table)
-      process.stdout.write(
-        r
-          .map((c, i) => c.padEnd(widths[i]))
-          .join('  ')
-          .trimEnd() + '\n',
-      );
+    process.stdout.write(columns(table));
     process.stdout.write(`${answer.meta.start} .. ${answer.meta.end}\n`);
     return 0;
   } catch (err) {

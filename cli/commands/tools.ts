@@ -4,7 +4,7 @@
  * the tool changed meanwhile the Admin API answers 409 and nothing is decided. Tool names travel
  * in the request body or query, never in a path, so any name (`.`, `..`, `a/b`) is exact.
  */
-import { terminalSafe } from '../terminal-text';
+import { columns, terminalSafe } from '../terminal-text';
 import { has, parseArgs, value, type ParsedArgs } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
 
@@ -56,14 +56,7 @@ async function list(a: ParsedArgs, route: string): Promise<void> {
       t.upstream ? (t.upstream.removed_at ? 'no longer' : 'yes') : '-',
     ]),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows)
-    process.stdout.write(
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd() + '\n',
-    );
+  process.stdout.write(columns(rows));
 }
 
 async function decide(a: ParsedArgs, verb: 'approve' | 'reject', route: string, tool: string) {

@@ -10,8 +10,8 @@ import { after, before, test } from '../helpers/browser-test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../helpers/browser';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
 
 const SECRET_KEY = 'alice-very-secret-key-8f2c1e';
@@ -32,18 +32,10 @@ before(async () => {
   );
   await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
   attackerPort = (attacker.address() as AddressInfo).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      // evil.example and its subdomains resolve to 127.0.0.1: what a rebinding DNS answer does.
-      '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP *.evil.example 127.0.0.1',
-    ],
-  });
+  // evil.example and its subdomains resolve to 127.0.0.1: what a rebinding DNS answer does.
+  browser = await launchBrowser([
+    '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP *.evil.example 127.0.0.1',
+  ]);
 });
 after(async () => {
   await browser?.close();

@@ -12,7 +12,8 @@ export const CHROMIUM_PATH = process.env.TOLLGATE_TEST_CHROMIUM ?? '/usr/bin/chr
 /** Screenshots land here (a CI artefact): `artifacts/screenshots/<name>.png`. */
 export const SCREENSHOT_DIR = join(__dirname, '..', '..', '..', 'artifacts', 'screenshots');
 
-export async function launchBrowser(): Promise<Browser> {
+/** `args`: more command-line switches (a host-resolver rule, say). */
+export async function launchBrowser(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -21,6 +22,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-gpu',
       '--disable-background-networking',
       '--disable-component-update',
+      ...args,
     ],
   });
 }
