@@ -1,4 +1,3 @@
-import { ref } from 'vue';
 import { info } from './gateway-info';
 import { ADMIN_API_URL } from './runtime-config';
 
@@ -21,19 +20,9 @@ export const baseConfig = () => ({
 // explicitly anyway, as Kong Manager does.
 export const allow = async () => true;
 
-// Test hook: every page pushes the events it receives into window.__kuiEvents
-// and the latest one is shown in the header (data-testid="kui-last-event").
-export const lastEvent = ref('');
+// Test hook: every page pushes the events it receives into window.__kuiEvents (nothing is
+// shown on the page: the console has no debug output).
 export const recordEvent = (page: string, event: string, payload?: unknown) => {
   window.__kuiEvents = window.__kuiEvents ?? [];
   window.__kuiEvents.push({ t: Date.now(), page, event, payload });
-  let summary = '';
-  try {
-    summary = payload === undefined ? '' : JSON.stringify(payload).slice(0, 200);
-  } catch {
-    summary = String(payload);
-  }
-  lastEvent.value = `${page}: ${event} ${summary}`;
-  // eslint-disable-next-line no-console
-  console.info('[kui-event]', page, event, payload);
 };
