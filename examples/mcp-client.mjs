@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The README walkthrough's MCP client: connects to a Tollgate route with an API key, lists the
 // tools it may use and calls one. Usage: node examples/mcp-client.mjs <url> <apikey> [tool] [json-args]
+import { URL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
