@@ -40,11 +40,12 @@ test('`tollgate start` runs on the embedded database, prints the Admin API addre
       201,
     );
     assert.equal((await api('POST', '/consumers', { username: 'kept' })).status, 201);
-    // the bundled data plane serves what the control plane holds (the upstream does not exist: 502)
+    // the bundled data plane serves what the control plane holds (the upstream's name does not
+    // resolve: Kong's 503 "name resolution failed")
     assert.equal((await api('POST', '/services/persisted/routes', { name: 'p', paths: ['/p'] })).status, 201);
     await waitFor(
       'the route on the bundled data plane',
-      async () => (await fetch(`http://127.0.0.1:${proxyPort}/p`)).status === 502,
+      async () => (await fetch(`http://127.0.0.1:${proxyPort}/p`)).status === 503,
     );
     const v1 = (await api('GET', '/config')).body;
     assert.equal(await first.stop('SIGTERM'), 0, first.output());
