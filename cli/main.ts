@@ -27,6 +27,42 @@ Commands:
 Run 'tollgate <command> --help' for a command's options.
 `;
 
+/** `start`, `control-plane` and `data-plane` take no flags: the environment configures them. */
+const SERVER_HELP: Record<string, string> = {
+  start: `Usage: tollgate start
+
+The embedded database, a control plane and one data plane (in a child process): everything on
+this machine, data in TOLLGATE_DATA_DIR. Ctrl-C stops it.`,
+  'control-plane': `Usage: tollgate control-plane
+
+The control plane alone: Admin API, console, cluster listener; Postgres with DATABASE_URL,
+else the embedded database in TOLLGATE_DATA_DIR.`,
+  'data-plane': `Usage: tollgate data-plane
+
+A data plane: proxies traffic with the config it gets from TOLLGATE_CP_URL (and keeps serving
+its cached config while the control plane is away).`,
+};
+
+const SERVER_ENV = `
+Environment (all optional; README "Configuration" has every variable):
+  TOLLGATE_ADMIN_LISTEN     Admin API            127.0.0.1:8001
+  TOLLGATE_CONSOLE_LISTEN   console              127.0.0.1:8002 (off: none)
+  TOLLGATE_CLUSTER_LISTEN   cluster listener     127.0.0.1:8005
+  TOLLGATE_PROXY_LISTEN     proxy                127.0.0.1:8000
+  TOLLGATE_PROXY_SSL_LISTEN proxy TLS            127.0.0.1:8443 (off: none)
+  TOLLGATE_PROXY_SSL_CERT / _KEY                 PEM files (else a self-signed certificate)
+  TOLLGATE_STATUS_LISTEN    data plane status    127.0.0.1:8100
+  TOLLGATE_CP_URL           control plane (data plane)  ws://127.0.0.1:8005
+  TOLLGATE_DATA_DIR         data directory       ./data
+  DATABASE_URL              Postgres             unset: embedded PGlite
+  TOLLGATE_ADMIN_TOKEN      Admin API bearer token (required beyond loopback)
+  TOLLGATE_CLUSTER_TOKEN    cluster token        start: generated per run
+  TOLLGATE_ADMIN_GUI_URL    browser origins allowed on the Admin API (Kong's admin_gui_url)
+  TOLLGATE_ALLOWED_HOSTS    Host names the Admin, console, cluster and status listeners answer
+  TOLLGATE_PROXY_ACCESS_LOG / _ERROR_LOG / TOLLGATE_ADMIN_ACCESS_LOG   paths or off
+  TOLLGATE_DP_WORKERS       proxy processes      the CPUs available
+`;
+
 type Closer = () => Promise<void>;
 
 /** Installed before anything starts: a signal during startup still shuts down cleanly. */
@@ -91,9 +127,18 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await runAnalytics(argv.slice(1));
       return;
     }
-    if (argv.includes('--help') && ['start', 'control-plane', 'data-plane'].includes(command)) {
-      process.stdout.write(USAGE);
-      return;
+    if (command in SERVER_HELP) {
+      const flags = argv.slice(1);
+      if (flags.some((f) => f === '--help' || f === '-h')) {
+        process.stdout.write(`${SERVER_HELP[command]}\n${SERVER_ENV}`);
+        return;
+      }
+      if (flags.length) {
+        process.stderr.write(
+          `Error: unknown argument: ${flags[0]}\n\n${SERVER_HELP[command]}\n${SERVER_ENV}`,
+        );
+        process.exit(1);
+      }
     }
     switch (command) {
       case 'start': {
