@@ -10,4 +10,6 @@ import '@kong-ui-public/entities-routes/dist/style.css';
 import '@kong-ui-public/entities-consumers/dist/style.css';
 import '@kong-ui-public/entities-consumer-groups/dist/style.css';
 import '@kong-ui-public/entities-consumer-credentials/dist/style.css';
+// Kong Manager's shell (sidebar, navbar).
+import '@kong-ui-public/app-layout/dist/style.css';
 import './app.css';
