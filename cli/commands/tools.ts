@@ -5,7 +5,7 @@
  * in the request body or query, never in a path, so any name (`.`, `..`, `a/b`) is exact.
  */
 import { columns, terminalSafe } from '../terminal-text';
-import { has, parseArgs, value, type ParsedArgs } from '../args';
+import { checkFlags, has, parseArgs, UnknownFlagError, value, type ParsedArgs } from '../args';
 import { AdminClient, AdminError } from '../deck/client';
 
 const HELP = `Usage: tollgate tools list <route> [--json]
@@ -29,7 +29,7 @@ Environment:
   TOLLGATE_ADMIN_TOKEN  bearer token, when the Admin API requires one
 `;
 
-const FLAGS = new Set(['fingerprint', 'admin-url', 'json', 'help', 'h']);
+const FLAGS = ['fingerprint', 'admin-url', 'json'];
 const VALUED = new Set(['fingerprint', 'admin-url']);
 
 class UsageError extends Error {}
@@ -79,8 +79,7 @@ export async function runTools(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    const unknown = [...a.flags.keys()].find((f) => !FLAGS.has(f));
-    if (unknown) throw new UsageError(`unknown flag --${unknown}`);
+    checkFlags(a, FLAGS);
     const [verb, route, tool, ...rest] = a.positional;
     const arity: Record<string, number> = { list: 1, show: 2, approve: 2, reject: 2 };
     if (!verb || !(verb in arity)) throw new UsageError(`expected list, show, approve or reject`);
@@ -100,7 +99,7 @@ export async function runTools(argv: string[]): Promise<number> {
     } else await decide(a, verb as 'approve' | 'reject', route, tool);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof UnknownFlagError) {
       process.stderr.write(`Error: ${err.message}\n\n${HELP}`);
       return 2;
     }

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
-import { hostNamesFor, hostRefusal, type HostNames } from '../../shared/http/host-names';
+import { hostNamesFor, requestHostRefusal, type HostNames } from '../../shared/http/host-names';
 import { formatListen } from '../../shared/listen';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -84,8 +84,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
       );
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
     this.server = createServer((req, res) => {
-      const host = req.headersDistinct.host;
-      const misdirected = hostRefusal(this.hosts, host && host.length === 1 ? host[0] : host);
+      const misdirected = requestHostRefusal(this.hosts, req);
       if (misdirected)
         return res
           .writeHead(421, { 'content-type': 'application/json', connection: 'close' })
@@ -145,8 +144,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     // A rebinding DNS name, or any browser (browsers always send Origin on a WebSocket; data
     // planes never do), is refused before the token is even looked at.
-    const host = req.headersDistinct.host;
-    const misdirected = hostRefusal(this.hosts, host && host.length === 1 ? host[0] : host);
+    const misdirected = requestHostRefusal(this.hosts, req);
     if (misdirected) return this.reject(socket, 421, `Misdirected request: ${misdirected}`);
     if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined)
       return this.reject(socket, 403, 'Forbidden: browsers may not connect to the cluster listener');

@@ -26,9 +26,9 @@ export function runLogPhase(pr: LoggedRequest, state: ResponseState, responseByt
   const { ctx, rc, req } = pr;
   const totalMs = performance.now() - pr.started;
   ctx.metrics.request(pr.service, pr.route, state.status, totalMs, pr.upstreamMs);
-  logAccess(ctx.accessLog, req, state.status, responseBytes, rc.requestId, pr.startedAt);
-  if (!pr.executed.length && !ctx.analytics) return;
+  if (!pr.executed.length && !ctx.analytics && !ctx.accessLog) return;
   setImmediate(() => {
+    logAccess(ctx.accessLog, req, state.status, responseBytes, rc.requestId, pr.startedAt);
     for (const inst of pr.executed) {
       try {
         inst.log?.(rc, state);

@@ -37,11 +37,10 @@ export function createProxyHandler(
   return async function handle(req: IncomingMessage, res: ServerResponse) {
     const started = performance.now();
     const requestId = randomUUID();
-    const startedAt = Date.now();
     /** An answer before any plugin ran: sent, and logged like any other. */
     const early = (status: number, message?: string) => {
       const bytes = sendError(res, status, requestId, message);
-      logAccess(ctx.accessLog, req, status, bytes, requestId, startedAt);
+      logAccess(ctx.accessLog, req, status, bytes, requestId, Date.now());
     };
     const config = ctx.holder.current;
     const refused = refuseRequest(req);

@@ -50,6 +50,15 @@ export function hostRefusal(guard: HostNames | null, header: string | string[] |
   return guard.accepts(name) ? null : `Host '${name}' is not served here`;
 }
 
+/** The same, for a request as Node parsed it (repeated Host headers are kept apart there). */
+export function requestHostRefusal(
+  guard: HostNames | null,
+  req: { headersDistinct: Record<string, string[] | undefined> },
+): string | null {
+  const hosts = req.headersDistinct.host;
+  return hostRefusal(guard, hosts && hosts.length === 1 ? hosts[0] : hosts);
+}
+
 /** A comma-separated list from the environment (`TOLLGATE_ALLOWED_HOSTS`). */
 export function parseHostList(raw: string | undefined): string[] {
   return (raw ?? '')

@@ -4,13 +4,12 @@
  * with Kong's error body and the connection is closed.
  */
 import type { FastifyInstance } from 'fastify';
-import { hostRefusal, type HostNames } from './host-names';
+import { requestHostRefusal, type HostNames } from './host-names';
 
 export function guardHost(app: FastifyInstance, guard: HostNames | null): void {
   if (!guard) return;
   app.addHook('onRequest', (req, reply, done) => {
-    const hosts = req.raw.headersDistinct.host;
-    const why = hostRefusal(guard, hosts && hosts.length === 1 ? hosts[0] : hosts);
+    const why = requestHostRefusal(guard, req.raw);
     if (!why) return done();
     reply
       .status(421)
