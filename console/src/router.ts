@@ -4,7 +4,8 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 // Every page is a lazy chunk, so the heavy entities-plugins bundle (monaco, vue-flow,
 // shiki...) is only loaded by the plugin pages and the detail pages that embed PluginList.
 const routes: RouteRecordRaw[] = [
-  { path: '/', redirect: { name: 'service-list' } },
+  // Overview: traffic, errors, denied tool calls, held tools and data-plane sync (the last hour)
+  { path: '/', name: 'overview', component: () => import('./pages/overview/Overview.vue') },
 
   // Gateway Services
   { path: '/services', name: 'service-list', component: () => import('./pages/services/List.vue') },

@@ -82,7 +82,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Ru
     // (index.html) is revalidated on every load so a new build is picked up at once.
     cacheControl: false,
     setHeaders(reply, path) {
-      reply.header(
+      reply.setHeader(
         'cache-control',
         path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
       );

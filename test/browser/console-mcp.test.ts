@@ -34,6 +34,12 @@ async function openRouteTab(name: string) {
   await w.page.locator('h2', { hasText: name }).waitFor({ timeout: 20_000 });
 }
 
+/** Pick `value` in the Kong select whose input carries `testid`, as a user clicks it. */
+async function choose(testid: string, value: string) {
+  await w.page.locator(`[data-testid="${testid}"]`).click();
+  await w.page.locator(`[data-testid="select-item-${value}"] button`).click();
+}
+
 before(async () => {
   fixture = await startGithubMcpFixture({ token: 'ghu_user_token' });
   s = await startStack({ controlPlane: { consoleListen: { host: '127.0.0.1', port: 0 } } });
@@ -154,8 +160,8 @@ test('the analytics page: the calls the test made, over time, per tool and consu
     assert.equal(await w.page.locator(`[data-testid="${chart}"] canvas`).count(), 1, chart);
 
   // Scoped to one tool: only its calls.
-  await w.page.locator('[data-testid="analytics-scope"]').selectOption('mcp_tool_name');
-  await w.page.locator('[data-testid="analytics-value"]').selectOption('push_files');
+  await choose('analytics-scope', 'mcp_tool_name');
+  await choose('analytics-value', 'push_files');
   await w.page.waitForFunction(
     () => !(globalThis as any).document.querySelector('[data-testid="log-search_repositories"]'),
     undefined,
@@ -204,6 +210,18 @@ test('tool pinning: a changed tool shows its diff and is approved from the page'
       )?.pinning?.state === 'changed',
     30_000,
   );
+
+  // The overview counts it among the held tools, beside the denied call and the data plane.
+  await w.page.goto('about:blank');
+  await w.page.goto(`${s.cp.cp.consoleUrl}/#/`, { waitUntil: 'networkidle' });
+  await w.page.locator('[data-testid="overview-held-search_repositories"]').waitFor({ timeout: 20_000 });
+  assert.equal(await w.page.locator('[data-testid="overview-held"]').innerText(), '1');
+  assert.ok(Number(await w.page.locator('[data-testid="overview-denied"]').innerText()) >= 1);
+  assert.ok(Number(await w.page.locator('[data-testid="overview-requests"]').innerText()) >= 2);
+  await w.page.locator('[data-testid="overview-denied-push_files"]').first().waitFor();
+  await w.page.locator(`[data-testid="overview-plane-${s.dp.nodeId}"]`).waitFor();
+  assert.equal(await w.page.locator('[data-testid="overview-data-planes"]').innerText(), '1 / 1');
+  await w.screenshot('console-overview');
 
   await w.page.goto('about:blank');
   await w.page.goto(`${s.cp.cp.consoleUrl}/#/mcp-tools`, { waitUntil: 'networkidle' });

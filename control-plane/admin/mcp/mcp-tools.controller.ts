@@ -9,6 +9,8 @@ import { schemaViolation } from '../../../shared/errors';
 
 const PLUGIN = 'ai-mcp-proxy';
 const MAX = 1000;
+/** An analytics record of a tool call the gateway itself refused (an ACL denial). */
+const DENIED_CALL = `mcp_method = 'tools/call' AND source = 'gateway' AND jsonrpc_error = -32602`;
 
 /**
  * Tollgate's own MCP view (the console's MCP tools page): per route that `ai-mcp-proxy`
@@ -34,6 +36,32 @@ export class McpToolsController {
       tools_configured: (plugin.config?.tools ?? []).length,
     }));
     return { data, next: null };
+  }
+
+  /**
+   * The console's overview: governed routes, the tools held for review, and the tool calls
+   * refused by an ACL in the last hour (count and the most recent), across every route.
+   */
+  @Get('overview')
+  async overview() {
+    const governed = await this.governing();
+    const names = new Map(governed.map(({ route }) => [route.id, route.name ?? route.id]));
+    const held = (await this.pins.held()).map((h) => ({ ...h, route_name: names.get(h.route_id) ?? null }));
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const [{ count }] = await this.store.query(
+      `SELECT count(*)::int AS count FROM analytics_records
+        WHERE ${DENIED_CALL} AND ts >= $1`,
+      [since],
+    );
+    const recent = await this.store.query(
+      `SELECT ts, request_id, route_id, route_name, consumer_username, tool, node_id FROM analytics_records
+        WHERE ${DENIED_CALL} ORDER BY ts DESC LIMIT 10`,
+    );
+    return {
+      routes: governed.length,
+      held,
+      denied: { last_hour: count, recent },
+    };
   }
 
   @Get('routes/:route/tools')
@@ -99,7 +127,7 @@ export class McpToolsController {
     const denied = await this.store.query(
       `SELECT ts, request_id, node_id, consumer_username, consumer_groups, tool, jsonrpc_error
          FROM analytics_records
-        WHERE route_id = $1 AND mcp_method = 'tools/call' AND source = 'gateway' AND jsonrpc_error = -32602
+        WHERE route_id = $1 AND ${DENIED_CALL}
         ORDER BY ts DESC LIMIT 50`,
       [route.id],
     );
