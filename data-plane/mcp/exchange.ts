@@ -4,6 +4,7 @@
  * ai-mcp-proxy fills it in; the analytics recorder turns each message into a record.
  */
 import type { RequestContextApi } from '../runtime/plugin-api';
+import { defineSlot } from '../runtime/slots';
 import type { JsonRpcId } from './jsonrpc';
 import { redact } from '../../shared/redact';
 
@@ -25,8 +26,8 @@ export interface McpExchange {
   logPayloads: boolean;
 }
 
-const KEY = 'mcp:exchange';
-const GATES = 'mcp:tool-gates';
+const EXCHANGE = defineSlot<McpExchange>('mcp:exchange');
+const GATES = defineSlot<ToolGate[]>('mcp:tool-gates');
 
 /**
  * A check another plugin adds to an MCP route (mcp-tool-pinning), which ai-mcp-proxy applies
@@ -42,22 +43,20 @@ export interface ToolGate {
 
 /** Register a gate; access phases of higher priority than ai-mcp-proxy's (820) only. */
 export function addToolGate(ctx: RequestContextApi, gate: ToolGate): void {
-  const gates = (ctx.shared[GATES] as ToolGate[] | undefined) ?? [];
-  gates.push(gate);
-  ctx.shared[GATES] = gates;
+  ctx.slots.keep(GATES, () => []).push(gate);
 }
 
 export function toolGatesOf(ctx: RequestContextApi): readonly ToolGate[] {
-  return (ctx.shared[GATES] as ToolGate[] | undefined) ?? [];
+  return ctx.slots.get(GATES) ?? [];
 }
 
 export function exchangeOf(ctx: RequestContextApi): McpExchange | undefined {
-  return ctx.shared[KEY] as McpExchange | undefined;
+  return ctx.slots.get(EXCHANGE);
 }
 
 export function startExchange(ctx: RequestContextApi, init: Omit<McpExchange, 'messages'>): McpExchange {
   const ex: McpExchange = { messages: [], ...init };
-  ctx.shared[KEY] = ex;
+  ctx.slots.set(EXCHANGE, ex);
   return ex;
 }
 

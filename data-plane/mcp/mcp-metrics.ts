@@ -7,6 +7,7 @@
  */
 import { Counter } from 'prom-client';
 import type { PluginRuntime } from '../runtime/plugin-api';
+import { defineSlot } from '../runtime/slots';
 
 export type ToolDecision = 'allowed' | 'denied' | 'held' | 'refused';
 
@@ -27,6 +28,8 @@ export class McpMetrics {
   }
 }
 
+const METRICS = defineSlot<McpMetrics>('mcp:metrics');
+
 export function mcpMetricsOf(runtime: PluginRuntime): McpMetrics {
-  return runtime.keep('mcp:metrics', () => new McpMetrics(runtime));
+  return runtime.keep(METRICS, () => new McpMetrics(runtime));
 }

@@ -8,6 +8,7 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { PluginRuntime } from '../runtime/plugin-api';
+import { defineSlot } from '../runtime/slots';
 import {
   checkToolStates,
   fingerprint,
@@ -31,8 +32,11 @@ export interface SeenTool {
 }
 
 /** The process's inventory (ai-mcp-proxy observes into it, mcp-tool-pinning reads it). */
+/** One inventory per proxying process. */
+const INVENTORY = defineSlot<ToolInventory>('mcp:tool-inventory');
+
 export function toolInventoryOf(runtime: PluginRuntime): ToolInventory {
-  return runtime.keep('mcp:tool-inventory', () => new ToolInventory(runtime));
+  return runtime.keep(INVENTORY, () => new ToolInventory(runtime));
 }
 
 export class ToolInventory {

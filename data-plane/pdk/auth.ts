@@ -9,6 +9,7 @@
  */
 import type { Entity } from '../runtime/entity';
 import type { CompileEnv, RequestContextApi } from '../runtime/plugin-api';
+import { defineSlot } from '../runtime/slots';
 
 export function wwwAuthenticate(scheme: string, realm?: string | null): string {
   return realm ? `${scheme} realm="${realm}"` : scheme;
@@ -41,13 +42,13 @@ export function setConsumer(
   else delete h['x-anonymous-consumer'];
 }
 
-const TOKEN_CLAIMS = 'auth:token-claims';
+const TOKEN_CLAIMS = defineSlot<Record<string, unknown>>('auth:token-claims');
 
 /** The claims of the access token an auth plugin validated (ai-mcp-oauth2), for later plugins. */
 export function setTokenClaims(ctx: RequestContextApi, claims: Record<string, unknown>): void {
-  ctx.shared[TOKEN_CLAIMS] = claims;
+  ctx.slots.set(TOKEN_CLAIMS, claims);
 }
 
 export function tokenClaimsOf(ctx: RequestContextApi): Record<string, unknown> | undefined {
-  return ctx.shared[TOKEN_CLAIMS] as Record<string, unknown> | undefined;
+  return ctx.slots.get(TOKEN_CLAIMS);
 }

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { PluginDefinition } from '../../shared/plugins/definition';
+import type { Slot, SlotValues } from './slots';
 import type { Entity } from './entity';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 
@@ -72,8 +73,13 @@ export interface RequestContextApi {
   anonymous: boolean;
   /** A different upstream than the service (ai-proxy-advanced): full origin + path. */
   upstreamOverride: { url: URL; tlsVerify: boolean; timeoutMs?: number } | null;
-  /** Kong's kong.ctx.shared. */
+  /**
+   * Kong's kong.ctx.shared: what configuration may read and write (datakit properties,
+   * transformer templates). Never the gateway's own state: that goes in `slots`.
+   */
   readonly shared: Record<string, unknown>;
+  /** State plugins and modules hand each other in this request, by typed slot (./slots.ts). */
+  readonly slots: SlotValues;
   /**
    * Headers an access-phase plugin adds to the response, whether it comes from the upstream or
    * from an exit (Kong's kong.response.set_header in access): rate-limiting's counters.
@@ -153,7 +159,7 @@ export interface CompileEnv {
 /** A proxying process's services for plugins, beyond one snapshot (runtime/plugin-runtime.ts). */
 export interface PluginRuntime {
   /** One value per key for the process's lifetime, made by `init` on first use. */
-  keep<T>(key: string, init: () => T): T;
+  keep<T>(slot: Slot<T>, init: () => T): T;
   /**
    * A report for the control plane, sent with the analytics batches under `kind`. False: it
    * could not be kept (too large, the disk bound reached), so the control plane will not learn it.

@@ -6,9 +6,10 @@
  */
 import type { Registry } from 'prom-client';
 import type { PluginRuntime } from './plugin-api';
+import { SlotValues, type Slot } from './slots';
 
 export class ProcessPluginRuntime implements PluginRuntime {
-  private readonly kept = new Map<string, unknown>();
+  private readonly kept = new SlotValues();
   private readonly states = new Map<string, unknown>();
 
   constructor(
@@ -16,9 +17,8 @@ export class ProcessPluginRuntime implements PluginRuntime {
     private readonly sink?: (kind: string, data: unknown) => boolean,
   ) {}
 
-  keep<T>(key: string, init: () => T): T {
-    if (!this.kept.has(key)) this.kept.set(key, init());
-    return this.kept.get(key) as T;
+  keep<T>(slot: Slot<T>, init: () => T): T {
+    return this.kept.keep(slot, init);
   }
 
   report(kind: string, data: unknown): boolean {

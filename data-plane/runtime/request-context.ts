@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Entity } from './entity';
 import { kongErrorBody, messageFor } from '../errors';
+import { SlotValues } from './slots';
 import { ExitSignal, type AnalyticsFields, type HeaderMap, type RequestContextApi } from './plugin-api';
 
 /** Per-request state shared by the plugins of one request. */
@@ -18,6 +19,7 @@ export class RequestContext implements RequestContextApi {
   anonymous = false;
   upstreamOverride: RequestContextApi['upstreamOverride'] = null;
   readonly shared: Record<string, unknown> = {};
+  readonly slots = new SlotValues();
   readonly responseHeaders: HeaderMap = {};
   readonly analytics: AnalyticsFields = { fields: {}, entries: null };
 

@@ -12,6 +12,7 @@ import type { Static } from '@sinclair/typebox';
 import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
 import { serveMcp, type ServedTools } from '../../data-plane/mcp/server/streamable-server';
 import { processSecret, SessionSealer } from '../../data-plane/mcp/server/session-ids';
+import { defineSlot } from '../../data-plane/runtime/slots';
 import { redact } from '../../shared/redact';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import { aiMcpProxyPlugin } from './schema';
@@ -19,6 +20,9 @@ import { decide, denialMessage, toolAclsOf, unionCaller, type Caller } from './t
 import { callerResolver } from './caller';
 import { compileRestTool, type RestTool } from './rest-tool';
 import type { ToolDefinition } from './tool-definitions';
+
+/** The process's own session secret, when no configured one applies. */
+const SESSION_SECRET = defineSlot<Buffer>('ai-mcp-proxy:session-secret');
 
 type Config = Static<typeof aiMcpProxyPlugin.schema>;
 
@@ -94,7 +98,7 @@ function sealerOf(config: Config, env: CompileEnv, self: Entity): SessionSealer 
       : [
           env.env.TOLLGATE_MCP_SESSION_SECRET ||
             env.env.TOLLGATE_CLUSTER_TOKEN ||
-            env.runtime.keep('ai-mcp-proxy:session-secret', processSecret),
+            env.runtime.keep(SESSION_SECRET, processSecret),
         ];
   return new SessionSealer(secrets, self.id, session.session_ttl);
 }

@@ -31,9 +31,11 @@ import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 import { mcpMetricsOf } from '../../data-plane/mcp/mcp-metrics';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { isEventStream } from '../../data-plane/proxy/headers';
+import { defineSlot } from '../../data-plane/runtime/slots';
 
 /** The canonical body this plugin judged (a later plugin changing it gets it judged again). */
-const JUDGED = 'ai-mcp-proxy:judged';
+/** The request body as judged, to check no later plugin changed it before it is forwarded. */
+const JUDGED = defineSlot<Buffer>('ai-mcp-proxy:judged');
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 function observeAll(ex: McpExchange | undefined, value: unknown) {
@@ -190,7 +192,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
     ctx.body = Buffer.from(canonical);
     ctx.headers['content-type'] = 'application/json';
     // A copy: a plugin could change ctx.body in place.
-    ctx.shared[JUDGED] = Buffer.from(ctx.body);
+    ctx.slots.set(JUDGED, Buffer.from(ctx.body));
   };
 
   return {
@@ -237,7 +239,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
           );
         return;
       }
-      const judged = ctx.shared[JUDGED] as Buffer | undefined;
+      const judged = ctx.slots.get(JUDGED);
       if (ctx.method !== 'POST')
         ctx.exit(
           500,
