@@ -3,10 +3,10 @@
  * access order, the unauthenticated-request rule, then each plugin's last look. Returns false
  * when the gateway has answered (an exit, an error) and the upstream must not be called.
  */
-import { ExitSignal } from '../runtime/plugin-api';
 import type { RouteChain } from '../runtime/plugin-chain';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
+import { MAX_BUFFERED_BODY, readBody } from './body';
+import { phaseAnswer, runAccess, runBeforeUpstream } from './plugin-phases';
 import { encodedRequestBody } from './content-coding';
 import type { ProxyRequest } from './proxy-request';
 import { GATEWAY_ERRORS } from '../errors';
@@ -42,12 +42,7 @@ export async function runAccessPhase(
       }
     }
     if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
-    for (const slot of chain.slots) {
-      const inst = config.plugins.resolve(slot, rc);
-      if (!inst) continue;
-      pr.executed.push(inst);
-      if (inst.access) await inst.access(rc);
-    }
+    await runAccess(config, chain.slots, rc, pr.executed);
     if (rc.authRequired && !rc.authenticated) {
       // No auth plugin accepted this request (a CORS preflight they let through): it goes
       // upstream as the client sent it, never decorated with stored credentials.
@@ -67,15 +62,14 @@ export async function runAccessPhase(
       }
     }
     // Last look at the request exactly as it will be sent (after every access plugin).
-    for (const inst of pr.executed) inst.beforeUpstream?.(rc);
+    runBeforeUpstream(pr.executed, rc);
     return true;
   } catch (err) {
-    if (err instanceof ExitSignal) pr.answer(err.status, err.body, err.headers);
-    else if (err instanceof BodyTooLarge) pr.fail(413, GATEWAY_ERRORS.tooLarge);
+    const answer = phaseAnswer(err, pr.requestId, pr.ctx.log);
+    if (answer) pr.answer(answer.status, answer.body, answer.headers);
     else {
-      pr.ctx.log?.(
-        `plugin error (${pr.executed[pr.executed.length - 1]?.name ?? 'body'}): ${(err as Error).stack ?? err}`,
-      );
+      // Reading the body failed (the client's stream broke).
+      pr.ctx.log?.(`request body: ${(err as Error).stack ?? err}`);
       pr.fail(500);
     }
     return false;

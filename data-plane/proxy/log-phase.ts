@@ -6,6 +6,7 @@ import type { Entity } from '../runtime/entity';
 import { buildRecords } from '../analytics/record-builder';
 import type { ProxyContext } from './proxy-context';
 import { logAccess } from './proxy-logs';
+import { runLogHooks } from './plugin-phases';
 
 /** What the log phase reads of a request (proxy-request.ts). */
 export interface LoggedRequest {
@@ -29,13 +30,7 @@ export function runLogPhase(pr: LoggedRequest, state: ResponseState, responseByt
   if (!pr.executed.length && !ctx.analytics && !ctx.accessLog) return;
   setImmediate(() => {
     logAccess(ctx.accessLog, req, state.status, responseBytes, rc.requestId, pr.startedAt);
-    for (const inst of pr.executed) {
-      try {
-        inst.log?.(rc, state);
-      } catch (err) {
-        ctx.log?.(`plugin ${inst.name} log phase: ${(err as Error).message}`);
-      }
-    }
+    runLogHooks(pr.executed, rc, state, ctx.log);
     if (!ctx.analytics) return;
     const upstreamMs = pr.upstreamMs;
     // Gateway time: before the upstream was asked, plus between its headers and ours.

@@ -11,6 +11,7 @@ import type { Entity } from '../runtime/entity';
 import type { ProxyContext } from './proxy-context';
 import { kongErrorBody, messageFor, sendError } from '../errors';
 import { runLogPhase } from './log-phase';
+import { kongAnswer, phaseAnswer, runHeaderFilters } from './plugin-phases';
 import { ClientAbort } from './client-abort';
 
 export class ProxyRequest {
@@ -54,7 +55,7 @@ export class ProxyRequest {
   }
 
   /** A gateway-generated response: response-phase plugins still see it (CORS headers on a 401). */
-  answer(status: number, body: Buffer | string | undefined, extra: HeaderMap): void {
+  answer(status: number, body: Buffer | string | undefined, extra: HeaderMap, filter = true): void {
     const { res, rc } = this;
     const state: ResponseState = {
       status,
@@ -63,13 +64,16 @@ export class ProxyRequest {
     };
     this.withPluginHeaders(state);
     let payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
-    try {
-      const plugins = this.responsePlugins();
-      for (const p of plugins) p.headerFilter?.(rc, state);
-      for (const p of plugins)
-        if (p.wantsResponseBody?.(rc, state)) payload = p.transformBody!(rc, state, payload);
-    } catch (err) {
-      this.ctx.log?.(`plugin error in response phase: ${(err as Error).message}`);
+    if (filter) {
+      try {
+        const plugins = this.responsePlugins();
+        runHeaderFilters(plugins, rc, state);
+        for (const p of plugins)
+          if (p.wantsResponseBody?.(rc, state)) payload = p.transformBody!(rc, state, payload);
+      } catch (err) {
+        // The same policy as on the upstream's answers: never sent half filtered.
+        return this.answerPhaseFailure(err);
+      }
     }
     state.headers['content-length'] = String(payload.length);
     if (!res.headersSent) {
@@ -84,6 +88,15 @@ export class ProxyRequest {
       }
     }
     this.finish(state, payload.length);
+  }
+
+  /**
+   * A response-phase plugin threw (or exited) on its way out: Kong's 500 (or the exit) goes out
+   * instead, not filtered again, so a failing filter cannot loop.
+   */
+  answerPhaseFailure(err: unknown): void {
+    const answer = phaseAnswer(err, this.requestId, this.ctx.log) ?? kongAnswer(this.requestId, 500);
+    this.answer(answer.status, answer.body, answer.headers, false);
   }
 
   /** Kong's error body (`{"message","request_id"}`) through the response phase. */

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
 import { MAX_BUFFERED_BODY } from './body';
 import { collect, discard, pump, ResponseTooLarge } from './body-streams';
-import { filterWholeBody } from './whole-body-filters';
+import { filterWholeBody, runHeaderFilters } from './plugin-phases';
 import { decodeResponse, UnsupportedCoding } from './content-coding';
 import { endToEnd, isEventStream } from './headers';
 import { sendError } from '../errors';
@@ -69,11 +69,10 @@ export async function sendUpstreamResponse(
   pr.withPluginHeaders(state);
   const plugins = pr.responsePlugins();
   try {
-    for (const p of plugins) p.headerFilter?.(rc, state);
+    runHeaderFilters(plugins, rc, state);
   } catch (err) {
-    ctx.log?.(`plugin error in header filter: ${(err as Error).message}`);
     discard(up.body);
-    return pr.fail(500);
+    return pr.answerPhaseFailure(err);
   }
   const rewriting = plugins.filter((p) => p.wantsResponseBody?.(rc, state));
   if (rewriting.length) {
@@ -93,8 +92,7 @@ export async function sendUpstreamResponse(
       // ones (an SSE inspector) through their filter, so buffering never skips an inspection.
       body = await filterWholeBody(plugins, rc, state, body);
     } catch (err) {
-      ctx.log?.(`plugin error in body filter: ${(err as Error).message}`);
-      return pr.fail(500);
+      return pr.answerPhaseFailure(err);
     }
     state.headers['content-length'] = String(body.length);
     delete state.headers['transfer-encoding'];
