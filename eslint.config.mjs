@@ -45,10 +45,38 @@ export default tseslint.config(
   },
   {
     files: ['data-plane/**/*.ts', 'plugins/**/*.ts'],
+    ignores: ['plugins/*/control-plane/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/control-plane/**'], message: 'the control plane is not imported here' }] },
+        {
+          patterns: [
+            {
+              group: ['**/control-plane', '**/control-plane/**'],
+              message: "the control plane (and a plugin's control-plane half) is not imported here",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // A plugin's control-plane half reaches the control plane through its plugin API only, as its
+  // data-plane half reaches the data plane through the PDK.
+  {
+    files: ['plugins/*/control-plane/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/control-plane/**', '!**/control-plane/plugin-api', '!./**', '!../control-plane/**'],
+              message: "a plugin's control-plane half uses control-plane/plugin-api.ts only",
+            },
+            { group: ['**/data-plane/**', '**/data-plane'], message: 'the data plane is not imported here' },
+            { group: ['**/handler'], message: 'plugin handlers are data-plane code' },
+          ],
+        },
       ],
     },
   },

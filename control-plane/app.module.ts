@@ -7,6 +7,10 @@ import { AdminModule } from './admin/admin.module';
 import { SnapshotsModule } from './snapshots/snapshots.module';
 import { ClusteringModule } from './clustering/clustering.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { McpModule } from './mcp/mcp.module';
+import { ExtensionPointsModule } from './plugins/extension-points.module';
+import { pluginControlPlanes } from './plugins/plugin-control-planes';
+import { runPluginMigrations } from './plugins/plugin-migrations';
 import { dataSourceOptions, type DatabaseKind } from './database/data-source';
 import { DATABASE_KIND } from './database/database-kind';
 import type { EmbeddedPostgres } from './database/embedded-postgres';
@@ -41,15 +45,21 @@ export class AppModule {
             retryDelay: 1000,
           }),
           dataSourceFactory: async (opts) => {
+            // The core's migrations (on initialize), then each plugin's, then entity tables.
             const db = await new DataSource(opts!).initialize();
+            await runPluginMigrations(db, pluginControlPlanes(), options.progress);
             await ensureEntityTables(db);
             return db;
           },
         }),
+        ExtensionPointsModule,
         SnapshotsModule,
         AdminModule,
+        McpModule,
         ClusteringModule,
         AnalyticsModule,
+        // Each plugin's control-plane half (plugins/<name>/control-plane/).
+        ...pluginControlPlanes().flatMap((p) => (p.module ? [p.module] : [])),
       ],
     };
   }

@@ -49,18 +49,9 @@ export class InitialSchema1763800000000 implements MigrationInterface {
       route_id uuid REFERENCES routes (id) ON DELETE CASCADE,
       consumer_id uuid REFERENCES consumers (id) ON DELETE CASCADE,
       consumer_group_id uuid REFERENCES consumer_groups (id) ON DELETE CASCADE)`);
-    await q.query(`CREATE TABLE keyauth_credentials (${common},
-      key text NOT NULL CONSTRAINT keyauth_credentials_key_unique UNIQUE,
-      consumer_id uuid NOT NULL REFERENCES consumers (id) ON DELETE CASCADE)`);
+    // keyauth_credentials: key-auth's own migration (plugins/key-auth/control-plane/).
 
-    for (const t of [
-      'services',
-      'routes',
-      'consumers',
-      'consumer_groups',
-      'plugins',
-      'keyauth_credentials',
-    ]) {
+    for (const t of ['services', 'routes', 'consumers', 'consumer_groups', 'plugins']) {
       await q.query(`CREATE INDEX ${t}_tags_idx ON ${t} USING gin (tags)`);
     }
     await q.query(`CREATE INDEX routes_service_idx ON routes (service_id)`);
@@ -68,12 +59,10 @@ export class InitialSchema1763800000000 implements MigrationInterface {
     await q.query(`CREATE INDEX plugins_route_idx ON plugins (route_id)`);
     await q.query(`CREATE INDEX plugins_consumer_idx ON plugins (consumer_id)`);
     await q.query(`CREATE INDEX plugins_consumer_group_idx ON plugins (consumer_group_id)`);
-    await q.query(`CREATE INDEX keyauth_credentials_consumer_idx ON keyauth_credentials (consumer_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     for (const t of [
-      'keyauth_credentials',
       'plugins',
       'consumer_group_consumers',
       'consumer_groups',

@@ -15,3 +15,24 @@ export function loadPluginModules<T extends { name: string }>(part: 'schema' | '
     return value;
   });
 }
+
+/**
+ * The plugins that have a part `part` (a folder, `plugins/<name>/<part>/index.ts`): optional,
+ * unlike schema and handler. Each must export default an object naming its plugin.
+ */
+export function loadOptionalPluginParts<T extends { name: string }>(part: 'control-plane'): T[] {
+  const out: T[] = [];
+  for (const name of BUNDLED_PLUGINS) {
+    let path: string;
+    try {
+      path = require.resolve(join(__dirname, name, part));
+    } catch {
+      continue;
+    }
+    const value = (require(path) as { default?: T }).default;
+    if (!value || value.name !== name)
+      throw new Error(`plugins/${name}/${part} must export default the definition of '${name}'`);
+    out.push(value);
+  }
+  return out;
+}

@@ -22,9 +22,6 @@ import { PLUGIN_ENTITY_CONTROLLERS } from './plugin-entities/plugin-entity-contr
 import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
 import { TagsController } from './tags/tags.controller';
-import { McpToolsController } from './mcp/mcp-tools.controller';
-import { McpToolSetsCheck } from './mcp/mcp-tool-sets.check';
-import { McpToolPins } from './mcp/mcp-tool-pins.service';
 import { BatchController } from './batch/batch.controller';
 import { BatchService } from './batch/batch.service';
 
@@ -46,18 +43,9 @@ import { BatchService } from './batch/batch.service';
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     TagsController,
-    McpToolsController,
     BatchController,
   ],
-  providers: [
-    EntityStore,
-    MembershipService,
-    RequestCounter,
-    RouteTable,
-    BatchService,
-    McpToolPins,
-    McpToolSetsCheck,
-  ],
-  exports: [EntityStore, RequestCounter, RouteTable, McpToolPins],
+  providers: [EntityStore, MembershipService, RequestCounter, RouteTable, BatchService],
+  exports: [EntityStore, RequestCounter, RouteTable],
 })
 export class AdminModule {}

@@ -28,15 +28,12 @@ import { ConfigChangeListener } from './config-change-listener';
 import { DataPlaneConnection } from './data-plane-connection';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 import { AnalyticsIngest } from '../analytics/ingest.service';
-import { McpToolPins } from '../admin/mcp/mcp-tool-pins.service';
-import { TOOLS_KIND, type HeldTool } from '../../shared/mcp/tool-fingerprint';
+import { ClusterExtensions } from '../plugins/cluster-extensions';
 import {
   MAX_BATCH_BYTES,
   MAX_BATCH_RECORDS,
   type AnalyticsBatchMessage,
 } from '../../shared/analytics/record';
-
-const HELD_REFRESH_MS = 5000;
 
 /**
  * The cluster listener (`/v1/outlet`): authenticates data planes, pushes every new config
@@ -62,14 +59,13 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly snapshots: SnapshotService,
     private readonly registry: DataPlaneRegistry,
     private readonly analytics: AnalyticsIngest,
-    private readonly toolPins: McpToolPins,
+    private readonly extensions: ClusterExtensions,
   ) {}
 
-  /** The held tools data planes were last told (mcp-tool-pinning). */
-  private held: HeldTool[] = [];
-
-  private sendHeld(conn: DataPlaneConnection) {
-    conn.sendControl({ type: 'plugin_state', kind: TOOLS_KIND, state: { held: this.held } });
+  /** Plugins' state (by kind) for a data plane that said hello. */
+  private sendPluginStates(conn: DataPlaneConnection) {
+    for (const [kind, state] of this.extensions.currentStates())
+      conn.sendControl({ type: 'plugin_state', kind, state });
   }
 
   private hosts: HostNames | null = null;
@@ -97,23 +93,11 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
       this.server!.listen(this.options.clusterListen.port, this.options.clusterListen.host, () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
-    this.versions.events.on('version', () => {
-      this.schedulePush();
-      // An approval, or a pinning plugin changed: what is held may differ.
-      this.toolPins.publishHeld().catch((err) => this.log.error(`held tools: ${err.message}`));
+    this.versions.events.on('version', () => this.schedulePush());
+    this.extensions.events.on('state', (kind: string, state: unknown) => {
+      for (const c of this.connections.values())
+        if (c.hello) c.sendControl({ type: 'plugin_state', kind, state });
     });
-    this.toolPins.events.on('held', (held: HeldTool[]) => {
-      this.held = held;
-      for (const c of this.connections.values()) if (c.hello) this.sendHeld(c);
-    });
-    this.held = await this.toolPins.publishHeld(true).catch(() => []);
-    // Another control plane (on the same Postgres) may have ingested a change: look again now
-    // and then (sent only when the list differs).
-    this.heldTimer = setInterval(
-      () => void this.toolPins.publishHeld().catch((err) => this.log.error(`held tools: ${err.message}`)),
-      HELD_REFRESH_MS,
-    );
-    this.heldTimer.unref();
     if (this.options.databaseUrl) {
       this.listener = new ConfigChangeListener(
         this.options.databaseUrl,
@@ -124,10 +108,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private heldTimer?: NodeJS.Timeout;
-
   async onApplicationShutdown() {
-    clearInterval(this.heldTimer);
     await this.listener?.stop();
     for (const c of this.connections.values()) c.ws.terminate();
     this.wss?.close();
@@ -217,8 +198,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     }
     const dropped = Number.isInteger(msg.dropped) && msg.dropped! > 0 ? msg.dropped! : 0;
     await this.analytics.ingest(conn.nodeId, msg.batch_id, msg.records, dropped);
-    const tools = msg.reports?.[TOOLS_KIND];
-    if (tools?.length) await this.toolPins.ingest(conn.nodeId, tools);
+    await this.extensions.report(conn.nodeId, msg.reports);
     conn.sendControl({ type: 'analytics_ack', batch_id: msg.batch_id });
   }
 
@@ -236,7 +216,7 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     } else this.checkPlugins(conn, snapshot);
     await this.registry.record(conn, this.nodeId);
     conn.offer(snapshot);
-    this.sendHeld(conn);
+    this.sendPluginStates(conn);
   }
 
   /** A DP that lacks a configured plugin is told so, and keeps its last good config. */

@@ -1,28 +1,26 @@
 /**
  * The control plane's `/metrics` (Prometheus text) on the Admin API, beside the data planes' own:
- * config version, the data-plane fleet (connected, sync status, versions behind), tools held by
- * pinning, Admin API requests, and the process (CPU, memory, event loop). Read on scrape, so
+ * config version, the data-plane fleet (connected, sync status, versions behind), what plugins
+ * register (tools held by pinning), Admin API requests, and the process (CPU, memory, event loop). Read on scrape, so
  * nothing is counted on any request path.
  */
 import { Controller, Get, Header } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
 import { ConfigVersions } from '../snapshots/config-versions.service';
 import { RequestCounter } from '../admin/common/request-counter';
-import { McpToolPins } from '../admin/mcp/mcp-tool-pins.service';
+import { ControlPlaneMetrics } from '../plugins/control-plane-metrics';
 import { DataPlaneRegistry } from './data-plane-registry.service';
 
 @Controller()
 export class MetricsController {
-  private readonly registry = new Registry();
-
   constructor(
     versions: ConfigVersions,
     requests: RequestCounter,
-    pins: McpToolPins,
     dataPlanes: DataPlaneRegistry,
+    private readonly metricsOut: ControlPlaneMetrics,
   ) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_control_plane_' });
+    const registers = [metricsOut.registry];
+    collectDefaultMetrics({ register: metricsOut.registry, prefix: 'tollgate_control_plane_' });
     new Counter({
       name: 'tollgate_admin_requests_total',
       help: 'Admin API requests received',
@@ -49,13 +47,8 @@ export class MetricsController {
       labelNames: ['node_id', 'hostname'],
       registers,
     });
-    const held = new Gauge({
-      name: 'tollgate_mcp_tools_held',
-      help: 'Tools mcp-tool-pinning holds for approval, cluster-wide',
-      registers,
-    });
     // One read of the state per scrape, shared by the gauges above.
-    this.refresh = async () => {
+    metricsOut.onScrape(async () => {
       const version = await versions.current();
       current.set(version);
       planes.reset();
@@ -68,16 +61,12 @@ export class MetricsController {
             Math.max(0, version - Number(dp.config_version)),
           );
       }
-      held.set((await pins.held()).length);
-    };
+    });
   }
-
-  private readonly refresh: () => Promise<void>;
 
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
-    await this.refresh();
-    return this.registry.metrics();
+    return this.metricsOut.text();
   }
 }

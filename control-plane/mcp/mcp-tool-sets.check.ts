@@ -5,10 +5,10 @@
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConfigVersions } from '../../snapshots/config-versions.service';
-import { toolSetProblems } from '../../../plugins/ai-mcp-proxy/tool-sets';
-import { schemaViolation } from '../../../shared/errors';
-import { KongHttpError } from '../common/kong-http-error';
+import { ConfigVersions } from '../snapshots/config-versions.service';
+import { toolSetProblems } from '../../plugins/ai-mcp-proxy/tool-sets';
+import { schemaViolation } from '../../shared/errors';
+import { KongHttpError } from '../admin/common/kong-http-error';
 
 @Injectable()
 export class McpToolSetsCheck implements OnModuleInit {
