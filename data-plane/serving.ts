@@ -73,6 +73,35 @@ function listenOn(server: Server, addr: { host: string; port: number }): Promise
   });
 }
 
+type ServeProxy = (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => Promise<number>;
+
+/** The proxy listener, and the TLS one when configured (its certificate from the data dir). */
+async function listenProxies(options: DataPlaneOptions, serveProxy: ServeProxy) {
+  const proxyPort = await serveProxy(
+    createHttpServer({ keepAliveTimeout: 65_000 }),
+    'http',
+    options.proxyListen,
+  );
+  let proxySslUrl: string | undefined;
+  if (options.proxySslListen) {
+    const tls = await loadOrCreateCertificate(options.dataDir);
+    const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
+    const sslPort = await serveProxy(https, 'https', options.proxySslListen);
+    proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
+  }
+  return {
+    proxyUrl: `http://${formatListen({ host: options.proxyListen.host, port: proxyPort })}`,
+    proxySslUrl,
+  };
+}
+
+function closeServer(s: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
+}
+
 export function createServing(
   options: DataPlaneOptions,
   ctx: {
@@ -107,7 +136,7 @@ export function createServing(
     accessLog: options.accessLog === undefined ? null : LogFile.open(options.accessLog, '/dev/stdout'),
     errorLog: options.errorLog === undefined ? null : LogFile.open(options.errorLog, '/dev/stderr'),
   };
-  const serveProxy = async (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => {
+  const serveProxy: ServeProxy = async (server, protocol, addr) => {
     // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
     server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
     const port = await listenOn(server, addr);
@@ -139,34 +168,9 @@ export function createServing(
       holder.swap(compiled);
       serving.lastApplyError = undefined;
     },
-    async listen() {
-      const proxyPort = await serveProxy(
-        createHttpServer({ keepAliveTimeout: 65_000 }),
-        'http',
-        options.proxyListen,
-      );
-      let proxySslUrl: string | undefined;
-      if (options.proxySslListen) {
-        const tls = await loadOrCreateCertificate(options.dataDir);
-        const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
-        const sslPort = await serveProxy(https, 'https', options.proxySslListen);
-        proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
-      }
-      return {
-        proxyUrl: `http://${formatListen({ host: options.proxyListen.host, port: proxyPort })}`,
-        proxySslUrl,
-      };
-    },
+    listen: () => listenProxies(options, serveProxy),
     async close() {
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
-            }),
-        ),
-      );
+      await Promise.all(servers.map(closeServer));
       await pools.close();
       await proxyContext.accessLog?.close();
       await proxyContext.errorLog?.close();

@@ -23,6 +23,7 @@ import { SchemasController } from './schemas/schemas.controller';
 import { NodeController } from './node/node.controller';
 import { TagsController } from './tags/tags.controller';
 import { BatchController } from './batch/batch.controller';
+import { PluginRequirementsCheck } from './plugins/plugin-requirements.check';
 import { BatchService } from './batch/batch.service';
 
 @Module({
@@ -45,7 +46,14 @@ import { BatchService } from './batch/batch.service';
     TagsController,
     BatchController,
   ],
-  providers: [EntityStore, MembershipService, RequestCounter, RouteTable, BatchService],
+  providers: [
+    EntityStore,
+    MembershipService,
+    RequestCounter,
+    RouteTable,
+    BatchService,
+    PluginRequirementsCheck,
+  ],
   exports: [EntityStore, RequestCounter, RouteTable],
 })
 export class AdminModule {}

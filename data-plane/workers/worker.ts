@@ -9,113 +9,135 @@ import { decodeSnapshotText } from '../../shared/snapshot';
 import { AggregatorRegistry } from 'prom-client';
 import { AnalyticsSpool } from '../analytics/spool';
 import { spoolDir } from '../analytics/spool-dirs';
-import { createServing } from '../serving';
+import { createServing, type Serving } from '../serving';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { DataPlaneOptions } from '../options';
-import type { FromWorker, ToWorker } from './messages';
+import type { FromWorker, ToWorker, WorkerStats } from './messages';
+
+class WorkerProcess {
+  readonly analytics: AnalyticsSpool;
+  readonly serving: Serving;
+  private readonly prepared = new Map<number, CompiledConfig>();
+  private linkUp = false;
+  private listening = false;
+  private stopping = false;
+
+  constructor(
+    options: DataPlaneOptions,
+    private readonly index: number,
+    nodeId: string,
+    log: (line: string) => void,
+  ) {
+    this.analytics = new AnalyticsSpool({
+      dir: spoolDir(join(options.dataDir, 'analytics'), index),
+      send: (text) => {
+        if (!this.linkUp || !process.connected) return false;
+        this.send({ t: 'analytics', text });
+        return true;
+      },
+      log,
+    });
+    this.serving = createServing(options, {
+      nodeId,
+      log,
+      analytics: (r) => this.analytics.record(r),
+      reports: (kind, data) => this.analytics.report(kind, data),
+    });
+    // The primary's /metrics asks every worker's registry (prom-client's cluster protocol; its
+    // worker-side listener is installed by constructing an AggregatorRegistry).
+    AggregatorRegistry.setRegistries([this.serving.metrics.registry]);
+    new AggregatorRegistry();
+    this.analytics.start();
+  }
+
+  send(m: FromWorker): void {
+    if (process.connected) process.send!(m);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.listening) return;
+    this.listening = true;
+    this.send({ t: 'listening', ...(await this.serving.listen()) });
+  }
+
+  /** Drain the listeners first (their last requests still record), then seal the outbox. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.serving.close().catch(() => undefined);
+    await this.analytics.stop().catch(() => undefined);
+    process.exit(0);
+  }
+
+  private prepare(seq: number, text: string): void {
+    try {
+      this.prepared.set(seq, this.serving.prepare(decodeSnapshotText(text)));
+      this.send({ t: 'prepared', seq });
+    } catch (err) {
+      this.send({ t: 'prepared', seq, error: (err as Error).message });
+    }
+  }
+
+  private commit(seq: number): void {
+    const compiled = this.prepared.get(seq);
+    for (const s of this.prepared.keys()) if (s <= seq) this.prepared.delete(s);
+    if (compiled) {
+      this.serving.swap(compiled);
+      this.serving.metrics.configVersion.set(compiled.version);
+    }
+    void this.listen();
+  }
+
+  private stats(): WorkerStats {
+    const { serving } = this;
+    return {
+      index: this.index,
+      pid: process.pid,
+      config_version: serving.holder.current?.version ?? 0,
+      config_hash: serving.holder.current?.hash ?? '',
+      analytics: this.analytics.stats(),
+      event_loop: serving.metrics.eventLoop(),
+      rss: process.memoryUsage.rss(),
+      heap_used: process.memoryUsage().heapUsed,
+    };
+  }
+
+  onMessage(m: ToWorker): void {
+    switch (m?.t) {
+      case 'prepare':
+        return this.prepare(m.seq, m.text);
+      case 'commit':
+        return this.commit(m.seq);
+      case 'abort':
+        this.prepared.delete(m.seq);
+        return;
+      case 'start':
+        void this.listen();
+        return;
+      case 'link':
+        this.linkUp = m.connected;
+        this.serving.metrics.cpConnected.set(m.connected ? 1 : 0);
+        this.analytics.setConnected(m.connected);
+        return;
+      case 'analytics_ack':
+        this.analytics.ack(m.batchId);
+        return;
+      case 'plugin_state':
+        this.serving.runtime.setClusterState(m.kind, m.state);
+        return;
+      case 'stats':
+        this.send({ t: 'stats', seq: m.seq, stats: this.stats() });
+        return;
+    }
+  }
+}
 
 export async function runWorker(options: DataPlaneOptions, index: number, nodeId: string): Promise<void> {
   const log = (line: string) => void process.stderr.write(`[data-plane worker ${index}] ${line}\n`);
-  const send = (m: FromWorker) => {
-    if (process.connected) process.send!(m);
-  };
-  let linkUp = false;
-  const analytics = new AnalyticsSpool({
-    dir: spoolDir(join(options.dataDir, 'analytics'), index),
-    send: (text) => {
-      if (!linkUp || !process.connected) return false;
-      send({ t: 'analytics', text });
-      return true;
-    },
-    log,
-  });
-  const serving = createServing(options, {
-    nodeId,
-    log,
-    analytics: (r) => analytics.record(r),
-    reports: (kind, data) => analytics.report(kind, data),
-  });
-  // The primary's /metrics asks every worker's registry (prom-client's cluster protocol; its
-  // worker-side listener is installed by constructing an AggregatorRegistry).
-  AggregatorRegistry.setRegistries([serving.metrics.registry]);
-  new AggregatorRegistry();
-  analytics.start();
-
-  const prepared = new Map<number, CompiledConfig>();
-  let listening = false;
-  const listen = async () => {
-    if (listening) return;
-    listening = true;
-    send({ t: 'listening', ...(await serving.listen()) });
-  };
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    // Drain the listeners first (their last requests still record), then seal what is buffered
-    // onto disk: a restarted data plane sends it.
-    await serving.close().catch(() => undefined);
-    await analytics.stop().catch(() => undefined);
-    process.exit(0);
-  };
-
-  process.on('message', (m: ToWorker) => {
-    switch (m?.t) {
-      case 'prepare':
-        try {
-          prepared.set(m.seq, serving.prepare(decodeSnapshotText(m.text)));
-          send({ t: 'prepared', seq: m.seq });
-        } catch (err) {
-          send({ t: 'prepared', seq: m.seq, error: (err as Error).message });
-        }
-        return;
-      case 'commit': {
-        const compiled = prepared.get(m.seq);
-        for (const s of prepared.keys()) if (s <= m.seq) prepared.delete(s);
-        if (compiled) {
-          serving.swap(compiled);
-          serving.metrics.configVersion.set(compiled.version);
-        }
-        void listen();
-        return;
-      }
-      case 'abort':
-        prepared.delete(m.seq);
-        return;
-      case 'start':
-        void listen();
-        return;
-      case 'link':
-        linkUp = m.connected;
-        serving.metrics.cpConnected.set(m.connected ? 1 : 0);
-        analytics.setConnected(m.connected);
-        return;
-      case 'analytics_ack':
-        analytics.ack(m.batchId);
-        return;
-      case 'plugin_state':
-        serving.runtime.setClusterState(m.kind, m.state);
-        return;
-      case 'stats':
-        send({
-          t: 'stats',
-          seq: m.seq,
-          stats: {
-            index,
-            pid: process.pid,
-            config_version: serving.holder.current?.version ?? 0,
-            config_hash: serving.holder.current?.hash ?? '',
-            analytics: analytics.stats(),
-            event_loop: serving.metrics.eventLoop(),
-            rss: process.memoryUsage.rss(),
-            heap_used: process.memoryUsage().heapUsed,
-          },
-        });
-        return;
-    }
-  });
+  const worker = new WorkerProcess(options, index, nodeId, log);
+  process.on('message', (m: ToWorker) => worker.onMessage(m));
   // The primary is gone (even SIGKILLed): the IPC channel closes.
-  process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  process.on('disconnect', () => void worker.stop());
+  process.on('SIGTERM', () => void worker.stop());
+  process.on('SIGINT', () => void worker.stop());
 }

@@ -27,6 +27,8 @@ export const toolPinningPlugin = definePlugin({
   version: '1.0.0',
   // After authentication, before ai-mcp-proxy (820), which applies the gate it registers.
   priority: 825,
+  // ai-mcp-proxy applies the gate this plugin registers: without it nothing would be pinned.
+  requires: ['ai-mcp-proxy'],
   noConsumer: true,
   noConsumerGroup: true,
   schema: Rec({

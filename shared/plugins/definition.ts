@@ -19,6 +19,12 @@ export interface PluginDefinition<S extends TObject = TObject> {
   protocols?: string[];
   /** It authenticates (sets the consumer): plugins whose guards judge the consumer run after it. */
   authenticates?: boolean;
+  /**
+   * Plugins that must run on every route this one runs on (enabled, by Kong's precedence: the
+   * route's, else its service's, else the global one). A config that would run it without them
+   * is refused when written (schema violation), never answered 500 request by request.
+   */
+  requires?: string[];
   /** Kong's `no_consumer`: may not be scoped to a consumer (auth plugins). */
   noConsumer?: boolean;
   /** May not be scoped to a consumer group. */

@@ -97,7 +97,6 @@ before(async () => {
 
   await mustCreate(s.api, '/services', { name: 'bare', url: fixture.url });
   await mustCreate(s.api, '/services/bare/routes', { name: 'bare', paths: ['/bare'] });
-  await mustCreate(s.api, '/routes/bare/plugins', { name: 'mcp-tool-pinning', config: {} });
   await s.synced();
   const { hash } = (await s.api('GET', '/config')).body;
   await waitConverged([dp2], hash);
@@ -296,12 +295,17 @@ describe('enforce', () => {
     assert.equal(bad.status, 400);
     assert.equal(
       (
-        await s.api('POST', '/mcp/routes/bare/tools/nope/approve', {
+        await s.api('POST', '/mcp/routes/pinned/tools/nope/approve', {
           fingerprint: `sha256:${'1'.repeat(64)}`,
         })
       ).status,
       404,
     );
+    const unpinned = await s.api('POST', '/mcp/routes/bare/tools/nope/approve', {
+      fingerprint: `sha256:${'1'.repeat(64)}`,
+    });
+    assert.equal(unpinned.status, 400);
+    assert.match(unpinned.body.message, /no mcp-tool-pinning plugin governs route 'bare'/);
   });
 
   test('the baseline is decK config: dumped with its fingerprints, validated when written', async () => {
@@ -369,21 +373,25 @@ describe('observe', () => {
   });
 });
 
-test('mcp-tool-pinning without ai-mcp-proxy fails closed: nothing is forwarded', async () => {
-  const before = fixture.calls.length;
-  const r = await postJsonRpc(
-    `${s.dp.proxyUrl}/bare`,
-    {},
-    {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: 'echo', arguments: {} },
-    },
+test('mcp-tool-pinning without ai-mcp-proxy is refused when written, however it would come about', async () => {
+  const requires = /plugin 'mcp-tool-pinning' would run on route '(bare|pinned)' without 'ai-mcp-proxy'/;
+  const onBare = await s.api('POST', '/routes/bare/plugins', { name: 'mcp-tool-pinning', config: {} });
+  assert.equal(onBare.status, 400);
+  assert.equal(onBare.body.name, 'schema violation');
+  assert.match(JSON.stringify(onBare.body), requires);
+  // Globally: the bare route would run it without ai-mcp-proxy.
+  const global = await s.api('POST', '/plugins', { name: 'mcp-tool-pinning', config: {} });
+  assert.equal(global.status, 400);
+  assert.match(JSON.stringify(global.body), requires);
+  // Taking ai-mcp-proxy away from a pinned route: deleting or disabling it.
+  const proxy = (await s.api('GET', '/routes/pinned/plugins')).body.data.find(
+    (p: any) => p.name === 'ai-mcp-proxy',
   );
-  assert.equal(r.status, 500);
-  assert.match(((await r.json()) as any).error.message, /needs ai-mcp-proxy/);
-  assert.equal(fixture.calls.length, before);
+  const disabled = await s.api('PATCH', `/plugins/${proxy.id}`, { enabled: false });
+  assert.equal(disabled.status, 400);
+  assert.match(JSON.stringify(disabled.body), requires);
+  assert.equal((await s.api('DELETE', `/plugins/${proxy.id}`)).status, 400);
+  assert.equal((await s.api('GET', `/plugins/${proxy.id}`)).body.enabled, true, 'nothing changed');
 });
 
 test('first use held: nothing is listed or called until approved', async () => {

@@ -17,6 +17,7 @@ export class HeldTools implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('McpTools');
   private lastHeld = '';
   private timer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly views: PinViews,
@@ -40,12 +41,16 @@ export class HeldTools implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy() {
+    this.closed = true;
     clearInterval(this.timer);
   }
 
-  /** Recompute in the background (errors logged). */
+  /** Recompute in the background (errors logged, but not those of a control plane stopping). */
   refresh(): void {
-    this.publish().catch((err) => this.log.error(`held tools: ${err.message}`));
+    if (this.closed) return;
+    this.publish().catch((err) => {
+      if (!this.closed) this.log.error(`held tools: ${err.message}`);
+    });
   }
 
   /** Recompute the held list; sent to data planes when it differs from the last one. */

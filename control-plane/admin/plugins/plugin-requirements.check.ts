@@ -1,0 +1,65 @@
+/**
+ * Every write is refused when it would leave a plugin running on a route without a plugin its
+ * definition `requires` (mcp-tool-pinning without ai-mcp-proxy): checked on the whole config at
+ * commit, since creating, scoping, disabling or deleting either plugin — or a route — can break
+ * it. Effective plugins follow Kong's precedence (the route's, else its service's, else the
+ * global one); consumer-scoped instances are not considered.
+ */
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { PLUGIN_LIST } from '../../../shared/plugins/registry';
+import { schemaViolation } from '../../../shared/errors';
+import { ConfigVersions } from '../../snapshots/config-versions.service';
+import { KongHttpError } from '../common/kong-http-error';
+
+type Doc = Record<string, any>;
+
+const REQUIRING = PLUGIN_LIST.filter((p) => p.requires?.length);
+
+/** The instance of `name` that runs on `route`, by Kong's precedence (null: none). */
+function effective(plugins: Doc[], name: string, route: Doc): Doc | null {
+  const of = plugins.filter((p) => p.name === name && !p.consumer && !p.consumer_group);
+  return (
+    of.find((p) => p.route?.id === route.id) ??
+    of.find((p) => !p.route && route.service && p.service?.id === route.service.id) ??
+    of.find((p) => !p.route && !p.service) ??
+    null
+  );
+}
+
+@Injectable()
+export class PluginRequirementsCheck implements OnModuleInit {
+  constructor(private readonly versions: ConfigVersions) {}
+
+  onModuleInit() {
+    if (REQUIRING.length) this.versions.addCommitCheck((tx) => this.check(tx));
+  }
+
+  async check(tx: EntityManager): Promise<void> {
+    const names = [...new Set(REQUIRING.flatMap((d) => [d.name, ...d.requires!]))];
+    const plugins: Doc[] = (
+      await tx.query(`SELECT doc FROM plugins WHERE doc->>'name' = ANY($1::text[])`, [names])
+    ).map((r: { doc: Doc }) => r.doc);
+    if (!REQUIRING.some((d) => plugins.some((p) => p.name === d.name && p.enabled !== false))) return;
+    const routes: Doc[] = (await tx.query('SELECT doc FROM routes')).map((r: { doc: Doc }) => r.doc);
+    for (const def of REQUIRING)
+      for (const route of routes) {
+        const plugin = effective(plugins, def.name, route);
+        if (!plugin || plugin.enabled === false) continue;
+        for (const needed of def.requires!) {
+          const other = effective(plugins, needed, route);
+          if (other && other.enabled !== false) continue;
+          const where = route.name ?? route.id;
+          throw new KongHttpError(
+            400,
+            schemaViolation([
+              {
+                path: ['name'],
+                message: `plugin '${def.name}' would run on route '${where}' without '${needed}', which it requires there (enabled, on the route, its service or globally)`,
+              },
+            ]),
+          );
+        }
+      }
+  }
+}
