@@ -27,29 +27,6 @@ export interface McpExchange {
 }
 
 const EXCHANGE = defineSlot<McpExchange>('mcp:exchange');
-const GATES = defineSlot<ToolGate[]>('mcp:tool-gates');
-
-/**
- * A check another plugin adds to an MCP route (mcp-tool-pinning), which ai-mcp-proxy applies
- * wherever it judges tools: every tools/call (before it is forwarded, again if a later plugin
- * changed the body) and every listed tool of every reply.
- */
-export interface ToolGate {
-  /** Why a tools/call to `tool` is refused (never forwarded), or null. */
-  callRefusal(tool: string): string | null;
-  /** May the caller see this listed tool (as the upstream sent it)? */
-  listed(tool: Record<string, unknown>): boolean;
-}
-
-/** Register a gate; access phases of higher priority than ai-mcp-proxy's (820) only. */
-export function addToolGate(ctx: RequestContextApi, gate: ToolGate): void {
-  ctx.slots.keep(GATES, () => []).push(gate);
-}
-
-export function toolGatesOf(ctx: RequestContextApi): readonly ToolGate[] {
-  return ctx.slots.get(GATES) ?? [];
-}
-
 export function exchangeOf(ctx: RequestContextApi): McpExchange | undefined {
   return ctx.slots.get(EXCHANGE);
 }

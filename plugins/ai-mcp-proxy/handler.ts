@@ -21,12 +21,12 @@ import {
   observeServerMessage,
   startExchange,
   storedDetail,
-  toolGatesOf,
   type McpExchange,
 } from '../../data-plane/mcp/exchange';
 import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { isVisibleAscii, skeleton } from '../../data-plane/mcp/methods';
 import { filterTools, refuseMessages, toolLists } from '../../data-plane/mcp/tools-filter';
+import { guardChain, toolGatesOf, type GuardChain } from '../../data-plane/mcp/guard-chain';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 import { mcpMetricsOf } from '../../data-plane/mcp/mcp-metrics';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
@@ -80,12 +80,28 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
     return asked !== undefined && !asked.cursor;
   };
 
+  /** The guard chain for this request: the name, the ACLs for its caller, other plugins' gates. */
+  const guardsOf = (ctx: RequestContextApi): GuardChain => {
+    const caller = callerOf(ctx);
+    return guardChain([
+      { refusal: 'refused', callRefusal: toolNameProblem, listed: (name) => toolNameProblem(name) === null },
+      {
+        refusal: 'denied',
+        callRefusal(tool) {
+          const d = decide(aclFor(tool), caller);
+          return d.allowed ? null : denialMessage(tool, d);
+        },
+        listed: (name) => decide(aclFor(name), caller).allowed,
+      },
+      ...toolGatesOf(ctx),
+    ]);
+  };
+
   /** Filtering and observing what the upstream sends back. */
   const visitor = (ctx: RequestContextApi) => {
-    const caller = callerOf(ctx);
     const ex = exchangeOf(ctx);
     const observe = ex?.observeResponses ? ex : undefined;
-    const gates = toolGatesOf(ctx);
+    const guards = guardsOf(ctx);
     return (value: unknown) => {
       // What the upstream lists, before any filtering: the tools seen upstream, fingerprinted.
       // A list the inventory cannot take is refused, never shown unchecked.
@@ -96,23 +112,11 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
       }
       const out = filterTools(
         refused.size ? refuseMessages(value, refused) : value,
-        (name, tool) =>
-          toolNameProblem(name) === null &&
-          decide(aclFor(name), caller).allowed &&
-          gates.every((g) => g.listed(tool)),
+        (name, tool) => guards.listed(name, tool),
       );
       if (observe) observeAll(observe, out);
       return out;
     };
-  };
-
-  /** The first refusal of a gate another plugin added (mcp-tool-pinning), or null. */
-  const gateRefusal = (ctx: RequestContextApi, tool: string): string | null => {
-    for (const g of toolGatesOf(ctx)) {
-      const refusal = g.callRefusal(tool);
-      if (refusal) return refusal;
-    }
-    return null;
   };
 
   /**
@@ -127,6 +131,7 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
       return ctx.exit(400, jsonRpcError(id, code, message), JSON_TYPE);
     }
     const caller = callerOf(ctx);
+    const guards = guardsOf(ctx);
     const denials: { id: JsonRpcId; message: string }[] = [];
     for (const m of parsed.messages) {
       if (m.kind === 'response') continue; // the client answering a server request
@@ -145,30 +150,27 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
       };
       ex?.messages.push(seen);
       if (m.kind !== 'request' || tool === null) continue;
-      const problem = toolNameProblem(tool);
-      const d = decide(aclFor(tool), caller);
+      const verdict = guards.judgeCall(tool);
       if (logAudits)
         seen.detail = {
           ...(seen.detail ?? {}),
           audit: {
             primitive: 'tool',
             name: tool,
-            allowed: d.allowed && !problem,
+            // The name and the ACLs decide access; a held tool is allowed, and awaiting approval.
+            allowed: verdict.decision === 'allowed' || verdict.decision === 'held',
             consumer: caller.consumer,
             groups: caller.groups,
           },
         };
-      const refusal = problem || !d.allowed ? null : gateRefusal(ctx, tool);
       // Counted once per request: the last look (ex null) judges the same calls again.
       if (ex !== null)
         metrics.toolCall(
           ctx.route.name ?? ctx.route.id,
           toolAcls.has(tool) || inventory.knows(ctx.route.id, tool) ? tool : null,
-          problem ? 'refused' : !d.allowed ? 'denied' : refusal ? 'held' : 'allowed',
+          verdict.decision,
         );
-      if (problem) denials.push({ id: m.id, message: problem });
-      else if (!d.allowed) denials.push({ id: m.id, message: denialMessage(tool, d) });
-      else if (refusal) denials.push({ id: m.id, message: refusal });
+      if (verdict.decision !== 'allowed') denials.push({ id: m.id, message: verdict.message });
     }
     if (!denials.length) return parsed.canonical;
     // Denied calls never reach the upstream; a batch with one is refused whole.

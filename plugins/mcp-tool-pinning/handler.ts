@@ -8,7 +8,8 @@
 import { toolPinningPlugin } from './schema';
 import { heldMessage, isHeld, pinsOf } from './pins';
 import { defineHandler } from '../../data-plane/runtime/plugin-api';
-import { addToolGate, exchangeOf } from '../../data-plane/mcp/exchange';
+import { exchangeOf } from '../../data-plane/mcp/exchange';
+import { addToolGate } from '../../data-plane/mcp/guard-chain';
 import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
 import { ALL_TOOL_FIELDS, fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
@@ -22,8 +23,8 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
       if (!pins.enforce) return;
       const route = { id: ctx.route.id, name: ctx.route.name };
       addToolGate(ctx, {
-        listed(tool) {
-          const name = tool.name as string;
+        refusal: 'held',
+        listed(name, tool) {
           // Counting every member (the default), the fingerprint ai-mcp-proxy's observation made.
           const fp =
             (allMembers ? inventory.fingerprintOf(tool) : undefined) ??
