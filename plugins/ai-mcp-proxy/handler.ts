@@ -110,9 +110,8 @@ export default defineHandler(aiMcpProxyPlugin, (c, env, entity) => {
         const problem = inventory.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
         if (problem) refused.set(list.message, problem);
       }
-      const out = filterTools(
-        refused.size ? refuseMessages(value, refused) : value,
-        (name, tool) => guards.listed(name, tool),
+      const out = filterTools(refused.size ? refuseMessages(value, refused) : value, (name, tool) =>
+        guards.listed(name, tool),
       );
       if (observe) observeAll(observe, out);
       return out;
