@@ -217,7 +217,18 @@ export async function benchProxy(): Promise<string> {
     env: { TOLLGATE_ANALYTICS: 'off', ...profiling },
   });
   spawned.push(dp.proc, quiet.proc);
-  await waitConverged([dp, quiet], hash);
+  // BENCH_BASELINE=<a built checkout of another commit>: its data plane beside this one, on the
+  // same control plane and upstream, so before and after are measured in one run.
+  const baselineDir = process.env.BENCH_BASELINE;
+  const baseline = baselineDir
+    ? await startDpProcess({
+        cpUrl: cp.clusterUrl,
+        env: profiling,
+        bin: join(baselineDir, 'bin', 'tollgate.js'),
+      })
+    : undefined;
+  if (baseline) spawned.push(baseline.proc);
+  await waitConverged(baseline ? [dp, quiet, baseline] : [dp, quiet], hash);
 
   // All in one: `tollgate start` as the README runs it (embedded database, DP child process).
   const startAdmin = await freePort();
@@ -257,6 +268,22 @@ export async function benchProxy(): Promise<string> {
       ],
       ['Tollgate, route without plugins', `${dp.proxyUrl}/bare/${shape}`, dpPid, cpPid],
       ['Tollgate, the seed GitHub chain', `${dp.proxyUrl}/github-mcp/${shape}`, dpPid, cpPid],
+      ...(baseline
+        ? ([
+            [
+              `baseline build, route without plugins`,
+              `${baseline.proxyUrl}/bare/${shape}`,
+              baseline.proc.child.pid,
+              cpPid,
+            ],
+            [
+              `baseline build, the seed GitHub chain`,
+              `${baseline.proxyUrl}/github-mcp/${shape}`,
+              baseline.proc.child.pid,
+              cpPid,
+            ],
+          ] as Target[])
+        : []),
       [
         'Tollgate, the seed GitHub chain, `TOLLGATE_ANALYTICS=off`',
         `${quiet.proxyUrl}/github-mcp/${shape}`,
@@ -267,7 +294,10 @@ export async function benchProxy(): Promise<string> {
       ['`tollgate start`, the seed GitHub chain', `${startUrl}/github-mcp/${shape}`, start.child.pid],
     ];
     // Every path for the first shape; the others compare the proxies that matter.
-    const picked = shape === 'json-1k' ? all : all.filter((_, i) => [0, 2, 3, 4].includes(i));
+    const picked =
+      shape === 'json-1k'
+        ? all
+        : all.filter(([label], i) => [0, 2, 3, 4].includes(i) || label.startsWith('baseline'));
     // BENCH_PROXY_ONLY=<text>: only the rows whose label has it (and the minimal proxy, the
     // ratios' reference), e.g. to profile one path.
     const only = process.env.BENCH_PROXY_ONLY;

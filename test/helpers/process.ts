@@ -42,10 +42,15 @@ export interface Spawned {
 }
 
 /** Runs `tollgate <args>` as its own OS process. */
-export function spawnTollgate(args: string[], env: Record<string, string | undefined>): Spawned {
+/** `bin`: another checkout's `bin/tollgate.js` (the bench's baseline build). */
+export function spawnTollgate(
+  args: string[],
+  env: Record<string, string | undefined>,
+  bin = TOLLGATE_BIN,
+): Spawned {
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) fullEnv[k] = v;
-  const child = spawn(process.execPath, [TOLLGATE_BIN, ...args], {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -59,6 +59,8 @@ export async function startDpProcess(opts: {
   statusPort?: number;
   wait?: RegExp;
   env?: Record<string, string>;
+  /** Another build's `bin/tollgate.js`. */
+  bin?: string;
 }): Promise<DpProcess> {
   const proxyPort = opts.proxyPort ?? (await freePort());
   const statusPort = opts.statusPort ?? (await freePort());
@@ -73,7 +75,7 @@ export async function startDpProcess(opts: {
     DATABASE_URL: undefined,
     ...opts.env,
   };
-  const proc = spawnTollgate(['data-plane'], env);
+  const proc = spawnTollgate(['data-plane'], env, opts.bin);
   await proc.waitFor(opts.wait ?? /proxy listening on/);
   return {
     proc,
