@@ -42,7 +42,8 @@ export async function runAccessPhase(
       }
     }
     if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
-    await runAccess(config, chain.slots, rc, pr.executed);
+    // A route without plugins pays no await for them.
+    if (chain.slots.length) await runAccess(config, chain.slots, rc, pr.executed);
     if (rc.authRequired && !rc.authenticated) {
       // No auth plugin accepted this request (a CORS preflight they let through): it goes
       // upstream as the client sent it, never decorated with stored credentials.
@@ -62,7 +63,7 @@ export async function runAccessPhase(
       }
     }
     // Last look at the request exactly as it will be sent (after every access plugin).
-    runBeforeUpstream(pr.executed, rc);
+    if (pr.executed.length) runBeforeUpstream(pr.executed, rc);
     return true;
   } catch (err) {
     const answer = phaseAnswer(err, pr.requestId, pr.ctx.log);

@@ -19,7 +19,11 @@ export class RequestContext implements RequestContextApi {
   anonymous = false;
   upstreamOverride: RequestContextApi['upstreamOverride'] = null;
   readonly shared: Record<string, unknown> = {};
-  readonly slots = new SlotValues();
+  private slotValues: SlotValues | undefined;
+  /** Made on first use: a request no plugin hands anything to allocates nothing for it. */
+  get slots(): SlotValues {
+    return (this.slotValues ??= new SlotValues());
+  }
   readonly responseHeaders: HeaderMap = {};
   readonly analytics: AnalyticsFields = { fields: {}, entries: null };
 
