@@ -5,10 +5,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOidcServer, type OidcServer } from '../helpers/oidc';
-import { connectMcp } from '../helpers/mcp';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { startPetstoreApi, type PetstoreApi } from '../fixtures/petstore-api';
+import { startOidcServer, type OidcServer } from '../../helpers/oidc';
+import { connectMcp } from '../../helpers/mcp';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api';
 
 let s: Stack;
 let oidc: OidcServer;

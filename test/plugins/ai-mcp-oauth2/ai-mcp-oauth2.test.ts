@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { startGithubMcpFixture, type GithubFixture } from '../fixtures/github-mcp-server';
-import { startOidcServer, type OidcServer } from '../helpers/oidc';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { startGithubMcpFixture, type GithubFixture } from '../../fixtures/github-mcp-server';
+import { startOidcServer, type OidcServer } from '../../helpers/oidc';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 const STORED = 'kpat_stored_credential';

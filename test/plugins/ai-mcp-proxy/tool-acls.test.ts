@@ -1,14 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectMcp, listAllTools } from '../helpers/mcp';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { loadSeed } from '../helpers/seed';
+import { connectMcp, listAllTools } from '../../helpers/mcp';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { loadSeed } from '../../helpers/seed';
 import {
   ALL_TOOLS,
   READ_TOOLS,
   startGithubMcpFixture,
   type GithubFixture,
-} from '../fixtures/github-mcp-server';
+} from '../../fixtures/github-mcp-server';
 
 let s: Stack;
 const fixtures: GithubFixture[] = [];

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mustCreate, sendThrough, startStack, type Stack } from '../helpers/stack';
-import { startEchoUpstream } from '../helpers/topology';
-import { runTollgate } from '../helpers/process';
+import { mustCreate, sendThrough, startStack, type Stack } from '../../helpers/stack';
+import { startEchoUpstream } from '../../helpers/topology';
+import { runTollgate } from '../../helpers/process';
 
 let s: Stack;
 let echo: Awaited<ReturnType<typeof startEchoUpstream>>;

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectMcp, postJsonRpc } from '../helpers/mcp';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { startPetstoreApi, type PetstoreApi } from '../fixtures/petstore-api';
-import { startDataPlane, type RunningDataPlane } from '../../data-plane/main';
-import { waitFor } from '../helpers/topology';
-import { PET, PET_TOOLS } from '../fixtures/petstore-tools';
+import { connectMcp, postJsonRpc } from '../../helpers/mcp';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api';
+import { startDataPlane, type RunningDataPlane } from '../../../data-plane/main';
+import { waitFor } from '../../helpers/topology';
+import { PET, PET_TOOLS } from '../../fixtures/petstore-tools';
 
 let s: Stack;
 let api: PetstoreApi;

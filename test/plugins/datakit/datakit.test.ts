@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { loadSeed } from '../helpers/seed';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { loadSeed } from '../../helpers/seed';
 
 let s: Stack;
 let upstream: Server;

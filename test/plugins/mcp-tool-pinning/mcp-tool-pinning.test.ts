@@ -14,17 +14,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { startControlPlane } from '../../control-plane/main';
-import { connectMcp, postJsonRpc } from '../helpers/mcp';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { adminClient } from '../helpers/http';
-import { runTollgate } from '../helpers/process';
-import { startDpProcess, waitConverged, waitFor, type DpProcess } from '../helpers/topology';
+import { startControlPlane } from '../../../control-plane/main';
+import { connectMcp, postJsonRpc } from '../../helpers/mcp';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { adminClient } from '../../helpers/http';
+import { runTollgate } from '../../helpers/process';
+import { startDpProcess, waitConverged, waitFor, type DpProcess } from '../../helpers/topology';
 import {
   startMutableMcpFixture,
   type FixtureTool,
   type MutableMcpFixture,
-} from '../fixtures/mutable-mcp-server';
+} from '../../fixtures/mutable-mcp-server';
 
 const TOOLS: FixtureTool[] = [
   {

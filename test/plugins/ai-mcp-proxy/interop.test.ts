@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { mustCreate, startStack, type Stack } from '../helpers/stack';
-import { freePort } from '../helpers/process';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { freePort } from '../../helpers/process';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..', '..', '..');
 let s: Stack;
 let everything: ChildProcess;
 
