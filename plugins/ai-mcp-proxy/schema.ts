@@ -46,6 +46,10 @@ export const aiMcpProxyPlugin = definePlugin({
   name: 'ai-mcp-proxy',
   version: '3.13.0',
   priority: 820,
+  runs: {
+    afterAuthentication:
+      'its tool ACLs judge the authenticated consumer, and its conversion modes answer as the MCP server',
+  },
   noConsumer: true,
   noConsumerGroup: true,
   schema: Rec(

@@ -29,6 +29,11 @@ export const toolPinningPlugin = definePlugin({
   priority: 825,
   // ai-mcp-proxy applies the gate this plugin registers: without it nothing would be pinned.
   requires: ['ai-mcp-proxy'],
+  runs: {
+    before: [
+      { plugin: 'ai-mcp-proxy', why: 'ai-mcp-proxy applies the pinning gate when it judges a tools/call' },
+    ],
+  },
   noConsumer: true,
   noConsumerGroup: true,
   schema: Rec({

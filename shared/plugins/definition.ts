@@ -20,6 +20,15 @@ export interface PluginDefinition<S extends TObject = TObject> {
   /** It authenticates (sets the consumer): plugins whose guards judge the consumer run after it. */
   authenticates?: boolean;
   /**
+   * Access-phase order it needs whatever Kong's `ordering` says (shared/plugins/order-rules.ts):
+   * `afterAuthentication` — after every authenticating plugin; `before` — ahead of these
+   * plugins. Each with the reason, shown when an `ordering` contradicting it is refused.
+   */
+  runs?: {
+    afterAuthentication?: string;
+    before?: { plugin: string; why: string }[];
+  };
+  /**
    * Plugins that must run on every route this one runs on (enabled, by Kong's precedence: the
    * route's, else its service's, else the global one). A config that would run it without them
    * is refused when written (schema violation), never answered 500 request by request.

@@ -1,5 +1,6 @@
 /**
- * Plugins that cooperate in a guard, and the access-phase order the guard needs. Kong's
+ * Plugins that cooperate in a guard, and the access-phase order the guard needs, as each
+ * plugin's definition states it (`runs`). Kong's
  * `ordering` may move plugins freely, except across these: a config whose `ordering` names the
  * other plugin of a rule the wrong way round is refused when written (schema violation), and the
  * data plane's chain holds every rule whatever `ordering` says (runtime/plugin-chain.ts), so no
@@ -23,18 +24,13 @@ export interface OrderRule {
   why: string;
 }
 
-export const ORDER_RULES: readonly OrderRule[] = [
-  {
-    first: 'authentication',
-    then: 'ai-mcp-proxy',
-    why: 'its tool ACLs judge the authenticated consumer, and its conversion modes answer as the MCP server',
-  },
-  {
-    first: 'mcp-tool-pinning',
-    then: 'ai-mcp-proxy',
-    why: 'ai-mcp-proxy applies the pinning gate when it judges a tools/call',
-  },
-];
+/** Every rule, from the definitions (`runs`): a plugin states its own order needs. */
+export const ORDER_RULES: readonly OrderRule[] = [...PLUGINS.values()].flatMap((def) => [
+  ...(def.runs?.afterAuthentication
+    ? [{ first: 'authentication', then: def.name, why: def.runs.afterAuthentication }]
+    : []),
+  ...(def.runs?.before ?? []).map((b) => ({ first: def.name, then: b.plugin, why: b.why })),
+]);
 
 function selects(selector: Selector, name: string): boolean {
   return selector === 'authentication' ? PLUGINS.get(name)?.authenticates === true : selector === name;
