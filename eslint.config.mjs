@@ -104,4 +104,37 @@ export default tseslint.config(
       ],
     },
   },
+  // Functions stay short (~80 lines) outside parsers and compilers. The files listed after them
+  // still hold longer ones, to be split (ARCHITECTURE.md, known debts): a ratchet, not a waiver.
+  {
+    files: [
+      'control-plane/**/*.ts',
+      'data-plane/**/*.ts',
+      'shared/**/*.ts',
+      'cli/**/*.ts',
+      'plugins/**/*.ts',
+    ],
+    ignores: [
+      // parsers and compilers
+      'shared/jq/**',
+      'plugins/datakit/graph.ts',
+      'plugins/ai-mcp-proxy/rest-tool.ts',
+      'cli/deck/openapi2mcp.ts',
+      // to split
+      'data-plane/proxy/proxy-handler.ts',
+      'data-plane/mcp/server/streamable-server.ts',
+      'plugins/datakit/handler.ts',
+      'plugins/ai-mcp-proxy/handler.ts',
+      'plugins/ai-mcp-proxy/conversion.ts',
+      'plugins/ai-mcp-oauth2/handler.ts',
+      'plugins/ai-proxy-advanced/handler.ts',
+      'cli/deck/reconcile.ts',
+      'cli/deck/target.ts',
+      'cli/commands/deck.ts',
+      'cli/main.ts',
+    ],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
 );
