@@ -326,6 +326,16 @@ describe('entity pages built from Kong UI packages', () => {
     };
     for (const def of PLUGIN_LIST) {
       const config = seedConfigs.get(def.name) ?? minimal[def.name] ?? {};
+      // What the plugin requires on its route (mcp-tool-pinning: ai-mcp-proxy) goes there first.
+      const required: string[] = [];
+      for (const name of def.requires ?? []) {
+        const r = await api('POST', `/routes/${ids.route}/plugins`, {
+          name,
+          config: seedConfigs.get(name) ?? minimal[name] ?? {},
+        });
+        assert.equal(r.status, 201, `${name} for ${def.name}: ${JSON.stringify(r.body)}`);
+        required.push(r.body.id);
+      }
       const created = await api('POST', `/routes/${ids.route}/plugins`, {
         name: def.name,
         config,
@@ -357,6 +367,7 @@ describe('entity pages built from Kong UI packages', () => {
       assert.equal(after.route.id, ids.route);
       await w.page.goto('about:blank'); // leave the detail page before its plugin goes
       await api('DELETE', `/plugins/${created.body.id}`);
+      for (const id of required) await api('DELETE', `/plugins/${id}`);
       noProblems(`${def.name} edit form`);
     }
   });
