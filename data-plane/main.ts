@@ -12,8 +12,6 @@ import type { AnalyticsSpool } from './analytics/spool';
 import { bootNode, prepareNode } from './boot/data-plane-node';
 import { singleProcessEngine, type SingleProcessEngine } from './boot/single-process';
 
-export { nodeIdFor } from './boot/data-plane-node';
-
 export interface RunningDataPlane {
   nodeId: string;
   dataDir: string;

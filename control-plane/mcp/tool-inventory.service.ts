@@ -17,6 +17,7 @@ import {
 import { redact } from '../../shared/redact';
 import { EntityStore, type Entity } from '../admin/common/entity-store.service';
 import { ClusterExtensions } from '../plugins/cluster-extensions';
+import { governingPlugin } from '../admin/common/plugin-precedence';
 
 const MAX = 1000;
 
@@ -69,13 +70,9 @@ export class McpToolInventory implements OnModuleInit {
     const plugins = (await this.store.list(pluginEntity, { size: MAX, where: { name } }, manager)).data;
     if (!plugins.length) return [];
     const routes = (await this.store.list(routeEntity, { size: MAX }, manager)).data;
-    const scoped = (p: Entity) => !p.consumer && !p.consumer_group;
     const out: { route: Entity; plugin: Entity }[] = [];
     for (const route of routes) {
-      const plugin =
-        plugins.find((p) => scoped(p) && p.route?.id === route.id) ??
-        plugins.find((p) => scoped(p) && !p.route && route.service && p.service?.id === route.service.id) ??
-        plugins.find((p) => scoped(p) && !p.route && !p.service);
+      const plugin = governingPlugin(plugins, name, route);
       if (plugin) out.push({ route, plugin });
     }
     return out;

@@ -11,21 +11,11 @@ import { PLUGIN_LIST } from '../../../shared/plugins/registry';
 import { schemaViolation } from '../../../shared/errors';
 import { ConfigVersions } from '../../snapshots/config-versions.service';
 import { KongHttpError } from '../common/kong-http-error';
+import { governingPlugin } from '../common/plugin-precedence';
 
 type Doc = Record<string, any>;
 
 const REQUIRING = PLUGIN_LIST.filter((p) => p.requires?.length);
-
-/** The instance of `name` that runs on `route`, by Kong's precedence (null: none). */
-function effective(plugins: Doc[], name: string, route: Doc): Doc | null {
-  const of = plugins.filter((p) => p.name === name && !p.consumer && !p.consumer_group);
-  return (
-    of.find((p) => p.route?.id === route.id) ??
-    of.find((p) => !p.route && route.service && p.service?.id === route.service.id) ??
-    of.find((p) => !p.route && !p.service) ??
-    null
-  );
-}
 
 @Injectable()
 export class PluginRequirementsCheck implements OnModuleInit {
@@ -44,10 +34,10 @@ export class PluginRequirementsCheck implements OnModuleInit {
     const routes: Doc[] = (await tx.query('SELECT doc FROM routes')).map((r: { doc: Doc }) => r.doc);
     for (const def of REQUIRING)
       for (const route of routes) {
-        const plugin = effective(plugins, def.name, route);
+        const plugin = governingPlugin(plugins, def.name, route);
         if (!plugin || plugin.enabled === false) continue;
         for (const needed of def.requires!) {
-          const other = effective(plugins, needed, route);
+          const other = governingPlugin(plugins, needed, route);
           if (other && other.enabled !== false) continue;
           const where = route.name ?? route.id;
           throw new KongHttpError(

@@ -55,12 +55,13 @@ export class PinViews implements OnModuleInit {
   onModuleInit() {
     this.views.register('pinning', {
       route: async (route) => {
+        // The view read the route's tools already: only the decisions are read here.
         const plugin = await this.pinningFor(route);
-        const rows = new Map((await this.pinnedRows(route.id)).map((r) => [r.tool, r]));
+        const decisions = await decisionsOf(this.db.manager, route.id);
         return {
           summary: summaryOf(plugin),
           tool: async (name, row) => {
-            const pinned = row ? rows.get(name) : undefined;
+            const pinned = row ? withDecision(row, decisions.get(name)) : undefined;
             return {
               pinning: plugin ? await this.viewOf(route, plugin, pinned, name) : null,
               ...(pinned ? { upstream: approvalOf(pinned) } : {}),
@@ -81,15 +82,9 @@ export class PinViews implements OnModuleInit {
   /** A route's tools with the plugin's decisions on them. */
   async pinnedRows(routeId: string, manager: EntityManager = this.db.manager): Promise<PinnedRow[]> {
     const decisions = await decisionsOf(manager, routeId);
-    return (await this.inventory.toolRows(routeId, manager)).map((r) => {
-      const d = decisions.get(r.tool);
-      return {
-        ...r,
-        approved_by: d?.approved_by ?? null,
-        approved_at: d?.approved_at ?? null,
-        rejected_fingerprint: d?.rejected_fingerprint ?? null,
-      };
-    });
+    return (await this.inventory.toolRows(routeId, manager)).map((r) =>
+      withDecision(r, decisions.get(r.tool)),
+    );
   }
 
   /** One tool's pinning state under the plugin governing its route. */
@@ -187,6 +182,15 @@ export class PinViews implements OnModuleInit {
     );
     return (await this.held()).map((h) => ({ ...h, route_name: names.get(h.route_id) ?? null }));
   }
+}
+
+function withDecision(row: ToolRow, d: ToolDecisionRow | undefined): PinnedRow {
+  return {
+    ...row,
+    approved_by: d?.approved_by ?? null,
+    approved_at: d?.approved_at ?? null,
+    rejected_fingerprint: d?.rejected_fingerprint ?? null,
+  };
 }
 
 function summaryOf(plugin: Entity | null) {
