@@ -156,7 +156,7 @@ export function createServing(
         return compile(snapshot, {
           handlers,
           runtime,
-          routeCaller: (config) => createRouteCaller(config, pools, ctx.log),
+          routeCaller: (config) => createRouteCaller(proxyContext, config),
         });
       } catch (err) {
         serving.lastApplyError = (err as Error).message;

@@ -1,31 +1,89 @@
 /**
  * The request path of a data plane, one file per step:
- * request-guard → forwarding-headers → route → access-phase → upstream-target → upstream-call
- * → response-phase → log-phase. Plugins see the request through the PDK (runtime/plugin-api.ts);
+ * request-guard → forwarding-headers → route → access-phase → exchange (upstream-target →
+ * upstream-call → response-phase into the client's sink) → log-phase. Plugins see the request through the PDK (runtime/plugin-api.ts);
  * nothing here knows what a plugin does (MCP lives in data-plane/mcp and its plugin).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../runtime/request-context';
 import type { RouteChain } from '../runtime/plugin-chain';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import type { Entity } from '../runtime/entity';
 import { joinUpstreamPath } from '../router/path';
 import { GATEWAY_ERRORS, sendError } from '../errors';
 import { refuseRequest, steerablePath } from './request-guard';
 import { rebindingGuard } from './dns-rebinding';
-import { askForIdentity } from './content-coding';
 import { forwardHeaders, hostOf, splitUrl } from './forwarding-headers';
 import { ProxyRequest } from './proxy-request';
 import type { ProxyContext } from './proxy-context';
 import { runAccessPhase } from './access-phase';
-import { upstreamTarget } from './upstream-target';
-import { callUpstream } from './upstream-call';
-import { sendUpstreamResponse } from './response-phase';
-import { upstreamFailure } from './upstream-errors';
+import { exchangeWithUpstream } from './exchange';
+import { ClientSink } from './response-sink';
 import { logAccess } from './proxy-logs';
 
 export type { ProxyContext } from './proxy-context';
 
 const EMPTY_CHAIN: RouteChain = { slots: [], needsRequestBody: false, hasAuth: false };
+
+/** The request as routed: what the exchange needs to build the plugin context. */
+interface Routed {
+  config: CompiledConfig;
+  match: NonNullable<ReturnType<CompiledConfig['router']['match']>>;
+  route: Entity;
+  service: Entity;
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  rawPath: string;
+  rawQuery: string;
+  started: number;
+  requestId: string;
+}
+
+/** The plugin context and the exchange of a routed client request. */
+async function exchange(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: Routed,
+): Promise<void> {
+  const { route, service, match, config } = r;
+  const rest =
+    route.strip_path && match.matchedPath
+      ? match.normalizedPath.slice(match.matchedLength)
+      : match.normalizedPath;
+  const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
+  const forwarding = {
+    protocol: r.protocol,
+    host: r.host,
+    port: r.port,
+    rawPath: r.rawPath,
+    strippedPrefix:
+      match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~') ? match.matchedPath : null,
+    authRoute: chain.hasAuth,
+  };
+  const clientHeaders = () => forwardHeaders(req, forwarding);
+  const upstreamPath = joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0');
+  const rc = new RequestContext(r.requestId, req, route, service, r.protocol, match.captures, {
+    method: req.method ?? 'GET',
+    path: upstreamPath,
+    query: r.rawQuery,
+    headers: clientHeaders(),
+  });
+  rc.authRequired = chain.hasAuth;
+  const pr = new ProxyRequest(ctx, req, new ClientSink(res), rc, route, service, r.started);
+  const onClose = () => {
+    if (!res.writableFinished) pr.abort.abort();
+  };
+  res.on('close', onClose);
+  try {
+    const client = { headers: clientHeaders, path: upstreamPath, rawQuery: r.rawQuery };
+    if (await runAccessPhase(pr, config, chain, client)) await exchangeWithUpstream(pr);
+  } finally {
+    res.off('close', onClose);
+  }
+}
 
 export function createProxyHandler(
   ctx: ProxyContext,
@@ -53,7 +111,6 @@ export function createProxyHandler(
     const steering = steerablePath(rawPath);
     if (steering) return early(400, `Bad request: the path has ${steering}`);
 
-    // ---- route ----
     const match = config.router.match({
       method: req.method ?? 'GET',
       host,
@@ -79,74 +136,19 @@ export function createProxyHandler(
       ctx.metrics.request(service ?? null, route, 503, performance.now() - started);
       return early(503, GATEWAY_ERRORS.noService);
     }
-
-    // ---- forwarding headers and the plugin context ----
-    const rest =
-      route.strip_path && match.matchedPath
-        ? match.normalizedPath.slice(match.matchedLength)
-        : match.normalizedPath;
-    const chain = config.plugins.empty ? EMPTY_CHAIN : config.plugins.forRoute(route, service);
-    const forwarding = {
+    const routed = {
+      config,
+      match,
+      route,
+      service,
       protocol,
       host,
       port,
       rawPath,
-      strippedPrefix:
-        match.matchedPath && route.strip_path && !match.matchedPath.startsWith('~')
-          ? match.matchedPath
-          : null,
-      authRoute: chain.hasAuth,
+      rawQuery,
+      started,
+      requestId,
     };
-    const clientHeaders = () => forwardHeaders(req, forwarding);
-    const upstreamPath = joinUpstreamPath(service.path ?? null, rest, route.path_handling ?? 'v0');
-    const rc = new RequestContext(requestId, req, route, service, protocol, match.captures, {
-      method: req.method ?? 'GET',
-      path: upstreamPath,
-      query: rawQuery,
-      headers: clientHeaders(),
-    });
-    rc.authRequired = chain.hasAuth;
-    const pr = new ProxyRequest(ctx, req, res, rc, route, service, started);
-    const onClose = () => {
-      if (!res.writableFinished) pr.abort.abort();
-    };
-    res.on('close', onClose);
-
-    try {
-      // ---- access phase ----
-      const proceed = await runAccessPhase(pr, config, chain, {
-        headers: clientHeaders,
-        path: upstreamPath,
-        rawQuery,
-      });
-      if (!proceed) return;
-
-      // ---- upstream ----
-      const target = upstreamTarget(rc, service, route);
-      if ('refused' in target) return pr.fail(400, target.refused);
-      if (rc.body) {
-        rc.headers['content-length'] = String(rc.body.length);
-        delete rc.headers['transfer-encoding'];
-      }
-      const inspecting = pr.executed.some((p) => p.inspectsResponse);
-      if (inspecting) askForIdentity(rc.headers);
-      // The client left during the access phase: nothing to send upstream.
-      if (pr.abort.aborted) return;
-      const up = await callUpstream(pr, target);
-      if (!up) return;
-
-      // ---- response and log phases ----
-      await sendUpstreamResponse(pr, up, inspecting);
-    } catch (err) {
-      if (pr.abort.aborted) return;
-      if (!res.headersSent) {
-        const failure = upstreamFailure(err);
-        pr.upstreamFailed(failure, null);
-        return pr.fail(failure.status, failure.message);
-      }
-      res.destroy(err as Error);
-    } finally {
-      res.off('close', onClose);
-    }
+    await exchange(ctx, req, res, routed);
   };
 }

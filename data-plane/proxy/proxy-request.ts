@@ -1,15 +1,17 @@
 /**
- * One request on its way through the data plane: what every step of the lifecycle reads and
- * writes (plugin context, plugins that ran, timings), and the gateway's own answers.
+ * One exchange on its way through the data plane — a client's request, or one the gateway makes
+ * itself on a route — what every step of the lifecycle reads and writes (plugin context,
+ * plugins that ran, timings), the gateway's own answers, and where the response goes (a sink).
  */
 import type { UpstreamFailure } from './upstream-errors';
 import { logUpstreamError } from './proxy-logs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { ResponseSink } from './response-sink';
 import type { HeaderMap, PluginInstance, ResponseState } from '../runtime/plugin-api';
 import type { RequestContext } from '../runtime/request-context';
 import type { Entity } from '../runtime/entity';
 import type { ProxyContext } from './proxy-context';
-import { kongErrorBody, messageFor, sendError } from '../errors';
+import { kongErrorBody, messageFor } from '../errors';
 import { runLogPhase } from './log-phase';
 import { kongAnswer, phaseAnswer, runHeaderFilters } from './plugin-phases';
 import { ClientAbort } from './client-abort';
@@ -22,16 +24,24 @@ export class ProxyRequest {
   upstreamMs: number | undefined;
   responseStarted = 0;
   readonly abort = new ClientAbort();
+  /** The gateway answered (a refusal, an exit, a failure) rather than the upstream. */
+  answered = false;
 
   constructor(
     readonly ctx: ProxyContext,
+    /** The client's request (for a gateway-made call: the one it is made for). */
     readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly sink: ResponseSink,
     readonly rc: RequestContext,
     readonly route: Entity,
     readonly service: Entity,
     /** performance.now() when the request arrived. */
     readonly started: number,
+    /**
+     * A call the gateway makes itself is part of the client's request: logged, counted and
+     * recorded there, not again here.
+     */
+    readonly gatewayMade = false,
   ) {}
 
   get requestId(): string {
@@ -56,7 +66,8 @@ export class ProxyRequest {
 
   /** A gateway-generated response: response-phase plugins still see it (CORS headers on a 401). */
   answer(status: number, body: Buffer | string | undefined, extra: HeaderMap, filter = true): void {
-    const { res, rc } = this;
+    const { sink, rc } = this;
+    this.answered = true;
     const state: ResponseState = {
       status,
       headers: { ...extra, 'x-tollgate-request-id': this.requestId },
@@ -76,15 +87,13 @@ export class ProxyRequest {
       }
     }
     state.headers['content-length'] = String(payload.length);
-    if (!res.headersSent) {
+    if (!sink.headersSent) {
       try {
-        res.writeHead(state.status, state.headers);
-        res.end(payload);
+        sink.send(state.status, state.headers, payload);
       } catch (err) {
         // A header Node refuses (bad characters from a plugin config): plain Kong error.
         this.ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
-        if (!res.headersSent) sendError(res, 500, this.requestId);
-        else res.destroy();
+        sink.sendKongError(500, this.requestId);
       }
     }
     this.finish(state, payload.length);
@@ -108,6 +117,6 @@ export class ProxyRequest {
 
   /** The response is out: metrics now, log phase and analytics after it. */
   finish(state: ResponseState, responseBytes: number): void {
-    runLogPhase(this, state, responseBytes);
+    if (!this.gatewayMade) runLogPhase(this, state, responseBytes);
   }
 }

@@ -1,44 +1,22 @@
 /**
  * A request the gateway makes itself on a route: a converted MCP tool call (ai-mcp-proxy's
- * conversion modes). It goes to the route's service as a client request would — the same phase
- * runner (plugin-phases.ts: access, last look, header and body filters, one error policy), the
- * same upstream call with Kong's retries (upstream-call.ts), the same target rules — and its
- * answer is read whole (within the buffering limit) and decoded into a buffer, for the caller
- * to convert, instead of being written to a socket.
+ * conversion modes). It is an exchange like a client's (exchange.ts) — the same phase runner,
+ * target rules, upstream interceptors (Kong's retries, decoding) and response phase — whose
+ * response goes to a buffered sink instead of a socket (fastify's `inject()` idea), read whole
+ * and decoded for the caller to convert. What differs is only which plugins run: never the
+ * route's auth plugins (identity comes from the client's request), those the call skips.
  */
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { PluginInstance } from '../runtime/plugin-api';
 import { RequestContext } from '../runtime/request-context';
-import type { HeaderMap, PluginInstance } from '../runtime/plugin-api';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Entity } from '../runtime/entity';
 import type { RouteCall, RouteCallResult, RouteCaller } from '../runtime/route-caller';
-import { collect, discard, ResponseTooLarge } from './body-streams';
-import {
-  filterWholeBody,
-  kongAnswer,
-  phaseAnswer,
-  runAccess,
-  runBeforeUpstream,
-  runHeaderFilters,
-  type GatewayAnswer,
-} from './plugin-phases';
-import { askForIdentity, decodeResponse, UnsupportedCoding } from './content-coding';
-import { endToEnd } from './headers';
-import { upstreamTarget, type UpstreamTarget } from './upstream-target';
-import type { UpstreamPools } from './upstream-pools';
-import { isTimeout } from './upstream-errors';
+import { kongAnswer, phaseAnswer, runAccess, runBeforeUpstream } from './plugin-phases';
 import { dropUnsafeHeaders } from './request-guard';
-import { requestWithRetries } from './upstream-call';
-
-type Log = ((line: string) => void) | undefined;
-
-function fromGateway(answer: GatewayAnswer): RouteCallResult {
-  const body = answer.body === undefined ? Buffer.alloc(0) : Buffer.from(answer.body);
-  return { status: answer.status, headers: answer.headers, body, source: 'gateway' };
-}
-
-const refused = (requestId: string, status: number, message?: string) =>
-  fromGateway(kongAnswer(requestId, status, message));
+import { ProxyRequest } from './proxy-request';
+import type { ProxyContext } from './proxy-context';
+import { BufferedSink } from './response-sink';
+import { exchangeWithUpstream } from './exchange';
 
 /** The call's own context: the caller's identity, the route's service, the call's request. */
 function contextFor(call: RouteCall, route: Entity, service: Entity): RequestContext {
@@ -66,133 +44,83 @@ function contextFor(call: RouteCall, route: Entity, service: Entity): RequestCon
  * (identity was established on the route the client called), those up to and including
  * `after` skipped. A route that authenticates is never called for a caller nobody
  * authenticated — nor for a listener's `anonymous` consumer, which that route never chose.
+ * False when the gateway answered.
  */
-async function runRoutePlugins(
-  compiled: CompiledConfig,
-  call: RouteCall,
-  rc: RequestContext,
-): Promise<PluginInstance[] | RouteCallResult> {
-  const executed: PluginInstance[] = [];
+async function runCallAccess(config: CompiledConfig, call: RouteCall, pr: ProxyRequest): Promise<boolean> {
   const which = call.plugins;
-  if (!which) return executed;
-  const chain = compiled.plugins.forRoute(rc.route, rc.service);
-  if (chain.hasAuth && (!call.from.authenticated || call.from.anonymous))
-    return refused(rc.requestId, 401, 'Unauthorized');
+  if (!which) return true;
+  const { rc } = pr;
+  const chain = config.plugins.forRoute(rc.route, rc.service);
+  if (chain.hasAuth && (!call.from.authenticated || call.from.anonymous)) {
+    pr.fail(401, 'Unauthorized');
+    return false;
+  }
   let from = 0;
   if (which.after !== undefined) {
     const at = chain.slots.findIndex((s) => s.name === which.after);
     from = at < 0 ? chain.slots.length : at + 1;
   }
-  await runAccess(compiled, chain.slots, rc, executed, from, (i) => !i.authenticates && !which.skip(i));
-  runBeforeUpstream(executed, rc);
-  return executed;
-}
-
-function poolFor(pools: UpstreamPools, target: UpstreamTarget): Dispatcher {
-  return pools.get({
-    protocol: target.protocol,
-    host: target.host,
-    port: target.port,
-    connectTimeout: target.connectTimeout,
-    tlsVerify: target.tlsVerify,
-  });
+  const include = (i: PluginInstance) => !i.authenticates && !which.skip(i);
+  try {
+    await runAccess(config, chain.slots, rc, pr.executed, from, include);
+    runBeforeUpstream(pr.executed, rc);
+    return true;
+  } catch (err) {
+    const answer = phaseAnswer(err, pr.requestId, pr.ctx.log);
+    if (!answer) throw err;
+    pr.answer(answer.status, answer.body, answer.headers);
+    return false;
+  }
 }
 
 /** The request as it goes: the call's Host, unsafe headers dropped, framed by its buffer. */
-function prepareRequest(rc: RequestContext, call: RouteCall): void {
-  if (call.hostHeader) rc.headers['host'] = call.hostHeader;
-  dropUnsafeHeaders(rc.headers);
-  if (rc.body) rc.headers['content-length'] = String(rc.body.length);
-  else delete rc.headers['content-length'];
-  delete rc.headers['transfer-encoding'];
-  askForIdentity(rc.headers);
-}
-
-/** The service's answer, decoded and whole, through the response phase of the plugins that ran. */
-async function readAnswer(
-  rc: RequestContext,
-  call: RouteCall,
-  up: Dispatcher.ResponseData,
-  executed: PluginInstance[],
-  log: Log,
-): Promise<RouteCallResult> {
-  const state = {
-    status: up.statusCode,
-    headers: endToEnd(up.headers as HeaderMap) as HeaderMap,
-    source: 'upstream' as const,
+function prepareRequest(call: RouteCall) {
+  return (rc: RequestContext) => {
+    if (call.hostHeader) rc.headers['host'] = call.hostHeader;
+    dropUnsafeHeaders(rc.headers);
+    if (!rc.body) delete rc.headers['content-length'];
+    delete rc.headers['transfer-encoding'];
   };
-  const name = rc.route.name ?? rc.route.id;
-  let body: Buffer;
-  try {
-    body = await collect(decodeResponse(state.headers, up.body), call.maxResponseBytes);
-  } catch (err) {
-    discard(up.body);
-    if (err instanceof UnsupportedCoding || err instanceof ResponseTooLarge) {
-      log?.(`${name}: ${(err as Error).message || 'response too large'}`);
-      return refused(rc.requestId, 502);
-    }
-    const timedOut = isTimeout(err) || call.signal?.aborted;
-    return refused(rc.requestId, timedOut ? 504 : 502, 'The upstream response was cut');
-  }
-  // Response-phase order: static priority (as for client requests).
-  const plugins = [...executed].sort((a, b) => b.priority - a.priority);
-  runHeaderFilters(plugins, rc, state);
-  body = await filterWholeBody(plugins, rc, state, body);
-  return { status: state.status, headers: state.headers, body, source: 'upstream' };
 }
 
 async function callRoute(
-  compiled: CompiledConfig,
-  pools: UpstreamPools,
+  ctx: ProxyContext,
+  config: CompiledConfig,
   call: RouteCall,
-  log: Log,
 ): Promise<RouteCallResult> {
-  const { from } = call;
   const route: Entity = call.route;
-  const configured = route.service ? compiled.services.get(route.service.id) : undefined;
-  if (!configured || configured.enabled === false) return refused(from.requestId, 503, 'Service unavailable');
-  const service = call.scheme ? { ...configured, protocol: call.scheme } : configured;
-  const rc = contextFor(call, route, service);
-  try {
-    const executed = await runRoutePlugins(compiled, call, rc);
-    if (!Array.isArray(executed)) return executed;
-    const target = upstreamTarget(rc, service, route);
-    if ('refused' in target) return refused(from.requestId, 400, target.refused);
-    prepareRequest(rc, call);
-    let up: Dispatcher.ResponseData;
-    try {
-      up = await requestWithRetries(
-        poolFor(pools, target),
-        {
-          method: rc.method as Dispatcher.HttpMethod,
-          path: target.path,
-          headers: rc.headers,
-          body: rc.body ?? undefined,
-          signal: call.signal,
-          headersTimeout: Math.min(target.headersTimeout, call.timeoutMs),
-          bodyTimeout: Math.min(target.bodyTimeout, call.timeoutMs),
-        },
-        service.retries ?? 5,
-        () => !call.signal?.aborted,
-      );
-    } catch (err) {
-      const timedOut = isTimeout(err) || err instanceof undiciErrors.RequestAbortedError;
-      return timedOut
-        ? refused(from.requestId, 504, 'The upstream server is timing out')
-        : refused(from.requestId, 502, 'An invalid response was received from the upstream server');
-    }
-    return await readAnswer(rc, call, up, executed, log);
-  } catch (err) {
-    const answer = phaseAnswer(err, from.requestId, log);
-    if (answer) return fromGateway(answer);
-    throw err;
+  const configured = route.service ? config.services.get(route.service.id) : undefined;
+  if (!configured || configured.enabled === false) {
+    const answer = kongAnswer(call.from.requestId, 503, 'Service unavailable');
+    return {
+      status: 503,
+      headers: answer.headers,
+      body: Buffer.from(answer.body as string),
+      source: 'gateway',
+    };
   }
+  const service = call.scheme ? { ...configured, protocol: call.scheme } : configured;
+  const sink = new BufferedSink(call.maxResponseBytes);
+  const rc = contextFor(call, route, service);
+  const pr = new ProxyRequest(ctx, call.from.req, sink, rc, route, service, performance.now(), true);
+  const leave = () => pr.abort.abort();
+  call.signal?.addEventListener('abort', leave);
+  try {
+    if (call.signal?.aborted) leave();
+    else if (await runCallAccess(config, call, pr))
+      await exchangeWithUpstream(pr, {
+        decode: true,
+        deadlineMs: call.timeoutMs,
+        prepare: prepareRequest(call),
+      });
+  } finally {
+    call.signal?.removeEventListener('abort', leave);
+  }
+  // Abandoned (its deadline passed, or its client left): answered as a timeout.
+  if (!sink.result()) pr.fail(504, 'The upstream server is timing out');
+  return { ...sink.result()!, source: pr.answered ? 'gateway' : 'upstream' };
 }
 
-export function createRouteCaller(
-  config: () => CompiledConfig,
-  pools: UpstreamPools,
-  log?: (line: string) => void,
-): RouteCaller {
-  return { call: (call: RouteCall) => callRoute(config(), pools, call, log) };
+export function createRouteCaller(ctx: ProxyContext, config: () => CompiledConfig): RouteCaller {
+  return { call: (call: RouteCall) => callRoute(ctx, config(), call) };
 }

@@ -1,36 +1,16 @@
-/** The upstream request, retried on connection failures when the body can be sent again. */
+/** The upstream request through the pool's interceptors (upstream-interceptors.ts). */
 import type { Dispatcher } from 'undici';
 import type { ProxyRequest } from './proxy-request';
 import type { UpstreamTarget } from './upstream-target';
-import { isRetryable, upstreamFailure } from './upstream-errors';
-
-/**
- * `pool.request(opts)`, sent again up to `retries` times on a failure Kong retries
- * (upstream-errors.ts) while `live()`; the last failure is thrown. Client requests and the
- * gateway's own route calls both go through here.
- */
-export async function requestWithRetries(
-  pool: Dispatcher,
-  opts: Dispatcher.RequestOptions,
-  retries: number,
-  live: () => boolean,
-  onAttempt?: () => void,
-): Promise<Dispatcher.ResponseData> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      onAttempt?.();
-      return await pool.request(opts);
-    } catch (err) {
-      if (attempt < retries && live() && isRetryable(err, opts.method)) continue;
-      throw err;
-    }
-  }
-}
+import type { UpstreamRequestOptions } from './upstream-interceptors';
+import { upstreamFailure } from './upstream-errors';
 
 /** The upstream's response, or null when the gateway answered (or the client left). */
 export async function callUpstream(
   pr: ProxyRequest,
   target: UpstreamTarget,
+  decode: boolean,
+  deadlineMs: number | undefined,
 ): Promise<Dispatcher.ResponseData | null> {
   const { rc, req, service } = pr;
   const pool = pr.ctx.pools.get({
@@ -40,25 +20,26 @@ export async function callUpstream(
     connectTimeout: target.connectTimeout,
     tlsVerify: target.tlsVerify,
   });
+  // A client's body nobody read goes upstream as it arrives (and is never sent twice).
   const streamBody =
     !rc.body &&
+    !pr.gatewayMade &&
     (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+  const opts: Dispatcher.RequestOptions & UpstreamRequestOptions = {
+    method: rc.method as Dispatcher.HttpMethod,
+    path: target.path,
+    headers: rc.headers,
+    body: rc.body ?? (streamBody ? req : undefined),
+    signal: pr.abort,
+    headersTimeout: target.headersTimeout,
+    bodyTimeout: target.bodyTimeout,
+    retries: streamBody ? 0 : (service.retries ?? 5),
+    onAttempt: () => (pr.upstreamStarted = performance.now()),
+    decode,
+    deadlineMs,
+  };
   try {
-    const up = await requestWithRetries(
-      pool,
-      {
-        method: rc.method as Dispatcher.HttpMethod,
-        path: target.path,
-        headers: rc.headers,
-        body: rc.body ?? (streamBody ? req : undefined),
-        signal: pr.abort,
-        headersTimeout: target.headersTimeout,
-        bodyTimeout: target.bodyTimeout,
-      },
-      streamBody ? 0 : (service.retries ?? 5),
-      () => !pr.abort.aborted,
-      () => (pr.upstreamStarted = performance.now()),
-    );
+    const up = await pool.request(opts);
     pr.upstreamMs = performance.now() - pr.upstreamStarted;
     return up;
   } catch (err) {

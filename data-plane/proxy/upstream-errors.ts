@@ -1,4 +1,6 @@
 import { errors as undiciErrors } from 'undici';
+import { UnsupportedCoding } from './content-coding';
+import { ResponseTooLarge } from './body-streams';
 
 export function isTimeout(err: any): boolean {
   return (
@@ -57,7 +59,13 @@ const NAMED: Record<string, [number, string]> = {
   EAI_NONAME: [503, 'name resolution failed'],
 };
 
+const INVALID = 'An invalid response was received from the upstream server';
+
 export function upstreamFailure(err: any): UpstreamFailure {
+  // The answer was read and refused: a coding nobody can inspect, or too large to hold.
+  if (err instanceof UnsupportedCoding) return { status: 502, message: INVALID, reason: err.message };
+  if (err instanceof ResponseTooLarge)
+    return { status: 502, message: INVALID, reason: 'upstream response too large to inspect' };
   const code: string | undefined = err?.code ?? err?.cause?.code;
   if (isTimeout(err))
     return {

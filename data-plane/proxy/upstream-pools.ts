@@ -1,4 +1,5 @@
-import { Agent, Pool } from 'undici';
+import { Agent, Pool, type Dispatcher } from 'undici';
+import { UPSTREAM_INTERCEPTORS } from './upstream-interceptors';
 
 export interface UpstreamTarget {
   protocol: 'http' | 'https';
@@ -10,18 +11,19 @@ export interface UpstreamTarget {
 
 /**
  * undici connection pools, one per upstream origin and TLS/timeout setting. They outlive config
- * swaps so keep-alive connections survive reconfiguration.
+ * swaps so keep-alive connections survive reconfiguration. Each is composed once with the
+ * interceptors every upstream request gets (upstream-interceptors.ts).
  */
 export class UpstreamPools {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, { pool: Pool; dispatcher: Dispatcher }>();
 
-  get(t: UpstreamTarget): Pool {
+  get(t: UpstreamTarget): Dispatcher {
     const host = t.host.replace(/^\[|\]$/g, '');
     t = { ...t, host };
     const key = `${t.protocol}://${t.host}:${t.port}|${t.tlsVerify}|${t.connectTimeout}`;
-    let pool = this.pools.get(key);
-    if (!pool) {
-      pool = new Pool(`${t.protocol}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`, {
+    let entry = this.pools.get(key);
+    if (!entry) {
+      const pool = new Pool(`${t.protocol}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`, {
         connections: 128,
         pipelining: 1,
         keepAliveTimeout: 60_000,
@@ -34,13 +36,14 @@ export class UpstreamPools {
         headersTimeout: 0,
         bodyTimeout: 0,
       });
-      this.pools.set(key, pool);
+      entry = { pool, dispatcher: pool.compose(UPSTREAM_INTERCEPTORS) };
+      this.pools.set(key, entry);
     }
-    return pool;
+    return entry.dispatcher;
   }
 
   async close() {
-    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
+    await Promise.all([...this.pools.values()].map((p) => p.pool.close().catch(() => undefined)));
     this.pools.clear();
   }
 }

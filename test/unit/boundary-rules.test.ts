@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { steerablePath } from '../../data-plane/proxy/request-guard';
 import { isLoopbackName, rebindingGuard } from '../../data-plane/proxy/dns-rebinding';
-import { decodeResponse, UnsupportedCoding } from '../../data-plane/proxy/content-coding';
 import { methodNameProblem, skeleton } from '../../data-plane/mcp/methods';
 import { parseJsonRpcBody } from '../../data-plane/mcp/jsonrpc';
 import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
@@ -171,24 +168,6 @@ test('a tool list naming a tool twice cannot be judged: an error, never observed
   assert.equal(out.result, undefined);
   assert.deepEqual(toolLists(twice), []);
   assert.equal(toolLists({ jsonrpc: '2.0', id: 4, result: { tools: [{ name: 'ok' }] } }).length, 1);
-});
-
-test('response decoding: gzip and br decoded, unknown codings refused', async () => {
-  const text = '{"a":1}';
-  for (const [coding, bytes] of [
-    ['gzip', gzipSync(text)],
-    ['br', brotliCompressSync(text)],
-    ['gzip, br', brotliCompressSync(gzipSync(text))],
-  ] as const) {
-    const headers: Record<string, string> = { 'content-encoding': coding, 'content-length': '1' };
-    const out = decodeResponse(headers, Readable.from([bytes]));
-    const chunks: Buffer[] = [];
-    for await (const c of out) chunks.push(c as Buffer);
-    assert.equal(Buffer.concat(chunks).toString(), text, coding);
-    assert.equal(headers['content-encoding'], undefined);
-    assert.equal(headers['content-length'], undefined);
-  }
-  assert.throws(() => decodeResponse({ 'content-encoding': 'zstd' }, Readable.from([])), UnsupportedCoding);
 });
 
 test('stored and printed text: escaped, cut, never refused', () => {

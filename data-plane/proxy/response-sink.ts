@@ -1,0 +1,103 @@
+/**
+ * Where an exchange's response goes: the client's socket, or — for a request the gateway makes
+ * itself (route-call.ts) — a buffer the caller reads when the exchange is over (fastify's
+ * `inject()` idea: the same lifecycle, another sink).
+ */
+import type { ServerResponse } from 'node:http';
+import type { HeaderMap } from '../runtime/plugin-api';
+import { pump, ResponseTooLarge } from './body-streams';
+import { readWhole } from './consume';
+import { MAX_BUFFERED_BODY } from './body';
+import { kongErrorBody, messageFor, sendError } from '../errors';
+
+type Body = NodeJS.ReadableStream & { destroy(err?: Error): void };
+
+export interface ResponseSink {
+  /** The response has begun: the gateway can no longer answer instead. */
+  readonly headersSent: boolean;
+  /** A whole response. Throws when the headers cannot be sent (a plugin's bad header). */
+  send(status: number, headers: HeaderMap, body: Buffer): void;
+  /** The head of a streamed response; `flush`: out at once. Throws as `send` does. */
+  start(status: number, headers: HeaderMap, flush: boolean): void;
+  /** The streamed body, with backpressure; resolves with the bytes taken at its end. */
+  stream(source: Body): Promise<number>;
+  /** Kong's error body when the headers a plugin set could not be sent. */
+  sendKongError(status: number, requestId: string): void;
+  /** The response failed after it began. */
+  destroy(err: Error): void;
+}
+
+export class ClientSink implements ResponseSink {
+  constructor(readonly res: ServerResponse) {}
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+  send(status: number, headers: HeaderMap, body: Buffer): void {
+    this.res.writeHead(status, headers);
+    this.res.end(body);
+  }
+  start(status: number, headers: HeaderMap, flush: boolean): void {
+    this.res.writeHead(status, headers);
+    if (flush) this.res.flushHeaders();
+  }
+  async stream(source: Body): Promise<number> {
+    const sent = await pump(source, this.res);
+    this.res.end();
+    return sent;
+  }
+  sendKongError(status: number, requestId: string): void {
+    if (!this.res.headersSent) sendError(this.res, status, requestId);
+    else this.res.destroy();
+  }
+  destroy(err: Error): void {
+    this.res.destroy(err);
+  }
+}
+
+/** What a buffered exchange ended with. */
+export interface BufferedResponse {
+  status: number;
+  headers: HeaderMap;
+  body: Buffer;
+}
+
+/**
+ * Holds the response whole, within `limit` bytes (a longer one fails the exchange with
+ * ResponseTooLarge, answered 502 as a client's would be). Nothing is "sent" until the exchange
+ * is over, so the gateway can always answer instead.
+ */
+export class BufferedSink implements ResponseSink {
+  readonly headersSent = false;
+  private status = 0;
+  private headers: HeaderMap = {};
+  private body: Buffer | null = null;
+
+  constructor(private readonly limit = MAX_BUFFERED_BODY) {}
+
+  send(status: number, headers: HeaderMap, body: Buffer): void {
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+  }
+  start(status: number, headers: HeaderMap): void {
+    this.status = status;
+    this.headers = headers;
+  }
+  async stream(source: Body): Promise<number> {
+    const body = await readWhole(source, this.limit, () => new ResponseTooLarge());
+    this.body = body;
+    return body.length;
+  }
+  sendKongError(status: number, requestId: string): void {
+    const body = JSON.stringify(kongErrorBody(requestId, messageFor(status)));
+    this.send(status, { 'content-type': 'application/json; charset=utf-8' }, Buffer.from(body));
+  }
+  destroy(): void {
+    this.body = null;
+  }
+  /** The response, or null when the exchange ended without one (the call was abandoned). */
+  result(): BufferedResponse | null {
+    return this.body === null ? null : { status: this.status, headers: this.headers, body: this.body };
+  }
+}
