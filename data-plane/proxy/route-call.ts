@@ -6,16 +6,19 @@
  * and decoded for the caller to convert. What differs is only which plugins run: never the
  * route's auth plugins (identity comes from the client's request), those the call skips.
  */
-import type { PluginInstance } from '../runtime/plugin-api';
+import type { Dispatcher } from 'undici';
+import type { HeaderMap, PluginInstance } from '../runtime/plugin-api';
 import { RequestContext } from '../runtime/request-context';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Entity } from '../runtime/entity';
-import type { RouteCall, RouteCallResult, RouteCaller } from '../runtime/route-caller';
+import type { RouteCall, RouteCallResult, RouteCaller, UrlCall } from '../runtime/route-caller';
 import { kongAnswer, phaseAnswer, runAccess, runBeforeUpstream } from './plugin-phases';
 import { dropUnsafeHeaders } from './request-guard';
 import { ProxyRequest } from './proxy-request';
 import type { ProxyContext } from './proxy-context';
-import { BufferedSink } from './response-sink';
+import { BufferedSink, type BufferedResponse } from './response-sink';
+import type { UpstreamRequestOptions } from './upstream-interceptors';
+import { endToEnd } from './headers';
 import { exchangeWithUpstream } from './exchange';
 
 /** The call's own context: the caller's identity, the route's service, the call's request. */
@@ -121,6 +124,37 @@ async function callRoute(
   return { ...sink.result()!, source: pr.answered ? 'gateway' : 'upstream' };
 }
 
+const DEFAULT_PORTS = { http: 80, https: 443 };
+
+async function callUrl(ctx: ProxyContext, call: UrlCall): Promise<BufferedResponse> {
+  const protocol = call.url.protocol === 'https:' ? 'https' : 'http';
+  const pool = ctx.pools.get({
+    protocol,
+    host: call.url.hostname,
+    port: Number(call.url.port || DEFAULT_PORTS[protocol]),
+    connectTimeout: Math.min(call.timeoutMs, 10_000),
+    tlsVerify: call.tlsVerify,
+  });
+  const opts: Dispatcher.RequestOptions & UpstreamRequestOptions = {
+    method: call.method as Dispatcher.HttpMethod,
+    path: call.url.pathname + call.url.search,
+    headers: call.headers,
+    body: call.body,
+    signal: call.signal,
+    headersTimeout: call.timeoutMs,
+    bodyTimeout: call.timeoutMs,
+    decode: true,
+  };
+  const up = await pool.request(opts);
+  const sink = new BufferedSink(call.maxResponseBytes);
+  sink.start(up.statusCode, endToEnd(up.headers as HeaderMap) as HeaderMap);
+  await sink.stream(up.body);
+  return sink.result()!;
+}
+
 export function createRouteCaller(ctx: ProxyContext, config: () => CompiledConfig): RouteCaller {
-  return { call: (call: RouteCall) => callRoute(ctx, config(), call) };
+  return {
+    call: (call: RouteCall) => callRoute(ctx, config(), call),
+    callUrl: (call: UrlCall) => callUrl(ctx, call),
+  };
 }

@@ -43,10 +43,27 @@ export interface RouteCallResult {
   source: 'upstream' | 'gateway';
 }
 
-export interface RouteCaller {
-  call(call: RouteCall): Promise<RouteCallResult>;
+/** A request to a URL that is no route (datakit's `call` node): no plugins run for it. */
+export interface UrlCall {
+  url: URL;
+  method: string;
+  headers: HeaderMap;
+  body: Buffer | string | undefined;
+  timeoutMs: number;
+  tlsVerify: boolean;
+  signal?: AbortSignal;
+  /** Largest answer read (bytes); a longer one fails the call. */
+  maxResponseBytes?: number;
 }
 
-export const NO_ROUTE_CALLER: RouteCaller = {
-  call: () => Promise.reject(new Error('this data plane makes no requests of its own')),
-};
+export interface RouteCaller {
+  call(call: RouteCall): Promise<RouteCallResult>;
+  /**
+   * Through the same upstream pools and interceptors as every exchange (decoded, deadline),
+   * read whole into the same buffered sink; rejects when it fails (no gateway answer).
+   */
+  callUrl(call: UrlCall): Promise<Omit<RouteCallResult, 'source'>>;
+}
+
+const NONE = () => Promise.reject(new Error('this data plane makes no requests of its own'));
+export const NO_ROUTE_CALLER: RouteCaller = { call: NONE, callUrl: NONE };

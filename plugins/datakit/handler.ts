@@ -127,8 +127,9 @@ function requestPart(view: RequestView, part: string, ctx: RequestContextApi): u
 /** The signal of requests nothing can cancel: one for all of them. */
 const NEVER_ABORTED = new AbortController().signal;
 
-export default defineHandler(datakitPlugin, (config) => {
+export default defineHandler(datakitPlugin, (config, compileEnv) => {
   const p = plan(config);
+  const calls = compileEnv.routeCaller;
   const hasCalls = p.access.some((n) => n.type === 'call');
   const debug = config.debug === true;
   const states = new WeakMap<RequestContextApi, RunState>();
@@ -254,7 +255,7 @@ export default defineHandler(datakitPlugin, (config) => {
       body: body === null ? null : decodeBody(body, res.headers['content-type']),
     };
     // Response-phase nodes make no calls (refused at write time): nothing to cancel.
-    const env: NodeEnv = { ctx, res, pluginStore: state.pluginStore, signal: NEVER_ABORTED };
+    const env: NodeEnv = { ctx, res, pluginStore: state.pluginStore, signal: NEVER_ABORTED, calls };
     for (const node of p.response) {
       try {
         runNode(state, node, env);
@@ -301,6 +302,7 @@ export default defineHandler(datakitPlugin, (config) => {
         res: null,
         pluginStore: state.pluginStore,
         signal: abort ? abort.signal : NEVER_ABORTED,
+        calls,
       };
       const done = new Map<string, Promise<unknown>>();
       try {

@@ -2,12 +2,12 @@
  * What each Datakit node type does with its inputs. `call` is the only asynchronous one; the
  * rest run inline. A thrown Error fails the node (500); `exit` answers through ctx.exit().
  */
-import { Agent, request, type Dispatcher } from 'undici';
 import type { JqProgram } from '../../shared/jq';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import type { NodeConfig } from './graph';
 import { DATAKIT_READABLE_PROPERTIES, DATAKIT_WRITE_ONLY_PROPERTIES } from './schema';
 import type { RequestContextApi, ResponseState } from '../../data-plane/runtime/plugin-api';
+import type { RouteCaller } from '../../data-plane/runtime/route-caller';
 import { decodeBody, encodeBody, toHeaderMap, toQuery } from './io';
 
 export interface NodeInput {
@@ -24,6 +24,8 @@ export interface NodeEnv {
   /** kong.ctx.plugin for this plugin instance and request. */
   pluginStore: Record<string, unknown>;
   signal: AbortSignal;
+  /** The gateway's own requests (the data plane's pools and interceptors). */
+  calls: RouteCaller;
 }
 
 /** The node's input as one value: the node-wise input, else the object of field inputs. */
@@ -58,8 +60,8 @@ export function runExit(node: NodeConfig, input: NodeInput, env: NodeEnv): never
   return env.ctx.exit(node.status ?? 200, body.length ? body : undefined, headers);
 }
 
-const verifying = new Agent({ connect: { timeout: 10_000 } });
-const nonVerifying = new Agent({ connect: { timeout: 10_000, rejectUnauthorized: false } });
+/** The largest answer a call node reads (Kong's datakit reads it whole). */
+const MAX_CALL_RESPONSE = 10 * 1024 * 1024;
 
 export async function runCall(node: NodeConfig, input: NodeInput, env: NodeEnv): Promise<unknown> {
   const target = field(input, 'url') ?? node.url;
@@ -77,24 +79,23 @@ export async function runCall(node: NodeConfig, input: NodeInput, env: NodeEnv):
         : encodeBody(rawBody, headers);
   }
   const timeout = node.timeout ?? 60_000;
-  const dispatcher: Dispatcher = node.ssl_verify === false ? nonVerifying : verifying;
-  const res = await request(url, {
-    method: (node.method ?? 'GET') as Dispatcher.HttpMethod,
+  const res = await env.calls.callUrl({
+    url,
+    method: node.method ?? 'GET',
     headers: node.ssl_server_name ? { ...headers, host: node.ssl_server_name } : headers,
     body,
-    dispatcher,
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
+    timeoutMs: timeout,
+    tlsVerify: node.ssl_verify !== false,
     signal: env.signal,
+    maxResponseBytes: MAX_CALL_RESPONSE,
   });
-  const raw = Buffer.from(await res.body.arrayBuffer());
-  if (res.statusCode < 200 || res.statusCode > 299)
-    throw new Error(`non-2XX response code: ${res.statusCode}`);
+  const raw = res.body;
+  if (res.status < 200 || res.status > 299) throw new Error(`non-2XX response code: ${res.status}`);
   const contentType = res.headers['content-type'];
   const decoded = decodeBody(raw, contentType);
   if (typeof decoded === 'string' && String(contentType ?? '').includes('json') && raw.length)
     throw new Error('invalid JSON in response body');
-  return { status: res.statusCode, headers: res.headers, body: decoded, raw_body: raw.toString('utf8') };
+  return { status: res.status, headers: res.headers, body: decoded, raw_body: raw.toString('utf8') };
 }
 
 type Getter = (env: NodeEnv) => unknown;
