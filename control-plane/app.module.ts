@@ -32,7 +32,8 @@ class CoreModule {
 
 @Module({})
 export class AppModule {
-  static register(options: ControlPlaneOptions, embedded?: EmbeddedPostgres): DynamicModule {
+  static async register(options: ControlPlaneOptions, embedded?: EmbeddedPostgres): Promise<DynamicModule> {
+    const plugins = await pluginControlPlanes();
     const kind: DatabaseKind = options.databaseUrl ? 'postgres' : 'embedded';
     return {
       module: AppModule,
@@ -47,7 +48,7 @@ export class AppModule {
           dataSourceFactory: async (opts) => {
             // The core's migrations (on initialize), then each plugin's, then entity tables.
             const db = await new DataSource(opts!).initialize();
-            await runPluginMigrations(db, pluginControlPlanes(), options.progress);
+            await runPluginMigrations(db, plugins, options.progress);
             await ensureEntityTables(db);
             return db;
           },
@@ -59,7 +60,7 @@ export class AppModule {
         ClusteringModule,
         AnalyticsModule,
         // Each plugin's control-plane half (plugins/<name>/control-plane/).
-        ...pluginControlPlanes().flatMap((p) => (p.module ? [p.module] : [])),
+        ...plugins.flatMap((p) => (p.module ? [p.module] : [])),
       ],
     };
   }

@@ -68,7 +68,7 @@ async function startLockedControlPlane(
   try {
     const adapter = new FastifyAdapter({ bodyLimit: ADMIN_BODY_LIMIT, return503OnClosing: false });
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.register(options, embedded),
+      await AppModule.register(options, embedded),
       adapter,
       {
         logger,

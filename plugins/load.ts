@@ -1,38 +1,36 @@
 /**
- * Loads a part of every bundled plugin by folder convention (Kong loads
- * `kong.plugins.<name>.handler` and `.schema` the same way), so that the control plane never
- * loads a handler and the registry stays one list of names.
+ * Loads one part of every bundled plugin (plugins/registry.ts), as Kong loads
+ * `kong.plugins.<name>.handler` and `.schema`: a plane asks for the parts it runs, and each must
+ * export default the definition of the plugin it is filed under.
  */
-import { join } from 'node:path';
-import { BUNDLED_PLUGINS } from './registry';
+import { BUNDLED, type BundledPlugin } from './registry';
 
-export function loadPluginModules<T extends { name: string }>(part: 'schema' | 'handler'): T[] {
-  return BUNDLED_PLUGINS.map((name) => {
-    const mod = require(join(__dirname, name, part)) as { default?: T };
-    const value = mod.default;
-    if (!value || value.name !== name)
-      throw new Error(`plugins/${name}/${part} must export default the definition of '${name}'`);
-    return value;
-  });
+type PartName = 'schema' | 'handler' | 'controlPlane';
+
+function check<T extends { name: string }>(
+  plugin: BundledPlugin,
+  part: PartName,
+  value: { name: string } | undefined,
+): T {
+  if (!value || value.name !== plugin.name)
+    throw new Error(
+      `plugins/${plugin.name}: its ${part} must export default the definition of '${plugin.name}'`,
+    );
+  return value as T;
 }
 
-/**
- * The plugins that have a part `part` (a folder, `plugins/<name>/<part>/index.ts`): optional,
- * unlike schema and handler. Each must export default an object naming its plugin.
- */
-export function loadOptionalPluginParts<T extends { name: string }>(part: 'control-plane'): T[] {
-  const out: T[] = [];
-  for (const name of BUNDLED_PLUGINS) {
-    let path: string;
-    try {
-      path = require.resolve(join(__dirname, name, part));
-    } catch {
-      continue;
-    }
-    const value = (require(path) as { default?: T }).default;
-    if (!value || value.name !== name)
-      throw new Error(`plugins/${name}/${part} must export default the definition of '${name}'`);
-    out.push(value);
-  }
-  return out;
+function load<T extends { name: string }>(plugin: BundledPlugin, part: 'schema' | 'handler'): T {
+  return check<T>(plugin, part, plugin[part]().default);
+}
+
+export function loadPluginModules<T extends { name: string }>(part: 'schema' | 'handler'): T[] {
+  return BUNDLED.map((p) => load<T>(p, part));
+}
+
+/** The control-plane halves of the plugins that have one. */
+export async function loadPluginControlPlanes<T extends { name: string }>(): Promise<T[]> {
+  const withHalf = BUNDLED.filter((p) => p.controlPlane);
+  return Promise.all(
+    withHalf.map(async (p) => check<T>(p, 'controlPlane', (await p.controlPlane!()).default)),
+  );
 }

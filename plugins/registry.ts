@@ -1,19 +1,78 @@
 /**
  * Every plugin Tollgate ships (Kong's `plugins = bundled`). A plugin is one folder here named as
  * the plugin: `schema.ts` (definePlugin: config schema, checks, entities) read by every plane,
- * `handler.ts` (defineHandler) read by data planes only, and optionally `daos.ts` (its entities).
- * Adding a plugin: its folder and one line in this list.
+ * `handler.ts` (defineHandler) read by data planes only, optionally `control-plane/` (its Admin
+ * API routes, cluster callbacks, migrations) read by the control plane only.
+ *
+ * Adding a plugin: its folder and one entry here. The paths are literal, so the compiler,
+ * the cycle check and the layering rules see every part (no computed require); each part is
+ * loaded only by the plane that asks for it (a control plane never loads a handler).
  */
-export const BUNDLED_PLUGINS = [
-  'cors',
-  'key-auth',
-  'basic-auth',
-  'rate-limiting',
-  'ai-mcp-oauth2',
-  'ai-mcp-proxy',
-  'mcp-tool-pinning',
-  'datakit',
-  'request-transformer-advanced',
-  'response-transformer-advanced',
-  'ai-proxy-advanced',
-] as const;
+type Part = () => { default?: { name: string } };
+
+export interface BundledPlugin {
+  name: string;
+  schema: Part;
+  handler: Part;
+  /**
+   * Loaded by the control plane as it builds its modules, with `import()`: the one edge from
+   * the core into a plugin's control-plane half, which itself depends on the core (the cycle
+   * check skips it, as Kong's runtime `require` of a plugin's handler).
+   */
+  controlPlane?: () => Promise<{ default?: { name: string } }>;
+}
+
+export const BUNDLED: readonly BundledPlugin[] = [
+  { name: 'cors', schema: () => require('./cors/schema'), handler: () => require('./cors/handler') },
+  {
+    name: 'key-auth',
+    schema: () => require('./key-auth/schema'),
+    handler: () => require('./key-auth/handler'),
+    controlPlane: () => import('./key-auth/control-plane'),
+  },
+  {
+    name: 'basic-auth',
+    schema: () => require('./basic-auth/schema'),
+    handler: () => require('./basic-auth/handler'),
+  },
+  {
+    name: 'rate-limiting',
+    schema: () => require('./rate-limiting/schema'),
+    handler: () => require('./rate-limiting/handler'),
+  },
+  {
+    name: 'ai-mcp-oauth2',
+    schema: () => require('./ai-mcp-oauth2/schema'),
+    handler: () => require('./ai-mcp-oauth2/handler'),
+  },
+  {
+    name: 'ai-mcp-proxy',
+    schema: () => require('./ai-mcp-proxy/schema'),
+    handler: () => require('./ai-mcp-proxy/handler'),
+  },
+  {
+    name: 'mcp-tool-pinning',
+    schema: () => require('./mcp-tool-pinning/schema'),
+    handler: () => require('./mcp-tool-pinning/handler'),
+    controlPlane: () => import('./mcp-tool-pinning/control-plane'),
+  },
+  { name: 'datakit', schema: () => require('./datakit/schema'), handler: () => require('./datakit/handler') },
+  {
+    name: 'request-transformer-advanced',
+    schema: () => require('./request-transformer-advanced/schema'),
+    handler: () => require('./request-transformer-advanced/handler'),
+  },
+  {
+    name: 'response-transformer-advanced',
+    schema: () => require('./response-transformer-advanced/schema'),
+    handler: () => require('./response-transformer-advanced/handler'),
+  },
+  {
+    name: 'ai-proxy-advanced',
+    schema: () => require('./ai-proxy-advanced/schema'),
+    handler: () => require('./ai-proxy-advanced/handler'),
+  },
+];
+
+/** The bundled plugins' names, in the registry's order. */
+export const BUNDLED_PLUGINS: readonly string[] = BUNDLED.map((p) => p.name);

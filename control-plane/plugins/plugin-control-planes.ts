@@ -1,10 +1,10 @@
 /** The control-plane halves of the bundled plugins (`plugins/<name>/control-plane/`), loaded once. */
-import { loadOptionalPluginParts } from '../../plugins/load';
+import { loadPluginControlPlanes } from '../../plugins/load';
 import type { PluginControlPlane } from './plugin-control-plane';
 
-let loaded: PluginControlPlane[] | undefined;
+let loaded: Promise<PluginControlPlane[]> | undefined;
 
-export function pluginControlPlanes(): PluginControlPlane[] {
-  loaded ??= loadOptionalPluginParts<PluginControlPlane>('control-plane');
+export function pluginControlPlanes(): Promise<PluginControlPlane[]> {
+  loaded ??= loadPluginControlPlanes<PluginControlPlane>();
   return loaded;
 }

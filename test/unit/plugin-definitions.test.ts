@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUNDLED_PLUGINS } from '../../plugins/registry';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLED, BUNDLED_PLUGINS } from '../../plugins/registry';
 import { PLUGIN_LIST, PLUGINS } from '../../shared/plugins/registry';
 import { PLUGIN_HANDLERS } from '../../data-plane/plugins';
 import { ENTITY_LIST, PLUGIN_ENTITIES } from '../../shared/entities';
@@ -33,6 +35,16 @@ test('every bundled plugin folder gives a definition and a handler of the same n
     assert.equal(p.schema.type, 'object', p.name);
     assert.ok(Number.isInteger(p.priority), p.name);
   }
+});
+
+test('every plugin folder is registered with every part it has', () => {
+  const root = join(__dirname, '../../plugins');
+  const folders = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'schema.js')))
+    .map((d) => d.name);
+  assert.deepEqual([...folders].sort(), [...BUNDLED_PLUGINS].sort());
+  for (const p of BUNDLED)
+    assert.equal(Boolean(p.controlPlane), existsSync(join(root, p.name, 'control-plane')), p.name);
 });
 
 test("plugin-owned entities join the entity list after their parents, with Kong's names", () => {
