@@ -133,10 +133,8 @@ export default tseslint.config(
       'plugins/ai-mcp-proxy/rest-tool.ts',
       'cli/deck/openapi2mcp.ts',
       // to split
-      'data-plane/proxy/proxy-handler.ts',
       'data-plane/mcp/server/streamable-server.ts',
       'plugins/datakit/handler.ts',
-      'plugins/ai-mcp-proxy/handler.ts',
       'plugins/ai-mcp-proxy/conversion.ts',
       'plugins/ai-mcp-oauth2/handler.ts',
       'plugins/ai-proxy-advanced/handler.ts',

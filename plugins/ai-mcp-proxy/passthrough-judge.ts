@@ -1,0 +1,114 @@
+/**
+ * Judging a passthrough POST body: parsed strictly, what cannot be read refused, every tool call
+ * through the guard chain, each message recorded for analytics (and audit). A denied call is
+ * answered by the gateway and never forwarded; a batch with one is refused whole.
+ */
+import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
+import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
+import { observeServerMessage, type McpExchange } from '../../data-plane/mcp/exchange';
+import type { CallVerdict } from '../../data-plane/mcp/guard-chain';
+import type { PassthroughGuards } from './passthrough-guards';
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+type Parsed = Extract<ReturnType<typeof parseJsonRpcBody>, { ok: true }>;
+type Message = Exclude<Parsed['messages'][number], { kind: 'response' }>;
+type Seen = McpExchange['messages'][number];
+
+function seenOf(m: Message, tool: string | null, logPayloads: boolean): Seen {
+  return {
+    method: m.method,
+    tool,
+    id: m.kind === 'request' ? m.id : undefined,
+    cursor:
+      m.method === 'tools/list' && !!m.params && !Array.isArray(m.params) && m.params.cursor !== undefined,
+    error: null as number | null,
+    detail: logPayloads ? ({ request_payload: m } as Record<string, unknown>) : null,
+  };
+}
+
+/** The verdict on one tool call, recorded: audit detail, and the metric once per request. */
+function record(
+  g: PassthroughGuards,
+  ctx: RequestContextApi,
+  seen: Seen,
+  tool: string,
+  verdict: CallVerdict,
+  counted: boolean,
+): void {
+  if (g.logAudits) {
+    const caller = g.callerOf(ctx);
+    seen.detail = {
+      ...(seen.detail ?? {}),
+      audit: {
+        primitive: 'tool',
+        name: tool,
+        // The name and the ACLs decide access; a held tool is allowed, and awaiting approval.
+        allowed: verdict.decision === 'allowed' || verdict.decision === 'held',
+        consumer: caller.consumer,
+        groups: caller.groups,
+      },
+    };
+  }
+  if (counted)
+    g.metrics.toolCall(
+      ctx.route.name ?? ctx.route.id,
+      g.acls.tools.has(tool) || g.inventory.knows(ctx.route.id, tool) ? tool : null,
+      verdict.decision,
+    );
+}
+
+/** The gateway's answer to a body with denied calls: each request answered, none forwarded. */
+function refuseDenied(
+  ctx: RequestContextApi,
+  parsed: Parsed,
+  denials: { id: JsonRpcId; message: string }[],
+  ex: McpExchange | null,
+): never {
+  const errors = parsed.messages
+    .filter((m) => m.kind === 'request')
+    .map((m) => {
+      const id = (m as { id: JsonRpcId }).id;
+      const denial = denials.find((d) => d.id === id);
+      return JSON.parse(
+        jsonRpcError(
+          id,
+          denial ? JSONRPC_ERRORS.INVALID_PARAMS : JSONRPC_ERRORS.INVALID_REQUEST,
+          denial ? denial.message : 'batch refused: it contains a denied tool call',
+        ),
+      );
+    });
+  if (ex) for (const e of errors) observeServerMessage(ex, e);
+  return ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), JSON_TYPE);
+}
+
+/**
+ * The canonical body to forward (the request exits otherwise). `ex` null: the last look judging
+ * a body a later plugin changed (recorded and counted once already).
+ */
+export function judgeBody(
+  g: PassthroughGuards,
+  ctx: RequestContextApi,
+  body: Buffer,
+  ex: McpExchange | null,
+): string {
+  const parsed = parseJsonRpcBody(body, g.config.max_request_body_size);
+  if (!parsed.ok) {
+    const { code, message, id } = parsed.problem;
+    ex?.messages.push({ method: null, tool: null, id: id ?? undefined, error: code, detail: null });
+    return ctx.exit(400, jsonRpcError(id, code, message), JSON_TYPE);
+  }
+  const guards = g.guardsOf(ctx);
+  const denials: { id: JsonRpcId; message: string }[] = [];
+  for (const m of parsed.messages) {
+    if (m.kind === 'response') continue; // the client answering a server request
+    const tool = m.kind === 'request' && m.method === 'tools/call' ? (m.tool ?? null) : null;
+    const seen = seenOf(m, tool, g.logPayloads);
+    ex?.messages.push(seen);
+    if (m.kind !== 'request' || tool === null) continue;
+    const verdict = guards.judgeCall(tool);
+    record(g, ctx, seen, tool, verdict, ex !== null);
+    if (verdict.decision !== 'allowed') denials.push({ id: m.id, message: verdict.message });
+  }
+  return denials.length ? refuseDenied(ctx, parsed, denials, ex) : parsed.canonical;
+}
