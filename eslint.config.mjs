@@ -134,14 +134,9 @@ export default tseslint.config(
       'cli/deck/openapi2mcp.ts',
       // to split
       'data-plane/mcp/server/streamable-server.ts',
-      'plugins/datakit/handler.ts',
       'plugins/ai-mcp-proxy/conversion.ts',
       'plugins/ai-mcp-oauth2/handler.ts',
       'plugins/ai-proxy-advanced/handler.ts',
-      'cli/deck/reconcile.ts',
-      'cli/deck/target.ts',
-      'cli/commands/deck.ts',
-      'cli/main.ts',
     ],
     rules: {
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
