@@ -82,6 +82,185 @@ function consumerIdOf(ctx: RequestContextApi): string | null {
   );
 }
 
+/** A refusal of the request before its body is read: what it is answered, or null. */
+interface Refusal {
+  status: number;
+  code: number;
+  message: string;
+  headers?: HeaderMap;
+}
+
+/** The HTTP request itself: method, Accept, MCP-Protocol-Version. */
+function httpRefusal(ctx: RequestContextApi): Refusal | null {
+  const { req } = ctx;
+  const allow = { allow: 'POST' };
+  if (req.method === 'GET')
+    return {
+      status: 405,
+      code: -32000,
+      headers: allow,
+      message: 'Method not allowed: this server sends no stream of its own (POST messages)',
+    };
+  if (req.method === 'DELETE')
+    return {
+      status: 405,
+      code: -32000,
+      headers: allow,
+      message: 'Method not allowed: sessions end by expiry (server.session.session_ttl)',
+    };
+  if (req.method !== 'POST')
+    return { status: 405, code: -32000, headers: allow, message: `Method not allowed: ${req.method}` };
+  if (!acceptable(req.headers.accept))
+    return {
+      status: 406,
+      code: -32000,
+      message: 'Not Acceptable: Accept must allow application/json or text/event-stream',
+    };
+  const version = req.headers['mcp-protocol-version'];
+  if (typeof version === 'string' && !(SERVER_PROTOCOL_VERSIONS as readonly string[]).includes(version))
+    return {
+      status: 400,
+      code: -32000,
+      message: `Bad Request: unsupported MCP-Protocol-Version '${version}'`,
+    };
+  return null;
+}
+
+/** The messages of one POST, together: initialize alone, a bounded batch, distinct ids. */
+function batchRefusal(messages: readonly JsonRpcMessage[]): Refusal | null {
+  const invalid = (message: string) => ({ status: 400, code: JSONRPC_ERRORS.INVALID_REQUEST, message });
+  const initialize = messages.some((m) => m.kind === 'request' && m.method === 'initialize');
+  if (initialize && messages.length > 1) return invalid('Invalid Request: initialize must be sent alone');
+  if (messages.length > MAX_BATCH)
+    return invalid(`Invalid Request: a batch holds at most ${MAX_BATCH} messages`);
+  const ids = messages.flatMap((m) => (m.kind === 'request' ? [m.id] : []));
+  if (new Set(ids).size !== ids.length)
+    return invalid('Invalid Request: two requests of a batch share an id');
+  return null;
+}
+
+/** A message after initialize must name a live session of this caller, at its version. */
+function sessionRefusal(
+  ctx: RequestContextApi,
+  sessions: SessionSealer,
+  sessionId: string | null,
+  batch: boolean,
+): Refusal | null {
+  if (!sessionId)
+    return { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' };
+  const state = sessions.read(sessionId);
+  // Expired, sealed by another server or key, or opened by another consumer: not found.
+  if (!state || state.consumer !== consumerIdOf(ctx))
+    return { status: 404, code: -32001, message: 'Session not found' };
+  const version = ctx.req.headers['mcp-protocol-version'];
+  if (typeof version === 'string' && version !== state.protocolVersion)
+    return {
+      status: 400,
+      code: -32000,
+      message: `Bad Request: MCP-Protocol-Version '${version}' is not the session's ('${state.protocolVersion}')`,
+    };
+  // JSON-RPC batches left the protocol in 2025-06-18.
+  if (batch && state.protocolVersion >= '2025-06-18')
+    return {
+      status: 400,
+      code: JSONRPC_ERRORS.INVALID_REQUEST,
+      message: `Invalid Request: protocol ${state.protocolVersion} has no batches`,
+    };
+  return null;
+}
+
+/** One POST being answered: its session and the headers its answer carries. */
+class ServerExchange {
+  readonly headers: HeaderMap = {};
+
+  constructor(
+    readonly ctx: RequestContextApi,
+    readonly tools: ServedTools,
+    readonly opts: ServerOptions,
+    public sessionId: string | null,
+  ) {}
+
+  private initialize(
+    m: Extract<JsonRpcMessage, { kind: 'request' }>,
+    params: Record<string, unknown>,
+  ): Reply {
+    const asked = params.protocolVersion;
+    if (typeof asked !== 'string')
+      return errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: protocolVersion is required');
+    const version = (SERVER_PROTOCOL_VERSIONS as readonly string[]).includes(asked) ? asked : LATEST;
+    if (this.opts.sessions) {
+      this.sessionId = this.opts.sessions.open(version, consumerIdOf(this.ctx));
+      this.headers['mcp-session-id'] = this.sessionId;
+      this.ctx.analytics.fields.mcp_session_id = this.sessionId;
+    }
+    return {
+      jsonrpc: '2.0',
+      id: m.id,
+      result: {
+        protocolVersion: version,
+        capabilities: { tools: { listChanged: false } },
+        serverInfo: { name: this.opts.name, version: this.opts.version },
+      },
+    };
+  }
+
+  /** The reply to one request, and the tool it called. */
+  private async reply(m: Extract<JsonRpcMessage, { kind: 'request' }>): Promise<[Reply, string | null]> {
+    const params = (m.params && !Array.isArray(m.params) ? m.params : {}) as Record<string, unknown>;
+    switch (m.method) {
+      case 'initialize':
+        return [this.initialize(m, params), null];
+      case 'ping':
+        return [{ jsonrpc: '2.0', id: m.id, result: {} }, null];
+      case 'tools/list':
+        if (params.cursor !== undefined)
+          return [errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: unknown cursor'), null];
+        return [{ jsonrpc: '2.0', id: m.id, result: { tools: this.tools.list(this.ctx) } }, null];
+      case 'tools/call': {
+        const name = m.tool!;
+        const outcome = await this.tools.call(this.ctx, name, params.arguments, m.id);
+        const reply: Reply = outcome.error
+          ? errorReply(m.id, outcome.error.code, outcome.error.message)
+          : { jsonrpc: '2.0', id: m.id, result: outcome.result };
+        return [reply, name];
+      }
+      default:
+        return [errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`), null];
+    }
+  }
+
+  /** The reply to one message (null for notifications and responses), recorded. */
+  async answer(m: JsonRpcMessage): Promise<Reply | null> {
+    if (m.kind !== 'request') {
+      // Notifications (initialized, cancelled, …) and answers to requests this server never
+      // makes are taken and dropped.
+      this.opts.record({ method: m.kind === 'notification' ? m.method : null, tool: null, error: null });
+      return null;
+    }
+    const [reply, tool] = await this.reply(m);
+    this.opts.record({ method: m.method, tool, error: reply.error?.code ?? null, id: m.id, reply });
+    return reply;
+  }
+
+  /** Every message in turn: a batch never fans out into many concurrent upstream calls. */
+  async answerAll(messages: readonly JsonRpcMessage[]): Promise<Reply[]> {
+    const replies: Reply[] = [];
+    for (const m of messages) {
+      let reply: Reply | null;
+      try {
+        reply = await this.answer(m);
+      } catch (err) {
+        // One message failing never loses the others' answers.
+        this.opts.log?.(`MCP server: ${(err as Error).stack ?? err}`);
+        reply =
+          m.kind === 'request' ? errorReply(m.id, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error') : null;
+      }
+      if (reply) replies.push(reply);
+    }
+    return replies;
+  }
+}
+
 /** Answer one HTTP request to the server; always ends with `ctx.exit`. */
 export async function serveMcp(
   ctx: RequestContextApi,
@@ -89,30 +268,15 @@ export async function serveMcp(
   opts: ServerOptions,
 ): Promise<never> {
   const { req } = ctx;
-  const fail = (status: number, code: number, message: string, headers: HeaderMap = {}): never => {
-    opts.record({ method: null, tool: null, error: code });
-    return ctx.exit(status, JSON.stringify(errorReply(null, code, message)), { ...JSON_HEADERS, ...headers });
+  const fail = (r: Refusal): never => {
+    opts.record({ method: null, tool: null, error: r.code });
+    return ctx.exit(r.status, JSON.stringify(errorReply(null, r.code, r.message)), {
+      ...JSON_HEADERS,
+      ...r.headers,
+    });
   };
-  if (req.method === 'GET' || req.method === 'DELETE')
-    return fail(
-      405,
-      -32000,
-      req.method === 'GET'
-        ? 'Method not allowed: this server sends no stream of its own (POST messages)'
-        : `Method not allowed: sessions end by expiry (server.session.session_ttl)`,
-      { allow: 'POST' },
-    );
-  if (req.method !== 'POST') return fail(405, -32000, `Method not allowed: ${req.method}`, { allow: 'POST' });
-  const accept = req.headers.accept;
-  if (!acceptable(accept))
-    return fail(406, -32000, 'Not Acceptable: Accept must allow application/json or text/event-stream');
-  const versionHeader = req.headers['mcp-protocol-version'];
-  if (
-    typeof versionHeader === 'string' &&
-    !(SERVER_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)
-  )
-    return fail(400, -32000, `Bad Request: unsupported MCP-Protocol-Version '${versionHeader}'`);
-
+  const refused = httpRefusal(ctx);
+  if (refused) return fail(refused);
   const parsed = parseJsonRpcBody(ctx.body ?? Buffer.alloc(0), opts.maxBodyBytes);
   if (!parsed.ok) {
     const { id, code, message } = parsed.problem;
@@ -120,114 +284,22 @@ export async function serveMcp(
     return ctx.exit(400, JSON.stringify(errorReply(id, code, message)), JSON_HEADERS);
   }
   const { messages } = parsed;
-  const initialize = messages.find((m) => m.kind === 'request' && m.method === 'initialize');
-  if (initialize && messages.length > 1)
-    return fail(400, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: initialize must be sent alone');
-  if (messages.length > MAX_BATCH)
-    return fail(
-      400,
-      JSONRPC_ERRORS.INVALID_REQUEST,
-      `Invalid Request: a batch holds at most ${MAX_BATCH} messages`,
-    );
-  const ids = messages.flatMap((m) => (m.kind === 'request' ? [m.id] : []));
-  if (new Set(ids).size !== ids.length)
-    return fail(400, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: two requests of a batch share an id');
-
-  const headers: HeaderMap = {};
-  let sessionId = typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null;
+  const batchProblem = batchRefusal(messages);
+  if (batchProblem) return fail(batchProblem);
+  const sessionId = typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null;
+  const initialize = messages.some((m) => m.kind === 'request' && m.method === 'initialize');
   if (opts.sessions && !initialize) {
-    if (!sessionId) return fail(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
-    const state = opts.sessions.read(sessionId);
-    // Expired, sealed by another server or key, or opened by another consumer: not found.
-    if (!state || state.consumer !== consumerIdOf(ctx)) return fail(404, -32001, 'Session not found');
-    if (typeof versionHeader === 'string' && versionHeader !== state.protocolVersion)
-      return fail(
-        400,
-        -32000,
-        `Bad Request: MCP-Protocol-Version '${versionHeader}' is not the session's ('${state.protocolVersion}')`,
-      );
-    // JSON-RPC batches left the protocol in 2025-06-18.
-    if (parsed.batch && state.protocolVersion >= '2025-06-18')
-      return fail(
-        400,
-        JSONRPC_ERRORS.INVALID_REQUEST,
-        `Invalid Request: protocol ${state.protocolVersion} has no batches`,
-      );
+    const problem = sessionRefusal(ctx, opts.sessions, sessionId, parsed.batch);
+    if (problem) return fail(problem);
   }
   ctx.analytics.fields.mcp_session_id = sessionId;
 
-  const answer = async (m: JsonRpcMessage): Promise<Reply | null> => {
-    if (m.kind !== 'request') {
-      // Notifications (initialized, cancelled, …) and answers to requests this server never
-      // makes are taken and dropped.
-      opts.record({ method: m.kind === 'notification' ? m.method : null, tool: null, error: null });
-      return null;
-    }
-    const params = (m.params && !Array.isArray(m.params) ? m.params : {}) as Record<string, unknown>;
-    const done = (reply: Reply, tool: string | null = null): Reply => {
-      opts.record({ method: m.method, tool, error: reply.error?.code ?? null, id: m.id, reply });
-      return reply;
-    };
-    switch (m.method) {
-      case 'initialize': {
-        const asked = params.protocolVersion;
-        if (typeof asked !== 'string')
-          return done(
-            errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: protocolVersion is required'),
-          );
-        const version = (SERVER_PROTOCOL_VERSIONS as readonly string[]).includes(asked) ? asked : LATEST;
-        if (opts.sessions) {
-          sessionId = opts.sessions.open(version, consumerIdOf(ctx));
-          headers['mcp-session-id'] = sessionId;
-          ctx.analytics.fields.mcp_session_id = sessionId;
-        }
-        return done({
-          jsonrpc: '2.0',
-          id: m.id,
-          result: {
-            protocolVersion: version,
-            capabilities: { tools: { listChanged: false } },
-            serverInfo: { name: opts.name, version: opts.version },
-          },
-        });
-      }
-      case 'ping':
-        return done({ jsonrpc: '2.0', id: m.id, result: {} });
-      case 'tools/list':
-        if (params.cursor !== undefined)
-          return done(errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: unknown cursor'));
-        return done({ jsonrpc: '2.0', id: m.id, result: { tools: tools.list(ctx) } });
-      case 'tools/call': {
-        const name = m.tool!;
-        const outcome = await tools.call(ctx, name, params.arguments, m.id);
-        return done(
-          outcome.error
-            ? errorReply(m.id, outcome.error.code, outcome.error.message)
-            : { jsonrpc: '2.0', id: m.id, result: outcome.result },
-          name,
-        );
-      }
-      default:
-        return done(errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`));
-    }
-  };
-
-  // One after the other: a batch never fans out into many concurrent upstream calls.
-  const replies: Reply[] = [];
-  for (const m of messages) {
-    let reply: Reply | null;
-    try {
-      reply = await answer(m);
-    } catch (err) {
-      // One message failing never loses the others' answers.
-      opts.log?.(`MCP server: ${(err as Error).stack ?? err}`);
-      reply = m.kind === 'request' ? errorReply(m.id, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error') : null;
-    }
-    if (reply) replies.push(reply);
-  }
+  const exchange = new ServerExchange(ctx, tools, opts, sessionId);
+  const replies = await exchange.answerAll(messages);
+  const { headers } = exchange;
   if (!replies.length) return ctx.exit(202, undefined, headers);
   const payload = JSON.stringify(parsed.batch ? replies : replies[0]);
-  if (wantsSse(String(accept ?? '')))
+  if (wantsSse(String(req.headers.accept ?? '')))
     return ctx.exit(200, formatSseEvent({ event: 'message', data: payload }), {
       ...headers,
       'content-type': 'text/event-stream',
