@@ -133,7 +133,6 @@ export default tseslint.config(
       'plugins/ai-mcp-proxy/rest-tool.ts',
       'cli/deck/openapi2mcp.ts',
       // to split
-      'plugins/ai-mcp-proxy/conversion.ts',
       'plugins/ai-mcp-oauth2/handler.ts',
       'plugins/ai-proxy-advanced/handler.ts',
     ],

@@ -111,77 +111,19 @@ async function runDataPlane(): Promise<Closer> {
 export async function main(argv: string[]): Promise<void> {
   const [command] = argv;
   try {
-    if ((DECK_VERBS as readonly string[]).includes(command)) {
-      process.exitCode = await runDeckVerb(command as (typeof DECK_VERBS)[number], argv.slice(1));
+    const exitCode = await runToolCommand(command, argv.slice(1));
+    if (exitCode !== undefined) {
+      process.exitCode = exitCode;
       return;
     }
-    if (command === 'file') {
-      process.exitCode = await (await import('./commands/file')).runFile(argv.slice(1));
-      return;
-    }
-    if (command === 'tools') {
-      process.exitCode = await (await import('./commands/tools')).runTools(argv.slice(1));
-      return;
-    }
-    if (command === 'analytics') {
-      process.exitCode = await runAnalytics(argv.slice(1));
-      return;
-    }
-    if (command in SERVER_HELP) {
-      const flags = argv.slice(1);
-      if (flags.some((f) => f === '--help' || f === '-h')) {
-        process.stdout.write(`${SERVER_HELP[command]}\n${SERVER_ENV}`);
-        return;
-      }
-      if (flags.length) {
-        process.stderr.write(
-          `Error: unknown argument: ${flags[0]}\n\n${SERVER_HELP[command]}\n${SERVER_ENV}`,
-        );
-        process.exit(1);
-      }
-    }
+    if (command in SERVER_HELP && printedServerHelp(command, argv.slice(1))) return;
     switch (command) {
-      case 'start': {
-        const closers: Closer[] = [];
-        onSignals(closers);
-        restrictUmask();
-        // Its own data plane presents a token no other local process knows (unless one is set).
-        const clusterToken = process.env.TOLLGATE_CLUSTER_TOKEN || randomBytes(24).toString('hex');
-        const cp = await runControlPlane({
-          clusterToken,
-          proxyListen: dataPlaneOptionsFromEnv().proxyListen,
-        });
-        closers.unshift(cp.close);
-        // The data plane in its own process: never on the embedded database's event loop.
-        closers.unshift(
-          startChildDataPlane(
-            {
-              TOLLGATE_CP_URL: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl,
-              TOLLGATE_DATA_DIR: join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane'),
-              TOLLGATE_CLUSTER_TOKEN: clusterToken,
-            },
-            (line) => process.stderr.write(`tollgate: ${line}\n`),
-          ),
-        );
-        return;
-      }
-      case 'control-plane': {
-        const closers: Closer[] = [];
-        onSignals(closers);
-        restrictUmask();
-        closers.push((await runControlPlane()).close);
-        return;
-      }
-      case 'data-plane': {
-        const closers: Closer[] = [];
-        onSignals(closers);
-        restrictUmask();
-        // Before starting: a parent that goes away while this data plane starts (its workers
-        // forking) must still take it down.
-        exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
-        closers.push(await runDataPlane());
-        return;
-      }
+      case 'start':
+        return await runStartCommand();
+      case 'control-plane':
+        return await runControlPlaneCommand();
+      case 'data-plane':
+        return await runDataPlaneCommand();
       case 'version':
       case '--version':
         process.stdout.write(`tollgate ${TOLLGATE_VERSION} (Kong Admin API ${KONG_COMPATIBLE_VERSION})\n`);
@@ -200,4 +142,68 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`tollgate: ${(err as Error).message}\n`);
     process.exit(1);
   }
+}
+
+/** The commands that run to completion (decK verbs, file, tools, analytics): their exit code, else undefined. */
+async function runToolCommand(command: string, args: string[]): Promise<number | undefined> {
+  if ((DECK_VERBS as readonly string[]).includes(command))
+    return runDeckVerb(command as (typeof DECK_VERBS)[number], args);
+  if (command === 'file') return (await import('./commands/file')).runFile(args);
+  if (command === 'tools') return (await import('./commands/tools')).runTools(args);
+  if (command === 'analytics') return runAnalytics(args);
+  return undefined;
+}
+
+/** Server commands take `--help` only: true when it was shown; any other argument exits with an error. */
+function printedServerHelp(command: string, flags: string[]): boolean {
+  if (flags.some((f) => f === '--help' || f === '-h')) {
+    process.stdout.write(`${SERVER_HELP[command]}\n${SERVER_ENV}`);
+    return true;
+  }
+  if (flags.length) {
+    process.stderr.write(`Error: unknown argument: ${flags[0]}\n\n${SERVER_HELP[command]}\n${SERVER_ENV}`);
+    process.exit(1);
+  }
+  return false;
+}
+
+async function runStartCommand(): Promise<void> {
+  const closers: Closer[] = [];
+  onSignals(closers);
+  restrictUmask();
+  // Its own data plane presents a token no other local process knows (unless one is set).
+  const clusterToken = process.env.TOLLGATE_CLUSTER_TOKEN || randomBytes(24).toString('hex');
+  const cp = await runControlPlane({
+    clusterToken,
+    proxyListen: dataPlaneOptionsFromEnv().proxyListen,
+  });
+  closers.unshift(cp.close);
+  // The data plane in its own process: never on the embedded database's event loop.
+  closers.unshift(
+    startChildDataPlane(
+      {
+        TOLLGATE_CP_URL: process.env.TOLLGATE_CP_URL ?? cp.clusterUrl,
+        TOLLGATE_DATA_DIR: join(process.env.TOLLGATE_DATA_DIR || './data', 'data-plane'),
+        TOLLGATE_CLUSTER_TOKEN: clusterToken,
+      },
+      (line) => process.stderr.write(`tollgate: ${line}\n`),
+    ),
+  );
+}
+
+async function runControlPlaneCommand(): Promise<void> {
+  const closers: Closer[] = [];
+  onSignals(closers);
+  restrictUmask();
+  closers.push((await runControlPlane()).close);
+}
+
+async function runDataPlaneCommand(): Promise<void> {
+  const closers: Closer[] = [];
+  onSignals(closers);
+  restrictUmask();
+  // Before starting: a parent that goes away while this data plane starts (its workers
+  // forking) must still take it down.
+  exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
+  closers.push(await runDataPlane());
 }

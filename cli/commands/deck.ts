@@ -156,88 +156,108 @@ export async function runDeckVerb(
     out(`${DECK_HELP[verb]}\n`);
     return 0;
   }
-  const json = has(a, 'json-output');
   try {
     checkFlags(a, VERB_FLAGS[verb]);
     switch (verb) {
-      case 'validate': {
-        const state = loadState(a.positional, process.env, stdin);
-        const target = buildTarget(state);
-        const { errors } = planChanges(target, EMPTY_CONFIG, { sync: false, offline: true });
-        if (errors.length) {
-          process.stderr.write(
-            `Error: ${errors.length} validation error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${e}`).join('\n')}\n`,
-          );
-          return 1;
-        }
-        out(`${a.positional.join(', ')}: valid (${target.items.length} entities)\n`);
-        return 0;
-      }
+      case 'validate':
+        return runValidate(a, stdin);
       case 'diff':
       case 'sync':
-      case 'apply': {
-        const { changes, errors, mask } = await plan(a, verb !== 'apply', stdin);
-        if (errors.length) {
-          if (json) out(renderJson([], mask, errors));
-          process.stderr.write(
-            `Error: nothing was changed; ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${mask(e)}`).join('\n')}\n`,
-          );
-          return 1;
-        }
-        if (verb !== 'diff') {
-          try {
-            await execute(a, changes);
-          } catch (err) {
-            // The Admin API echoes values (unique keys…): mask what came from DECK_* variables.
-            if (err instanceof AdminError) throw new AdminError(mask(err.message));
-            throw err;
-          }
-        }
-        out(json ? renderJson(changes, mask) : terminalSafe(renderText(changes, mask)));
-        if (verb === 'diff' && has(a, 'non-zero-exit-code') && summary(changes).total > 0) return 2;
-        return 0;
-      }
-      case 'dump': {
-        const current = await client(a).currentConfig();
-        const doc = dumpState(current, values(a, 'select-tag'));
-        const text = YAML.stringify(doc, { lineWidth: 0 });
-        const file = value(a, 'o', 'output-file');
-        if (file && file !== '-') {
-          // It holds every credential of the config: readable by its owner only.
-          writePrivateFile(file, text);
-          process.stderr.write(`wrote ${file}\n`);
-        } else out(text);
-        return 0;
-      }
-      case 'reset': {
-        if (!has(a, 'force')) {
-          const answer = await ask(
-            'This will delete all configuration from the gateway (within the select tags, if given).\n> Are you sure? (y/N) ',
-          );
-          if (!/^y(es)?$/i.test(answer.trim())) {
-            process.stderr.write('reset aborted (use --force to skip the question)\n');
-            return 1;
-          }
-        }
-        const target = { items: [], selectTags: values(a, 'select-tag') };
-        const current = await client(a).currentConfig();
-        const { changes } = planChanges(target, current, { sync: true });
-        await execute(a, changes);
-        out(terminalSafe(renderText(changes, (t) => t)));
-        return 0;
-      }
+      case 'apply':
+        return await runPlanned(verb, a, stdin);
+      case 'dump':
+        return await runDump(a);
+      case 'reset':
+        return await runReset(a);
     }
   } catch (err) {
-    if (err instanceof UnknownFlagError) {
-      process.stderr.write(`Error: ${err.message}\n\n${DECK_HELP[verb]}\n`);
-      return 1;
-    }
-    if (err instanceof DeckFileError || err instanceof AdminError) {
-      process.stderr.write(`Error: ${err.message}\n`);
-      return 1;
-    }
+    return reportDeckError(verb, err);
+  }
+}
+
+/** The user's mistakes (flags, files, what the Admin API refused) exit 1; anything else is a bug. */
+function reportDeckError(verb: (typeof DECK_VERBS)[number], err: unknown): number {
+  if (err instanceof UnknownFlagError) {
+    process.stderr.write(`Error: ${err.message}\n\n${DECK_HELP[verb]}\n`);
+    return 1;
+  }
+  if (err instanceof DeckFileError || err instanceof AdminError) {
+    process.stderr.write(`Error: ${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
+function runValidate(a: ParsedArgs, stdin?: string): number {
+  const state = loadState(a.positional, process.env, stdin);
+  const target = buildTarget(state);
+  const { errors } = planChanges(target, EMPTY_CONFIG, { sync: false, offline: true });
+  if (errors.length) {
+    process.stderr.write(
+      `Error: ${errors.length} validation error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${e}`).join('\n')}\n`,
+    );
+    return 1;
+  }
+  out(`${a.positional.join(', ')}: valid (${target.items.length} entities)\n`);
+  return 0;
+}
+
+/** diff, sync and apply: plan against the gateway, then (but for diff) apply the plan. */
+async function runPlanned(verb: 'diff' | 'sync' | 'apply', a: ParsedArgs, stdin?: string): Promise<number> {
+  const json = has(a, 'json-output');
+  const { changes, errors, mask } = await plan(a, verb !== 'apply', stdin);
+  if (errors.length) {
+    if (json) out(renderJson([], mask, errors));
+    process.stderr.write(
+      `Error: nothing was changed; ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${mask(e)}`).join('\n')}\n`,
+    );
+    return 1;
+  }
+  if (verb !== 'diff') await executeMasked(a, changes, mask);
+  out(json ? renderJson(changes, mask) : terminalSafe(renderText(changes, mask)));
+  if (verb === 'diff' && has(a, 'non-zero-exit-code') && summary(changes).total > 0) return 2;
+  return 0;
+}
+
+async function executeMasked(a: ParsedArgs, changes: Change[], mask: (text: string) => string) {
+  try {
+    await execute(a, changes);
+  } catch (err) {
+    // The Admin API echoes values (unique keys…): mask what came from DECK_* variables.
+    if (err instanceof AdminError) throw new AdminError(mask(err.message));
     throw err;
   }
+}
+
+async function runDump(a: ParsedArgs): Promise<number> {
+  const current = await client(a).currentConfig();
+  const doc = dumpState(current, values(a, 'select-tag'));
+  const text = YAML.stringify(doc, { lineWidth: 0 });
+  const file = value(a, 'o', 'output-file');
+  if (file && file !== '-') {
+    // It holds every credential of the config: readable by its owner only.
+    writePrivateFile(file, text);
+    process.stderr.write(`wrote ${file}\n`);
+  } else out(text);
+  return 0;
+}
+
+async function runReset(a: ParsedArgs): Promise<number> {
+  if (!has(a, 'force')) {
+    const answer = await ask(
+      'This will delete all configuration from the gateway (within the select tags, if given).\n> Are you sure? (y/N) ',
+    );
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stderr.write('reset aborted (use --force to skip the question)\n');
+      return 1;
+    }
+  }
+  const target = { items: [], selectTags: values(a, 'select-tag') };
+  const current = await client(a).currentConfig();
+  const { changes } = planChanges(target, current, { sync: true });
+  await execute(a, changes);
+  out(terminalSafe(renderText(changes, (t) => t)));
+  return 0;
 }
 
 function ask(question: string): Promise<string> {

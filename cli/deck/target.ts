@@ -2,7 +2,7 @@
  * A decK file flattened into entities with parent references (by id or name), select tags
  * stamped and `_info.defaults` applied. Nothing here talks to the Admin API.
  */
-import { PLUGIN_ENTITIES } from '../../shared/entities';
+import { PLUGIN_ENTITIES, type EntityDefinition } from '../../shared/entities';
 import { DeckFileError } from './env-template';
 import type { LoadedState } from './file';
 
@@ -68,6 +68,13 @@ function obj(value: unknown, where: string): Record<string, any> {
   return { ...(value as Record<string, any>) };
 }
 
+/** The items collected so far, and what every one of them gets: the scope's tags, `_info.defaults`. */
+interface Collector {
+  items: Item[];
+  selectTags: string[];
+  defaults: Record<string, any>;
+}
+
 /**
  * `selectTags`: the scope (the file's `_info.select_tags`, or `--select-tag`, which decK treats
  * alike): stamped on every entity the file defines, so what sync creates is in its own scope.
@@ -77,142 +84,22 @@ export function buildTarget(
   selectTags: string[] = state.content._info?.select_tags ?? [],
 ): TargetState {
   const c = state.content;
-  const defaults = c._info?.defaults ?? {};
-  const items: Item[] = [];
-
-  const add = (
-    kind: Kind,
-    raw: Record<string, any>,
-    refs: Item['refs'],
-    where: string,
-    nested: ParentKind | null,
-  ) => {
-    const body = { ...raw };
-    for (const f of PARENT_FIELDS) {
-      if (!(f in body)) continue;
-      if (nested === f) {
-        // A child nested under its parent must not name another parent (decK).
-        const own = asRef(body[f], where, f);
-        const parent = refs[f]!;
-        if (
-          (own.id && parent.id && own.id !== parent.id) ||
-          (own.name && parent.name && own.name !== parent.name)
-        ) {
-          throw new DeckFileError(`${where}: nested ${kind} must not reference a different ${f}`);
-        }
-      } else if (kind !== 'membership') refs[f] = asRef(body[f], where, f);
-      delete body[f];
-    }
-    if (kind !== 'membership') stamp(body, selectTags);
-    items.push({ kind, body, refs, where });
-  };
-
-  const routeItem = (r: any, where: string, parent: Ref | null) => {
-    const route = { ...(defaults.route ?? {}), ...obj(r, where) };
-    if (!route.id && !route.name)
-      throw new DeckFileError(`${where}: a route needs a name (or an id) so that it can be matched`);
-    const plugins = route.plugins ?? [];
-    delete route.plugins;
-    add('route', route, parent ? { service: parent } : {}, where, parent ? 'service' : null);
-    const ref: Ref = route.id ? { id: route.id } : { name: route.name };
-    plugins.forEach((p: any, i: number) =>
-      add('plugin', obj(p, `${where}.plugins[${i}]`), { route: ref }, `${where}.plugins[${i}]`, 'route'),
-    );
-  };
-
-  (c.services ?? []).forEach((s: any, i: number) => {
-    const where = `${state.origin.services[i]}: services[${i}]`;
-    const service = { ...(defaults.service ?? {}), ...obj(s, where) };
-    const routes = service.routes ?? [];
-    const plugins = service.plugins ?? [];
-    delete service.routes;
-    delete service.plugins;
-    add('service', service, {}, where, null);
-    const ref: Ref = service.id ? { id: service.id } : { name: service.name };
-    if (!service.id && !service.name)
-      throw new DeckFileError(`${where}: a service needs a name (or an id) so that it can be matched`);
-    routes.forEach((r: any, j: number) => routeItem(r, `${where}.routes[${j}]`, ref));
-    plugins.forEach((p: any, j: number) =>
-      add('plugin', obj(p, `${where}.plugins[${j}]`), { service: ref }, `${where}.plugins[${j}]`, 'service'),
-    );
-  });
-  (c.routes ?? []).forEach((r: any, i: number) =>
-    routeItem(r, `${state.origin.routes[i]}: routes[${i}]`, null),
+  const collector: Collector = { items: [], selectTags, defaults: c._info?.defaults ?? {} };
+  (c.services ?? []).forEach((s: any, i: number) =>
+    addService(collector, s, `${state.origin.services[i]}: services[${i}]`),
   );
-  (c.consumer_groups ?? []).forEach((g: any, i: number) => {
-    const where = `${state.origin.consumer_groups[i]}: consumer_groups[${i}]`;
-    const group = obj(g, where);
-    const members = group.consumers ?? [];
-    const plugins = group.plugins ?? [];
-    delete group.consumers;
-    delete group.plugins;
-    add('consumer_group', group, {}, where, null);
-    const ref: Ref = group.id ? { id: group.id } : { name: group.name };
-    members.forEach((m: any, j: number) =>
-      add(
-        'membership',
-        {},
-        { consumer_group: ref, consumer: asRef(m, `${where}.consumers[${j}]`, 'consumer') },
-        `${where}.consumers[${j}]`,
-        null,
-      ),
-    );
-    plugins.forEach((p: any, j: number) =>
-      add(
-        'plugin',
-        obj(p, `${where}.plugins[${j}]`),
-        { consumer_group: ref },
-        `${where}.plugins[${j}]`,
-        'consumer_group',
-      ),
-    );
-  });
-  (c.consumers ?? []).forEach((cn: any, i: number) => {
-    const where = `${state.origin.consumers[i]}: consumers[${i}]`;
-    const consumer = obj(cn, where);
-    const children = CONSUMER_CHILDREN.map((def) => ({ def, list: consumer[def.name] ?? [] }));
-    const groups = consumer.groups ?? [];
-    const plugins = consumer.plugins ?? [];
-    for (const k of [...CONSUMER_CHILDREN.map((d) => d.name), 'groups', 'plugins']) delete consumer[k];
-    for (const k of UNSUPPORTED_CONSUMER_CHILDREN) {
-      if (consumer[k] !== undefined) throw new DeckFileError(`${where}: ${k} are not supported by Tollgate`);
-    }
-    add('consumer', consumer, {}, where, null);
-    const ref: Ref = consumer.id ? { id: consumer.id } : { name: consumer.username ?? consumer.custom_id };
-    for (const { def, list } of children) {
-      if (!Array.isArray(list)) throw new DeckFileError(`${where}.${def.name}: expected a list`);
-      const keys = def.cacheKey ?? [];
-      list.forEach((k: any, j: number) => {
-        const at = `${where}.${def.name}[${j}]`;
-        // Matched by id or natural key: without either every sync would create another one.
-        if (!k?.id && (!keys.length || keys.some((f) => k?.[f] == null)))
-          throw new DeckFileError(
-            `${at}: a ${def.deckLabel ?? def.singular} credential needs its ${keys.join(', ') || 'id'} (or an id) to be managed declaratively`,
-          );
-        add(def.singular, obj(k, at), { consumer: ref }, at, 'consumer');
-      });
-    }
-    groups.forEach((g: any, j: number) =>
-      add(
-        'membership',
-        {},
-        { consumer: ref, consumer_group: asRef(g, `${where}.groups[${j}]`, 'group') },
-        `${where}.groups[${j}]`,
-        null,
-      ),
-    );
-    plugins.forEach((p: any, j: number) =>
-      add(
-        'plugin',
-        obj(p, `${where}.plugins[${j}]`),
-        { consumer: ref },
-        `${where}.plugins[${j}]`,
-        'consumer',
-      ),
-    );
-  });
+  (c.routes ?? []).forEach((r: any, i: number) =>
+    addRoute(collector, r, `${state.origin.routes[i]}: routes[${i}]`, null),
+  );
+  (c.consumer_groups ?? []).forEach((g: any, i: number) =>
+    addConsumerGroup(collector, g, `${state.origin.consumer_groups[i]}: consumer_groups[${i}]`),
+  );
+  (c.consumers ?? []).forEach((cn: any, i: number) =>
+    addConsumer(collector, cn, `${state.origin.consumers[i]}: consumers[${i}]`),
+  );
   (c.plugins ?? []).forEach((p: any, i: number) =>
-    add(
+    addItem(
+      collector,
       'plugin',
       obj(p, `${state.origin.plugins[i]}: plugins[${i}]`),
       {},
@@ -220,5 +107,140 @@ export function buildTarget(
       null,
     ),
   );
-  return { items, selectTags };
+  return { items: collector.items, selectTags };
+}
+
+/** One entity: its parent fields become references (`nested`: the parent it is written under). */
+function addItem(
+  collector: Collector,
+  kind: Kind,
+  raw: Record<string, any>,
+  refs: Item['refs'],
+  where: string,
+  nested: ParentKind | null,
+) {
+  const body = { ...raw };
+  for (const f of PARENT_FIELDS) {
+    if (!(f in body)) continue;
+    if (nested === f) {
+      // A child nested under its parent must not name another parent (decK).
+      const own = asRef(body[f], where, f);
+      const parent = refs[f]!;
+      if (
+        (own.id && parent.id && own.id !== parent.id) ||
+        (own.name && parent.name && own.name !== parent.name)
+      ) {
+        throw new DeckFileError(`${where}: nested ${kind} must not reference a different ${f}`);
+      }
+    } else if (kind !== 'membership') refs[f] = asRef(body[f], where, f);
+    delete body[f];
+  }
+  if (kind !== 'membership') stamp(body, collector.selectTags);
+  collector.items.push({ kind, body, refs, where });
+}
+
+/** The plugins nested under a parent entity (`where`: the parent's). */
+function addNestedPlugins(collector: Collector, plugins: any, where: string, parent: ParentKind, ref: Ref) {
+  plugins.forEach((p: any, j: number) =>
+    addItem(
+      collector,
+      'plugin',
+      obj(p, `${where}.plugins[${j}]`),
+      { [parent]: ref },
+      `${where}.plugins[${j}]`,
+      parent,
+    ),
+  );
+}
+
+function addRoute(collector: Collector, r: any, where: string, parent: Ref | null) {
+  const route = { ...(collector.defaults.route ?? {}), ...obj(r, where) };
+  if (!route.id && !route.name)
+    throw new DeckFileError(`${where}: a route needs a name (or an id) so that it can be matched`);
+  const plugins = route.plugins ?? [];
+  delete route.plugins;
+  addItem(collector, 'route', route, parent ? { service: parent } : {}, where, parent ? 'service' : null);
+  const ref: Ref = route.id ? { id: route.id } : { name: route.name };
+  addNestedPlugins(collector, plugins, where, 'route', ref);
+}
+
+function addService(collector: Collector, s: any, where: string) {
+  const service = { ...(collector.defaults.service ?? {}), ...obj(s, where) };
+  const routes = service.routes ?? [];
+  const plugins = service.plugins ?? [];
+  delete service.routes;
+  delete service.plugins;
+  addItem(collector, 'service', service, {}, where, null);
+  const ref: Ref = service.id ? { id: service.id } : { name: service.name };
+  if (!service.id && !service.name)
+    throw new DeckFileError(`${where}: a service needs a name (or an id) so that it can be matched`);
+  routes.forEach((r: any, j: number) => addRoute(collector, r, `${where}.routes[${j}]`, ref));
+  addNestedPlugins(collector, plugins, where, 'service', ref);
+}
+
+function addConsumerGroup(collector: Collector, g: any, where: string) {
+  const group = obj(g, where);
+  const members = group.consumers ?? [];
+  const plugins = group.plugins ?? [];
+  delete group.consumers;
+  delete group.plugins;
+  addItem(collector, 'consumer_group', group, {}, where, null);
+  const ref: Ref = group.id ? { id: group.id } : { name: group.name };
+  members.forEach((m: any, j: number) =>
+    addItem(
+      collector,
+      'membership',
+      {},
+      { consumer_group: ref, consumer: asRef(m, `${where}.consumers[${j}]`, 'consumer') },
+      `${where}.consumers[${j}]`,
+      null,
+    ),
+  );
+  addNestedPlugins(collector, plugins, where, 'consumer_group', ref);
+}
+
+function addConsumer(collector: Collector, cn: any, where: string) {
+  const consumer = obj(cn, where);
+  const children = CONSUMER_CHILDREN.map((def) => ({ def, list: consumer[def.name] ?? [] }));
+  const groups = consumer.groups ?? [];
+  const plugins = consumer.plugins ?? [];
+  for (const k of [...CONSUMER_CHILDREN.map((d) => d.name), 'groups', 'plugins']) delete consumer[k];
+  for (const k of UNSUPPORTED_CONSUMER_CHILDREN) {
+    if (consumer[k] !== undefined) throw new DeckFileError(`${where}: ${k} are not supported by Tollgate`);
+  }
+  addItem(collector, 'consumer', consumer, {}, where, null);
+  const ref: Ref = consumer.id ? { id: consumer.id } : { name: consumer.username ?? consumer.custom_id };
+  for (const { def, list } of children) addCredentials(collector, def, list, where, ref);
+  groups.forEach((g: any, j: number) =>
+    addItem(
+      collector,
+      'membership',
+      {},
+      { consumer: ref, consumer_group: asRef(g, `${where}.groups[${j}]`, 'group') },
+      `${where}.groups[${j}]`,
+      null,
+    ),
+  );
+  addNestedPlugins(collector, plugins, where, 'consumer', ref);
+}
+
+/** A consumer's entities of one plugin-owned kind (key-auth's keys…); `where`: the consumer's. */
+function addCredentials(
+  collector: Collector,
+  def: EntityDefinition,
+  list: any,
+  where: string,
+  consumer: Ref,
+) {
+  if (!Array.isArray(list)) throw new DeckFileError(`${where}.${def.name}: expected a list`);
+  const keys = def.cacheKey ?? [];
+  list.forEach((k: any, j: number) => {
+    const at = `${where}.${def.name}[${j}]`;
+    // Matched by id or natural key: without either every sync would create another one.
+    if (!k?.id && (!keys.length || keys.some((f) => k?.[f] == null)))
+      throw new DeckFileError(
+        `${at}: a ${def.deckLabel ?? def.singular} credential needs its ${keys.join(', ') || 'id'} (or an id) to be managed declaratively`,
+      );
+    addItem(collector, def.singular, obj(k, at), { consumer }, at, 'consumer');
+  });
 }

@@ -9,8 +9,12 @@
 import { ApplyError, type Entity } from '../../data-plane/runtime/entity';
 import type { CompileEnv, PluginHooks, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Static } from '@sinclair/typebox';
-import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
-import { serveMcp, type ServedTools } from '../../data-plane/mcp/server/streamable-server';
+import { JSONRPC_ERRORS, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
+import {
+  serveMcp,
+  type ServedTools,
+  type ToolCallOutcome,
+} from '../../data-plane/mcp/server/streamable-server';
 import { processSecret, SessionSealer } from '../../data-plane/mcp/server/session-ids';
 import { defineSlot } from '../../data-plane/runtime/slots';
 import { redact } from '../../shared/redact';
@@ -103,96 +107,132 @@ function sealerOf(config: Config, env: CompileEnv, self: Entity): SessionSealer 
   return new SessionSealer(secrets, self.id, session.session_ttl);
 }
 
-export function conversionServer(config: Config, env: CompileEnv, self: Entity): PluginHooks {
-  const served = gather(config, env, self);
-  const byName = new Map<string, ServedTool>();
-  for (const s of served) {
-    if (byName.has(s.tool.name))
-      throw new ApplyError(`ai-mcp-proxy ${config.mode}: tool name '${s.tool.name}' is defined twice`);
-    byName.set(s.tool.name, s);
+/** Input validation errors are tool execution errors (MCP 2025-11-25): the model can correct itself. */
+function invalidArguments(name: string, problem: string): ToolCallOutcome {
+  return {
+    result: {
+      content: [{ type: 'text', text: `Invalid arguments for tool '${name}': ${problem}` }],
+      isError: true,
+    },
+  };
+}
+
+/** The tools one conversion route serves: listed for a caller, called through their routes. */
+class ConvertedTools {
+  private readonly byName = new Map<string, ServedTool>();
+  /** Whole milliseconds a timer can hold (a float, 0 or 2^32 would break every call). */
+  private readonly timeoutMs: number;
+  private readonly forward: boolean;
+  readonly logAudits: boolean;
+
+  constructor(
+    private readonly served: ServedTool[],
+    config: Config,
+    private readonly env: CompileEnv,
+  ) {
+    for (const s of served) {
+      if (this.byName.has(s.tool.name))
+        throw new ApplyError(`ai-mcp-proxy ${config.mode}: tool name '${s.tool.name}' is defined twice`);
+      this.byName.set(s.tool.name, s);
+    }
+    this.timeoutMs = Math.min(Math.max(1, Math.floor(config.server.timeout)), 2 ** 31 - 1);
+    this.forward = config.server.forward_client_headers !== false;
+    this.logAudits = config.logging?.log_audits === true;
   }
+
+  list(ctx: RequestContextApi): Record<string, unknown>[] {
+    const callers = new Map<ServedTool['callerFor'], Caller>();
+    const callerOf = (s: ServedTool) => {
+      let c = callers.get(s.callerFor);
+      if (!c) callers.set(s.callerFor, (c = s.callerFor(ctx)));
+      return c;
+    };
+    return this.served.filter((s) => decide(s.tool.acl, callerOf(s)).allowed).map((s) => s.tool.listing);
+  }
+
+  /** A call judged (ACL, arguments), then made on its route; `audits` gets its audit record. */
+  async call(
+    ctx: RequestContextApi,
+    name: string,
+    args: unknown,
+    id: JsonRpcId,
+    audits: Map<unknown, Record<string, unknown>>,
+  ): Promise<ToolCallOutcome> {
+    const s = this.byName.get(name);
+    if (!s) return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
+    const caller = s.callerFor(ctx);
+    const d = decide(s.tool.acl, caller);
+    if (this.logAudits)
+      audits.set(id, {
+        audit: {
+          primitive: 'tool',
+          name,
+          allowed: d.allowed,
+          consumer: caller.consumer,
+          groups: caller.groups,
+        },
+      });
+    if (!d.allowed)
+      return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
+    const problem = s.tool.argumentProblem(args);
+    if (problem) return invalidArguments(name, problem);
+    const request = s.tool.request(
+      (args ?? {}) as Record<string, unknown>,
+      this.forward ? ctx.headers : null,
+    );
+    if ('problem' in request) return invalidArguments(name, request.problem);
+    const res = await this.env.routeCaller.call({
+      from: ctx,
+      route: s.route,
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      headers: request.headers,
+      body: request.body,
+      scheme: request.scheme,
+      hostHeader: request.hostHeader,
+      timeoutMs: this.timeoutMs,
+      signal: AbortSignal.timeout(this.timeoutMs),
+      // On its own route, the plugins up to this one already ran on the MCP request.
+      plugins: {
+        after: s.ownRoute ? 'ai-mcp-proxy' : undefined,
+        skip: (inst) => inst.name === 'ai-mcp-proxy',
+      },
+      maxResponseBytes: MAX_ANSWER_BYTES,
+    });
+    return { result: s.tool.result(res) };
+  }
+
+  /** What serveMcp offers, for one request (its audit records). */
+  forRequest(audits: Map<unknown, Record<string, unknown>>): ServedTools {
+    return {
+      list: (ctx) => this.list(ctx),
+      call: (ctx, name, args, id) => this.call(ctx, name, args, id, audits),
+    };
+  }
+}
+
+/** The request's messages by id, for payload logging. */
+function payloadsOf(ctx: RequestContextApi): Map<unknown, unknown> {
+  const payloads = new Map<unknown, unknown>();
+  const parsed = ctx.jsonBody();
+  for (const m of Array.isArray(parsed) ? parsed : [parsed])
+    if (m && typeof m === 'object' && 'id' in m) payloads.set((m as { id: unknown }).id, m);
+  return payloads;
+}
+
+export function conversionServer(config: Config, env: CompileEnv, self: Entity): PluginHooks {
+  const tools = new ConvertedTools(gather(config, env, self), config, env);
   const sessions = sealerOf(config, env, self);
-  // Whole milliseconds a timer can hold (a float, 0 or 2^32 would break every call).
-  const timeoutMs = Math.min(Math.max(1, Math.floor(config.server.timeout)), 2 ** 31 - 1);
-  const forward = config.server.forward_client_headers !== false;
   const logPayloads = config.logging?.log_payloads === true;
-  const logAudits = config.logging?.log_audits === true;
-
-  const tools = (audits: Map<unknown, Record<string, unknown>>): ServedTools => ({
-    list(ctx) {
-      const callers = new Map<ServedTool['callerFor'], Caller>();
-      const callerOf = (s: ServedTool) => {
-        let c = callers.get(s.callerFor);
-        if (!c) callers.set(s.callerFor, (c = s.callerFor(ctx)));
-        return c;
-      };
-      return served.filter((s) => decide(s.tool.acl, callerOf(s)).allowed).map((s) => s.tool.listing);
-    },
-    async call(ctx, name, args, id) {
-      const s = byName.get(name);
-      if (!s) return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
-      const caller = s.callerFor(ctx);
-      const d = decide(s.tool.acl, caller);
-      if (logAudits)
-        audits.set(id, {
-          audit: {
-            primitive: 'tool',
-            name,
-            allowed: d.allowed,
-            consumer: caller.consumer,
-            groups: caller.groups,
-          },
-        });
-      if (!d.allowed)
-        return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
-      // Input validation errors are tool execution errors (MCP 2025-11-25): the model can
-      // correct itself. Nothing is sent.
-      const invalid = (problem: string) => ({
-        result: {
-          content: [{ type: 'text', text: `Invalid arguments for tool '${name}': ${problem}` }],
-          isError: true,
-        },
-      });
-      const problem = s.tool.argumentProblem(args);
-      if (problem) return invalid(problem);
-      const request = s.tool.request((args ?? {}) as Record<string, unknown>, forward ? ctx.headers : null);
-      if ('problem' in request) return invalid(request.problem);
-      const res = await env.routeCaller.call({
-        from: ctx,
-        route: s.route,
-        method: request.method,
-        path: request.path,
-        query: request.query,
-        headers: request.headers,
-        body: request.body,
-        scheme: request.scheme,
-        hostHeader: request.hostHeader,
-        timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-        // On its own route, the plugins up to this one already ran on the MCP request.
-        plugins: {
-          after: s.ownRoute ? 'ai-mcp-proxy' : undefined,
-          skip: (inst) => inst.name === 'ai-mcp-proxy',
-        },
-        maxResponseBytes: MAX_ANSWER_BYTES,
-      });
-      return { result: s.tool.result(res) };
-    },
-  });
-
   return {
     needsRequestBody: true,
     async access(ctx) {
       const entries: NonNullable<typeof ctx.analytics.entries> = [];
       ctx.analytics.entries = entries;
       const audits = new Map<unknown, Record<string, unknown>>();
-      const payloads = logPayloads ? new Map<unknown, unknown>() : null;
-      if (payloads) {
-        const parsed = ctx.jsonBody();
-        for (const m of Array.isArray(parsed) ? parsed : [parsed])
-          if (m && typeof m === 'object' && 'id' in m) payloads.set((m as { id: unknown }).id, m);
-      }
-      await serveMcp(ctx, tools(audits), {
+      const payloads = logPayloads ? payloadsOf(ctx) : null;
+      await serveMcp(ctx, tools.forRequest(audits), {
         name: 'tollgate',
         version: TOLLGATE_VERSION,
         maxBodyBytes: config.max_request_body_size,

@@ -1,0 +1,82 @@
+/**
+ * What the reconciler knows of each kind of entity: its table, its natural key (how a file's
+ * entity matches a stored one without an id) and decK's display name.
+ */
+import { PLUGIN_ENTITIES } from '../../shared/entities';
+import type { Kind } from './target';
+
+export type Entity = Record<string, any>;
+
+/** Plugin-owned entities by kind (their singular, `keyauth_credential`). */
+export const OWNED = new Map(PLUGIN_ENTITIES.map((e) => [e.singular, e]));
+
+export const TABLE: Record<string, string> = {
+  service: 'services',
+  route: 'routes',
+  consumer: 'consumers',
+  consumer_group: 'consumer_groups',
+  plugin: 'plugins',
+  ...Object.fromEntries(PLUGIN_ENTITIES.map((e) => [e.singular, e.name])),
+};
+/** Parents before children: creates and updates go in this order, deletes in reverse. */
+export const KIND_ORDER: Kind[] = [
+  'consumer_group',
+  'service',
+  'consumer',
+  'route',
+  ...OWNED.keys(),
+  'membership',
+  'plugin',
+];
+
+export function naturalKey(kind: Kind, e: Entity): string | null {
+  switch (kind) {
+    case 'service':
+    case 'route':
+    case 'consumer_group':
+      return e.name ?? null;
+    case 'consumer':
+      return e.username != null ? `u:${e.username}` : e.custom_id != null ? `c:${e.custom_id}` : null;
+    case 'plugin':
+      return [e.name, e.service?.id, e.route?.id, e.consumer?.id, e.consumer_group?.id]
+        .map((x) => x ?? '')
+        .join('|');
+    case 'membership':
+      return `${e.consumer_group.id}|${e.consumer.id}`;
+    default: {
+      // A plugin-owned entity: its cache key (key-auth's key, basic-auth's username).
+      const fields = OWNED.get(kind)?.cacheKey ?? [];
+      return fields.length && fields.every((f) => e[f] != null) ? fields.map((f) => e[f]).join('|') : null;
+    }
+  }
+}
+
+export function label(kind: Kind): string {
+  return OWNED.get(kind)?.deckLabel ?? (kind === 'consumer_group' ? 'consumer-group' : kind);
+}
+
+/** decK's names: plugins read `<name> for service s and route r …` or `<name> (global)`. */
+export function displayName(kind: Kind, e: Entity, names: Map<string, string>): string {
+  switch (kind) {
+    case 'consumer':
+      return e.username ?? e.custom_id ?? e.id;
+    case 'plugin': {
+      const parts: string[] = [];
+      if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);
+      if (e.route) parts.push(`route ${names.get(e.route.id) ?? e.route.id}`);
+      if (e.consumer) parts.push(`consumer ${names.get(e.consumer.id) ?? e.consumer.id}`);
+      if (e.consumer_group)
+        parts.push(`consumer-group ${names.get(e.consumer_group.id) ?? e.consumer_group.id}`);
+      const who = e.instance_name ? `${e.name} (${e.instance_name})` : e.name;
+      return parts.length ? `${who} for ${parts.join(' and ')}` : `${who} (global)`;
+    }
+    default: {
+      const def = OWNED.get(kind);
+      if (!def) return e.name ?? e.id;
+      // Named by id when a field is a secret (a key, a password), else by its cache key.
+      const own = def.secretFields?.length ? e.id : (naturalKey(kind, e) ?? e.id);
+      const parent = def.nestedUnder && e[def.nestedUnder]?.id;
+      return parent ? `${own} for ${def.nestedUnder} ${names.get(parent) ?? parent}` : own;
+    }
+  }
+}
