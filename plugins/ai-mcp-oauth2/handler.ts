@@ -6,7 +6,8 @@
  */
 import { aiMcpOauth2Plugin } from './schema';
 import type { Entity } from '../../data-plane/runtime/entity';
-import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
+import type { Static } from '@sinclair/typebox';
+import { defineHandler, type CompileEnv, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import { setConsumer, setTokenClaims } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { InvalidToken, TokenValidator, type Claims } from './token-validator';
@@ -16,6 +17,45 @@ function claimAt(claims: Claims, path: string[] | null | undefined): unknown {
   for (const seg of path ?? [])
     v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
   return v;
+}
+
+type Config = Static<(typeof aiMcpOauth2Plugin)['schema']>;
+
+/** The consumer a claim names, looked up as `consumer_by` says (undefined: none). */
+function consumerOf(c: Config, env: CompileEnv, claims: Claims): Entity | undefined {
+  const value = claimAt(claims, c.consumer_claim);
+  if (value === undefined || value === null) return undefined;
+  const key = String(value);
+  for (const by of c.consumer_by) {
+    const consumer =
+      by === 'id'
+        ? env.consumers.get(key)
+        : by === 'username'
+          ? env.consumersByUsername.get(key)
+          : env.consumersByCustomId.get(key);
+    if (consumer) return consumer;
+  }
+  return undefined;
+}
+
+/** The consumer groups a claim names (a list, or a string split on spaces and commas). */
+function groupsOf(c: Config, env: CompileEnv, claims: Claims): Entity[] {
+  const value = claimAt(claims, c.consumer_groups_claim);
+  const names = Array.isArray(value)
+    ? value.map(String)
+    : typeof value === 'string'
+      ? value.split(/[\s,]+/).filter(Boolean)
+      : [];
+  return names.map((n) => env.groupsByName.get(n)).filter((g): g is Entity => !!g);
+}
+
+/** Claims copied into upstream headers (claim_to_header, upstream_headers). */
+function claimHeaders(c: Config, claims: Claims, headers: RequestContextApi['headers']): void {
+  const set = (h: string, v: unknown) => {
+    if (v !== undefined) headers[h.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
+  };
+  for (const { claim, header } of c.claim_to_header ?? []) set(header, claims[claim]);
+  for (const { header, path } of c.upstream_headers ?? []) set(header, claimAt(claims, path));
 }
 
 export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
@@ -58,19 +98,7 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
       // claim → consumer
       let consumer: Entity | undefined;
       if (c.consumer_claim?.length) {
-        const value = claimAt(claims, c.consumer_claim);
-        if (value !== undefined && value !== null) {
-          const key = String(value);
-          for (const by of c.consumer_by) {
-            consumer =
-              by === 'id'
-                ? env.consumers.get(key)
-                : by === 'username'
-                  ? env.consumersByUsername.get(key)
-                  : env.consumersByCustomId.get(key);
-            if (consumer) break;
-          }
-        }
+        consumer = consumerOf(c, env, claims);
         if (!consumer && !c.consumer_optional) return reject(ctx, 'invalid_token');
       }
       const credentialId = claimAt(claims, c.credential_claim);
@@ -82,28 +110,14 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
 
       // claim → consumer groups (in addition to stored memberships)
       if (c.consumer_groups_claim?.length) {
-        const value = claimAt(claims, c.consumer_groups_claim);
-        const names = Array.isArray(value)
-          ? value.map(String)
-          : typeof value === 'string'
-            ? value.split(/[\s,]+/).filter(Boolean)
-            : [];
-        const groups = names.map((n) => env.groupsByName.get(n)).filter((g): g is Entity => !!g);
+        const groups = groupsOf(c, env, claims);
         if (!groups.length && !c.consumer_groups_optional) return reject(ctx, 'invalid_token');
         const merged = new Map([...ctx.consumerGroups, ...groups].map((g) => [g.id, g]));
         ctx.consumerGroups = [...merged.values()].sort((a, b) =>
           String(a.name).localeCompare(String(b.name)),
         );
       }
-
-      for (const { claim, header: h } of c.claim_to_header ?? []) {
-        const v = claims[claim];
-        if (v !== undefined) ctx.headers[h.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
-      }
-      for (const { header: h, path: p } of c.upstream_headers ?? []) {
-        const v = claimAt(claims, p);
-        if (v !== undefined) ctx.headers[h.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
-      }
+      claimHeaders(c, claims, ctx.headers);
       // Anti confused-deputy: the user's token does not travel upstream unless asked.
       if (!c.passthrough_credentials) delete ctx.headers['authorization'];
     },
