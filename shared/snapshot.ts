@@ -3,17 +3,22 @@
  * and pushes to data planes. Entities are Kong-shaped (foreign keys as `{id}`), sorted by id.
  */
 import { canonicalJson, sha256Hex } from './canonical-json';
+import type { Service } from './entities/service';
+import type { Route } from './entities/route';
+import type { Consumer } from './entities/consumer';
+import type { ConsumerGroup } from './entities/consumer-group';
+import type { PluginEntity } from './entities/plugin';
 
 export const SNAPSHOT_FORMAT_VERSION = '3.0';
 
 export interface SnapshotConfig {
   _format_version: string;
-  services: Record<string, any>[];
-  routes: Record<string, any>[];
-  consumers: Record<string, any>[];
-  consumer_groups: Record<string, any>[];
+  services: Service[];
+  routes: Route[];
+  consumers: Consumer[];
+  consumer_groups: ConsumerGroup[];
   consumer_group_consumers: { consumer_group: { id: string }; consumer: { id: string } }[];
-  plugins: Record<string, any>[];
+  plugins: PluginEntity[];
   /** Entities plugins own, by table name (`keyauth_credentials`, `basicauth_credentials`). */
   [pluginEntity: string]: any;
 }

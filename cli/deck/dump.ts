@@ -32,11 +32,12 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
     return e?.[key] ?? e?.custom_id ?? r.id;
   };
   const plugins = config.plugins.filter(inScope);
-  const scopeOf = (p: E) => ['service', 'route', 'consumer', 'consumer_group'].filter((f) => p[f]);
+  const scopeOf = (p: E) =>
+    ['service', 'route', 'consumer', 'consumer_group'].filter((f) => (p as Record<string, unknown>)[f]);
   const taken = new Set<string>();
   const pluginsUnder = (field: string, id: string) =>
     plugins
-      .filter((p) => p[field]?.id === id && scopeOf(p).length === 1)
+      .filter((p) => (p as Record<string, any>)[field]?.id === id && scopeOf(p).length === 1)
       .map((p) => {
         taken.add(p.id);
         return clean(p, ['service', 'route', 'consumer', 'consumer_group']);

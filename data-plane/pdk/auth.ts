@@ -7,7 +7,7 @@
  *   that add stored credentials (request-transformer-advanced, ai-proxy-advanced) never
  *   decorate it, whatever their order.
  */
-import type { Entity } from '../runtime/entity';
+import type { Consumer, Entity } from '../runtime/entity';
 import type { CompileEnv, RequestContextApi } from '../runtime/plugin-api';
 import { defineSlot } from '../runtime/slots';
 
@@ -19,7 +19,7 @@ export function wwwAuthenticate(scheme: string, realm?: string | null): string {
 export function setConsumer(
   ctx: RequestContextApi,
   env: CompileEnv,
-  consumer: Entity,
+  consumer: Consumer,
   credential: Entity | null,
   anonymous: boolean,
 ) {

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { PluginInstance, ResponseState } from '../runtime/plugin-api';
 import type { RequestContext } from '../runtime/request-context';
-import type { Entity } from '../runtime/entity';
+import type { Route, Service } from '../runtime/entity';
 import { buildRecords } from '../analytics/record-builder';
 import type { ProxyContext } from './proxy-context';
 import { logAccess } from './proxy-logs';
@@ -13,8 +13,8 @@ export interface LoggedRequest {
   readonly ctx: ProxyContext;
   readonly rc: RequestContext;
   readonly req: IncomingMessage;
-  readonly route: Entity;
-  readonly service: Entity;
+  readonly route: Route;
+  readonly service: Service;
   readonly executed: PluginInstance[];
   readonly started: number;
   readonly startedAt: number;

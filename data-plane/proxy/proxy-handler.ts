@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../runtime/request-context';
 import type { RouteChain } from '../runtime/plugin-chain';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import type { Entity } from '../runtime/entity';
+import type { Route, Service } from '../runtime/entity';
 import { joinUpstreamPath } from '../router/path';
 import { GATEWAY_ERRORS, sendError } from '../errors';
 import { refuseRequest, steerablePath } from './request-guard';
@@ -30,8 +30,8 @@ const EMPTY_CHAIN: RouteChain = { slots: [], needsRequestBody: false, hasAuth: f
 interface Routed {
   config: CompiledConfig;
   match: NonNullable<ReturnType<CompiledConfig['router']['match']>>;
-  route: Entity;
-  service: Entity;
+  route: Route;
+  service: Service;
   protocol: 'http' | 'https';
   host: string;
   port: number;

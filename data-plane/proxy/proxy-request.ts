@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ResponseSink } from './response-sink';
 import type { HeaderMap, PluginInstance, ResponseState } from '../runtime/plugin-api';
 import type { RequestContext } from '../runtime/request-context';
-import type { Entity } from '../runtime/entity';
+import type { Route, Service } from '../runtime/entity';
 import type { ProxyContext } from './proxy-context';
 import { kongErrorBody, messageFor } from '../errors';
 import { runLogPhase } from './log-phase';
@@ -33,8 +33,8 @@ export class ProxyRequest {
     readonly req: IncomingMessage,
     readonly sink: ResponseSink,
     readonly rc: RequestContext,
-    readonly route: Entity,
-    readonly service: Entity,
+    readonly route: Route,
+    readonly service: Service,
     /** performance.now() when the request arrived. */
     readonly started: number,
     /**

@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici';
 import type { HeaderMap, PluginInstance } from '../runtime/plugin-api';
 import { RequestContext } from '../runtime/request-context';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import type { Entity } from '../runtime/entity';
+import type { Route, Service } from '../runtime/entity';
 import type { RouteCall, RouteCallResult, RouteCaller, UrlCall } from '../runtime/route-caller';
 import { kongAnswer, phaseAnswer, runAccess, runBeforeUpstream } from './plugin-phases';
 import { dropUnsafeHeaders } from './request-guard';
@@ -22,7 +22,7 @@ import { endToEnd } from './headers';
 import { exchangeWithUpstream } from './exchange';
 
 /** The call's own context: the caller's identity, the route's service, the call's request. */
-function contextFor(call: RouteCall, route: Entity, service: Entity): RequestContext {
+function contextFor(call: RouteCall, route: Route, service: Service): RequestContext {
   const { from } = call;
   const rc = new RequestContext(
     from.requestId,
@@ -91,7 +91,7 @@ async function callRoute(
   config: CompiledConfig,
   call: RouteCall,
 ): Promise<RouteCallResult> {
-  const route: Entity = call.route;
+  const route = call.route;
   const configured = route.service ? config.services.get(route.service.id) : undefined;
   if (!configured || configured.enabled === false) {
     const answer = kongAnswer(call.from.requestId, 503, 'Service unavailable');

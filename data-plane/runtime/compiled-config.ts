@@ -5,7 +5,15 @@
 import type { Snapshot } from '../../shared/snapshot';
 import { PLUGIN_ENTITIES } from '../../shared/entities';
 import { Router } from '../router/router';
-import { ApplyError, type Entity, type RouteEntity } from './entity';
+import {
+  ApplyError,
+  type Consumer,
+  type ConsumerGroup,
+  type Entity,
+  type Route,
+  type RouteEntity,
+  type Service,
+} from './entity';
 import type { CompileEnv, PluginHandler, PluginRuntime } from './plugin-api';
 import { PluginChains } from './plugin-chain';
 import { Registry } from 'prom-client';
@@ -16,9 +24,9 @@ export interface CompiledConfig {
   version: number;
   hash: string;
   router: Router<RouteEntity>;
-  services: Map<string, Entity>;
-  routes: Map<string, Entity>;
-  consumers: Map<string, Entity>;
+  services: Map<string, Service>;
+  routes: Map<string, Route>;
+  consumers: Map<string, Consumer>;
   plugins: PluginChains;
   /** Plugin names used by enabled plugins in this config. */
   pluginNames: Set<string>;
@@ -47,7 +55,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   const routes = new Map(config.routes.map((r) => [r.id, r]));
   const consumers = new Map(config.consumers.map((c) => [c.id, c]));
   const groups = new Map(config.consumer_groups.map((g) => [g.id, g]));
-  const groupsOfConsumer = new Map<string, Entity[]>();
+  const groupsOfConsumer = new Map<string, ConsumerGroup[]>();
   for (const m of config.consumer_group_consumers) {
     const g = groups.get(m.consumer_group.id);
     if (!g) continue;
@@ -71,8 +79,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   const env: CompileEnv = {
     env: opts.env ?? process.env,
     consumers,
-    consumersByUsername: new Map(config.consumers.filter((c) => c.username).map((c) => [c.username, c])),
-    consumersByCustomId: new Map(config.consumers.filter((c) => c.custom_id).map((c) => [c.custom_id, c])),
+    consumersByUsername: new Map(config.consumers.flatMap((c) => (c.username ? [[c.username, c]] : []))),
+    consumersByCustomId: new Map(config.consumers.flatMap((c) => (c.custom_id ? [[c.custom_id, c]] : []))),
     groupsByName: new Map(config.consumer_groups.map((g) => [g.name, g])),
     lookup: (entity, ...cacheKey) => lookups.get(entity)?.get(cacheKey.join(':')),
     groupsOfConsumer,

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { PluginDefinition } from '../../shared/plugins/definition';
 import type { Slot, SlotValues } from './slots';
-import type { Entity } from './entity';
+import type { Consumer, ConsumerGroup, Entity, Route, Service } from './entity';
 import type { AnalyticsRecord } from '../../shared/analytics/record';
 
 export type HeaderMap = Record<string, string | string[]>;
@@ -37,8 +37,8 @@ export class ExitSignal {
 export interface RequestContextApi {
   readonly requestId: string;
   readonly req: IncomingMessage;
-  readonly route: Entity;
-  readonly service: Entity;
+  readonly route: Route;
+  readonly service: Service;
   readonly clientProtocol: 'http' | 'https';
   /** Upstream request, editable by access-phase plugins. */
   method: string;
@@ -55,9 +55,9 @@ export interface RequestContextApi {
   /** Path captures of a regex route (for templates). */
   readonly uriCaptures: { unnamed: string[]; named: Record<string, string> };
   /** Set by auth plugins. */
-  consumer: Entity | null;
+  consumer: Consumer | null;
   credential: Entity | null;
-  consumerGroups: Entity[];
+  consumerGroups: ConsumerGroup[];
   /** The route runs an auth plugin (key-auth, ai-mcp-oauth2, …). */
   authRequired: boolean;
   /**
@@ -139,19 +139,19 @@ export interface PluginInstance extends PluginHooks {
 export interface CompileEnv {
   /** Environment for `{vault://env/NAME}` references. */
   env: NodeJS.ProcessEnv;
-  consumers: Map<string, Entity>;
-  consumersByUsername: Map<string, Entity>;
-  consumersByCustomId: Map<string, Entity>;
-  groupsByName: Map<string, Entity>;
+  consumers: Map<string, Consumer>;
+  consumersByUsername: Map<string, Consumer>;
+  consumersByCustomId: Map<string, Consumer>;
+  groupsByName: Map<string, ConsumerGroup>;
   /** A plugin-owned entity by its cache key (`lookup('keyauth_credentials', key)`). */
   lookup(entity: string, ...cacheKey: string[]): Entity | undefined;
-  groupsOfConsumer: Map<string, Entity[]>;
+  groupsOfConsumer: Map<string, ConsumerGroup[]>;
   /** What outlives this snapshot: process-wide plugin state, reports, the CP's pushed state. */
   runtime: PluginRuntime;
   /** Every plugin entity of the snapshot (a listener gathers the tools of tagged plugins). */
   pluginEntities: readonly Entity[];
-  routes: Map<string, Entity>;
-  services: Map<string, Entity>;
+  routes: Map<string, Route>;
+  services: Map<string, Service>;
   /** Requests the gateway makes itself on a route, through that route's plugins. */
   routeCaller: import('./route-caller').RouteCaller;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Entity } from './entity';
+import type { Consumer, ConsumerGroup, Entity, Route, Service } from './entity';
 import { kongErrorBody, messageFor } from '../errors';
 import { SlotValues } from './slots';
 import { ExitSignal, type AnalyticsFields, type HeaderMap, type RequestContextApi } from './plugin-api';
@@ -11,9 +11,9 @@ export class RequestContext implements RequestContextApi {
   query: URLSearchParams;
   headers: HeaderMap;
   body: Buffer | null = null;
-  consumer: Entity | null = null;
+  consumer: Consumer | null = null;
   credential: Entity | null = null;
-  consumerGroups: Entity[] = [];
+  consumerGroups: ConsumerGroup[] = [];
   authRequired = false;
   authenticated = false;
   anonymous = false;
@@ -30,8 +30,8 @@ export class RequestContext implements RequestContextApi {
   constructor(
     readonly requestId: string,
     readonly req: IncomingMessage,
-    readonly route: Entity,
-    readonly service: Entity,
+    readonly route: Route,
+    readonly service: Service,
     readonly clientProtocol: 'http' | 'https',
     readonly uriCaptures: { unnamed: string[]; named: Record<string, string> },
     upstream: { method: string; path: string; query: string; headers: HeaderMap },

@@ -3,14 +3,14 @@
  * (data-plane/proxy/route-call.ts implements it). Declared here so plugins and the runtime do
  * not depend on the proxy.
  */
-import type { Entity } from './entity';
+import type { Route } from './entity';
 import type { HeaderMap, PluginInstance, RequestContextApi } from './plugin-api';
 
 export interface RouteCall {
   /** The client's request this call is made for: identity, request id, client protocol. */
   from: RequestContextApi;
   /** The route whose service is called (a route entity of the current snapshot). */
-  route: Entity;
+  route: Route;
   method: string;
   /** Upstream path, as sent. */
   path: string;

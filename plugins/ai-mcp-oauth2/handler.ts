@@ -5,7 +5,7 @@
  * consumer and consumer groups, and (by default) removes the inbound token.
  */
 import { aiMcpOauth2Plugin } from './schema';
-import type { Entity } from '../../data-plane/runtime/entity';
+import type { Consumer, ConsumerGroup } from '../../data-plane/runtime/entity';
 import type { Static } from '@sinclair/typebox';
 import { defineHandler, type CompileEnv, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import { setConsumer, setTokenClaims } from '../../data-plane/pdk/auth';
@@ -22,7 +22,7 @@ function claimAt(claims: Claims, path: string[] | null | undefined): unknown {
 type Config = Static<(typeof aiMcpOauth2Plugin)['schema']>;
 
 /** The consumer a claim names, looked up as `consumer_by` says (undefined: none). */
-function consumerOf(c: Config, env: CompileEnv, claims: Claims): Entity | undefined {
+function consumerOf(c: Config, env: CompileEnv, claims: Claims): Consumer | undefined {
   const value = claimAt(claims, c.consumer_claim);
   if (value === undefined || value === null) return undefined;
   const key = String(value);
@@ -39,14 +39,14 @@ function consumerOf(c: Config, env: CompileEnv, claims: Claims): Entity | undefi
 }
 
 /** The consumer groups a claim names (a list, or a string split on spaces and commas). */
-function groupsOf(c: Config, env: CompileEnv, claims: Claims): Entity[] {
+function groupsOf(c: Config, env: CompileEnv, claims: Claims): ConsumerGroup[] {
   const value = claimAt(claims, c.consumer_groups_claim);
   const names = Array.isArray(value)
     ? value.map(String)
     : typeof value === 'string'
       ? value.split(/[\s,]+/).filter(Boolean)
       : [];
-  return names.map((n) => env.groupsByName.get(n)).filter((g): g is Entity => !!g);
+  return names.map((n) => env.groupsByName.get(n)).filter((g): g is ConsumerGroup => !!g);
 }
 
 /** Claims copied into upstream headers (claim_to_header, upstream_headers). */
@@ -96,7 +96,7 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
       }
 
       // claim → consumer
-      let consumer: Entity | undefined;
+      let consumer: Consumer | undefined;
       if (c.consumer_claim?.length) {
         consumer = consumerOf(c, env, claims);
         if (!consumer && !c.consumer_optional) return reject(ctx, 'invalid_token');

@@ -6,7 +6,7 @@
  * Governance is the passthrough's: the caller by consumer_identifier and groups, a tool's own
  * ACL else its plugin's default_acl, denied tools neither listed nor called (-32602).
  */
-import { ApplyError, type Entity } from '../../data-plane/runtime/entity';
+import { ApplyError, type Entity, type Route } from '../../data-plane/runtime/entity';
 import type { CompileEnv, PluginHooks, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Static } from '@sinclair/typebox';
 import { JSONRPC_ERRORS, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
@@ -33,7 +33,7 @@ type Config = Static<typeof aiMcpProxyPlugin.schema>;
 interface ServedTool {
   tool: RestTool;
   /** The route it is called on. */
-  route: Entity;
+  route: Route;
   /** Run that route's plugins (a listener's tools), or only those after ai-mcp-proxy (own). */
   ownRoute: boolean;
   /**
@@ -48,11 +48,11 @@ interface ServedTool {
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** The first plain (non-regex) path of a route: what relative tool paths join. */
-export function basePathOf(route: Entity | undefined): string | null {
+export function basePathOf(route: Route | undefined): string | null {
   return ((route?.paths ?? []) as string[]).find((p) => !p.startsWith('~')) ?? null;
 }
 
-function toolsOf(config: Config, route: Entity): RestTool[] {
+function toolsOf(config: Config, route: Route): RestTool[] {
   const acls = toolAclsOf(config);
   return ((config.tools ?? []) as ToolDefinition[]).map((def) =>
     compileRestTool(def, { basePath: basePathOf(route), acl: def.acl ?? acls.defaultAcl }),
@@ -60,11 +60,14 @@ function toolsOf(config: Config, route: Entity): RestTool[] {
 }
 
 /** The route a conversion plugin's tools are called on (a service-scoped one: its service). */
-function routeOfPlugin(p: Entity, env: CompileEnv): Entity | null {
+function routeOfPlugin(p: Entity, env: CompileEnv): Route | null {
   if (p.route?.id) return env.routes.get(p.route.id) ?? null;
   if (p.service?.id) {
     const s = env.services.get(p.service.id);
-    return s ? { id: `service:${s.id}`, name: s.name, service: { id: s.id }, paths: null } : null;
+    // A stand-in route for the service: what a route call reads of it (id, name, service, paths).
+    if (!s) return null;
+    const standIn = { id: `service:${s.id}`, name: s.name, service: { id: s.id }, paths: null };
+    return standIn as Partial<Route> as Route;
   }
   return null;
 }

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { Name, Rec, Tags, Timestamp, Id } from '../schema/kong-types';
 import type { EntityDefinition } from './definition';
 
@@ -12,6 +13,8 @@ const consumerGroupSchema = Rec(
   { required: ['name'] },
 );
 
+/** A consumer group as stored and as in a snapshot: validated, defaults filled (every field present). */
+export type ConsumerGroup = Static<typeof consumerGroupSchema>;
 export const consumerGroupEntity: EntityDefinition = {
   name: 'consumer_groups',
   singular: 'consumer_group',

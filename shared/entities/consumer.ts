@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { Id, Nullable, Rec, Str, Tags, Timestamp } from '../schema/kong-types';
 import { ENTITY_CHECK } from '../errors';
 import type { EntityDefinition } from './definition';
@@ -11,6 +12,8 @@ const consumerSchema = Rec({
   tags: Tags(),
 });
 
+/** A consumer as stored and as in a snapshot: validated, defaults filled (every field present). */
+export type Consumer = Static<typeof consumerSchema>;
 export const consumerEntity: EntityDefinition = {
   name: 'consumers',
   singular: 'consumer',

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import {
   Id,
@@ -116,6 +117,9 @@ function orderingViolations(p: Record<string, any>): FieldError[] {
 }
 
 /** Kong's plugin cache key: one plugin of a name per scope. */
+
+/** A plugin as stored and as in a snapshot: validated, defaults filled (every field present). */
+export type PluginEntity = Static<typeof pluginSchema>;
 export function pluginCacheKey(p: Record<string, any>): string {
   return [
     'plugins',

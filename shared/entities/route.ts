@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import {
   Id,
@@ -117,6 +118,8 @@ function checkRoute(r: Record<string, any>): FieldError[] {
   return errors;
 }
 
+/** A route as stored and as in a snapshot: validated, defaults filled (every field present). */
+export type Route = Static<typeof routeSchema>;
 export const routeEntity: EntityDefinition = {
   name: 'routes',
   singular: 'route',

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import {
   Id,
@@ -129,6 +130,8 @@ function checkService(s: Record<string, any>): FieldError[] {
   return errors;
 }
 
+/** A service as stored and as in a snapshot: validated, defaults filled (every field present). */
+export type Service = Static<typeof serviceSchema>;
 export const serviceEntity: EntityDefinition = {
   name: 'services',
   singular: 'service',

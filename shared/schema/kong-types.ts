@@ -7,18 +7,26 @@
  * `pattern` fails; `{value}` is substituted) and Kong's field attributes `uuid`, `auto`,
  * `timestamp`, `referenceable`, `encrypted`.
  */
-import { Type, type TSchema, type TObject, type TProperties, type SchemaOptions } from '@sinclair/typebox';
+import {
+  Type,
+  type Static,
+  type TSchema,
+  type TObject,
+  type TProperties,
+  type TUnsafe,
+  type SchemaOptions,
+} from '@sinclair/typebox';
 
 export { Type };
 export type { TSchema, TObject };
 
 /** Allow `null` next to whatever `schema` accepts (Kong's "field may be null"). */
-export function Nullable<T extends TSchema>(schema: T, defaultNull = true): T {
+export function Nullable<T extends TSchema>(schema: T, defaultNull = true): TUnsafe<Static<T> | null> {
   const copy: any = { ...schema };
   if (Array.isArray(copy.enum)) copy.enum = [...copy.enum, null];
   if (copy.type) copy.type = Array.isArray(copy.type) ? [...copy.type, 'null'] : [copy.type, 'null'];
   if (defaultNull && copy.default === undefined) copy.default = null;
-  return copy as T;
+  return copy;
 }
 
 /** A record: object with fixed, known fields; unknown fields are schema violations. */
@@ -31,12 +39,12 @@ export function Rec<P extends TProperties>(props: P, opts: SchemaOptions = {}): 
 }
 
 /** A map: free-form keys, values of one schema. */
-export function KMap(values: TSchema, opts: SchemaOptions = {}) {
+export function KMap<T extends TSchema>(values: T, opts: SchemaOptions = {}) {
   return Type.Record(Type.String(), values, { kongType: 'map', ...opts });
 }
 
 /** A set: an array whose duplicates are dropped on write (Kong's `set`). */
-export function KSet(items: TSchema, opts: SchemaOptions = {}) {
+export function KSet<T extends TSchema>(items: T, opts: SchemaOptions = {}) {
   return Type.Array(items, { kongType: 'set', ...opts });
 }
 

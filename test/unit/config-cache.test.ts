@@ -7,10 +7,10 @@ import { ConfigCache } from '../../data-plane/clustering/config-cache';
 import { hashConfig, type SnapshotConfig } from '../../shared/snapshot';
 import { EMPTY_CONFIG } from '../../cli/deck/empty';
 
-const config: SnapshotConfig = {
+const config = {
   ...EMPTY_CONFIG,
   services: [{ id: 'a', name: 'svc', host: 'h', port: 80, protocol: 'http' }],
-};
+} as unknown as SnapshotConfig;
 
 test('a written snapshot loads back verified', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cache-'));

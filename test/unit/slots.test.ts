@@ -2,6 +2,7 @@
  * Typed slots: state handed between plugins by slot object, never by a name configuration
  * could write (kong.ctx.shared).
  */
+import type { Route, Service } from '../../data-plane/runtime/entity';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineSlot, SlotValues } from '../../data-plane/runtime/slots';
@@ -13,8 +14,8 @@ test('a slot is reached by its object only: two slots of one name are apart, ctx
   const ctx = new RequestContext(
     'req-1',
     {} as any,
-    { id: 'r' },
-    { id: 's' },
+    { id: 'r' } as Route,
+    { id: 's' } as Service,
     'http',
     { unnamed: [], named: {} },
     { method: 'POST', path: '/', query: '', headers: {} },
