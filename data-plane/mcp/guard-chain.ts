@@ -21,6 +21,11 @@ export interface ToolGuard {
   callRefusal(tool: string): string | null;
   /** May the caller see this listed tool (`tool` as the upstream sent it)? */
   listed(name: string, tool: Record<string, unknown>): boolean;
+  /**
+   * Names this guard vouches for beyond what the route configures or this process saw listed (a
+   * bounded set: pinning's cluster-held tools), so metrics may label calls with them.
+   */
+  knows?(tool: string): boolean;
 }
 
 export type CallVerdict = { decision: 'allowed' } | { decision: Refusal; message: string };
@@ -28,6 +33,7 @@ export type CallVerdict = { decision: 'allowed' } | { decision: Refusal; message
 export interface GuardChain {
   judgeCall(tool: string): CallVerdict;
   listed(name: string, tool: Record<string, unknown>): boolean;
+  knows(tool: string): boolean;
 }
 
 const ALLOWED: CallVerdict = { decision: 'allowed' };
@@ -42,6 +48,7 @@ export function guardChain(guards: readonly ToolGuard[]): GuardChain {
       return ALLOWED;
     },
     listed: (name, tool) => guards.every((g) => g.listed(name, tool)),
+    knows: (tool) => guards.some((g) => g.knows?.(tool) === true),
   };
 }
 

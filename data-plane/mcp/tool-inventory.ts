@@ -1,20 +1,17 @@
 /**
  * What this process knows of the tools upstreams list, per route: the newest definition seen
- * here (from tools/list replies, before any filtering) and the cluster's view of pinned tools
- * held for approval (pushed by the control plane as plugin state `mcp_tools`). It reports
+ * here (from tools/list replies, before any filtering). It reports
  * observations (`mcp_tools` reports), deduplicated: a route's list goes out when it differs
  * from the last one reported, or once a minute (last seen), with each definition the first
  * time its fingerprint is reported for the route. One per process (`toolInventoryOf`).
  */
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { PluginRuntime } from '../runtime/plugin-api';
 import { defineSlot } from '../runtime/slots';
 import {
-  checkToolStates,
   fingerprint,
   TOOLS_KIND,
   toolDefinition,
-  type HeldTool,
   type ToolDefinition,
   type ToolObservation,
 } from '../../shared/mcp/tool-fingerprint';
@@ -45,13 +42,8 @@ export class ToolInventory {
   private readonly reported = new Set<string>();
   /** The fingerprint (every member) of each listed tool object observed, for later judges. */
   private readonly byObject = new WeakMap<object, string>();
-  private heldFrom: unknown = undefined;
-  private held = new Map<string, HeldTool>();
   /** Listed tools whose definition differs from the version this process saw before. */
   readonly changes: { inc(): void };
-  /** Listed tools mcp-tool-pinning withheld; tools/call it refused. */
-  readonly withheld: { inc(): void };
-  readonly refusedCalls: { inc(): void };
 
   constructor(private readonly runtime: PluginRuntime) {
     const registers = [runtime.metrics];
@@ -59,26 +51,6 @@ export class ToolInventory {
       name: 'tollgate_mcp_tool_changes_total',
       help: 'Listed MCP tools whose definition differed from the version this data plane saw before',
       registers,
-    });
-    this.withheld = new Counter({
-      name: 'tollgate_mcp_tools_withheld_total',
-      help: 'Listed MCP tools mcp-tool-pinning withheld (changed or new, awaiting approval)',
-      registers,
-    });
-    this.refusedCalls = new Counter({
-      name: 'tollgate_mcp_tool_calls_refused_total',
-      help: 'tools/call refused by mcp-tool-pinning (the tool is awaiting approval)',
-      registers,
-    });
-    const heldCount = () => this.heldIndex().size;
-    new Gauge({
-      name: 'tollgate_mcp_tools_held',
-      help: 'Tools the control plane reports held for approval on pinned routes',
-      registers,
-      aggregator: 'max',
-      collect() {
-        this.set(heldCount());
-      },
     });
   }
 
@@ -145,25 +117,9 @@ export class ToolInventory {
     return this.seen.get(`${routeId}\0${name}`);
   }
 
-  /** The cluster's held tools, indexed once per state the control plane pushed. */
-  private heldIndex(): Map<string, HeldTool> {
-    const state = this.runtime.clusterState(TOOLS_KIND);
-    if (state !== this.heldFrom) {
-      this.heldFrom = state;
-      // A state of the wrong shape holds nothing extra: each data plane still judges what it lists.
-      const held = checkToolStates.Check(state) ? state.held : [];
-      this.held = new Map(held.map((h) => [`${h.route_id}\0${h.name}`, h]));
-    }
-    return this.held;
-  }
-
-  /** A name this process saw listed, or the control plane holds: a bounded set of names. */
+  /** A name this process saw listed: a bounded set of names (for metric labels). */
   knows(routeId: string, name: string): boolean {
-    return this.seen.has(`${routeId}\0${name}`) || this.heldIndex().has(`${routeId}\0${name}`);
-  }
-
-  heldInCluster(routeId: string, name: string): HeldTool | undefined {
-    return this.heldIndex().get(`${routeId}\0${name}`);
+    return this.seen.has(`${routeId}\0${name}`);
   }
 }
 

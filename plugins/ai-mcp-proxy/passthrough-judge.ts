@@ -34,6 +34,7 @@ function record(
   seen: Seen,
   tool: string,
   verdict: CallVerdict,
+  known: boolean,
   counted: boolean,
 ): void {
   if (g.logAudits) {
@@ -50,12 +51,9 @@ function record(
       },
     };
   }
-  if (counted)
-    g.metrics.toolCall(
-      ctx.route.name ?? ctx.route.id,
-      g.acls.tools.has(tool) || g.inventory.knows(ctx.route.id, tool) ? tool : null,
-      verdict.decision,
-    );
+  // A bounded set of names labels the metric: configured, listed here, or vouched for by a guard.
+  const label = known || g.acls.tools.has(tool) || g.inventory.knows(ctx.route.id, tool) ? tool : null;
+  if (counted) g.metrics.toolCall(ctx.route.name ?? ctx.route.id, label, verdict.decision);
 }
 
 /** The gateway's answer to a body with denied calls: each request answered, none forwarded. */
@@ -107,7 +105,7 @@ export function judgeBody(
     ex?.messages.push(seen);
     if (m.kind !== 'request' || tool === null) continue;
     const verdict = guards.judgeCall(tool);
-    record(g, ctx, seen, tool, verdict, ex !== null);
+    record(g, ctx, seen, tool, verdict, guards.knows(tool), ex !== null);
     if (verdict.decision !== 'allowed') denials.push({ id: m.id, message: verdict.message });
   }
   return denials.length ? refuseDenied(ctx, parsed, denials, ex) : parsed.canonical;

@@ -13,10 +13,12 @@ import { addToolGate } from '../../data-plane/mcp/guard-chain';
 import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
 import { ALL_TOOL_FIELDS, fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
+import { clusterHoldsOf } from './cluster-holds';
 
 export default defineHandler(toolPinningPlugin, (c, env) => {
   const pins = pinsOf(c);
   const inventory = toolInventoryOf(env.runtime);
+  const holds = clusterHoldsOf(env.runtime);
   const allMembers = ALL_TOOL_FIELDS.every((f) => pins.fields.includes(f));
   return {
     access(ctx) {
@@ -30,13 +32,14 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
             (allMembers ? inventory.fingerprintOf(tool) : undefined) ??
             fingerprint(toolDefinition(tool), pins.fields);
           const state = pins.stateOf(route, name, fp);
-          if (isHeld(state)) inventory.withheld.inc();
+          if (isHeld(state)) holds.withheld.inc();
           return !isHeld(state);
         },
+        knows: (name) => holds.heldInCluster(route.id, name) !== undefined,
         callRefusal(name) {
           // The newest version seen: by this data plane, or reported held by the control plane.
           const local = inventory.local(route.id, name);
-          const cluster = inventory.heldInCluster(route.id, name);
+          const cluster = holds.heldInCluster(route.id, name);
           let current: string | undefined;
           let changed: readonly string[] = [];
           if (cluster && (!local || cluster.seen_at > local.seenAt)) {
@@ -45,7 +48,7 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
           } else if (local) current = fingerprint(local.definition, pins.fields);
           const state = pins.stateOf(route, name, current);
           if (!isHeld(state)) return null;
-          inventory.refusedCalls.inc();
+          holds.refusedCalls.inc();
           return heldMessage(name, state, changed);
         },
       });

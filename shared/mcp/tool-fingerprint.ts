@@ -75,27 +75,5 @@ export const ToolObservationSchema = Type.Object({
 export type ToolObservation = Static<typeof ToolObservationSchema>;
 export const checkToolObservation = TypeCompiler.Compile(ToolObservationSchema);
 
-/** The kind of the reports (DP → CP) and the plugin state (CP → DP) of tool pinning. */
+/** The kind of the tool observations data planes report (DP → CP). */
 export const TOOLS_KIND = 'mcp_tools';
-
-/**
- * CP → DP (plugin state `mcp_tools`): tools on pinned routes whose newest fingerprint (as the governing plugin counts
- * changes) is not the approved one, as the whole cluster saw them. A data plane that has not
- * listed the route's tools itself refuses their calls from this.
- */
-export const ToolStatesSchema = Type.Object({
-  held: Type.Array(
-    Type.Object({
-      route_id: Type.String({ maxLength: 64 }),
-      name: Type.String({ maxLength: 255 }),
-      fingerprint: Type.String({ maxLength: 80 }),
-      /** When it was last seen, ms since the epoch. */
-      seen_at: Type.Number(),
-      changed: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 }),
-    }),
-    { maxItems: 100_000 },
-  ),
-});
-export type ToolStates = Static<typeof ToolStatesSchema>;
-export type HeldTool = ToolStates['held'][number];
-export const checkToolStates = TypeCompiler.Compile(ToolStatesSchema);

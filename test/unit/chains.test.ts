@@ -125,4 +125,8 @@ test('the guard chain: the first guard to refuse a call decides, in its fixed or
   assert.equal(chain.listed('echo', {}), true);
   assert.equal(chain.listed('search', {}), false);
   assert.equal(guardChain([]).listed('anything', {}), true);
+  // Names a guard vouches for (pinning's cluster-held tools) label metrics; nobody else's do.
+  const vouching: ToolGuard = { ...guard('held', [], []), knows: (t) => t === 'search' };
+  assert.equal(guardChain([guard('denied', [], []), vouching]).knows('search'), true);
+  assert.equal(guardChain([guard('denied', [], []), vouching]).knows('no_such_tool'), false);
 });

@@ -72,22 +72,6 @@ test('a data plane reports a list when it changes, with each definition once per
   assert.equal(inv.local('r1', 'search')?.definition.description, 'changed');
 });
 
-test("the control plane's held tools are read from its pushed state; a wrong shape holds nothing", () => {
-  const runtime = new ProcessPluginRuntime(new Registry());
-  const inv = toolInventoryOf(runtime);
-  const held = {
-    route_id: 'r1',
-    name: 'search',
-    fingerprint: 'sha256:x',
-    seen_at: 1,
-    changed: ['description'],
-  };
-  runtime.setClusterState('mcp_tools', { held: [held] });
-  assert.deepEqual(inv.heldInCluster('r1', 'search'), held);
-  runtime.setClusterState('mcp_tools', { held: 'nope' });
-  assert.equal(inv.heldInCluster('r1', 'search'), undefined);
-});
-
 test('nothing is forgotten to make room: past the bound a list is refused, and what was seen stays', () => {
   const runtime = new ProcessPluginRuntime(new Registry(), () => true);
   const inv = toolInventoryOf(runtime);

@@ -6,7 +6,7 @@
  */
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { TOOLS_KIND, type HeldTool } from '../../../shared/mcp/tool-fingerprint';
+import { HELD_TOOLS_KIND, type HeldTool } from '../held-tools';
 import { ClusterExtensions, ConfigVersions, ControlPlaneMetrics } from '../../../control-plane/plugin-api';
 import { PinViews } from './pin-views.service';
 
@@ -59,7 +59,7 @@ export class HeldTools implements OnModuleInit, OnModuleDestroy {
     const text = JSON.stringify(held.map((h) => [h.route_id, h.name, h.fingerprint]));
     if (force || text !== this.lastHeld) {
       this.lastHeld = text;
-      this.cluster.publish(TOOLS_KIND, { held });
+      this.cluster.publish(HELD_TOOLS_KIND, { held });
     }
     return held;
   }

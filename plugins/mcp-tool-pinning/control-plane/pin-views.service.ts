@@ -8,11 +8,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import {
   diffTools,
   fingerprint,
-  type HeldTool,
   type ToolDefinition,
   type ToolField,
 } from '../../../shared/mcp/tool-fingerprint';
 import { isHeld, pinsOf, type PinningConfig, type PinState } from '../pins';
+import type { HeldTool } from '../held-tools';
 import {
   KongHttpError,
   McpToolInventory,
