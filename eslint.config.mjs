@@ -92,6 +92,27 @@ export default tseslint.config(
       ],
     },
   },
+  // A plugin's command-line verb reaches the CLI through its plugin API only.
+  {
+    files: ['plugins/*/cli.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/**', '!**/cli/plugin-api'],
+              message: "a plugin's CLI verb uses cli/plugin-api.ts only",
+            },
+            {
+              group: ['**/data-plane/**', '**/control-plane/**'],
+              message: 'a CLI verb talks to the Admin API only',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: [
       'data-plane/proxy/**/*.ts',

@@ -7,8 +7,14 @@ import { dataPlaneOptionsFromEnv } from '../data-plane/options';
 import { DECK_VERBS, runDeckVerb } from './commands/deck';
 import { runAnalytics } from './commands/analytics';
 import { exitWithParent, startChildDataPlane } from './child-data-plane';
+import { pluginClis } from './plugin-cli';
 
-const USAGE = `Usage: tollgate <command>
+/** The usage, with each plugin's verb (plugins/<name>/cli.ts) among the commands. */
+const usage = async () => {
+  const PLUGIN_COMMANDS = (await pluginClis())
+    .map((c) => `  ${c.usage}\n                   ${c.summary}\n`)
+    .join('');
+  return `Usage: tollgate <command>
 
 Commands:
   start            embedded database + control plane, and one data plane in a child process
@@ -17,15 +23,14 @@ Commands:
   validate|diff|sync|apply|dump|reset [file…|-]
                    decK-style declarative config against the Admin API (TOLLGATE_ADMIN_URL)
   analytics        requests, errors and latency per service/tool/consumer for a time range
-  tools list|show|approve|reject <route> [tool]
-                   MCP tools of a route and mcp-tool-pinning decisions (at the version reviewed)
-  file openapi2mcp <spec>
+${PLUGIN_COMMANDS}  file openapi2mcp <spec>
                    an OpenAPI 3 document as a decK file whose ai-mcp-proxy serves its operations
   version          the version of this tollgate (and the Kong version it speaks)
   help             show this help
 
 Run 'tollgate <command> --help' for a command's options.
 `;
+};
 
 /** `start`, `control-plane` and `data-plane` take no flags: the environment configures them. */
 const SERVER_HELP: Record<string, string> = {
@@ -132,10 +137,10 @@ export async function main(argv: string[]): Promise<void> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        process.stdout.write(await usage());
         return;
       default:
-        process.stderr.write(`tollgate: unknown command '${command}'\n\n${USAGE}`);
+        process.stderr.write(`tollgate: unknown command '${command}'\n\n${await usage()}`);
         process.exit(2);
     }
   } catch (err) {
@@ -149,7 +154,8 @@ async function runToolCommand(command: string, args: string[]): Promise<number |
   if ((DECK_VERBS as readonly string[]).includes(command))
     return runDeckVerb(command as (typeof DECK_VERBS)[number], args);
   if (command === 'file') return (await import('./commands/file')).runFile(args);
-  if (command === 'tools') return (await import('./commands/tools')).runTools(args);
+  const plugin = (await pluginClis()).find((c) => c.command === command);
+  if (plugin) return plugin.run(args);
   if (command === 'analytics') return runAnalytics(args);
   return undefined;
 }

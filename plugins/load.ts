@@ -5,7 +5,7 @@
  */
 import { BUNDLED, type BundledPlugin } from './registry';
 
-type PartName = 'schema' | 'handler' | 'controlPlane';
+type PartName = 'schema' | 'handler' | 'controlPlane' | 'cli';
 
 function check<T extends { name: string }>(
   plugin: BundledPlugin,
@@ -27,10 +27,13 @@ export function loadPluginModules<T extends { name: string }>(part: 'schema' | '
   return BUNDLED.map((p) => load<T>(p, part));
 }
 
-/** The control-plane halves of the plugins that have one. */
-export async function loadPluginControlPlanes<T extends { name: string }>(): Promise<T[]> {
-  const withHalf = BUNDLED.filter((p) => p.controlPlane);
-  return Promise.all(
-    withHalf.map(async (p) => check<T>(p, 'controlPlane', (await p.controlPlane!()).default)),
-  );
+async function loadOptional<T extends { name: string }>(part: 'controlPlane' | 'cli'): Promise<T[]> {
+  const having = BUNDLED.filter((p) => p[part]);
+  return Promise.all(having.map(async (p) => check<T>(p, part, (await p[part]!()).default)));
 }
+
+/** The control-plane halves of the plugins that have one. */
+export const loadPluginControlPlanes = <T extends { name: string }>() => loadOptional<T>('controlPlane');
+
+/** The command-line verbs of the plugins that have one. */
+export const loadPluginClis = <T extends { name: string }>() => loadOptional<T>('cli');

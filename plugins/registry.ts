@@ -20,6 +20,8 @@ export interface BundledPlugin {
    * check skips it, as Kong's runtime `require` of a plugin's handler).
    */
   controlPlane?: () => Promise<{ default?: { name: string } }>;
+  /** A `tollgate <command>` verb of its own (cli/plugin-cli.ts), loaded the same way. */
+  cli?: () => Promise<{ default?: { name: string } }>;
 }
 
 export const BUNDLED: readonly BundledPlugin[] = [
@@ -55,6 +57,7 @@ export const BUNDLED: readonly BundledPlugin[] = [
     schema: () => require('./mcp-tool-pinning/schema'),
     handler: () => require('./mcp-tool-pinning/handler'),
     controlPlane: () => import('./mcp-tool-pinning/control-plane'),
+    cli: () => import('./mcp-tool-pinning/cli'),
   },
   { name: 'datakit', schema: () => require('./datakit/schema'), handler: () => require('./datakit/handler') },
   {

@@ -43,8 +43,10 @@ test('every plugin folder is registered with every part it has', () => {
     .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'schema.js')))
     .map((d) => d.name);
   assert.deepEqual([...folders].sort(), [...BUNDLED_PLUGINS].sort());
-  for (const p of BUNDLED)
+  for (const p of BUNDLED) {
     assert.equal(Boolean(p.controlPlane), existsSync(join(root, p.name, 'control-plane')), p.name);
+    assert.equal(Boolean(p.cli), existsSync(join(root, p.name, 'cli.js')), p.name);
+  }
 });
 
 test("plugin-owned entities join the entity list after their parents, with Kong's names", () => {

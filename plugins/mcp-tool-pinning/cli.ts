@@ -4,9 +4,19 @@
  * the tool changed meanwhile the Admin API answers 409 and nothing is decided. Tool names travel
  * in the request body or query, never in a path, so any name (`.`, `..`, `a/b`) is exact.
  */
-import { columns, terminalSafe } from '../terminal-text';
-import { checkFlags, has, parseArgs, UnknownFlagError, value, type ParsedArgs } from '../args';
-import { AdminClient, AdminError } from '../deck/client';
+import {
+  AdminClient,
+  AdminError,
+  checkFlags,
+  columns,
+  definePluginCli,
+  has,
+  parseArgs,
+  terminalSafe,
+  UnknownFlagError,
+  value,
+  type ParsedArgs,
+} from '../../cli/plugin-api';
 
 const HELP = `Usage: tollgate tools list <route> [--json]
        tollgate tools show <route> <tool>
@@ -72,7 +82,7 @@ async function decide(a: ParsedArgs, verb: 'approve' | 'reject', route: string, 
   process.stdout.write(`${verb === 'approve' ? 'approved' : 'rejected'}: ${terminalSafe(done.join(', '))}\n`);
 }
 
-export async function runTools(argv: string[]): Promise<number> {
+async function runTools(argv: string[]): Promise<number> {
   try {
     const a = parseArgs(argv, VALUED);
     if (has(a, 'help', 'h')) {
@@ -110,3 +120,11 @@ export async function runTools(argv: string[]): Promise<number> {
     throw err;
   }
 }
+
+export default definePluginCli({
+  name: 'mcp-tool-pinning',
+  command: 'tools',
+  usage: 'tools list|show|approve|reject <route> [tool]',
+  summary: 'MCP tools of a route and mcp-tool-pinning decisions (at the version reviewed)',
+  run: runTools,
+});
