@@ -186,8 +186,11 @@ export const decodeInterceptor: Dispatcher.DispatcherComposeInterceptor = (dispa
   const decoding = decompress((opts, handler) => dispatch(opts, new WithoutIdentity(handler)));
   return (opts: Opts, handler) => {
     if (!opts.decode) return dispatch(opts, handler);
-    const headers = { ...(opts.headers as Record<string, string | string[]>), 'accept-encoding': 'identity' };
-    return decoding({ ...opts, headers }, new StillEncoded(handler));
+    // The request's own header object (built per request by the exchange): set, not copied.
+    if (opts.headers && typeof opts.headers === 'object' && !Array.isArray(opts.headers))
+      (opts.headers as Record<string, string | string[]>)['accept-encoding'] = 'identity';
+    else opts = { ...opts, headers: { 'accept-encoding': 'identity' } };
+    return decoding(opts, new StillEncoded(handler));
   };
 };
 
