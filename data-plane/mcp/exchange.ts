@@ -6,6 +6,7 @@
 import type { RequestContextApi } from '../runtime/plugin-api';
 import { defineSlot } from '../runtime/slots';
 import type { JsonRpcId } from './jsonrpc';
+import type { Era } from './protocol-era';
 import { redact } from '../../shared/redact';
 
 export interface McpMessageSeen {
@@ -20,6 +21,8 @@ export interface McpMessageSeen {
 
 export interface McpExchange {
   messages: McpMessageSeen[];
+  /** The request's protocol era (protocol-era.ts), once its body was read. */
+  era: Era;
   sessionId: string | null;
   /** Answers are observed (logging.log_statistics / log_payloads). */
   observeResponses: boolean;
@@ -31,8 +34,11 @@ export function exchangeOf(ctx: RequestContextApi): McpExchange | undefined {
   return ctx.slots.get(EXCHANGE);
 }
 
-export function startExchange(ctx: RequestContextApi, init: Omit<McpExchange, 'messages'>): McpExchange {
-  const ex: McpExchange = { messages: [], ...init };
+export function startExchange(
+  ctx: RequestContextApi,
+  init: Omit<McpExchange, 'messages' | 'era'>,
+): McpExchange {
+  const ex: McpExchange = { messages: [], era: 'legacy', ...init };
   ctx.slots.set(EXCHANGE, ex);
   return ex;
 }

@@ -105,7 +105,21 @@ function isId(v: unknown): v is JsonRpcId {
 }
 
 const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
-const PARAM_KEYS = ['name', 'arguments', '_meta', 'cursor', 'uri', 'task', 'level', 'ref', 'argument'];
+const PARAM_KEYS = [
+  'name',
+  'arguments',
+  '_meta',
+  'cursor',
+  'uri',
+  'task',
+  'taskId',
+  'level',
+  'ref',
+  'argument',
+  'inputResponses',
+  'requestState',
+  'notifications',
+];
 /** The protocol's member names by skeleton, computed once. */
 const bySkeleton = (keys: Iterable<string>) => new Map([...keys].map((k) => [skeleton(k), k]));
 const MESSAGE_SKELETONS = bySkeleton(MESSAGE_KEYS);

@@ -8,8 +8,14 @@
  * name, and a name with anything but visible ASCII is refused outright.
  */
 
-/** Client-to-server requests (2025-03-26 … 2025-11-25), plus the server-to-client ones. */
+/**
+ * Client-to-server requests of every revision (2025-03-26 … 2026-07-28, the tasks extension's
+ * included), plus the server-to-client ones: near misses of any of them are refused.
+ */
 export const MCP_REQUEST_METHODS: ReadonlySet<string> = new Set([
+  'server/discover',
+  'subscriptions/listen',
+  'tasks/update',
   'initialize',
   'ping',
   'tools/list',
@@ -44,7 +50,36 @@ export const MCP_NOTIFICATIONS: ReadonlySet<string> = new Set([
   'notifications/roots/list_changed',
   'notifications/tasks/status',
   'notifications/elicitation/complete',
+  'notifications/subscriptions/acknowledged',
+  'notifications/tasks',
 ]);
+
+/** Methods only 2025-11-25 and before have (docs/specification/2026-07-28/changelog.mdx). */
+const LEGACY_ONLY: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'logging/setLevel',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'tasks/result',
+  'tasks/list',
+  'notifications/initialized',
+  'notifications/roots/list_changed',
+  'notifications/elicitation/complete',
+  'notifications/tasks/status',
+]);
+
+/** Methods only 2026-07-28 has (with its tasks extension). */
+const MODERN_ONLY: ReadonlySet<string> = new Set([
+  'server/discover',
+  'subscriptions/listen',
+  'tasks/update',
+  'notifications/subscriptions/acknowledged',
+  'notifications/tasks',
+]);
+
+export const isLegacyOnly = (method: string) => LEGACY_ONLY.has(method);
+export const isModernOnly = (method: string) => MODERN_ONLY.has(method);
 
 /** Visible ASCII only (0x21–0x7E), as MCP's own identifiers are. */
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;

@@ -3,6 +3,7 @@
  * JSON-RPC response the upstream sends on an MCP route (single, batch, JSON or SSE, POST reply
  * or GET stream, replays included) keeps only the caller's allowed tools. A `result.tools` that
  * is not an array, or that lists a name twice, cannot be judged, so that message becomes an error.
+ * A filtered list is marked `cacheScope: "private"`.
  */
 import { JSONRPC_ERRORS } from './jsonrpc';
 
@@ -30,7 +31,17 @@ const unreadable = (id: unknown, message: string) => ({
   error: { code: JSONRPC_ERRORS.INTERNAL_ERROR, message },
 });
 
-function filterMessage(message: unknown, allowed: ToolAllowed): unknown {
+/**
+ * A list the gateway filtered depends on who asked: a shared cache must never serve it to
+ * another caller (2026-07-28 caching: `cacheScope: "private"`, `ttlMs` kept).
+ */
+function privately(result: Record<string, any>, always: boolean): Record<string, any> {
+  return always || 'cacheScope' in result || 'ttlMs' in result
+    ? { ...result, cacheScope: 'private' }
+    : result;
+}
+
+function filterMessage(message: unknown, allowed: ToolAllowed, modern: boolean): unknown {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return message;
   const m = message as Record<string, any>;
   const result = m.result;
@@ -47,7 +58,7 @@ function filterMessage(message: unknown, allowed: ToolAllowed): unknown {
   return {
     ...m,
     result: {
-      ...result,
+      ...privately(result, modern),
       tools: result.tools.filter(
         (t: any) =>
           t && typeof t === 'object' && !Array.isArray(t) && typeof t.name === 'string' && allowed(t.name, t),
@@ -69,9 +80,14 @@ export function toolLists(value: unknown): { message: Record<string, any>; tools
   return out;
 }
 
-/** A parsed JSON body or SSE event: one message or a batch. */
-export function filterTools(value: unknown, allowed: ToolAllowed): unknown {
-  return Array.isArray(value) ? value.map((m) => filterMessage(m, allowed)) : filterMessage(value, allowed);
+/**
+ * A parsed JSON body or SSE event: one message or a batch. `modern`: the exchange is 2026-07-28,
+ * where every list result says how it may be cached (a filtered one: privately).
+ */
+export function filterTools(value: unknown, allowed: ToolAllowed, modern = false): unknown {
+  return Array.isArray(value)
+    ? value.map((m) => filterMessage(m, allowed, modern))
+    : filterMessage(value, allowed, modern);
 }
 
 /** `value` with each message of `refused` replaced by a JSON-RPC error saying why. */

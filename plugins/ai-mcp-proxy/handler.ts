@@ -15,10 +15,12 @@ import {
 } from '../../data-plane/runtime/plugin-api';
 import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
 import { sseTransform } from '../../data-plane/mcp/sse';
-import { exchangeOf, startExchange, storedDetail } from '../../data-plane/mcp/exchange';
+import { exchangeOf, startExchange, storedDetail, type McpExchange } from '../../data-plane/mcp/exchange';
 import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
 import { PassthroughGuards } from './passthrough-guards';
-import { judgeBody } from './passthrough-judge';
+import { judgeBody, type JudgedBody } from './passthrough-judge';
+import { upstreamMcpHeaders } from '../../data-plane/mcp/era-rules';
+import { eraOfHeaders } from '../../data-plane/mcp/protocol-era';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { isEventStream } from '../../data-plane/proxy/headers';
 import { defineSlot } from '../../data-plane/runtime/slots';
@@ -27,9 +29,11 @@ import { defineSlot } from '../../data-plane/runtime/slots';
 const JUDGED = defineSlot<Buffer>('ai-mcp-proxy:judged');
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-function forward(ctx: RequestContextApi, canonical: string) {
-  ctx.body = Buffer.from(canonical);
+/** The judged body goes upstream, with MCP headers written from it (never the client's). */
+function forward(g: PassthroughGuards, ctx: RequestContextApi, judged: JudgedBody) {
+  ctx.body = Buffer.from(judged.canonical);
   ctx.headers['content-type'] = 'application/json';
+  upstreamMcpHeaders(ctx.headers, judged.era, judged.messages[0], g.headerParams(ctx));
   // A copy: a plugin could change ctx.body in place.
   ctx.slots.set(JUDGED, Buffer.from(ctx.body));
 }
@@ -56,6 +60,29 @@ function logMessages(ctx: RequestContextApi, res: ResponseState): void {
   }));
 }
 
+/**
+ * A GET (the 2025 stream) or DELETE (the end of a 2025 session) has no 2026-07-28 meaning: with
+ * a modern version header and no session it is answered 405, as a modern server answers it;
+ * either way no client MCP headers but the version go upstream.
+ */
+function streamRequest(ctx: RequestContextApi, ex: McpExchange): void {
+  if (ctx.req.method === 'OPTIONS') return;
+  if (ctx.req.headers['mcp-session-id'] === undefined && eraOfHeaders(ctx.req.headers) === 'modern') {
+    ex.era = 'modern';
+    ex.messages.push({ method: null, tool: null, error: -32000, detail: null });
+    return ctx.exit(
+      405,
+      jsonRpcError(
+        null,
+        -32000,
+        `Method not allowed: ${ctx.req.method} has no meaning in MCP 2026-07-28 (use POST)`,
+      ),
+      { ...JSON_TYPE, allow: 'POST' },
+    );
+  }
+  upstreamMcpHeaders(ctx.headers, 'legacy', undefined, () => undefined);
+}
+
 /** The request phases: the HTTP exchange and the body judged, and judged again if changed. */
 function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'beforeUpstream'> {
   return {
@@ -73,8 +100,8 @@ function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'befor
           ...refusal.headers,
         });
       }
-      if (ctx.req.method !== 'POST') return;
-      forward(ctx, judgeBody(g, ctx, ctx.body ?? Buffer.alloc(0), ex));
+      if (ctx.req.method !== 'POST') return streamRequest(ctx, ex);
+      forward(g, ctx, judgeBody(g, ctx, ctx.body ?? Buffer.alloc(0), ex));
     },
     beforeUpstream(ctx) {
       if (ctx.req.method !== 'POST') {
@@ -86,7 +113,7 @@ function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'befor
       // A later plugin (a body transformer) changed the message: judge what will be sent.
       const judged = ctx.slots.get(JUDGED);
       if (judged === undefined || !ctx.body || !judged.equals(ctx.body))
-        forward(ctx, judgeBody(g, ctx, ctx.body ?? Buffer.alloc(0), null));
+        forward(g, ctx, judgeBody(g, ctx, ctx.body ?? Buffer.alloc(0), null));
     },
   };
 }

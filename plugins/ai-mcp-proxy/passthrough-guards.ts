@@ -14,6 +14,9 @@ import { filterTools, refuseMessages, toolLists } from '../../data-plane/mcp/too
 import { guardChain, toolGatesOf, type GuardChain } from '../../data-plane/mcp/guard-chain';
 import { toolInventoryOf, type ToolInventory } from '../../data-plane/mcp/tool-inventory';
 import { mcpMetricsOf, type McpMetrics } from '../../data-plane/mcp/mcp-metrics';
+import { headerParamsOf } from '../../data-plane/mcp/request-headers';
+import { checkResultTypes } from '../../data-plane/mcp/result-types';
+import type { HeaderParamsOfTool } from '../../data-plane/mcp/era-rules';
 
 export type AiMcpProxyConfig = Static<(typeof aiMcpProxyPlugin)['schema']>;
 
@@ -91,6 +94,17 @@ export class PassthroughGuards {
     ]);
   }
 
+  /**
+   * A tool's `x-mcp-header` parameters, from the definition this process last saw listed on the
+   * route (undefined: never seen; null: annotations the gateway cannot apply).
+   */
+  headerParams(ctx: RequestContextApi): HeaderParamsOfTool {
+    return (tool) => {
+      const seen = this.inventory.local(ctx.route.id, tool);
+      return seen ? headerParamsOf(seen.definition.inputSchema) : undefined;
+    };
+  }
+
   /** Filtering and observing what the upstream sends back. */
   visitor(ctx: RequestContextApi): (value: unknown) => unknown {
     const ex = exchangeOf(ctx);
@@ -104,9 +118,13 @@ export class PassthroughGuards {
         const problem = this.inventory.observe(ctx.route.id, list.tools, wholeList(ex, list.message));
         if (problem) refused.set(list.message, problem);
       }
-      const out = filterTools(refused.size ? refuseMessages(value, refused) : value, (name, tool) =>
-        guards.listed(name, tool),
+      const modern = ex?.era === 'modern';
+      let out = filterTools(
+        refused.size ? refuseMessages(value, refused) : value,
+        (name, tool) => guards.listed(name, tool),
+        modern,
       );
+      if (modern) out = checkResultTypes(out);
       if (observe) observeAll(observe, out);
       return out;
     };

@@ -4,8 +4,16 @@
  * answered by the gateway and never forwarded; a batch with one is refused whole.
  */
 import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { JSONRPC_ERRORS, jsonRpcError, parseJsonRpcBody, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
+import {
+  JSONRPC_ERRORS,
+  jsonRpcError,
+  parseJsonRpcBody,
+  type JsonRpcId,
+  type JsonRpcMessage,
+} from '../../data-plane/mcp/jsonrpc';
 import { observeServerMessage, type McpExchange } from '../../data-plane/mcp/exchange';
+import { eraOf, type Era } from '../../data-plane/mcp/protocol-era';
+import { legacyProblem, modernProblem } from '../../data-plane/mcp/era-rules';
 import type { CallVerdict } from '../../data-plane/mcp/guard-chain';
 import type { PassthroughGuards } from './passthrough-guards';
 
@@ -80,21 +88,56 @@ function refuseDenied(
   return ctx.exit(200, JSON.stringify(parsed.batch ? errors : errors[0]), JSON_TYPE);
 }
 
+/** What goes upstream: the judged body and what its headers are written from. */
+export interface JudgedBody {
+  canonical: string;
+  era: Era;
+  messages: readonly JsonRpcMessage[];
+}
+
 /**
- * The canonical body to forward (the request exits otherwise). `ex` null: the last look judging
- * a body a later plugin changed (recorded and counted once already).
+ * The era's rules before any tool is judged (era-rules.ts): a modern request's headers against
+ * its body — the client's, so not on the last look, where a plugin changed the body and the
+ * headers are written again from it — and methods outside the request's era.
+ */
+function eraRules(
+  g: PassthroughGuards,
+  ctx: RequestContextApi,
+  parsed: Parsed,
+  era: Era,
+  clientHeaders: boolean,
+) {
+  if (era === 'legacy') return legacyProblem(parsed.messages);
+  return clientHeaders || parsed.batch
+    ? modernProblem(ctx.req, parsed.messages, parsed.batch, g.headerParams(ctx))
+    : null;
+}
+
+/**
+ * The body to forward (the request exits otherwise). `ex` null: the last look judging a body a
+ * later plugin changed (recorded and counted once already).
  */
 export function judgeBody(
   g: PassthroughGuards,
   ctx: RequestContextApi,
   body: Buffer,
   ex: McpExchange | null,
-): string {
+): JudgedBody {
   const parsed = parseJsonRpcBody(body, g.config.max_request_body_size);
   if (!parsed.ok) {
     const { code, message, id } = parsed.problem;
     ex?.messages.push({ method: null, tool: null, id: id ?? undefined, error: code, detail: null });
     return ctx.exit(400, jsonRpcError(id, code, message), JSON_TYPE);
+  }
+  const era = eraOf(ctx.req.headers, parsed.messages);
+  if (ex) ex.era = era;
+  const problem = eraRules(g, ctx, parsed, era, ex !== null);
+  if (problem) {
+    const first = parsed.messages[0];
+    const id = first && first.kind !== 'notification' ? first.id : null;
+    const method = first && first.kind !== 'response' ? first.method : null;
+    ex?.messages.push({ method, tool: null, id: id ?? undefined, error: problem.code, detail: null });
+    return ctx.exit(problem.status, jsonRpcError(id, problem.code, problem.message, problem.data), JSON_TYPE);
   }
   const guards = g.guardsOf(ctx);
   const denials: { id: JsonRpcId; message: string }[] = [];
@@ -108,5 +151,6 @@ export function judgeBody(
     record(g, ctx, seen, tool, verdict, guards.knows(tool), ex !== null);
     if (verdict.decision !== 'allowed') denials.push({ id: m.id, message: verdict.message });
   }
-  return denials.length ? refuseDenied(ctx, parsed, denials, ex) : parsed.canonical;
+  if (denials.length) refuseDenied(ctx, parsed, denials, ex);
+  return { canonical: parsed.canonical, era, messages: parsed.messages };
 }
