@@ -66,7 +66,11 @@ function post(body: unknown, headers: [string, string][], path = '/github-mcp'):
           const out = Buffer.concat(chunks).toString('utf8');
           // A JSON answer, or the last message of an SSE one.
           const data = /event-stream/.test(String(res.headers['content-type']))
-            ? out.split('\n').filter((l) => l.startsWith('data:')).pop()?.slice(5)
+            ? out
+                .split('\n')
+                .filter((l) => l.startsWith('data:'))
+                .pop()
+                ?.slice(5)
             : out;
           let json: any;
           try {
