@@ -10,6 +10,7 @@ import { ApplyError, type Entity, type Route } from '../../data-plane/runtime/en
 import type { CompileEnv, PluginHooks, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Static } from '@sinclair/typebox';
 import { JSONRPC_ERRORS, type JsonRpcId } from '../../data-plane/mcp/jsonrpc';
+import { headerParamsOf } from '../../data-plane/mcp/request-headers';
 import {
   serveMcp,
   type ServedTools,
@@ -210,6 +211,10 @@ class ConvertedTools {
   forRequest(audits: Map<unknown, Record<string, unknown>>): ServedTools {
     return {
       list: (ctx) => this.list(ctx),
+      headerParams: (name) => {
+        const s = this.byName.get(name);
+        return s ? headerParamsOf(s.tool.listing.inputSchema) : undefined;
+      },
       call: (ctx, name, args, id) => this.call(ctx, name, args, id, audits),
     };
   }

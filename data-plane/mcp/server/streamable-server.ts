@@ -8,72 +8,18 @@
  * gateway cannot read is an error, not a guess); unknown methods are -32601; a tools/call is
  * answered only after its tool, its caller and its arguments were judged.
  */
-import { JSONRPC_ERRORS, parseJsonRpcBody, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc';
-import { formatSseEvent } from '../sse';
+import { JSONRPC_ERRORS, parseJsonRpcBody, type JsonRpcMessage } from '../jsonrpc';
+import { acceptable, errorReply, JSON_HEADERS, MAX_BATCH, sendReplies, type Reply } from './replies';
+import { eraOf } from '../protocol-era';
+import { serveModern } from './modern-server';
 import type { HeaderMap, RequestContextApi } from '../../runtime/plugin-api';
 import type { SessionSealer } from './session-ids';
 
 export const SERVER_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
 const LATEST = SERVER_PROTOCOL_VERSIONS[0];
 
-export interface ToolCallOutcome {
-  result?: unknown;
-  error?: { code: number; message: string };
-}
-
-/** What the server offers: the caller's tools, and calling one. */
-export interface ServedTools {
-  list(ctx: RequestContextApi): Record<string, unknown>[];
-  call(ctx: RequestContextApi, name: string, args: unknown, id: JsonRpcId): Promise<ToolCallOutcome>;
-}
-
-export interface ServerOptions {
-  name: string;
-  version: string;
-  maxBodyBytes: number;
-  /** Null: sessions not managed (no Mcp-Session-Id). */
-  sessions: SessionSealer | null;
-  log?: (line: string) => void;
-  /** One analytics entry per message handled (with the reply sent, if any). */
-  record(entry: {
-    method: string | null;
-    tool: string | null;
-    error: number | null;
-    id?: JsonRpcId;
-    reply?: unknown;
-  }): void;
-}
-
-type Reply = {
-  jsonrpc: '2.0';
-  id: JsonRpcId | null;
-  result?: unknown;
-  error?: { code: number; message: string };
-};
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
-/** Messages per POST (batches, 2025-03-26): tool calls run one after the other. */
-const MAX_BATCH = 32;
-
-function errorReply(id: JsonRpcId | null, code: number, message: string): Reply {
-  return { jsonrpc: '2.0', id, error: { code, message } };
-}
-
-/** SSE when Accept names text/event-stream and not application/json before it. */
-function wantsSse(accept: string): boolean {
-  const types = accept
-    .toLowerCase()
-    .split(',')
-    .map((t) => t.split(';')[0].trim());
-  const sse = types.indexOf('text/event-stream');
-  const json = types.indexOf('application/json');
-  return sse !== -1 && (json === -1 || sse < json);
-}
-
-function acceptable(accept: string | undefined): boolean {
-  if (accept === undefined) return true;
-  return /(^|,)\s*(application\/json|text\/event-stream|application\/\*|\*\/\*)\s*(;|,|$)/i.test(accept);
-}
+export type { ServedTools, ServerOptions, ToolCallOutcome } from './served-tools';
+import type { ServedTools, ServerOptions } from './served-tools';
 
 /** Who a session belongs to: the consumer, else the credential (a token without a consumer). */
 function consumerIdOf(ctx: RequestContextApi): string | null {
@@ -90,7 +36,7 @@ interface Refusal {
   headers?: HeaderMap;
 }
 
-/** The HTTP request itself: method, Accept, MCP-Protocol-Version. */
+/** The HTTP request itself: method and Accept (the version is the era's to judge). */
 function httpRefusal(ctx: RequestContextApi): Refusal | null {
   const { req } = ctx;
   const allow = { allow: 'POST' };
@@ -115,13 +61,6 @@ function httpRefusal(ctx: RequestContextApi): Refusal | null {
       status: 406,
       code: -32000,
       message: 'Not Acceptable: Accept must allow application/json or text/event-stream',
-    };
-  const version = req.headers['mcp-protocol-version'];
-  if (typeof version === 'string' && !(SERVER_PROTOCOL_VERSIONS as readonly string[]).includes(version))
-    return {
-      status: 400,
-      code: -32000,
-      message: `Bad Request: unsupported MCP-Protocol-Version '${version}'`,
     };
   return null;
 }
@@ -189,9 +128,10 @@ class ServerExchange {
       return errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: protocolVersion is required');
     const version = (SERVER_PROTOCOL_VERSIONS as readonly string[]).includes(asked) ? asked : LATEST;
     if (this.opts.sessions) {
-      this.sessionId = this.opts.sessions.open(version, consumerIdOf(this.ctx));
-      this.headers['mcp-session-id'] = this.sessionId;
-      this.ctx.analytics.fields.mcp_session_id = this.sessionId;
+      const opened = this.opts.sessions.open(version, consumerIdOf(this.ctx));
+      this.sessionId = opened;
+      this.headers['mcp-session-id'] = opened;
+      this.ctx.analytics.fields.mcp_session_id = opened;
     }
     return {
       jsonrpc: '2.0',
@@ -284,6 +224,7 @@ export async function serveMcp(
     return ctx.exit(400, JSON.stringify(errorReply(id, code, message)), JSON_HEADERS);
   }
   const { messages } = parsed;
+  if (eraOf(req.headers, messages) === 'modern') return serveModern(ctx, tools, opts, parsed);
   const batchProblem = batchRefusal(messages);
   if (batchProblem) return fail(batchProblem);
   const sessionId = typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null;
@@ -296,14 +237,5 @@ export async function serveMcp(
 
   const exchange = new ServerExchange(ctx, tools, opts, sessionId);
   const replies = await exchange.answerAll(messages);
-  const { headers } = exchange;
-  if (!replies.length) return ctx.exit(202, undefined, headers);
-  const payload = JSON.stringify(parsed.batch ? replies : replies[0]);
-  if (wantsSse(String(req.headers.accept ?? '')))
-    return ctx.exit(200, formatSseEvent({ event: 'message', data: payload }), {
-      ...headers,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-store, no-transform',
-    });
-  return ctx.exit(200, payload, { ...headers, ...JSON_HEADERS });
+  return sendReplies(ctx, replies, parsed.batch, exchange.headers);
 }

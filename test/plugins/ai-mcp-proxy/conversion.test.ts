@@ -83,6 +83,94 @@ after(async () => {
   await api?.close();
 });
 
+describe('conversion-listener in MCP 2026-07-28', () => {
+  const MODERN = '2026-07-28';
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const modern = (method: string, params: Record<string, unknown> = {}, name?: string, id = 1) =>
+    postJsonRpc(
+      mcpUrl('/pets-mcp'),
+      {
+        ...alice,
+        accept: 'application/json',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': method,
+        ...(name === undefined ? {} : { 'mcp-name': name }),
+      },
+      { jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } },
+    );
+
+  test('stateless: server/discover, a private list, a call, no session; the result says what it is', async () => {
+    const discover = await modern('server/discover');
+    assert.equal(discover.status, 200);
+    const d = ((await discover.json()) as any).result;
+    assert.ok(d.supportedVersions.includes(MODERN) && d.supportedVersions.includes('2025-11-25'));
+    assert.equal(d.resultType, 'complete');
+    assert.equal(d['_meta']['io.modelcontextprotocol/serverInfo'].name, 'tollgate');
+    assert.equal(discover.headers.get('mcp-session-id'), null);
+
+    const list = ((await (await modern('tools/list')).json()) as any).result;
+    assert.equal(list.cacheScope, 'private');
+    assert.equal(typeof list.ttlMs, 'number');
+    assert.ok(list.tools.some((t: any) => t.name === 'get-pet'));
+
+    const call = await modern('tools/call', { name: 'get-pet', arguments: { path_petId: '1' } }, 'get-pet');
+    assert.equal(call.status, 200);
+    const r = ((await call.json()) as any).result;
+    assert.equal(r.resultType, 'complete');
+    assert.deepEqual(r.structuredContent, { id: 1, name: 'Rex', tag: 'dog' });
+  });
+
+  test('refused as the revision says: headers against the body, the version, 2025-only methods', async () => {
+    const mismatch = await modern(
+      'tools/call',
+      { name: 'get-pet', arguments: { path_petId: '1' } },
+      'list-pets',
+    );
+    assert.equal(mismatch.status, 400);
+    assert.equal(((await mismatch.json()) as any).error.code, -32020);
+
+    const future = await postJsonRpc(
+      mcpUrl('/pets-mcp'),
+      { ...alice, 'mcp-protocol-version': '2099-01-01', 'mcp-method': 'tools/list' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/list',
+        params: { _meta: { ...meta, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } },
+      },
+    );
+    assert.equal(future.status, 400);
+    const err = ((await future.json()) as any).error;
+    assert.equal(err.code, -32022);
+    assert.equal(err.data.requested, '2099-01-01');
+
+    const init = await modern('initialize', { protocolVersion: MODERN, capabilities: {} });
+    assert.equal(init.status, 404);
+    assert.equal(((await init.json()) as any).error.code, -32601);
+  });
+
+  test('subscriptions/listen is acknowledged and closed', async () => {
+    const r = await postJsonRpc(
+      mcpUrl('/pets-mcp'),
+      { ...alice, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+      {
+        jsonrpc: '2.0',
+        id: 'sub-1',
+        method: 'subscriptions/listen',
+        params: { _meta: meta, notifications: { toolsListChanged: true } },
+      },
+    );
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /text\/event-stream/);
+    const text = await r.text();
+    assert.match(text, /notifications\/subscriptions\/acknowledged/);
+    assert.match(text, /"io.modelcontextprotocol\/subscriptionId":"sub-1"/);
+  });
+});
+
 describe('conversion-listener', () => {
   test('the MCP SDK client lists the caller’s tools and calls them (JSON, structured output)', async () => {
     const client = await connectMcp(mcpUrl('/pets-mcp'), alice);

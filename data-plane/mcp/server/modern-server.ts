@@ -1,0 +1,131 @@
+/**
+ * The gateway's own MCP server (conversion modes) in the 2026-07-28 era: stateless — no session,
+ * no `initialize` — every request judged by the era's rules (era-rules.ts: `_meta`, the
+ * headers against the body, the version) before it is answered; `server/discover`; list
+ * results that say they may be cached only privately (the list depends on the caller);
+ * `resultType` and the server's identity on every result; `subscriptions/listen` acknowledged
+ * (these tools never change within a snapshot: nothing is sent after it) and closed.
+ */
+import { JSONRPC_ERRORS, type JsonRpcMessage, type ParsedBody } from '../jsonrpc';
+import { formatSseEvent } from '../sse';
+import { modernProblem } from '../era-rules';
+import { META, SUPPORTED_VERSIONS } from '../protocol-era';
+import type { RequestContextApi } from '../../runtime/plugin-api';
+import { errorReply, JSON_HEADERS, sendReplies, type Reply } from './replies';
+import type { ServedTools, ServerOptions } from './served-tools';
+
+type Request = Extract<JsonRpcMessage, { kind: 'request' }>;
+
+/** Results of this server: complete, with its identity; lists privately cacheable. */
+function complete(
+  opts: ServerOptions,
+  result: Record<string, unknown>,
+  list = false,
+): Record<string, unknown> {
+  const identity = { [META.serverInfo]: { name: opts.name, version: opts.version } };
+  const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
+  return {
+    ...result,
+    resultType: 'complete',
+    ...(list ? { ttlMs: 0, cacheScope: 'private' } : {}),
+    _meta: { ...meta, ...identity },
+  };
+}
+
+function paramsOf(m: Request): Record<string, unknown> {
+  return (m.params && !Array.isArray(m.params) ? m.params : {}) as Record<string, unknown>;
+}
+
+/** The reply to one request, and the tool it called. */
+async function reply(
+  ctx: RequestContextApi,
+  tools: ServedTools,
+  opts: ServerOptions,
+  m: Request,
+): Promise<[Reply, string | null]> {
+  const ok = (result: Record<string, unknown>, list = false): Reply => ({
+    jsonrpc: '2.0',
+    id: m.id,
+    result: complete(opts, result, list),
+  });
+  switch (m.method) {
+    case 'server/discover':
+      return [
+        ok({ supportedVersions: SUPPORTED_VERSIONS, capabilities: { tools: { listChanged: false } } }, true),
+        null,
+      ];
+    case 'tools/list':
+      if (paramsOf(m).cursor !== undefined)
+        return [errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: unknown cursor'), null];
+      return [ok({ tools: tools.list(ctx) }, true), null];
+    case 'tools/call': {
+      const outcome = await tools.call(ctx, m.tool!, paramsOf(m).arguments, m.id);
+      if (outcome.error) return [errorReply(m.id, outcome.error.code, outcome.error.message), m.tool!];
+      return [ok(outcome.result as Record<string, unknown>), m.tool!];
+    }
+    default:
+      return [errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`), null];
+  }
+}
+
+/** A listen stream: acknowledged with what this server will send (nothing), then closed. */
+function listen(ctx: RequestContextApi, opts: ServerOptions, m: Request): never {
+  const tag = { [META.subscriptionId]: m.id };
+  const ack = {
+    jsonrpc: '2.0',
+    method: 'notifications/subscriptions/acknowledged',
+    params: { notifications: {}, _meta: tag },
+  };
+  const close = { jsonrpc: '2.0', id: m.id, result: { resultType: 'complete', _meta: tag } };
+  opts.record({ method: m.method, tool: null, error: null, id: m.id, reply: close });
+  const events = [ack, close]
+    .map((e) => formatSseEvent({ event: 'message', data: JSON.stringify(e) }))
+    .join('');
+  return ctx.exit(200, events, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store, no-transform',
+  });
+}
+
+/** Answer one 2026-07-28 POST; always ends with `ctx.exit`. */
+export async function serveModern(
+  ctx: RequestContextApi,
+  tools: ServedTools,
+  opts: ServerOptions,
+  parsed: Extract<ParsedBody, { ok: true }>,
+): Promise<never> {
+  const problem = modernProblem(ctx.req, parsed.messages, parsed.batch, (name) => tools.headerParams?.(name));
+  const m = parsed.messages[0];
+  if (problem) {
+    const id = m && m.kind === 'request' ? m.id : null;
+    opts.record({
+      method: m && m.kind !== 'response' ? m.method : null,
+      tool: null,
+      error: problem.code,
+      id: id ?? undefined,
+    });
+    const body = { ...errorReply(id, problem.code, problem.message) };
+    if (problem.data !== undefined) body.error = { ...body.error!, data: problem.data } as Reply['error'];
+    return ctx.exit(problem.status, JSON.stringify(body), JSON_HEADERS);
+  }
+  ctx.analytics.fields.mcp_session_id = null;
+  if (m.kind !== 'request') {
+    // A notification (none is defined over HTTP in this revision): taken, nothing to answer.
+    opts.record({ method: m.kind === 'notification' ? m.method : null, tool: null, error: null });
+    return ctx.exit(202, undefined, {});
+  }
+  if (m.method === 'subscriptions/listen') return listen(ctx, opts, m);
+  let answer: [Reply, string | null];
+  try {
+    answer = await reply(ctx, tools, opts, m);
+  } catch (err) {
+    opts.log?.(`MCP server: ${(err as Error).stack ?? err}`);
+    answer = [errorReply(m.id, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error'), null];
+  }
+  const [r, tool] = answer;
+  opts.record({ method: m.method, tool, error: r.error?.code ?? null, id: m.id, reply: r });
+  // An unknown method is 404 on HTTP in this revision.
+  if (r.error?.code === JSONRPC_ERRORS.METHOD_NOT_FOUND)
+    return ctx.exit(404, JSON.stringify(r), JSON_HEADERS);
+  return sendReplies(ctx, [r], false, {});
+}

@@ -1,0 +1,53 @@
+/** How the gateway's own MCP server writes its answers, in either era. */
+import type { JsonRpcId } from '../jsonrpc';
+import { formatSseEvent } from '../sse';
+import type { HeaderMap, RequestContextApi } from '../../runtime/plugin-api';
+
+export type Reply = {
+  jsonrpc: '2.0';
+  id: JsonRpcId | null;
+  result?: unknown;
+  error?: { code: number; message: string };
+};
+
+export const JSON_HEADERS = { 'content-type': 'application/json' };
+/** Messages per POST (batches, 2025-03-26): tool calls run one after the other. */
+export const MAX_BATCH = 32;
+
+export function errorReply(id: JsonRpcId | null, code: number, message: string): Reply {
+  return { jsonrpc: '2.0', id, error: { code, message } };
+}
+
+/** SSE when Accept names text/event-stream and not application/json before it. */
+export function wantsSse(accept: string): boolean {
+  const types = accept
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.split(';')[0].trim());
+  const sse = types.indexOf('text/event-stream');
+  const json = types.indexOf('application/json');
+  return sse !== -1 && (json === -1 || sse < json);
+}
+
+export function acceptable(accept: string | undefined): boolean {
+  if (accept === undefined) return true;
+  return /(^|,)\s*(application\/json|text\/event-stream|application\/\*|\*\/\*)\s*(;|,|$)/i.test(accept);
+}
+
+/** The answer to a POST: 202 without replies, else JSON or one SSE event as Accept prefers. */
+export function sendReplies(
+  ctx: RequestContextApi,
+  replies: unknown[],
+  batch: boolean,
+  headers: HeaderMap,
+): never {
+  if (!replies.length) return ctx.exit(202, undefined, headers);
+  const payload = JSON.stringify(batch ? replies : replies[0]);
+  if (wantsSse(String(ctx.req.headers.accept ?? '')))
+    return ctx.exit(200, formatSseEvent({ event: 'message', data: payload }), {
+      ...headers,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store, no-transform',
+    });
+  return ctx.exit(200, payload, { ...headers, ...JSON_HEADERS });
+}
