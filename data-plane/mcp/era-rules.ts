@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { JSONRPC_ERRORS, type JsonRpcMessage } from './jsonrpc';
 import { isModernOnly, isLegacyOnly } from './methods';
-import { META, MODERN_ERRORS, MODERN_VERSIONS, SUPPORTED_VERSIONS, metaOf, type Era } from './protocol-era';
+import { META, MODERN_ERRORS, MODERN_VERSIONS, metaOf, type Era } from './protocol-era';
 import {
   MCP_METHOD,
   MCP_NAME,
@@ -142,7 +142,9 @@ export function modernProblem(
       status: 400,
       code: MODERN_ERRORS.UNSUPPORTED_PROTOCOL_VERSION,
       message: 'Unsupported protocol version',
-      data: { supported: SUPPORTED_VERSIONS, requested: header },
+      // The versions a request without a session may name (a subset of any modern upstream's
+      // server/discover): the earlier ones are reached with initialize.
+      data: { supported: MODERN_VERSIONS, requested: header },
     };
   const problem = mirrorProblem(headers, m, toolParams);
   if (problem) return problem;

@@ -6,20 +6,12 @@
  */
 import { JSONRPC_ERRORS, jsonRpcError } from './jsonrpc';
 import type { SseEvent } from './sse';
+import { jsonValues, readJson, type Visit } from './json-values';
 
-export type Visit = (value: unknown) => unknown;
+export { readJson, type Visit };
 
 const UNREADABLE_BODY = 'The upstream sent a response the gateway could not read as JSON-RPC';
 const UNREADABLE_EVENT = 'The upstream sent an event the gateway could not read as JSON-RPC';
-
-/** JSON text as clients read it (a leading BOM tolerated), or undefined. */
-export function readJson(text: string): unknown {
-  try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A whole (non-SSE) response body. */
 export function inspectJsonBody(
@@ -30,8 +22,13 @@ export function inspectJsonBody(
   // 202/204 carry no JSON-RPC message (Streamable HTTP answers notifications with 202): whatever
   // text came with it (legacy servers send "Accepted") is not passed on uninspected.
   if (body.length === 0 || status === 202 || status === 204) return { status, body: Buffer.alloc(0) };
-  const value = readJson(body.toString('utf8'));
+  const text = body.toString('utf8');
+  const value = readJson(text);
   if (value === undefined) {
+    // Messages one after another (a server streaming as JSON): each read and written again.
+    const values = jsonValues(text);
+    if (values)
+      return { status, body: Buffer.from(values.map((v) => JSON.stringify(visit(v))).join('\n') + '\n') };
     // Error statuses keep their status (a 401 challenge must stay a 401); a success that cannot
     // be read is a bad gateway.
     return {

@@ -22,6 +22,7 @@ import { judgeBody, type JudgedBody } from './passthrough-judge';
 import { upstreamMcpHeaders } from '../../data-plane/mcp/era-rules';
 import { eraOfHeaders } from '../../data-plane/mcp/protocol-era';
 import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
+import { jsonValuesTransform } from '../../data-plane/mcp/json-values';
 import { isEventStream } from '../../data-plane/proxy/headers';
 import { defineSlot } from '../../data-plane/runtime/slots';
 
@@ -118,7 +119,15 @@ function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'befor
   };
 }
 
-/** The response phases: one content type, every list filtered, JSON whole or SSE event by event. */
+/** A listen stream answered as JSON (values one after another): read as they come, never held. */
+function listening(ctx: RequestContextApi): boolean {
+  return exchangeOf(ctx)?.messages.some((m) => m.method === 'subscriptions/listen') === true;
+}
+
+/**
+ * The response phases: one content type, every list filtered; JSON whole (one value, or several
+ * one after another), SSE event by event, a listen stream's JSON value by value.
+ */
 function responseHooks(g: PassthroughGuards): PluginHooks {
   return {
     headerFilter(_ctx, res) {
@@ -129,8 +138,8 @@ function responseHooks(g: PassthroughGuards): PluginHooks {
         ? 'text/event-stream'
         : 'application/json';
     },
-    wantsResponseBody(_ctx, res: ResponseState) {
-      return res.source === 'upstream' && !isEventStream(res.headers['content-type']);
+    wantsResponseBody(ctx, res: ResponseState) {
+      return res.source === 'upstream' && !isEventStream(res.headers['content-type']) && !listening(ctx);
     },
     transformBody(ctx, res, body) {
       if (res.source !== 'upstream') return body;
@@ -139,9 +148,11 @@ function responseHooks(g: PassthroughGuards): PluginHooks {
       return out.body;
     },
     streamFilter(ctx, res) {
-      if (res.source !== 'upstream' || !isEventStream(res.headers['content-type'])) return null;
+      if (res.source !== 'upstream') return null;
       const visit = g.visitor(ctx);
-      return sseTransform((event) => inspectSseEvent(event, visit), { beatOnly: true });
+      if (isEventStream(res.headers['content-type']))
+        return sseTransform((event) => inspectSseEvent(event, visit), { beatOnly: true });
+      return listening(ctx) ? jsonValuesTransform(visit) : null;
     },
   };
 }
