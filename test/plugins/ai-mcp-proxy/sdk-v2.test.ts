@@ -1,0 +1,150 @@
+/**
+ * The official TypeScript SDK v2 (`@modelcontextprotocol/client` and `/server` 2.x, which
+ * negotiate 2026-07-28 through `server/discover`) and the 1.x SDK (2025-11-25) through one
+ * passthrough route with tool ACLs, in front of an SDK v2 server serving both eras
+ * (`createMcpHandler`), and against a conversion route where the gateway is the server: each
+ * client gets its era, sees only the tools it may call, and a denied call never runs.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api';
+import { PET_TOOLS } from '../../fixtures/petstore-tools';
+
+let s: Stack;
+let upstream: Server;
+let petstore: PetstoreApi;
+const ran: string[] = [];
+const ALICE = { apikey: 'alice-key' };
+
+/** An SDK v2 server of three tools, both eras on one endpoint, on node:http. */
+async function startV2Server(): Promise<Server> {
+  const handler = createMcpHandler(() => {
+    const server = new McpServer({ name: 'v2-upstream', version: '1.0.0' });
+    for (const name of ['read_notes', 'write_notes', 'delete_notes'])
+      server.registerTool(name, { description: name, inputSchema: z.object({}) }, async () => {
+        ran.push(name);
+        return { content: [{ type: 'text', text: `ran ${name}` }] };
+      });
+    return server;
+  });
+  const http = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const body = chunks.length ? Buffer.concat(chunks) : undefined;
+    const response = await handler.fetch(
+      new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
+    );
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) Readable.fromWeb(response.body as any).pipe(res);
+    else res.end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  return http;
+}
+
+before(async () => {
+  upstream = await startV2Server();
+  petstore = await startPetstoreApi();
+  s = await startStack({ allowedHosts: [] });
+  await mustCreate(s.api, '/consumers', { username: 'alice' });
+  await mustCreate(s.api, '/consumers/alice/key-auth', { key: 'alice-key' });
+  // alice is a developer: the pet tools' ACLs let developers read pets.
+  await mustCreate(s.api, '/consumer_groups', { name: 'developer' });
+  await mustCreate(s.api, '/consumer_groups/developer/consumers', { consumer: 'alice' });
+  const port = (upstream.address() as AddressInfo).port;
+  await mustCreate(s.api, '/services', { name: 'notes', url: `http://127.0.0.1:${port}/mcp` });
+  await mustCreate(s.api, '/services/notes/routes', { name: 'notes', paths: ['/notes'] });
+  await mustCreate(s.api, '/routes/notes/plugins', { name: 'key-auth', config: { key_names: ['apikey'] } });
+  await mustCreate(s.api, '/routes/notes/plugins', {
+    name: 'ai-mcp-proxy',
+    config: {
+      mode: 'passthrough-listener',
+      default_acl: [{ scope: 'tools', deny: ['alice'] }],
+      tools: [{ name: 'read_notes', description: 'read', acl: { allow: ['alice'] } }],
+    },
+  });
+  await mustCreate(s.api, '/services', { name: 'petstore', url: petstore.url });
+  await mustCreate(s.api, '/services/petstore/routes', { name: 'pets', paths: ['/pets'] });
+  await mustCreate(s.api, '/routes/pets/plugins', { name: 'key-auth', config: { key_names: ['apikey'] } });
+  await mustCreate(s.api, '/routes/pets/plugins', {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'conversion-listener', include_consumer_groups: true, tools: PET_TOOLS },
+  });
+  await s.synced();
+});
+
+after(async () => {
+  await s?.close();
+  upstream?.close();
+  await petstore?.close();
+});
+
+const url = (path: string) => new URL(`${s.dp.proxyUrl}${path}`);
+
+async function v2(path: string) {
+  const client = new ClientV2({ name: 'sdk-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(new TransportV2(url(path), { requestInit: { headers: ALICE } }));
+  return client;
+}
+
+async function v1(path: string) {
+  const client = new ClientV1({ name: 'sdk-v1', version: '1.0.0' });
+  await client.connect(new TransportV1(url(path), { requestInit: { headers: ALICE } }));
+  return client;
+}
+
+test('SDK v2 negotiates 2026-07-28 through the gateway: the caller’s tools only, a denied call refused', async () => {
+  const client = await v2('/notes');
+  assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+  const { tools } = await client.listTools();
+  assert.deepEqual(
+    tools.map((t) => t.name),
+    ['read_notes'],
+  );
+  const ok = await client.callTool({ name: 'read_notes', arguments: {} });
+  assert.match(JSON.stringify(ok.content), /ran read_notes/);
+  await assert.rejects(client.callTool({ name: 'delete_notes', arguments: {} }), /delete_notes/);
+  assert.ok(!ran.includes('delete_notes'), 'a denied tool ran');
+  await client.close();
+});
+
+test('the 1.x SDK on the same route speaks 2025-11-25, governed alike', async () => {
+  const client = await v1('/notes');
+  assert.equal(client.getServerVersion()?.name, 'v2-upstream');
+  const { tools } = await client.listTools();
+  assert.deepEqual(
+    tools.map((t) => t.name),
+    ['read_notes'],
+  );
+  const denied = await client.callTool({ name: 'write_notes', arguments: {} }).catch((e) => e);
+  assert.match(String(denied?.message ?? JSON.stringify(denied)), /write_notes/);
+  assert.ok(!ran.includes('write_notes'), 'a denied tool ran');
+  await client.close();
+});
+
+test('where the gateway is the server, SDK v2 gets 2026-07-28 and the 1.x SDK 2025-11-25', async () => {
+  const modern = await v2('/pets');
+  assert.equal(modern.getNegotiatedProtocolVersion(), '2026-07-28');
+  const pet = await modern.callTool({ name: 'get-pet', arguments: { path_petId: '1' } });
+  assert.deepEqual(pet.structuredContent, { id: 1, name: 'Rex', tag: 'dog' });
+  await modern.close();
+  const legacy = await v1('/pets');
+  const again = await legacy.callTool({ name: 'get-pet', arguments: { path_petId: '1' } });
+  assert.deepEqual(again.structuredContent, { id: 1, name: 'Rex', tag: 'dog' });
+  await legacy.close();
+});
