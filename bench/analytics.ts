@@ -59,6 +59,8 @@ function generator(nodeId: string, seed: number, count: number, from: number, to
       tool: tool?.name ?? null,
       jsonrpc_error: tool && rnd() < 0.01 ? -32602 : null,
       mcp_session_id: null,
+      mcp_protocol_version: null,
+      mcp_client: null,
       latency_total_ms: upstream + gateway,
       latency_upstream_ms: upstream,
       latency_gateway_ms: gateway,

@@ -4,6 +4,7 @@ import { Analytics1763800000002 } from './1763800000002-analytics';
 import { AnalyticsDeadLetters1763800000003 } from './1763800000003-analytics-dead-letters';
 import { DataPlaneAnalyticsBacklog1763800000004 } from './1763800000004-data-plane-analytics-backlog';
 import { McpTools1763800000005 } from './1763800000005-mcp-tools';
+import { AnalyticsMcpEra1763800000006 } from './1763800000006-analytics-mcp-era';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   AnalyticsDeadLetters1763800000003,
   DataPlaneAnalyticsBacklog1763800000004,
   McpTools1763800000005,
+  AnalyticsMcpEra1763800000006,
 ];

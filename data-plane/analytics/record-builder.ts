@@ -42,6 +42,8 @@ export function buildRecords(
     tool: null,
     jsonrpc_error: null,
     mcp_session_id: null,
+    mcp_protocol_version: null,
+    mcp_client: null,
     latency_total_ms: round(t.totalMs),
     latency_upstream_ms: t.upstreamMs === null ? null : round(t.upstreamMs),
     latency_gateway_ms: round(t.gatewayMs),

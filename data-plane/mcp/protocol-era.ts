@@ -61,3 +61,35 @@ export function eraOf(headers: IncomingHttpHeaders, messages: readonly JsonRpcMe
 export function eraOfHeaders(headers: IncomingHttpHeaders): Era {
   return eraOf(headers, []);
 }
+
+/** `clientInfo` as one text (`name/version`), when it names the client. */
+function clientText(info: unknown): string | null {
+  if (!info || typeof info !== 'object') return null;
+  const { name, version } = info as Record<string, unknown>;
+  if (typeof name !== 'string') return null;
+  return typeof version === 'string' ? `${name}/${version}` : name;
+}
+
+/**
+ * What a request says of its protocol revision and its client, for analytics: a modern
+ * request's `_meta`; a legacy one's `initialize` params, else its `MCP-Protocol-Version` header.
+ */
+export function speakerOf(
+  headers: IncomingHttpHeaders,
+  messages: readonly JsonRpcMessage[],
+  era: Era,
+): { version: string | null; client: string | null } {
+  const first = messages[0];
+  if (era === 'modern' && first) {
+    const meta = metaOf(first);
+    const version = meta?.[META.protocolVersion];
+    return { version: typeof version === 'string' ? version : null, client: clientText(meta?.[META.clientInfo]) };
+  }
+  const init = messages.find((m) => m.kind === 'request' && m.method === 'initialize');
+  const params = init && init.kind === 'request' && init.params && !Array.isArray(init.params) ? init.params : undefined;
+  const asked = params?.protocolVersion;
+  return {
+    version: typeof asked === 'string' ? asked : (protocolHeader(headers) ?? null),
+    client: clientText(params?.clientInfo),
+  };
+}

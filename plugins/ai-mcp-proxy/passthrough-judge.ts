@@ -12,7 +12,7 @@ import {
   type JsonRpcMessage,
 } from '../../data-plane/mcp/jsonrpc';
 import { observeServerMessage, type McpExchange } from '../../data-plane/mcp/exchange';
-import { eraOf, type Era } from '../../data-plane/mcp/protocol-era';
+import { eraOf, speakerOf, type Era } from '../../data-plane/mcp/protocol-era';
 import { legacyProblem, modernProblem } from '../../data-plane/mcp/era-rules';
 import type { CallVerdict } from '../../data-plane/mcp/guard-chain';
 import type { PassthroughGuards } from './passthrough-guards';
@@ -130,7 +130,12 @@ export function judgeBody(
     return ctx.exit(400, jsonRpcError(id, code, message), JSON_TYPE);
   }
   const era = eraOf(ctx.req.headers, parsed.messages);
-  if (ex) ex.era = era;
+  if (ex) {
+    ex.era = era;
+    const speaker = speakerOf(ctx.req.headers, parsed.messages, era);
+    ctx.analytics.fields.mcp_protocol_version = speaker.version;
+    ctx.analytics.fields.mcp_client = speaker.client;
+  }
   const problem = eraRules(g, ctx, parsed, era, ex !== null);
   if (problem) {
     const first = parsed.messages[0];

@@ -37,6 +37,13 @@ export const AnalyticsRecordSchema = Type.Object({
   /** The upstream chose it: any number (kept as the nearest integer), or null. */
   jsonrpc_error: Type.Union([Type.Number(), Type.Null()], { sqlType: 'integer' }),
   mcp_session_id: OptText(255),
+  /**
+   * The MCP revision the message was sent in (`2026-07-28`, `2025-11-25`, …): a 2026-07-28 call
+   * has no session, and is told apart by this and its client, not lumped under a null session.
+   */
+  mcp_protocol_version: OptText(32),
+  /** The client as it named itself (`clientInfo`: `name/version`), when it did. */
+  mcp_client: OptText(255),
   latency_total_ms: Latency(),
   /** Until the upstream's response headers; null when the gateway answered itself. */
   latency_upstream_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { sqlType: 'real' }),

@@ -20,6 +20,8 @@ export function sampleRecord(fields: Partial<AnalyticsRecord> = {}): AnalyticsRe
     tool: null,
     jsonrpc_error: null,
     mcp_session_id: null,
+    mcp_protocol_version: null,
+    mcp_client: null,
     latency_total_ms: 1,
     latency_upstream_ms: 1,
     latency_gateway_ms: 0,

@@ -10,7 +10,7 @@
  */
 import { JSONRPC_ERRORS, parseJsonRpcBody, type JsonRpcMessage } from '../jsonrpc';
 import { acceptable, errorReply, JSON_HEADERS, MAX_BATCH, sendReplies, type Reply } from './replies';
-import { eraOf } from '../protocol-era';
+import { eraOf, speakerOf } from '../protocol-era';
 import { serveModern } from './modern-server';
 import type { HeaderMap, RequestContextApi } from '../../runtime/plugin-api';
 import type { SessionSealer } from './session-ids';
@@ -224,7 +224,11 @@ export async function serveMcp(
     return ctx.exit(400, JSON.stringify(errorReply(id, code, message)), JSON_HEADERS);
   }
   const { messages } = parsed;
-  if (eraOf(req.headers, messages) === 'modern') return serveModern(ctx, tools, opts, parsed);
+  const era = eraOf(req.headers, messages);
+  const speaker = speakerOf(req.headers, messages, era);
+  ctx.analytics.fields.mcp_protocol_version = speaker.version;
+  ctx.analytics.fields.mcp_client = speaker.client;
+  if (era === 'modern') return serveModern(ctx, tools, opts, parsed);
   const batchProblem = batchRefusal(messages);
   if (batchProblem) return fail(batchProblem);
   const sessionId = typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null;

@@ -17,6 +17,7 @@ import { runTollgate } from '../../helpers/process';
 import { SEED_ENV, seedPointedAt } from '../../helpers/seed';
 import { startLenientMcpFixture, type LenientFixture } from '../../fixtures/lenient-mcp-server';
 import { ALL_TOOLS, READ_TOOLS } from '../../fixtures/github-mcp-server';
+import { waitFor } from '../../helpers/topology';
 
 const MODERN = '2026-07-28';
 const DEV = { apikey: 'dev-api-key', authorization: 'Bearer ghu_user_token' };
@@ -360,6 +361,27 @@ describe('era confusion', () => {
     assert.equal(r.status, 400, r.text);
     assert.ok(!reached(r));
     assertNothingDeniedRan('batch');
+  });
+});
+
+describe('analytics', () => {
+  test('each call is recorded with its revision and client; a 2026-07-28 call has no session', async () => {
+    const r = await post(modernCall('list_issues'), modernHeaders('tools/call', 'list_issues'));
+    assert.equal(r.status, 200, r.text);
+    const legacy = await post(
+      { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'list_issues', arguments: {} } },
+      [['mcp-protocol-version', '2025-11-25']],
+    );
+    assert.equal(legacy.status, 200, legacy.text);
+    const records = await waitFor('both calls recorded', async () => {
+      const page = await s.api('GET', '/analytics/requests?tool=list_issues');
+      return page.body.data?.length >= 2 ? page.body.data : undefined;
+    });
+    const modern = records.find((x: any) => x.mcp_protocol_version === MODERN);
+    assert.ok(modern, JSON.stringify(records));
+    assert.equal(modern.mcp_client, 'dual-era-test/1.0.0');
+    assert.equal(modern.mcp_session_id, null);
+    assert.ok(records.some((x: any) => x.mcp_protocol_version === '2025-11-25'));
   });
 });
 
