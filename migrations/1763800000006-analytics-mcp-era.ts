@@ -6,7 +6,9 @@ export class AnalyticsMcpEra1763800000006 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     // On the partitioned parent: every day's partition gets the columns.
-    await q.query('ALTER TABLE analytics_records ADD COLUMN mcp_protocol_version text, ADD COLUMN mcp_client text');
+    await q.query(
+      'ALTER TABLE analytics_records ADD COLUMN mcp_protocol_version text, ADD COLUMN mcp_client text',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

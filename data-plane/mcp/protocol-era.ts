@@ -83,10 +83,14 @@ export function speakerOf(
   if (era === 'modern' && first) {
     const meta = metaOf(first);
     const version = meta?.[META.protocolVersion];
-    return { version: typeof version === 'string' ? version : null, client: clientText(meta?.[META.clientInfo]) };
+    return {
+      version: typeof version === 'string' ? version : null,
+      client: clientText(meta?.[META.clientInfo]),
+    };
   }
   const init = messages.find((m) => m.kind === 'request' && m.method === 'initialize');
-  const params = init && init.kind === 'request' && init.params && !Array.isArray(init.params) ? init.params : undefined;
+  const params =
+    init && init.kind === 'request' && init.params && !Array.isArray(init.params) ? init.params : undefined;
   const asked = params?.protocolVersion;
   return {
     version: typeof asked === 'string' ? asked : (protocolHeader(headers) ?? null),
