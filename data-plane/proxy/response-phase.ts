@@ -1,6 +1,6 @@
 /** The upstream's answer, through the response phase, into the exchange's sink. */
 import type { Transform } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { UpstreamResponse } from './upstream-request';
 import type { HeaderMap, PluginInstance, ResponseState } from '../runtime/plugin-api';
 import { MAX_BUFFERED_BODY } from './body';
 import { collect, discard, ResponseTooLarge } from './body-streams';
@@ -47,7 +47,7 @@ function gatewayHeaders(pr: ProxyRequest, state: ResponseState): void {
 /** The whole body through every response-phase plugin, sent with its length. */
 async function sendRewritten(
   pr: ProxyRequest,
-  up: Dispatcher.ResponseData,
+  up: UpstreamResponse,
   plugins: PluginInstance[],
   state: ResponseState,
 ) {
@@ -82,7 +82,7 @@ async function sendRewritten(
  * the gateway's headers, header filters, then the body whole through rewriting plugins or chunk
  * by chunk through streaming filters, into the exchange's sink.
  */
-export async function sendUpstreamResponse(pr: ProxyRequest, up: Dispatcher.ResponseData): Promise<void> {
+export async function sendUpstreamResponse(pr: ProxyRequest, up: UpstreamResponse): Promise<void> {
   const { rc, sink, route, ctx } = pr;
   const state: ResponseState = {
     status: up.statusCode,

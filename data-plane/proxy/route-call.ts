@@ -19,6 +19,7 @@ import type { ProxyContext } from './proxy-context';
 import { BufferedSink, type BufferedResponse } from './response-sink';
 import type { UpstreamRequestOptions } from './upstream-interceptors';
 import { endToEnd } from './headers';
+import { upstreamRequest } from './upstream-request';
 import { exchangeWithUpstream } from './exchange';
 
 /** The call's own context: the caller's identity, the route's service, the call's request. */
@@ -135,7 +136,7 @@ async function callUrl(ctx: ProxyContext, call: UrlCall): Promise<BufferedRespon
     connectTimeout: Math.min(call.timeoutMs, 10_000),
     tlsVerify: call.tlsVerify,
   });
-  const opts: Dispatcher.RequestOptions & UpstreamRequestOptions = {
+  const opts: Dispatcher.DispatchOptions & UpstreamRequestOptions = {
     method: call.method as Dispatcher.HttpMethod,
     path: call.url.pathname + call.url.search,
     headers: call.headers,
@@ -145,7 +146,7 @@ async function callUrl(ctx: ProxyContext, call: UrlCall): Promise<BufferedRespon
     bodyTimeout: call.timeoutMs,
     decode: true,
   };
-  const up = await pool.request(opts);
+  const up = await upstreamRequest(pool, opts);
   const sink = new BufferedSink(call.maxResponseBytes);
   sink.start(up.statusCode, endToEnd(up.headers as HeaderMap) as HeaderMap);
   await sink.stream(up.body);

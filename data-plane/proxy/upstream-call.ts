@@ -4,6 +4,7 @@ import type { ProxyRequest } from './proxy-request';
 import type { UpstreamTarget } from './upstream-target';
 import type { UpstreamRequestOptions } from './upstream-interceptors';
 import { upstreamFailure } from './upstream-errors';
+import { upstreamRequest, type UpstreamResponse } from './upstream-request';
 
 /** The upstream's response, or null when the gateway answered (or the client left). */
 export async function callUpstream(
@@ -11,7 +12,7 @@ export async function callUpstream(
   target: UpstreamTarget,
   decode: boolean,
   deadlineMs: number | undefined,
-): Promise<Dispatcher.ResponseData | null> {
+): Promise<UpstreamResponse | null> {
   const { rc, req, service } = pr;
   const pool = pr.ctx.pools.get({
     protocol: target.protocol,
@@ -25,7 +26,7 @@ export async function callUpstream(
     !rc.body &&
     !pr.gatewayMade &&
     (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
-  const opts: Dispatcher.RequestOptions & UpstreamRequestOptions = {
+  const opts: Dispatcher.DispatchOptions & UpstreamRequestOptions = {
     method: rc.method as Dispatcher.HttpMethod,
     path: target.path,
     headers: rc.headers,
@@ -39,7 +40,7 @@ export async function callUpstream(
     deadlineMs,
   };
   try {
-    const up = await pool.request(opts);
+    const up = await upstreamRequest(pool, opts);
     pr.upstreamMs = performance.now() - pr.upstreamStarted;
     return up;
   } catch (err) {

@@ -17,6 +17,8 @@ import { codings, UnsupportedCoding } from './content-coding';
 
 /** What Tollgate adds to undici's request options. */
 export interface UpstreamRequestOptions {
+  /** The caller left: undici's signal shape (an AbortSignal or an emitter with `aborted`). */
+  signal?: unknown;
   retries?: number;
   onAttempt?: () => void;
   decode?: boolean;

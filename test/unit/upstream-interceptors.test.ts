@@ -14,6 +14,7 @@ import {
 } from '../../data-plane/proxy/upstream-interceptors';
 import { UnsupportedCoding } from '../../data-plane/proxy/content-coding';
 import { ClientAbort } from '../../data-plane/proxy/client-abort';
+import { upstreamRequest } from '../../data-plane/proxy/upstream-request';
 
 type Answer = string | { status?: number; headers?: Record<string, string>; body?: Buffer | string };
 
@@ -150,4 +151,24 @@ test("a caller's deadline caps the service's timeouts", async () => {
   ).body.dump();
   assert.equal(fake.seen[0].headersTimeout, 500);
   assert.equal(fake.seen[0].bodyTimeout, 100);
+});
+
+test('upstreamRequest: the response at its start, its body as it comes; dropping the body stops the request', async () => {
+  const { upstream } = pool([{ status: 201, headers: { 'x-a': '1' }, body: 'hello' }]);
+  const up = await upstreamRequest(upstream, request({ retries: 5 }));
+  assert.equal(up.statusCode, 201);
+  assert.equal(up.headers['x-a'], '1');
+  const chunks: Buffer[] = [];
+  for await (const c of up.body) chunks.push(c as Buffer);
+  assert.equal(Buffer.concat(chunks).toString(), 'hello');
+
+  const failing = pool(['ECONNREFUSED']);
+  await assert.rejects(upstreamRequest(failing.upstream, request({ retries: 0 })), /ECONNREFUSED/);
+
+  const gone = new ClientAbort();
+  gone.abort();
+  await assert.rejects(
+    upstreamRequest(pool([{ body: 'x' }]).upstream, request({ signal: gone })),
+    /aborted/i,
+  );
 });
