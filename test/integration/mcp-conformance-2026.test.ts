@@ -2,8 +2,8 @@
  * The official MCP conformance runner 0.2.x (tools/conformance: the runner and the Node 22 it
  * needs, from the npm registry) with the frozen requirement sets of both eras, `2026-07-28` and
  * `2025-11-25`, against the suite's own dual-era reference server
- * (test/fixtures/conformance-dual-era-server.cjs) directly and through a passthrough-listener
- * route: every scenario that passes directly passes through the gateway. And against a
+ * (test/fixtures/conformance-dual-era-server.cjs) directly and through passthrough-listener
+ * routes, with and without tool ACLs: every scenario that passes directly passes through. And against a
  * conversion-listener route, where the gateway is the server: every 2026-07-28 statelessness
  * check that needs no scenario-specific tool passes.
  */
@@ -58,6 +58,13 @@ before(async () => {
   await mustCreate(s.api, '/routes/reference/plugins', {
     name: 'ai-mcp-proxy',
     config: { mode: 'passthrough-listener' },
+  });
+  // The same server behind the guard chain with tool ACLs in force (a default rule that denies a
+  // consumer these anonymous calls are not): every list filtered, every call judged.
+  await mustCreate(s.api, '/services/reference/routes', { name: 'reference-acl', paths: ['/reference-acl'] });
+  await mustCreate(s.api, '/routes/reference-acl/plugins', {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'passthrough-listener', default_acl: [{ scope: 'tools', deny: ['blocked-consumer'] }] },
   });
   petstore = await startPetstoreApi();
   await mustCreate(s.api, '/services', { name: 'petstore', url: petstore.url });

@@ -364,6 +364,32 @@ describe('era confusion', () => {
   });
 });
 
+describe('multi-round-trip requests', () => {
+  test('a retry carrying requestState and inputResponses is judged like any call: a denied tool stays denied', async () => {
+    // State minted for an allowed tool (or for another consumer) does not open a denied one.
+    const retry = (tool: string) => ({
+      jsonrpc: '2.0',
+      id: 21,
+      method: 'tools/call',
+      params: {
+        name: tool,
+        arguments: {},
+        inputResponses: { confirm: { action: 'accept', content: { ok: true } } },
+        requestState: 'opaque-state-from-search_code',
+        _meta: meta(),
+      },
+    });
+    const denied = await post(retry('push_files'), modernHeaders('tools/call', 'push_files'));
+    assert.equal(denied.json?.error?.code, -32602, denied.text);
+    assert.ok(!reached(denied));
+    const allowed = await post(retry('search_code'), modernHeaders('tools/call', 'search_code'));
+    assert.equal(allowed.status, 200, allowed.text);
+    // requestState goes upstream untouched.
+    assert.match(reached(allowed)!.body, /"requestState":"opaque-state-from-search_code"/);
+    assertNothingDeniedRan('MRTR retry');
+  });
+});
+
 describe('analytics', () => {
   test('each call is recorded with its revision and client; a 2026-07-28 call has no session', async () => {
     const r = await post(modernCall('list_issues'), modernHeaders('tools/call', 'list_issues'));
