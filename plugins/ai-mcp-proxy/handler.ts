@@ -119,6 +119,29 @@ function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'befor
   };
 }
 
+const mediaType = (v: unknown) =>
+  String(v ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+
+/**
+ * A 2026-07-28 answer is JSON or an event stream, nothing else: any other type is refused as
+ * soon as its headers arrive, never read or held first. (2025 answers keep being read as JSON
+ * whatever their label, as servers of that era send them.)
+ */
+function refuseUnreadableType(ctx: RequestContextApi, res: ResponseState): void {
+  const type = mediaType(res.headers['content-type']);
+  if (type === 'application/json' || type === 'text/event-stream') return;
+  if (res.status === 202 || res.status === 204 || res.headers['content-length'] === '0') return;
+  const message = `The upstream answered with Content-Type ${JSON.stringify(type || 'none')}, which a 2026-07-28 response cannot have`;
+  ctx.exit(
+    res.status >= 400 ? res.status : 502,
+    jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, message),
+    JSON_TYPE,
+  );
+}
+
 /** A listen stream answered as JSON (values one after another): read as they come, never held. */
 function listening(ctx: RequestContextApi): boolean {
   return exchangeOf(ctx)?.messages.some((m) => m.method === 'subscriptions/listen') === true;
@@ -130,8 +153,9 @@ function listening(ctx: RequestContextApi): boolean {
  */
 function responseHooks(g: PassthroughGuards): PluginHooks {
   return {
-    headerFilter(_ctx, res) {
+    headerFilter(ctx, res) {
       if (res.source !== 'upstream') return;
+      if (exchangeOf(ctx)?.era === 'modern') refuseUnreadableType(ctx, res);
       delete res.headers['content-length'];
       // One content type, the one the body was inspected as (never two for a client to pick from).
       res.headers['content-type'] = isEventStream(res.headers['content-type'])

@@ -412,6 +412,19 @@ describe('analytics', () => {
 });
 
 describe('responses', () => {
+  test('a 2026-07-28 answer that is neither JSON nor an event stream is refused as it arrives', async () => {
+    for (const style of ['text-plain', 'no-type']) {
+      const r = await post({ jsonrpc: '2.0', id: 12, method: 'tools/list', params: { _meta: meta() } }, [
+        ...modernHeaders('tools/list'),
+        ['x-reply', style],
+      ]);
+      assert.equal(r.status, 502, `${style}: ${r.text}`);
+      assert.equal(r.json?.error?.code, -32603, r.text);
+      assert.match(r.json.error.message, /Content-Type/);
+      assert.doesNotMatch(r.text, /push_files/);
+    }
+  });
+
   test('a result of a type nobody knows becomes an error; a listen stream passes with its notifications', async () => {
     const odd = await post(modernCall('search_code'), [
       ...modernHeaders('tools/call', 'search_code'),
