@@ -15,7 +15,8 @@ export interface HttpRefusal {
   headers?: Record<string, string>;
 }
 
-function mediaType(value: unknown): string {
+/** A Content-Type's media type, lower case, without parameters. */
+export function mediaType(value: unknown): string {
   return String(value ?? '')
     .split(';')[0]
     .trim()

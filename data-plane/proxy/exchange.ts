@@ -21,7 +21,13 @@ export interface ExchangeOptions {
   prepare?: (rc: RequestContext) => void;
 }
 
-export async function exchangeWithUpstream(pr: ProxyRequest, how: ExchangeOptions = {}): Promise<void> {
+/** A client's exchange asks for nothing more (one object, not one per request). */
+const CLIENT_EXCHANGE: ExchangeOptions = Object.freeze({});
+
+export async function exchangeWithUpstream(
+  pr: ProxyRequest,
+  how: ExchangeOptions = CLIENT_EXCHANGE,
+): Promise<void> {
   const { rc, sink } = pr;
   try {
     const target = upstreamTarget(rc, pr.service, pr.route);

@@ -5,10 +5,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { HeaderMap } from '../runtime/plugin-api';
-import { pump, ResponseTooLarge } from './body-streams';
-import { readWhole } from './consume';
+import { collect, pump } from './body-streams';
 import { MAX_BUFFERED_BODY } from './body';
-import { kongErrorBody, messageFor, sendError } from '../errors';
+import { sendError } from '../errors';
+import { kongAnswer } from './plugin-phases';
 
 type Body = NodeJS.ReadableStream & { destroy(err?: Error): void };
 
@@ -85,13 +85,13 @@ export class BufferedSink implements ResponseSink {
     this.headers = headers;
   }
   async stream(source: Body): Promise<number> {
-    const body = await readWhole(source, this.limit, () => new ResponseTooLarge());
+    const body = await collect(source, this.limit);
     this.body = body;
     return body.length;
   }
   sendKongError(status: number, requestId: string): void {
-    const body = JSON.stringify(kongErrorBody(requestId, messageFor(status)));
-    this.send(status, { 'content-type': 'application/json; charset=utf-8' }, Buffer.from(body));
+    const answer = kongAnswer(requestId, status);
+    this.send(status, answer.headers, Buffer.from(answer.body as string));
   }
   destroy(): void {
     this.body = null;

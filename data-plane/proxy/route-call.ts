@@ -17,6 +17,7 @@ import { dropUnsafeHeaders } from './request-guard';
 import { ProxyRequest } from './proxy-request';
 import type { ProxyContext } from './proxy-context';
 import { BufferedSink, type BufferedResponse } from './response-sink';
+import { collect } from './body-streams';
 import type { UpstreamRequestOptions } from './upstream-interceptors';
 import { endToEnd } from './headers';
 import { upstreamRequest } from './upstream-request';
@@ -147,10 +148,8 @@ async function callUrl(ctx: ProxyContext, call: UrlCall): Promise<BufferedRespon
     decode: true,
   };
   const up = await upstreamRequest(pool, opts);
-  const sink = new BufferedSink(call.maxResponseBytes);
-  sink.start(up.statusCode, endToEnd(up.headers as HeaderMap) as HeaderMap);
-  await sink.stream(up.body);
-  return sink.result()!;
+  const headers = endToEnd(up.headers as HeaderMap) as HeaderMap;
+  return { status: up.statusCode, headers, body: await collect(up.body, call.maxResponseBytes) };
 }
 
 export function createRouteCaller(ctx: ProxyContext, config: () => CompiledConfig): RouteCaller {

@@ -16,7 +16,7 @@ import {
 import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
 import { sseTransform } from '../../data-plane/mcp/sse';
 import { exchangeOf, startExchange, storedDetail, type McpExchange } from '../../data-plane/mcp/exchange';
-import { mcpHttpRefusal } from '../../data-plane/mcp/http-exchange';
+import { mcpHttpRefusal, mediaType } from '../../data-plane/mcp/http-exchange';
 import { PassthroughGuards } from './passthrough-guards';
 import { judgeBody, type JudgedBody } from './passthrough-judge';
 import { upstreamMcpHeaders } from '../../data-plane/mcp/era-rules';
@@ -118,12 +118,6 @@ function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'befor
     },
   };
 }
-
-const mediaType = (v: unknown) =>
-  String(v ?? '')
-    .split(';')[0]
-    .trim()
-    .toLowerCase();
 
 /**
  * A 2026-07-28 answer is JSON or an event stream, nothing else: any other type is refused as
