@@ -5,7 +5,7 @@
  * `_meta` (-32602), then the headers against the body (-32020), then the version (-32022), then
  * methods outside the era (404, -32601). And the headers that go upstream, written again.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { JSONRPC_ERRORS, type JsonRpcMessage } from './jsonrpc';
 import { isModernOnly, isLegacyOnly } from './methods';
 import { META, MODERN_ERRORS, MODERN_VERSIONS, metaOf, type Era } from './protocol-era';
@@ -103,6 +103,12 @@ function mirrorProblem(
   return null;
 }
 
+const invalid = (message: string): EraProblem => ({
+  status: 400,
+  code: JSONRPC_ERRORS.INVALID_REQUEST,
+  message,
+});
+
 /** Why a modern request cannot go upstream, or null. */
 export function modernProblem(
   req: IncomingMessage,
@@ -110,7 +116,6 @@ export function modernProblem(
   batch: boolean,
   toolParams: HeaderParamsOfTool,
 ): EraProblem | null {
-  const invalid = (message: string) => ({ status: 400, code: JSONRPC_ERRORS.INVALID_REQUEST, message });
   if (batch) return invalid('Invalid Request: 2026-07-28 has no batches');
   const m = messages[0];
   if (m.kind === 'response') return invalid('Invalid Request: a 2026-07-28 client sends no responses');
@@ -157,15 +162,30 @@ export function modernProblem(
   return null;
 }
 
-/** Why a legacy request cannot go upstream, or null: methods only the modern era has. */
-export function legacyProblem(messages: readonly JsonRpcMessage[]): EraProblem | null {
-  for (const m of messages)
-    if (m.kind !== 'response' && isModernOnly(m.method))
+/**
+ * Why a legacy request cannot go upstream, or null: methods only the modern era has, and an
+ * `initialize` that is not a session's start — in a batch, or within a session (a lenient
+ * upstream would renegotiate the session's revision and capabilities under the gateway's feet).
+ */
+export function legacyProblem(
+  headers: IncomingHttpHeaders,
+  messages: readonly JsonRpcMessage[],
+): EraProblem | null {
+  for (const m of messages) {
+    if (m.kind === 'response') continue;
+    if (isModernOnly(m.method))
       return {
         status: 200,
         code: JSONRPC_ERRORS.METHOD_NOT_FOUND,
         message: `Method not found: ${m.method} is a 2026-07-28 method (this session speaks an earlier revision)`,
       };
+    if (m.method !== 'initialize') continue;
+    if (messages.length > 1) return invalid('Invalid Request: initialize must be sent alone');
+    if (headers['mcp-session-id'] !== undefined)
+      return invalid(
+        'Invalid Request: initialize starts a session; it cannot be sent within one (Mcp-Session-Id)',
+      );
+  }
   return null;
 }
 

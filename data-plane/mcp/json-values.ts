@@ -1,11 +1,12 @@
 /**
- * A JSON response that carries several messages: servers stream JSON-RPC messages as
- * `application/json`, one value after another (newline-delimited in practice — the conformance
- * suite's dual-era reference server answers a streaming tool call and a `subscriptions/listen`
- * this way). The gateway reads such a body value by value: each top-level value is found by
- * its brackets (strings and escapes respected, never by newlines, so a value may span lines),
- * parsed, inspected and written again — whole bodies at once, long-lived ones as each value
- * completes. Bytes that do not form complete values are not passed on.
+ * JSON responses, value by value. A server answers an MCP request as `application/json`: one
+ * value, or several one after another (newline-delimited in practice — the conformance suite's
+ * dual-era reference server answers a streaming tool call and a `subscriptions/listen` this
+ * way). The gateway finds each top-level value by its brackets (strings and escapes respected,
+ * never by newlines, so a value may span lines), parses, inspects and writes it again as soon
+ * as it is complete: nothing is held longer than the value being read, and bytes that do not
+ * form values are refused at once — before anything was sent with the status the gateway
+ * answers, after it by ending the stream with a JSON-RPC error.
  */
 import { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -23,50 +24,69 @@ export function readJson(text: string): unknown {
   }
 }
 
-/** The largest single value a stream may carry. */
-const MAX_VALUE = 1024 * 1024;
+/** The largest single value a listen stream may carry. */
+export const MAX_STREAMED_VALUE = 1024 * 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
+}
 
 export class JsonValueSplitter {
   private text = '';
   private scanned = 0;
   private depth = 0;
   private inString = false;
-  private escaped = false;
   private start = -1;
+
+  constructor(private readonly maxValue = MAX_STREAMED_VALUE) {}
 
   /** The values completed by `chunk`; throws when what came is not a sequence of values. */
   push(chunk: string): string[] {
-    this.text += chunk;
+    const text = (this.text += chunk);
     const out: string[] = [];
-    for (let i = this.scanned; i < this.text.length; i++) {
-      const c = this.text[i];
+    let i = this.scanned;
+    while (i < text.length) {
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === '\\') this.escaped = true;
-        else if (c === '"') this.inString = false;
+        // The string's end: the next quote not escaped (jumped to natively, not char by char).
+        const q = text.indexOf('"', i);
+        if (q < 0) {
+          i = text.length;
+          break;
+        }
+        let slashes = 0;
+        while (text.charCodeAt(q - 1 - slashes) === BACKSLASH) slashes++;
+        i = q + 1;
+        if (slashes % 2 === 0) this.inString = false;
         continue;
       }
+      const c = text.charCodeAt(i++);
       if (this.start < 0) {
-        if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\ufeff') continue;
-        if (c !== '{' && c !== '[') throw new Error('a streamed JSON message must be an object or an array');
-        this.start = i;
+        if (isSpace(c)) continue;
+        if (c !== OPEN_OBJECT && c !== OPEN_ARRAY)
+          throw new Error('a JSON-RPC message must be an object or an array');
+        this.start = i - 1;
       }
-      if (c === '"') this.inString = true;
-      else if (c === '{' || c === '[') this.depth++;
-      else if (c === '}' || c === ']') {
-        this.depth--;
-        if (this.depth === 0) {
-          out.push(this.text.slice(this.start, i + 1));
-          this.start = -1;
-        }
+      if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) this.depth++;
+      else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --this.depth === 0) {
+        if (i - this.start > this.maxValue) throw new Error('a JSON-RPC message is too large');
+        out.push(text.slice(this.start, i));
+        this.start = -1;
       }
     }
-    // Keep only the value in progress.
-    const keep = this.start < 0 ? this.text.length : this.start;
-    this.text = this.text.slice(keep);
-    this.scanned = this.text.length;
+    // Keep only the value in progress (an escape's backslash stays with it).
+    const keep = this.start < 0 ? text.length : this.start;
+    this.text = keep === 0 ? text : text.slice(keep);
+    this.scanned = i - keep;
     if (this.start >= 0) this.start = 0;
-    if (this.text.length > MAX_VALUE) throw new Error('a streamed JSON message is too large');
+    if (this.text.length > this.maxValue) throw new Error('a JSON-RPC message is too large');
     return out;
   }
 
@@ -76,49 +96,76 @@ export class JsonValueSplitter {
   }
 }
 
-/** A whole body as its values (null: it is not a sequence of JSON values). */
-export function jsonValues(text: string): unknown[] | null {
-  const splitter = new JsonValueSplitter();
+/** The answer whose status the transform may still set (nothing sent yet). */
+export interface SettledStatus {
+  status: number;
+}
+
+const UNREADABLE = 'The upstream sent a response the gateway could not read as JSON-RPC';
+
+/**
+ * A JSON response value by value, each inspected and written on a line of its own as soon as
+ * it is complete. What cannot be read is refused at once: when nothing was written yet, the
+ * answer becomes the JSON-RPC error alone (a success status turned 502; an error status kept —
+ * a 401 challenge stays a 401); later, the stream ends with that error. 202 and 204 carry no
+ * message (Streamable HTTP answers notifications with 202): whatever text came is dropped.
+ */
+export function jsonValuesTransform(
+  visit: Visit,
+  answer: SettledStatus,
+  maxValue = MAX_STREAMED_VALUE,
+): Transform {
+  const splitter = new JsonValueSplitter(maxValue);
+  const decoder = new StringDecoder('utf8');
+  const silent = answer.status === 202 || answer.status === 204;
+  let written = 0;
+  let seen = 0;
+  let done = silent;
+  const refuse = (t: Transform) => {
+    done = true;
+    if (written === 0 && answer.status < 400) answer.status = 502;
+    t.push(jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, UNREADABLE) + '\n');
+    t.push(null);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (done) return cb();
+      seen += chunk.length;
+      try {
+        for (const text of splitter.push(decoder.write(chunk))) {
+          const value = readJson(text);
+          if (value === undefined) throw new Error('unreadable');
+          this.push(JSON.stringify(visit(value)) + '\n');
+          written++;
+        }
+      } catch {
+        refuse(this);
+      }
+      cb();
+    },
+    flush(cb) {
+      if (done) return cb();
+      try {
+        // Bytes the decoder still holds (a cut character) are part of what must be values.
+        if (splitter.push(decoder.end()).length) throw new Error('unreadable');
+      } catch {
+        refuse(this);
+        return cb();
+      }
+      // No body at all is no message; anything else must have been whole values.
+      if (seen > 0 && (written === 0 || !splitter.complete)) refuse(this);
+      cb();
+    },
+  });
+}
+
+/** A whole text as its JSON-RPC values (null: it is not a sequence of objects or arrays). */
+export function jsonValues(text: string, maxValue = MAX_STREAMED_VALUE): unknown[] | null {
+  const splitter = new JsonValueSplitter(maxValue);
   try {
     const values = splitter.push(text).map(readJson);
     return splitter.complete && values.length && values.every((v) => v !== undefined) ? values : null;
   } catch {
     return null;
   }
-}
-
-const UNREADABLE = 'The upstream sent a message the gateway could not read as JSON-RPC';
-
-/**
- * A long-lived JSON response, value by value: each inspected and written on a line of its own
- * as soon as it is complete. What cannot be read ends the stream with a JSON-RPC error.
- */
-export function jsonValuesTransform(visit: Visit): Transform {
-  const splitter = new JsonValueSplitter();
-  const decoder = new StringDecoder('utf8');
-  const refuse = (t: Transform) => {
-    t.push(jsonRpcError(null, JSONRPC_ERRORS.INTERNAL_ERROR, UNREADABLE) + '\n');
-    t.push(null);
-  };
-  let done = false;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (done) return cb();
-      try {
-        for (const text of splitter.push(decoder.write(chunk))) {
-          const value = readJson(text);
-          if (value === undefined) throw new Error('unreadable');
-          this.push(JSON.stringify(visit(value)) + '\n');
-        }
-      } catch {
-        done = true;
-        refuse(this);
-      }
-      cb();
-    },
-    flush(cb) {
-      if (!done && !splitter.complete) refuse(this);
-      cb();
-    },
-  });
 }

@@ -16,13 +16,16 @@ export function collect(
 /**
  * `source` written to `res` chunk by chunk with backpressure (paused while `res` is full);
  * resolves with the bytes sent at its end, rejects when it fails or closes before its end.
+ * `beforeFirst` runs once, before the first chunk is written (a deferred head).
  */
 export async function pump(
   source: NodeJS.ReadableStream & { destroy(err?: Error): void },
   res: ServerResponse,
+  beforeFirst?: () => void,
 ): Promise<number> {
   let sent = 0;
   await consume(source, (chunk) => {
+    if (sent === 0 && beforeFirst) beforeFirst();
     sent += chunk.length;
     if (!res.write(chunk)) {
       source.pause();

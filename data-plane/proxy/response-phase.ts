@@ -7,6 +7,7 @@ import { collect, discard, ResponseTooLarge } from './body-streams';
 import { filterWholeBody, runHeaderFilters } from './plugin-phases';
 import { endToEnd, isEventStream } from './headers';
 import type { ProxyRequest } from './proxy-request';
+import { HeadRefused } from './response-sink';
 
 type Body = NodeJS.ReadableStream & { destroy(err?: Error): void };
 
@@ -83,7 +84,7 @@ async function sendRewritten(
  * by chunk through streaming filters, into the exchange's sink.
  */
 export async function sendUpstreamResponse(pr: ProxyRequest, up: UpstreamResponse): Promise<void> {
-  const { rc, sink, route, ctx } = pr;
+  const { rc, sink, route } = pr;
   const state: ResponseState = {
     status: up.statusCode,
     headers: endToEnd(up.headers as HeaderMap) as HeaderMap,
@@ -99,22 +100,37 @@ export async function sendUpstreamResponse(pr: ProxyRequest, up: UpstreamRespons
   }
   if (plugins.some((p) => p.wantsResponseBody?.(rc, state))) return sendRewritten(pr, up, plugins, state);
   pr.responseStarted = performance.now();
-  // Event streams and unbuffered routes get their headers out at once; either way chunks are
-  // forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead but never
-  // holds a response until it ends).
-  const flush = isEventStream(state.headers['content-type']) || route.response_buffering === false;
-  try {
-    sink.start(state.status, state.headers, flush);
-  } catch (err) {
-    ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
-    discard(up.body);
-    sink.sendKongError(502, pr.requestId);
-    return;
-  }
   let source: Body = up.body;
+  let filtered = false;
   for (const p of plugins) {
     const filter = p.streamFilter?.(rc, state);
     if (filter) source = chain(source, filter);
+    filtered ||= filter != null;
   }
-  pr.finish(state, await sink.stream(source));
+  // Event streams, and unbuffered routes whose body nothing filters, get their head out at once;
+  // others with the first byte of the (filtered) body, so a filter can still refuse. Either way
+  // chunks are forwarded as they arrive, with backpressure (nginx's proxy_buffering reads ahead
+  // but never holds a response until it ends).
+  const flush =
+    isEventStream(state.headers['content-type']) || (route.response_buffering === false && !filtered);
+  try {
+    sink.start(state, flush);
+  } catch (err) {
+    return refuseHead(pr, source, err);
+  }
+  let sent: number;
+  try {
+    sent = await sink.stream(source);
+  } catch (err) {
+    if (err instanceof HeadRefused) return refuseHead(pr, source, err);
+    throw err;
+  }
+  pr.finish(state, sent);
+}
+
+/** The head a plugin set cannot be sent: Kong's 502 instead, the body dropped. */
+function refuseHead(pr: ProxyRequest, body: Body, err: unknown): void {
+  pr.ctx.log?.(`cannot send response headers: ${(err as Error).message}`);
+  discard(body);
+  pr.sink.sendKongError(502, pr.requestId);
 }

@@ -4,7 +4,7 @@
  * `inject()` idea: the same lifecycle, another sink).
  */
 import type { ServerResponse } from 'node:http';
-import type { HeaderMap } from '../runtime/plugin-api';
+import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
 import { collect, pump } from './body-streams';
 import { MAX_BUFFERED_BODY } from './body';
 import { sendError } from '../errors';
@@ -12,14 +12,26 @@ import { kongAnswer } from './plugin-phases';
 
 type Body = NodeJS.ReadableStream & { destroy(err?: Error): void };
 
+/** A streamed response's status and headers, read when the head goes out. */
+export type ResponseHead = Pick<ResponseState, 'status' | 'headers'>;
+
+/** The head a plugin set could not be sent (a bad header): the gateway answers instead. */
+export class HeadRefused extends Error {}
+
 export interface ResponseSink {
   /** The response has begun: the gateway can no longer answer instead. */
   readonly headersSent: boolean;
   /** A whole response. Throws when the headers cannot be sent (a plugin's bad header). */
   send(status: number, headers: HeaderMap, body: Buffer): void;
-  /** The head of a streamed response; `flush`: out at once. Throws as `send` does. */
-  start(status: number, headers: HeaderMap, flush: boolean): void;
-  /** The streamed body, with backpressure; resolves with the bytes taken at its end. */
+  /**
+   * The head of a streamed response. `flush`: out at once (throws as `send` does); else it goes
+   * out with the body's first byte, as `head` is then (a stream filter may still refuse).
+   */
+  start(head: ResponseHead, flush: boolean): void;
+  /**
+   * The streamed body, with backpressure; resolves with the bytes taken at its end. Rejects with
+   * HeadRefused when the head, sent late, could not be.
+   */
   stream(source: Body): Promise<number>;
   /** Kong's error body when the headers a plugin set could not be sent. */
   sendKongError(status: number, requestId: string): void;
@@ -28,6 +40,8 @@ export interface ResponseSink {
 }
 
 export class ClientSink implements ResponseSink {
+  private head: ResponseHead | null = null;
+
   constructor(readonly res: ServerResponse) {}
 
   get headersSent(): boolean {
@@ -37,15 +51,31 @@ export class ClientSink implements ResponseSink {
     this.res.writeHead(status, headers);
     this.res.end(body);
   }
-  start(status: number, headers: HeaderMap, flush: boolean): void {
-    this.res.writeHead(status, headers);
-    if (flush) this.res.flushHeaders();
+  start(head: ResponseHead, flush: boolean): void {
+    if (!flush) {
+      this.head = head;
+      return;
+    }
+    this.res.writeHead(head.status, head.headers);
+    this.res.flushHeaders();
   }
   async stream(source: Body): Promise<number> {
-    const sent = await pump(source, this.res);
+    const sent = await pump(source, this.res, this.head ? this.writeHead : undefined);
+    this.writeHead();
     this.res.end();
     return sent;
   }
+  /** The deferred head, once. */
+  private readonly writeHead = (): void => {
+    const head = this.head;
+    if (!head) return;
+    this.head = null;
+    try {
+      this.res.writeHead(head.status, head.headers);
+    } catch (err) {
+      throw new HeadRefused((err as Error).message);
+    }
+  };
   sendKongError(status: number, requestId: string): void {
     if (!this.res.headersSent) sendError(this.res, status, requestId);
     else this.res.destroy();
@@ -80,12 +110,18 @@ export class BufferedSink implements ResponseSink {
     this.headers = headers;
     this.body = body;
   }
-  start(status: number, headers: HeaderMap): void {
-    this.status = status;
-    this.headers = headers;
+  private head: ResponseHead | null = null;
+
+  start(head: ResponseHead): void {
+    this.head = head;
   }
   async stream(source: Body): Promise<number> {
     const body = await collect(source, this.limit);
+    // The head as the filters left it.
+    if (this.head) {
+      this.status = this.head.status;
+      this.headers = this.head.headers;
+    }
     this.body = body;
     return body.length;
   }

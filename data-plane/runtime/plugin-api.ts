@@ -122,7 +122,9 @@ export interface PluginHooks {
   transformBody?(ctx: RequestContextApi, res: ResponseState, body: Buffer): Buffer;
   /**
    * A streaming body filter for this response (e.g. an SSE stream inspected event by event),
-   * or null. Chunks flow through it as they arrive; nothing waits for the end.
+   * or null. Chunks flow through it as they arrive; nothing waits for the end. Unless the head
+   * was flushed (event streams, unbuffered routes), it goes out with the filtered body's first
+   * byte: until then the filter may still set `res.status` (a refusal instead of the answer).
    */
   streamFilter?(ctx: RequestContextApi, res: ResponseState): import('node:stream').Transform | null;
   /** After the response; never delays it. */

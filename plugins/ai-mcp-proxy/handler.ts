@@ -21,8 +21,9 @@ import { PassthroughGuards } from './passthrough-guards';
 import { judgeBody, type JudgedBody } from './passthrough-judge';
 import { upstreamMcpHeaders } from '../../data-plane/mcp/era-rules';
 import { eraOfHeaders } from '../../data-plane/mcp/protocol-era';
-import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
-import { jsonValuesTransform } from '../../data-plane/mcp/json-values';
+import { inspectSseEvent } from '../../data-plane/mcp/response-inspector';
+import { MAX_STREAMED_VALUE, jsonValuesTransform } from '../../data-plane/mcp/json-values';
+import { MAX_BUFFERED_BODY } from '../../data-plane/proxy/body';
 import { isEventStream } from '../../data-plane/proxy/headers';
 import { defineSlot } from '../../data-plane/runtime/slots';
 
@@ -136,14 +137,14 @@ function refuseUnreadableType(ctx: RequestContextApi, res: ResponseState): void 
   );
 }
 
-/** A listen stream answered as JSON (values one after another): read as they come, never held. */
+/** A listen stream: long-lived, its values bounded like a stream's rather than a body's. */
 function listening(ctx: RequestContextApi): boolean {
   return exchangeOf(ctx)?.messages.some((m) => m.method === 'subscriptions/listen') === true;
 }
 
 /**
- * The response phases: one content type, every list filtered; JSON whole (one value, or several
- * one after another), SSE event by event, a listen stream's JSON value by value.
+ * The response phases: one content type, every list filtered; SSE event by event, JSON value by
+ * value (one, or several one after another) — each out as soon as it is read, nothing held.
  */
 function responseHooks(g: PassthroughGuards): PluginHooks {
   return {
@@ -156,21 +157,12 @@ function responseHooks(g: PassthroughGuards): PluginHooks {
         ? 'text/event-stream'
         : 'application/json';
     },
-    wantsResponseBody(ctx, res: ResponseState) {
-      return res.source === 'upstream' && !isEventStream(res.headers['content-type']) && !listening(ctx);
-    },
-    transformBody(ctx, res, body) {
-      if (res.source !== 'upstream') return body;
-      const out = inspectJsonBody(body, res.status, g.visitor(ctx));
-      res.status = out.status;
-      return out.body;
-    },
     streamFilter(ctx, res) {
       if (res.source !== 'upstream') return null;
       const visit = g.visitor(ctx);
       if (isEventStream(res.headers['content-type']))
         return sseTransform((event) => inspectSseEvent(event, visit), { beatOnly: true });
-      return listening(ctx) ? jsonValuesTransform(visit) : null;
+      return jsonValuesTransform(visit, res, listening(ctx) ? MAX_STREAMED_VALUE : MAX_BUFFERED_BODY);
     },
   };
 }

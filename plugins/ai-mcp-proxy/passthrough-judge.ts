@@ -107,7 +107,7 @@ function eraRules(
   era: Era,
   clientHeaders: boolean,
 ) {
-  if (era === 'legacy') return legacyProblem(parsed.messages);
+  if (era === 'legacy') return legacyProblem(ctx.req.headers, parsed.messages);
   return clientHeaders || parsed.batch
     ? modernProblem(ctx.req, parsed.messages, parsed.batch, g.headerParams(ctx))
     : null;

@@ -27,7 +27,10 @@ import { compileSchema, describeErrors } from './tool-schemas';
 import { parseStrictJson } from '../../data-plane/mcp/jsonrpc';
 import { URL_OVERRIDE_HEADERS } from '../../data-plane/pdk/url-override';
 
-/** Client headers a converted call never forwards (framing, the MCP exchange, proxy hops). */
+/**
+ * Client headers a converted call never forwards (framing, the MCP exchange, proxy hops); every
+ * `Mcp-*` header (the 2026-07-28 routing headers, `Mcp-Param-*`) is the MCP exchange's too.
+ */
 const NOT_FORWARDED = new Set([
   'host',
   'content-type',
@@ -190,6 +193,7 @@ export function compileRestTool(
           if (
             !NOT_FORWARDED.has(k) &&
             !k.startsWith('x-forwarded-') &&
+            !k.startsWith('mcp-') &&
             !URL_OVERRIDE_HEADERS.has(k) &&
             !ownHeaders.has(k)
           )

@@ -5,7 +5,8 @@ import { isLoopbackName, rebindingGuard } from '../../data-plane/proxy/dns-rebin
 import { methodNameProblem, skeleton } from '../../data-plane/mcp/methods';
 import { parseJsonRpcBody } from '../../data-plane/mcp/jsonrpc';
 import { filterTools, toolLists } from '../../data-plane/mcp/tools-filter';
-import { inspectJsonBody, inspectSseEvent } from '../../data-plane/mcp/response-inspector';
+import { inspectSseEvent } from '../../data-plane/mcp/response-inspector';
+import { jsonValuesTransform } from '../../data-plane/mcp/json-values';
 import { sseTransform } from '../../data-plane/mcp/sse';
 import { storableText } from '../../control-plane/analytics/record-validation';
 import { terminalSafe } from '../../cli/terminal-text';
@@ -146,9 +147,63 @@ test('tools/list filtering reads every result.tools, any id; unreadable results 
   const text = Buffer.concat(chunks).toString();
   assert.doesNotMatch(text, /"no"/);
   assert.doesNotMatch(text, /from the upstream/, 'comments carry nothing the gateway did not write');
-  const unreadable = inspectJsonBody(Buffer.from('\x1f\x8b garbage'), 200, visit);
+  const unreadable = await throughJson(['\x1f\x8b garbage'], 200, visit);
   assert.equal(unreadable.status, 502);
-  assert.equal(inspectJsonBody(Buffer.from('nope'), 401, visit).status, 401);
+  assert.match(unreadable.text, /-32603/);
+  assert.equal((await throughJson(['nope'], 401, visit)).status, 401);
+});
+
+/** Chunks through the JSON response filter: what came out, and the status it settled. */
+async function throughJson(chunks: (string | Buffer)[], status: number, visit: (v: unknown) => unknown) {
+  const answer = { status };
+  const t = jsonValuesTransform(visit, answer);
+  const out: Buffer[] = [];
+  t.on('data', (c) => out.push(Buffer.from(c)));
+  const ended = new Promise((r) => t.on('end', r));
+  for (const c of chunks) t.write(c);
+  t.end();
+  await ended;
+  return { status: answer.status, text: Buffer.concat(out).toString() };
+}
+
+test('a JSON response is read value by value: each out once whole, anything else refused at once', async () => {
+  const visit = (v: unknown) => v;
+  // An escaped backslash split from the quote that ends its string.
+  const one = await throughJson(['{"a":"x\\\\', '"}', ' \n'], 200, visit);
+  assert.deepEqual([one.status, one.text], [200, '{"a":"x\\\\"}\n']);
+  // An escaped quote split from its backslash is not the string's end.
+  const cut = await throughJson(['{"a":"x\\', '"}', '"}'], 200, visit);
+  assert.deepEqual(JSON.parse(cut.text), { a: 'x"}' });
+  const escaped = await throughJson(['[{"q":"say \\"}\\"', '"}]'], 200, visit);
+  assert.deepEqual(JSON.parse(escaped.text), [{ q: 'say "}"' }]);
+  const two = await throughJson(['{"id":1}{"id"', ':2}\n'], 200, visit);
+  assert.deepEqual(
+    two.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [{ id: 1 }, { id: 2 }],
+  );
+  // Garbage after a value: the value went out, the stream ends with an error, the status stays.
+  const late = await throughJson(['{"id":1}\n', '<html>'], 200, visit);
+  assert.equal(late.status, 200);
+  assert.match(late.text, /^\{"id":1\}\n.*-32603/s);
+  // A character cut at the end, after a value: refused there.
+  const cutChar = await throughJson(['{"id":1}', Buffer.from([0xc3])], 200, visit);
+  assert.match(cutChar.text, /^\{"id":1\}\n.*-32603/s);
+  // A bare scalar, a cut value, blank text: refused before anything is written.
+  for (const body of [['5'], ['{"id":1'], ['  \n'], [Buffer.from([0x7b, 0xc3])]]) {
+    const bad = await throughJson(body, 200, visit);
+    assert.equal(bad.status, 502, JSON.stringify(body));
+  }
+  assert.deepEqual(await throughJson([], 200, visit), { status: 200, text: '' });
+  assert.deepEqual(await throughJson(['Accepted'], 202, visit), { status: 202, text: '' });
+  const big = jsonValuesTransform(visit, { status: 200 }, 16);
+  const chunks: string[] = [];
+  big.on('data', (c) => chunks.push(String(c)));
+  big.end('{"a":"0123456789abcdef"}');
+  await new Promise((r) => big.on('end', r));
+  assert.match(chunks.join(''), /-32603/);
 });
 
 test('a tool list naming a tool twice cannot be judged: an error, never observed', () => {

@@ -320,6 +320,7 @@ describe('conversion-listener', () => {
       ...alice,
       'x-client': 'c1',
       'x-trace': 'from-the-client',
+      'mcp-param-trace': 'from-the-client',
       cookie: 'session=from-the-client',
     });
     const bare = JSON.parse(
@@ -337,7 +338,13 @@ describe('conversion-listener', () => {
     assert.equal(seen.headers['x-trace'], 't-1');
     assert.equal(seen.headers.cookie, 'session=s1');
     assert.equal(seen.headers['x-client'], 'c1', 'forward_client_headers');
-    for (const h of ['mcp-session-id', 'mcp-protocol-version', 'x-forwarded-for', 'x-forwarded-host'])
+    for (const h of [
+      'mcp-session-id',
+      'mcp-protocol-version',
+      'mcp-param-trace',
+      'x-forwarded-for',
+      'x-forwarded-host',
+    ])
       assert.equal(seen.headers[h], undefined, h);
     await client.close();
   });

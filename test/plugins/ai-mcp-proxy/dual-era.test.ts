@@ -138,6 +138,45 @@ after(async () => {
   await github?.close();
 });
 
+/**
+ * A POST whose answer may never end: its status and what came until the first newline (or the
+ * end), then the request is abandoned.
+ */
+function firstBytes(body: unknown, headers: [string, string][]): Promise<{ status: number; text: string }> {
+  const url = new URL(s.dp.proxyUrl);
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/github-mcp',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...DEV,
+          ...Object.fromEntries(headers),
+        },
+      },
+      (res) => {
+        let got = '';
+        const done = () => {
+          resolve({ status: res.statusCode ?? 0, text: got });
+          req.destroy();
+        };
+        res.on('data', (c) => {
+          got += c;
+          if (got.includes('\n')) done();
+        });
+        res.on('end', done);
+      },
+    );
+    req.on('error', (err) => (err.message === 'socket hang up' ? undefined : reject(err)));
+    req.end(text);
+  });
+}
+
 describe('both eras on one route', () => {
   test('a 2026-07-28 call of an allowed tool runs, with headers written from the judged body', async () => {
     const r = await post(modernCall('search_code'), modernHeaders('tools/call', 'search_code'));
@@ -353,6 +392,32 @@ describe('era confusion', () => {
     }
   });
 
+  test('initialize mid-session, or beside other messages, never reaches the upstream', async () => {
+    const init = (id: number) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'initialize',
+      params: { protocolVersion: MODERN, capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    });
+    const within = await post(init(30), [
+      ['mcp-protocol-version', '2025-11-25'],
+      ['mcp-session-id', 'an-existing-session'],
+    ]);
+    assert.equal(within.status, 400, within.text);
+    assert.equal(within.json.error.code, -32600);
+    assert.ok(!reached(within));
+    const beside = await post(
+      [
+        init(31),
+        { jsonrpc: '2.0', id: 32, method: 'tools/call', params: { name: 'push_files', arguments: {} } },
+      ],
+      [],
+    );
+    assert.equal(beside.status, 400, beside.text);
+    assert.ok(!reached(beside));
+    assertNothingDeniedRan('initialize in a batch');
+  });
+
   test('a batch under 2026-07-28 is refused whole', async () => {
     const r = await post(
       [modernCall('search_code', {}, 1), modernCall('push_files', {}, 2)],
@@ -422,6 +487,28 @@ describe('responses', () => {
       assert.equal(r.json?.error?.code, -32603, r.text);
       assert.match(r.json.error.message, /Content-Type/);
       assert.doesNotMatch(r.text, /push_files/);
+    }
+  });
+
+  test('a JSON answer that does not end is passed value by value, and refused at once when it is no JSON', async () => {
+    for (const era of ['2026', '2025'] as const) {
+      const body =
+        era === '2026'
+          ? { jsonrpc: '2.0', id: 13, method: 'tools/list', params: { _meta: meta() } }
+          : { jsonrpc: '2.0', id: 13, method: 'tools/list' };
+      const headers: [string, string][] =
+        era === '2026' ? modernHeaders('tools/list') : [['mcp-protocol-version', '2025-11-25']];
+      // The upstream sends the list and keeps the response open: the filtered list arrives.
+      const held = await firstBytes(body, [...headers, ['x-reply', 'json-held']]);
+      assert.equal(held.status, 200, `${era}: ${held.text}`);
+      const list = JSON.parse(held.text.split('\n')[0]);
+      assert.deepEqual(list.result.tools.map((t: any) => t.name).sort(), [...READ_TOOLS].sort());
+      if (era === '2026') assert.equal(list.result.cacheScope, 'private');
+      // The upstream sends the start of a page and keeps it open: refused now, not at its end.
+      const html = await firstBytes(body, [...headers, ['x-reply', 'html-held']]);
+      assert.equal(html.status, 502, `${era}: ${html.text}`);
+      assert.equal(JSON.parse(html.text).error.code, -32603);
+      assert.doesNotMatch(html.text, /html/);
     }
   });
 
