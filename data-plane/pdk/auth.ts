@@ -52,3 +52,20 @@ export function setTokenClaims(ctx: RequestContextApi, claims: Record<string, un
 export function tokenClaimsOf(ctx: RequestContextApi): Record<string, unknown> | undefined {
   return ctx.slots.get(TOKEN_CLAIMS);
 }
+
+const CREDENTIAL_HEADERS = defineSlot<string[]>('auth:credential-headers');
+
+/**
+ * The request header an accepted credential came in (lower case). A request the gateway makes
+ * on the caller's behalf elsewhere (a listener's call to a source) never carries it: the
+ * credential authorised this route, not the others.
+ */
+export function credentialCameIn(ctx: RequestContextApi, header: string): void {
+  const seen = ctx.slots.get(CREDENTIAL_HEADERS);
+  if (seen) seen.push(header);
+  else ctx.slots.set(CREDENTIAL_HEADERS, [header]);
+}
+
+export function credentialHeadersOf(ctx: RequestContextApi): readonly string[] {
+  return ctx.slots.get(CREDENTIAL_HEADERS) ?? [];
+}

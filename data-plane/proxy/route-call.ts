@@ -6,6 +6,7 @@
  * and decoded for the caller to convert. What differs is only which plugins run: never the
  * route's auth plugins (identity comes from the client's request), those the call skips.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { HeaderMap, PluginInstance } from '../runtime/plugin-api';
 import { RequestContext } from '../runtime/request-context';
@@ -23,12 +24,30 @@ import { endToEnd } from './headers';
 import { upstreamRequest } from './upstream-request';
 import { exchangeWithUpstream } from './exchange';
 
+/**
+ * The call as the route's plugins read the client's request (`ctx.req`): its own method, path
+ * and headers — an MCP source judges the listener's message, not the client's — on the
+ * client's connection (address, TLS), which it inherits.
+ */
+function callRequest(call: RouteCall): IncomingMessage {
+  const rawHeaders: string[] = [];
+  for (const [k, v] of Object.entries(call.headers))
+    for (const one of Array.isArray(v) ? v : [v]) rawHeaders.push(k, String(one));
+  const query = call.query.toString();
+  return Object.create(call.from.req, {
+    method: { value: call.method, enumerable: true },
+    url: { value: query ? `${call.path}?${query}` : call.path, enumerable: true },
+    headers: { value: { ...call.headers }, enumerable: true },
+    rawHeaders: { value: rawHeaders, enumerable: true },
+  }) as IncomingMessage;
+}
+
 /** The call's own context: the caller's identity, the route's service, the call's request. */
 function contextFor(call: RouteCall, route: Route, service: Service): RequestContext {
   const { from } = call;
   const rc = new RequestContext(
     from.requestId,
-    from.req,
+    callRequest(call),
     route,
     service,
     from.clientProtocol,

@@ -8,7 +8,7 @@ import { aiMcpOauth2Plugin } from './schema';
 import type { Consumer, ConsumerGroup } from '../../data-plane/runtime/entity';
 import type { Static } from '@sinclair/typebox';
 import { defineHandler, type CompileEnv, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { setConsumer, setTokenClaims } from '../../data-plane/pdk/auth';
+import { credentialCameIn, setConsumer, setTokenClaims } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { InvalidToken, TokenValidator, type Claims } from './token-validator';
 
@@ -106,6 +106,7 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
       if (consumer) setConsumer(ctx, env, consumer, credential, false);
       else ctx.credential = credential;
       ctx.authenticated = true; // a valid token, with or without a mapped consumer
+      credentialCameIn(ctx, 'authorization');
       setTokenClaims(ctx, claims);
 
       // claim → consumer groups (in addition to stored memberships)

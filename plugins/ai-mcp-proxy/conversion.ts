@@ -25,6 +25,7 @@ import { decide, denialMessage, toolAclsOf, unionCaller, type Caller } from './t
 import { callerResolver } from './caller';
 import { compileRestTool, type RestTool } from './rest-tool';
 import type { ToolDefinition } from './tool-definitions';
+import { listenerSources } from './listener-sources';
 
 /** The process's own session secret, when no configured one applies. */
 const SESSION_SECRET = defineSlot<Buffer>('ai-mcp-proxy:session-secret');
@@ -207,10 +208,15 @@ class ConvertedTools {
     return { result: s.tool.result(res) };
   }
 
+  /** Every tool name served (whoever asks). */
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   /** What serveMcp offers, for one request (its audit records). */
   forRequest(audits: Map<unknown, Record<string, unknown>>): ServedTools {
     return {
-      list: (ctx) => this.list(ctx),
+      list: (ctx) => ({ tools: this.list(ctx) }),
       headerParams: (name) => {
         const s = this.byName.get(name);
         return s ? headerParamsOf(s.tool.listing.inputSchema) : undefined;
@@ -231,6 +237,7 @@ function payloadsOf(ctx: RequestContextApi): Map<unknown, unknown> {
 
 export function conversionServer(config: Config, env: CompileEnv, self: Entity): PluginHooks {
   const tools = new ConvertedTools(gather(config, env, self), config, env);
+  const withSources = listenerSources(config, env, self, tools.names);
   const sessions = sealerOf(config, env, self);
   const logPayloads = config.logging?.log_payloads === true;
   return {
@@ -240,7 +247,8 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
       ctx.analytics.entries = entries;
       const audits = new Map<unknown, Record<string, unknown>>();
       const payloads = logPayloads ? payloadsOf(ctx) : null;
-      await serveMcp(ctx, tools.forRequest(audits), {
+      const own = tools.forRequest(audits);
+      await serveMcp(ctx, withSources ? withSources(own) : own, {
         name: 'tollgate',
         version: TOLLGATE_VERSION,
         maxBodyBytes: config.max_request_body_size,

@@ -72,11 +72,22 @@ export const aiMcpProxyPlugin = definePlugin({
         { default: {} },
       ),
       max_request_body_size: Int({ minimum: 0, default: 1048576 }),
+      // A passthrough route tagged as a listener's source: how long a caller's list of it is
+      // reused (Kong AI Gateway's upstream-server field).
+      tools_cache_ttl_seconds: Int({ minimum: 0, default: 60 }),
       server: Rec(
         {
           forward_client_headers: Bool({ default: true }),
           tag: Nullable(Str()),
           timeout: Num({ default: 10000 }),
+          // As a listener's source: its names never prefixed (Kong AI Gateway), and what a
+          // failure of it does to a list — left out and said so in _meta, or the list fails.
+          preserve_upstream_tool_names: Bool({ default: false }),
+          failure_mode: Enum(['omit', 'fail'], { default: 'omit' }),
+          // As a listener: when source names take their source's prefix, and how many sources
+          // are asked at once.
+          tool_name_prefix: Enum(['on_collision', 'always', 'never'], { default: 'on_collision' }),
+          max_concurrency: Int({ minimum: 1, maximum: 64, default: 8 }),
           session: Rec(
             {
               managed: Bool({ default: true }),

@@ -4,7 +4,7 @@
  * anonymous semantics; a header that cannot be decoded is no credential (fail closed).
  */
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
+import { credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
 import basicAuthPlugin from './schema';
 import { VerifiedPasswords, verifyPassword } from './password';
 
@@ -68,6 +68,7 @@ export default defineHandler(basicAuthPlugin, (c, env) => {
       const consumer = env.consumers.get(cred.consumer.id);
       if (!consumer) return anonymousOr(ctx, 'Unauthorized');
       setConsumer(ctx, env, consumer, cred, false);
+      credentialCameIn(ctx, 'authorization');
     },
   };
 });

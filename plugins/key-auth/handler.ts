@@ -4,7 +4,7 @@
  */
 import { keyAuthPlugin } from './schema';
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
+import { setConsumer, wwwAuthenticate, credentialCameIn } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { readBodyParams, removeBodyParam } from '../../data-plane/pdk/body-params';
 
@@ -81,6 +81,7 @@ export default defineHandler(keyAuthPlugin, (c, env) => {
         if (c.key_in_body) removeBodyParam(ctx, found.name!);
       }
       setConsumer(ctx, env, consumer, cred, false);
+      if (found.where === 'header') credentialCameIn(ctx, found.name!.toLowerCase());
     },
   };
 });

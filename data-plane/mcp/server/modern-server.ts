@@ -12,7 +12,7 @@ import { modernProblem } from '../era-rules';
 import { META, SUPPORTED_VERSIONS } from '../protocol-era';
 import type { RequestContextApi } from '../../runtime/plugin-api';
 import { errorReply, JSON_HEADERS, sendReplies, type Reply } from './replies';
-import type { ServedTools, ServerOptions } from './served-tools';
+import { listOutcome, type ServedTools, type ServerOptions } from './served-tools';
 
 type Request = Extract<JsonRpcMessage, { kind: 'request' }>;
 
@@ -54,10 +54,13 @@ async function reply(
         ok({ supportedVersions: SUPPORTED_VERSIONS, capabilities: { tools: { listChanged: false } } }, true),
         null,
       ];
-    case 'tools/list':
+    case 'tools/list': {
       if (paramsOf(m).cursor !== undefined)
         return [errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: unknown cursor'), null];
-      return [ok({ tools: tools.list(ctx) }, true), null];
+      const listed = await listOutcome(tools, ctx);
+      if (listed.error) return [errorReply(m.id, listed.error.code, listed.error.message), null];
+      return [ok(listed.result as Record<string, unknown>, true), null];
+    }
     case 'tools/call': {
       const outcome = await tools.call(ctx, m.tool!, paramsOf(m).arguments, m.id);
       if (outcome.error) return [errorReply(m.id, outcome.error.code, outcome.error.message), m.tool!];

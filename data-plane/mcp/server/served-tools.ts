@@ -9,9 +9,26 @@ export interface ToolCallOutcome {
   error?: { code: number; message: string };
 }
 
+/** A caller's tools, and what the list result's `_meta` says besides (sources left out). */
+export interface ToolList {
+  tools: Record<string, unknown>[];
+  meta?: Record<string, unknown>;
+}
+
+/** A list that cannot be made: answered with this JSON-RPC error. */
+export class ToolListError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What the server offers: the caller's tools, and calling one. */
 export interface ServedTools {
-  list(ctx: RequestContextApi): Record<string, unknown>[];
+  /** May throw ToolListError. */
+  list(ctx: RequestContextApi): ToolList | Promise<ToolList>;
   /** A tool's `x-mcp-header` parameters (2026-07-28 `Mcp-Param-*`), when it is served here. */
   headerParams?(name: string): HeaderParam[] | null | undefined;
   call(ctx: RequestContextApi, name: string, args: unknown, id: JsonRpcId): Promise<ToolCallOutcome>;
@@ -32,4 +49,15 @@ export interface ServerOptions {
     id?: JsonRpcId;
     reply?: unknown;
   }): void;
+}
+
+/** A `tools/list` result, or the error a list that cannot be made is answered with. */
+export async function listOutcome(tools: ServedTools, ctx: RequestContextApi): Promise<ToolCallOutcome> {
+  try {
+    const list = await tools.list(ctx);
+    return { result: list.meta ? { tools: list.tools, _meta: list.meta } : { tools: list.tools } };
+  } catch (err) {
+    if (err instanceof ToolListError) return { error: { code: err.code, message: err.message } };
+    throw err;
+  }
 }

@@ -8,7 +8,7 @@
  * gateway cannot read is an error, not a guess); unknown methods are -32601; a tools/call is
  * answered only after its tool, its caller and its arguments were judged.
  */
-import { JSONRPC_ERRORS, parseJsonRpcBody, type JsonRpcMessage } from '../jsonrpc';
+import { JSONRPC_ERRORS, parseJsonRpcBody, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc';
 import { acceptable, errorReply, JSON_HEADERS, MAX_BATCH, sendReplies, type Reply } from './replies';
 import { eraOf, speakerOf } from '../protocol-era';
 import { serveModern } from './modern-server';
@@ -19,7 +19,7 @@ export const SERVER_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26
 const LATEST = SERVER_PROTOCOL_VERSIONS[0];
 
 export type { ServedTools, ServerOptions, ToolCallOutcome } from './served-tools';
-import type { ServedTools, ServerOptions } from './served-tools';
+import { listOutcome, type ServedTools, type ServerOptions, type ToolCallOutcome } from './served-tools';
 
 /** Who a session belongs to: the consumer, else the credential (a token without a consumer). */
 function consumerIdOf(ctx: RequestContextApi): string | null {
@@ -155,14 +155,10 @@ class ServerExchange {
       case 'tools/list':
         if (params.cursor !== undefined)
           return [errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: unknown cursor'), null];
-        return [{ jsonrpc: '2.0', id: m.id, result: { tools: this.tools.list(this.ctx) } }, null];
+        return [replyOf(m.id, await listOutcome(this.tools, this.ctx)), null];
       case 'tools/call': {
         const name = m.tool!;
-        const outcome = await this.tools.call(this.ctx, name, params.arguments, m.id);
-        const reply: Reply = outcome.error
-          ? errorReply(m.id, outcome.error.code, outcome.error.message)
-          : { jsonrpc: '2.0', id: m.id, result: outcome.result };
-        return [reply, name];
+        return [replyOf(m.id, await this.tools.call(this.ctx, name, params.arguments, m.id)), name];
       }
       default:
         return [errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`), null];
@@ -199,6 +195,13 @@ class ServerExchange {
     }
     return replies;
   }
+}
+
+/** An outcome as the JSON-RPC reply to request `id`. */
+function replyOf(id: JsonRpcId, outcome: ToolCallOutcome): Reply {
+  return outcome.error
+    ? errorReply(id, outcome.error.code, outcome.error.message)
+    : { jsonrpc: '2.0', id, result: outcome.result };
 }
 
 /** Answer one HTTP request to the server; always ends with `ctx.exit`. */

@@ -1,0 +1,97 @@
+/**
+ * A listener over real MCP servers: its passthrough sources (virtual-tools.ts) served beside its
+ * converted tools. The listener's own tool ACL (`default_acl`) judges every source tool by its
+ * public name on top of what the source route's plugins judge; a denied one is neither listed
+ * nor called.
+ */
+import { ApplyError, type Entity } from '../../data-plane/runtime/entity';
+import type { CompileEnv, RequestContextApi } from '../../data-plane/runtime/plugin-api';
+import type { Static } from '@sinclair/typebox';
+import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
+import { ToolListError, type ServedTools } from '../../data-plane/mcp/server/served-tools';
+import { aiMcpProxyPlugin } from './schema';
+import { decide, denialMessage, toolAclsOf } from './tool-acl';
+import { callerResolver } from './caller';
+import { OMITTED_META, SourceListFailed, VirtualTools, type SourceSettings } from './virtual-tools';
+
+type Config = Static<typeof aiMcpProxyPlugin.schema>;
+
+/** The passthrough routes tagged with the listener's `server.tag`, as sources. */
+export function gatherSources(config: Config, env: CompileEnv, self: Entity): SourceSettings[] {
+  const tag = config.server.tag!;
+  const out: SourceSettings[] = [];
+  for (const p of env.pluginEntities) {
+    if (p.name !== 'ai-mcp-proxy' || p.enabled === false || p.id === self.id) continue;
+    if (p.config?.mode !== 'passthrough-listener' || !(p.tags ?? []).includes(tag)) continue;
+    const route = p.route?.id ? env.routes.get(p.route.id) : undefined;
+    if (!route) throw new ApplyError(`ai-mcp-proxy ${p.id} (tag '${tag}') must be on a route to be a source`);
+    const service = route.service ? env.services.get(route.service.id) : undefined;
+    if (!service) throw new ApplyError(`the route of ai-mcp-proxy ${p.id} (tag '${tag}') has no service`);
+    const c = p.config as Config;
+    out.push({
+      name: service.name ?? route.name ?? route.id,
+      route,
+      path: service.path || '/',
+      timeoutMs: Math.min(Math.max(1, Math.floor(config.server.timeout)), 2 ** 31 - 1),
+      forwardHeaders: c.server.forward_client_headers !== false,
+      ttlMs: c.tools_cache_ttl_seconds * 1000,
+      failureMode: c.server.failure_mode,
+      preserveNames: c.server.preserve_upstream_tool_names,
+    });
+  }
+  return out;
+}
+
+/**
+ * What puts a listener's sources beside its converted tools (`ownNames`), made once per config
+ * (the sources' list caches and upstream sessions live as long as it); null without sources.
+ */
+export function listenerSources(
+  config: Config,
+  env: CompileEnv,
+  self: Entity,
+  ownNames: string[],
+): ((own: ServedTools) => ServedTools) | null {
+  if (config.mode !== 'listener') return null;
+  const virtual = new VirtualTools(
+    gatherSources(config, env, self),
+    env,
+    config.server.tool_name_prefix,
+    config.server.max_concurrency,
+  );
+  if (virtual.empty) return null;
+  const acl = toolAclsOf(config).defaultAcl;
+  const callerOf = callerResolver(config);
+  const allowed = (ctx: RequestContextApi) => decide(acl, callerOf(ctx));
+  return (own) => ({
+    async list(ctx) {
+      const mine = await own.list(ctx);
+      let listing;
+      try {
+        listing = await virtual.list(ctx, ownNames);
+      } catch (err) {
+        if (err instanceof SourceListFailed)
+          throw new ToolListError(JSONRPC_ERRORS.INTERNAL_ERROR, err.message);
+        throw err;
+      }
+      const tools = [...mine.tools, ...listing.tools.filter(() => allowed(ctx).allowed)];
+      return listing.omitted.length ? { tools, meta: { [OMITTED_META]: listing.omitted } } : { tools };
+    },
+    headerParams: (name) => own.headerParams?.(name),
+    async call(ctx, name, args, id) {
+      if (ownNames.includes(name)) return own.call(ctx, name, args, id);
+      const d = allowed(ctx);
+      if (!d.allowed)
+        return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
+      let outcome;
+      try {
+        outcome = await virtual.call(ctx, name, args, ownNames);
+      } catch (err) {
+        if (err instanceof SourceListFailed)
+          return { error: { code: JSONRPC_ERRORS.INTERNAL_ERROR, message: err.message } };
+        throw err;
+      }
+      return outcome ?? { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
+    },
+  });
+}

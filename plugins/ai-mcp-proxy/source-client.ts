@@ -1,0 +1,178 @@
+/**
+ * The listener as an MCP client of one source: a passthrough MCP route it speaks 2025-11-25 to
+ * (the revision every server of both eras speaks) through that route's own plugins — ACLs,
+ * token swap, transformers, pinning — as a route call (route-caller.ts): the client's identity,
+ * never the route's auth plugins. Upstream sessions are opened lazily, one per source and
+ * caller partition, kept per process (a second data plane opens its own), and opened again
+ * when the source forgets them (404).
+ */
+import { createParser } from 'eventsource-parser';
+import type { Route } from '../../data-plane/runtime/entity';
+import type { CompileEnv, HeaderMap, RequestContextApi } from '../../data-plane/runtime/plugin-api';
+import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
+import { jsonValues } from '../../data-plane/mcp/json-values';
+import { TOLLGATE_VERSION } from '../../shared/version';
+import { credentialHeadersOf } from '../../data-plane/pdk/auth';
+
+/** The revision spoken to sources. */
+export const SOURCE_VERSION = '2025-11-25';
+/** Upstream sessions a process keeps (least recently opened dropped first). */
+const MAX_SESSIONS = 10_000;
+/** The largest answer read from a source. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+export interface SourceAnswer {
+  /** The JSON-RPC response to the request, when one came. */
+  reply?: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+  /** Why there is none (HTTP status, unreadable answer, timeout). */
+  failure?: string;
+}
+
+export interface McpSource {
+  /** The prefix its names take on collision (Kong: the service name). */
+  name: string;
+  route: Route;
+  /** The upstream path of the route's MCP endpoint. */
+  path: string;
+  timeoutMs: number;
+  /** Client headers passed on (Kong's `server.forward_client_headers`). */
+  forwardHeaders: boolean;
+}
+
+/** Client headers a source call never carries (framing, the client's MCP exchange, hops). */
+const NOT_FORWARDED =
+  /^(host|content-type|content-length|transfer-encoding|accept|accept-encoding|connection|keep-alive|upgrade|te|trailer|proxy-.*|forwarded|via|x-forwarded-.*|x-real-ip|last-event-id|mcp-.*)$/;
+
+/** Every JSON-RPC message of a buffered answer, JSON or SSE. */
+function messagesOf(headers: HeaderMap, body: Buffer): unknown[] | null {
+  const type = String(headers['content-type'] ?? '').toLowerCase();
+  const text = body.toString('utf8');
+  if (!type.startsWith('text/event-stream')) return jsonValues(text)?.flat() ?? null;
+  const out: unknown[] = [];
+  let bad = false;
+  const parser = createParser({
+    onEvent(e) {
+      if (e.data.trim() === '') return;
+      const values = jsonValues(e.data);
+      if (values) out.push(...values.flat());
+      else bad = true;
+    },
+  });
+  parser.feed(text);
+  return bad ? null : out;
+}
+
+export class SourceClient {
+  private readonly sessions = new Map<string, Promise<string | null>>();
+  private nextId = 1;
+
+  constructor(
+    readonly source: McpSource,
+    private readonly env: CompileEnv,
+  ) {}
+
+  /** One request to the source in the caller's session there (opened if need be). */
+  async request(
+    ctx: RequestContextApi,
+    partition: string,
+    method: string,
+    params: unknown,
+  ): Promise<SourceAnswer> {
+    for (let attempt = 0; ; attempt++) {
+      let session: string | null;
+      try {
+        session = await this.session(ctx, partition);
+      } catch (err) {
+        return { failure: (err as Error).message };
+      }
+      const res = await this.post(ctx, session, { jsonrpc: '2.0', id: this.nextId++, method, params });
+      // The source forgot the session (restarted, expired): a new one, once.
+      if (res.status === 404 && session && attempt === 0) {
+        this.sessions.delete(partition);
+        continue;
+      }
+      return this.answerOf(res);
+    }
+  }
+
+  /** The session for a partition: opened once, shared by concurrent requests. */
+  private session(ctx: RequestContextApi, partition: string): Promise<string | null> {
+    let s = this.sessions.get(partition);
+    if (!s) {
+      s = this.open(ctx);
+      if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+      this.sessions.set(partition, s);
+      // A failed opening is not kept: the next request tries again.
+      s.catch(() => this.sessions.get(partition) === s && this.sessions.delete(partition));
+    }
+    return s;
+  }
+
+  private async open(ctx: RequestContextApi): Promise<string | null> {
+    const init = await this.post(ctx, null, {
+      jsonrpc: '2.0',
+      id: this.nextId++,
+      method: 'initialize',
+      params: {
+        protocolVersion: SOURCE_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'tollgate-listener', version: TOLLGATE_VERSION },
+      },
+    });
+    const answer = this.answerOf(init);
+    if (!answer.reply?.result)
+      throw new Error(answer.failure ?? `initialize refused: ${answer.reply?.error?.message}`);
+    const id = init.headers['mcp-session-id'];
+    const session = typeof id === 'string' && id ? id : null;
+    await this.post(ctx, session, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    return session;
+  }
+
+  private headersFor(ctx: RequestContextApi, session: string | null): HeaderMap {
+    const headers: HeaderMap = {};
+    if (this.source.forwardHeaders) {
+      const credentials = credentialHeadersOf(ctx);
+      for (const [k, v] of Object.entries(ctx.headers))
+        if (!NOT_FORWARDED.test(k) && !credentials.includes(k)) headers[k] = v;
+    }
+    headers['content-type'] = 'application/json';
+    headers['accept'] = 'application/json, text/event-stream';
+    headers['mcp-protocol-version'] = SOURCE_VERSION;
+    if (session) headers['mcp-session-id'] = session;
+    return headers;
+  }
+
+  private async post(ctx: RequestContextApi, session: string | null, message: Record<string, unknown>) {
+    const timeoutMs = this.source.timeoutMs;
+    const res = await this.env.routeCaller.call({
+      from: ctx,
+      route: this.source.route,
+      method: 'POST',
+      path: this.source.path,
+      query: new URLSearchParams(),
+      headers: this.headersFor(ctx, session),
+      body: Buffer.from(JSON.stringify(message)),
+      timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+      plugins: { skip: () => false },
+      maxResponseBytes: MAX_ANSWER_BYTES,
+    });
+    return { ...res, id: message.id };
+  }
+
+  private answerOf(res: { status: number; headers: HeaderMap; body: Buffer; id?: unknown }): SourceAnswer {
+    const messages = messagesOf(res.headers, res.body);
+    const reply = messages?.find(
+      (m): m is NonNullable<SourceAnswer['reply']> =>
+        !!m && typeof m === 'object' && (m as { id?: unknown }).id === res.id && !('method' in m),
+    );
+    if (reply && (reply.result !== undefined || typeof reply.error?.code === 'number')) return { reply };
+    if (res.status >= 400) return { failure: `the source answered HTTP ${res.status}` };
+    return { failure: 'the source sent no answer the gateway could read' };
+  }
+}
+
+/** A source's failure as the JSON-RPC error a client gets for a call. */
+export function sourceFailure(source: McpSource, failure: string) {
+  return { code: JSONRPC_ERRORS.INTERNAL_ERROR, message: `MCP source '${source.name}' failed: ${failure}` };
+}

@@ -1,0 +1,231 @@
+/**
+ * A virtual MCP server: one `listener` route over real MCP servers — the GitHub-style fixture
+ * (bearer token passed through, 75 tools over two pages, tool ACLs on its route),
+ * server-everything, an SDK server whose names collide with both, and a dead one — each a
+ * passthrough route tagged with the listener's tag. Driven by the SDK 1.x client (2025-11-25)
+ * and the SDK v2 client (2026-07-28): each consumer lists exactly its tools, colliding names
+ * take their source's prefix, a denied tool never reaches its server, a dead source is left
+ * out and said so (or fails the list, as configured).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { freePort } from '../../helpers/process';
+import {
+  ALL_TOOLS,
+  READ_TOOLS,
+  startGithubMcpFixture,
+  type GithubFixture,
+} from '../../fixtures/github-mcp-server';
+import { startMutableMcpFixture, type MutableMcpFixture } from '../../fixtures/mutable-mcp-server';
+
+const ROOT = join(__dirname, '..', '..', '..', '..');
+const TOKEN = 'ghu_user_token';
+const DEV = { apikey: 'dev-key', authorization: `Bearer ${TOKEN}` };
+const OPS = { apikey: 'ops-key', authorization: `Bearer ${TOKEN}` };
+
+let s: Stack;
+let github: GithubFixture;
+let mutable: MutableMcpFixture;
+let everything: ChildProcess;
+
+async function startEverything(): Promise<number> {
+  const port = await freePort();
+  everything = spawn(
+    process.execPath,
+    [
+      '-r',
+      join(ROOT, 'test', 'fixtures', 'loopback.cjs'),
+      join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'),
+      'streamableHttp',
+    ],
+    { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d;
+      if (/listening on port/i.test(out)) resolve();
+    };
+    everything.stdout!.on('data', onData);
+    everything.stderr!.on('data', onData);
+    everything.on('exit', (code) => reject(new Error(`server-everything exited ${code}: ${out}`)));
+  });
+  return port;
+}
+
+/** A passthrough route to `url` whose ai-mcp-proxy is tagged as a source of `agents`. */
+async function source(name: string, url: string, config: Record<string, unknown> = {}, auth = false) {
+  await mustCreate(s.api, '/services', { name, url });
+  await mustCreate(s.api, `/services/${name}/routes`, { name, paths: [`/src-${name}`] });
+  if (auth) await mustCreate(s.api, `/routes/${name}/plugins`, { name: 'key-auth' });
+  await mustCreate(s.api, `/routes/${name}/plugins`, {
+    name: 'ai-mcp-proxy',
+    tags: ['agents'],
+    config: { mode: 'passthrough-listener', ...config },
+  });
+}
+
+before(async () => {
+  github = await startGithubMcpFixture({ token: TOKEN });
+  mutable = await startMutableMcpFixture(
+    ['echo', 'search_code', 'deploy'].map((name) => ({
+      name,
+      description: `mutable ${name}`,
+      inputSchema: { type: 'object' },
+    })),
+  );
+  const everythingPort = await startEverything();
+  const deadPort = await freePort();
+  s = await startStack();
+  for (const [username, key] of [
+    ['dev', 'dev-key'],
+    ['ops', 'ops-key'],
+  ]) {
+    await mustCreate(s.api, '/consumers', { username });
+    await mustCreate(s.api, `/consumers/${username}/key-auth`, { key });
+  }
+  // GitHub: ops may call everything, dev the read tools only (the source route's own ACLs).
+  await source(
+    'github',
+    `${github.url}/mcp`,
+    {
+      default_acl: [{ scope: 'tools', allow: ['ops'] }],
+      tools: READ_TOOLS.map((name) => ({ name, description: name, acl: { allow: ['dev', 'ops'] } })),
+    },
+    true,
+  );
+  // GitHub's token is for GitHub: the other sources take no client headers.
+  const own = { server: { forward_client_headers: false } };
+  await source('everything', `http://127.0.0.1:${everythingPort}/mcp`, own);
+  await source('mutable', `${mutable.url}/mcp`, own);
+  await source('dead', `http://127.0.0.1:${deadPort}/mcp`, { server: { timeout: 2000 } });
+  await mustCreate(s.api, '/services', { name: 'agents', url: 'http://127.0.0.1:9/' });
+  await mustCreate(s.api, '/services/agents/routes', { name: 'agents', paths: ['/agents'] });
+  await mustCreate(s.api, '/routes/agents/plugins', { name: 'key-auth' });
+  await mustCreate(s.api, '/routes/agents/plugins', {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'listener', server: { tag: 'agents', timeout: 5000 } },
+  });
+  await s.synced();
+});
+
+after(async () => {
+  everything?.kill();
+  await s?.close();
+  await github?.close();
+  await mutable?.close();
+});
+
+const url = () => new URL(`${s.dp.proxyUrl}/agents`);
+
+async function v1(headers: Record<string, string>) {
+  const client = new ClientV1({ name: 'virtual-v1', version: '1.0.0' });
+  await client.connect(new TransportV1(url(), { requestInit: { headers } }));
+  return client;
+}
+
+async function v2(headers: Record<string, string>) {
+  const client = new ClientV2(
+    { name: 'virtual-v2', version: '1.0.0' },
+    { versionNegotiation: { mode: 'auto' } },
+  );
+  await client.connect(new TransportV2(url(), { requestInit: { headers } }));
+  return client;
+}
+
+const githubRan = (tool: string) => github.calls.some((c) => c.method === 'tools/call' && c.tool === tool);
+
+describe('one endpoint over four MCP servers', () => {
+  test('each consumer lists exactly its tools; colliding names take their source’s prefix', async () => {
+    const dev = await v1(DEV);
+    const listed = await dev.listTools();
+    const names = listed.tools.map((t) => t.name);
+    // GitHub's read tools, search_code prefixed (mutable has one too); none of its others.
+    for (const t of READ_TOOLS.filter((t) => t !== 'search_code')) assert.ok(names.includes(t), t);
+    assert.ok(names.includes('github/search_code'), names.join(','));
+    assert.ok(names.includes('mutable/search_code'));
+    assert.ok(!names.includes('search_code'));
+    assert.ok(!names.some((n) => n === 'push_files' || n === 'github/push_files'));
+    // server-everything's echo collides with mutable's; its other tools keep their names.
+    assert.ok(names.includes('everything/echo') && names.includes('mutable/echo'));
+    assert.ok(names.includes('deploy'));
+    assert.ok(names.includes('get-sum') || names.includes('add'), names.join(','));
+    // The dead source is left out, and the result says so.
+    const omitted = (listed._meta as any)?.['io.tollgate/omitted'];
+    assert.ok(
+      omitted?.some((o: any) => o.source === 'dead'),
+      JSON.stringify(listed._meta),
+    );
+    await dev.close();
+    const ops = await v1(OPS);
+    const all = (await ops.listTools()).tools.map((t) => t.name);
+    // Both pages of GitHub's list.
+    for (const t of ALL_TOOLS.filter((t) => t !== 'search_code')) assert.ok(all.includes(t), t);
+    await ops.close();
+  });
+
+  test('calls reach the right server with the caller’s identity; a denied tool never runs', async () => {
+    const dev = await v1(DEV);
+    const echo = await dev.callTool({ name: 'everything/echo', arguments: { message: 'via the listener' } });
+    assert.deepEqual(echo.content, [{ type: 'text', text: 'Echo: via the listener' }]);
+    const mine = await dev.callTool({ name: 'mutable/echo', arguments: {} });
+    assert.match(JSON.stringify(mine.content), /echo ran/);
+    assert.deepEqual(mutable.calls, ['echo'], 'the upstream name, not the prefixed one');
+    const search = await dev.callTool({ name: 'github/search_code', arguments: {} });
+    assert.ok(!search.isError, JSON.stringify(search));
+    assert.ok(githubRan('search_code'));
+    // The token the client sent went to GitHub; the listener's key did not.
+    const call = github.calls.find((c) => c.method === 'tools/call')!;
+    assert.equal(call.headers.authorization, `Bearer ${TOKEN}`);
+    assert.equal(call.headers.apikey, undefined);
+    for (const name of ['push_files', 'github/push_files', 'merge_pull_request'])
+      await assert.rejects(dev.callTool({ name, arguments: {} }), (err: any) => err.code === -32602, name);
+    assert.ok(!githubRan('push_files') && !githubRan('merge_pull_request'));
+    await dev.close();
+  });
+
+  test('SDK v2 speaks 2026-07-28 to the listener; sources are reached the same way', async () => {
+    const dev = await v2(DEV);
+    assert.equal(dev.getNegotiatedProtocolVersion(), '2026-07-28');
+    const { tools } = await dev.listTools();
+    const names = tools.map((t) => t.name);
+    assert.ok(names.includes('github/search_code') && names.includes('everything/echo'), names.join(','));
+    assert.ok(!names.includes('push_files'));
+    const echo = await dev.callTool({ name: 'everything/echo', arguments: { message: 'v2' } });
+    assert.deepEqual(echo.content, [{ type: 'text', text: 'Echo: v2' }]);
+    await assert.rejects(dev.callTool({ name: 'push_files', arguments: {} }));
+    assert.ok(!githubRan('push_files'));
+    await dev.close();
+  });
+
+  test('without a key the listener answers 401 and no source is asked', async () => {
+    const before = github.calls.length;
+    const res = await fetch(url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    assert.equal(res.status, 401);
+    assert.equal(github.calls.length, before);
+  });
+
+  test('a source whose failure_mode is fail fails the list when it is down', async () => {
+    const plugins = (await s.api('GET', '/routes/dead/plugins')).body;
+    const mcp = plugins.data.find((p: any) => p.name === 'ai-mcp-proxy');
+    const res = await s.api('PATCH', `/plugins/${mcp.id}`, { config: { server: { failure_mode: 'fail' } } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await s.synced();
+    const dev = await v1(DEV);
+    await assert.rejects(dev.listTools(), (err: any) => /dead/.test(err.message));
+    await dev.close();
+  });
+});
