@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { adminClient } from '../test/helpers/http';
+import { configureFanOut, startToySources, writeModernScript } from './fan-out';
 import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/helpers/process';
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 import { SEED_ENV, seedPointedAt } from '../test/helpers/seed';
@@ -131,6 +132,7 @@ export function wrk(url: string, connections: number, script: string, duration =
   if (socketErrors && socketErrors.slice(1).some((n) => n !== '0')) {
     throw new Error(`${url}: ${socketErrors[0]}`);
   }
+  if (!requests) throw new Error(`${url}: no request was answered`);
   return { rps, requests, p50: pct('P50'), p99: pct('P99'), p999: pct('P999') };
 }
 
@@ -169,6 +171,49 @@ end
   return script;
 }
 
+/** A row: label, URL, the processes whose CPU it costs, and its wrk script (else the POST one). */
+type Target = [label: string, url: string, proxyPid?: number, cpPid?: number, script?: string];
+
+/**
+ * One table: each target under load (32 connections) and alone (1 connection), with the CPU it
+ * cost per request; ratios against the row labelled `reference` (the minimal Node proxy).
+ */
+async function measureRows(
+  title: string,
+  targets: Target[],
+  script: string,
+  reference = 'minimal',
+): Promise<string> {
+  const rows = [
+    `| ${title} | 32 conns req/s | vs ${reference === 'minimal' ? 'minimal Node proxy' : reference} | 1 conn p50 / p99 / p99.9 | CPU µs/request: proxy (+ CP) |`,
+    '|---|---|---|---|---|',
+  ];
+  const measured: { label: string; many: WrkResult; one: WrkResult; cpu: string }[] = [];
+  for (const [label, url, proxyPid, cpPidOf, own] of targets) {
+    const lua = own ?? script;
+    wrk(url, 8, lua, '2s'); // warm-up (JIT, pools)
+    const busy = [proxyPid, cpPidOf].filter((p): p is number => !!p);
+    await settle(busy); // the warm-up's analytics are not the run's
+    const sample = () => [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
+    const before = sample();
+    const many = wrk(url, 32, lua);
+    // Analytics of the run's last requests (or a backlog) are still being ingested: counted
+    // here, and finished before the next cell starts.
+    await settle(busy);
+    const after = sample();
+    const perRequest = (i: number) => Math.round((after[i] - before[i]) / many.requests);
+    const cpu = !proxyPid ? '' : cpPidOf ? `${perRequest(0)} (+ ${perRequest(1)})` : `${perRequest(0)}`;
+    measured.push({ label, many, one: wrk(url, 1, lua), cpu });
+    process.stderr.write(`${title} ${label}: ${Math.round(measured[measured.length - 1].many.rps)} req/s\n`);
+  }
+  const base = measured.find((m) => m.label.startsWith(reference))!.many.rps;
+  for (const { label, many, one, cpu } of measured)
+    rows.push(
+      `| ${label} | ${Math.round(many.rps).toLocaleString('en-US')} | ${(many.rps / base).toFixed(2)}× | ${us(one.p50)} / ${us(one.p99)} / ${us(one.p999)} | ${cpu} |`,
+    );
+  return rows.join('\n');
+}
+
 export async function benchProxy(): Promise<string> {
   need('nginx');
   need('wrk');
@@ -179,6 +224,7 @@ export async function benchProxy(): Promise<string> {
   const minimalPort = await freePort();
   const procs: ChildProcess[] = [];
   const spawned: Spawned[] = [];
+  const closers: (() => void)[] = [];
   const minimalProxy = spawn(
     process.execPath,
     [join(__dirname, 'minimal-proxy.js'), String(minimalPort), `http://127.0.0.1:${upPort}`],
@@ -254,7 +300,6 @@ export async function benchProxy(): Promise<string> {
   // Each row: label, URL, and the processes whose CPU it costs (the proxy's tree; the control
   // plane that ingests its analytics, where it is a process of its own — for `tollgate start`
   // it is in the proxy's tree, so that figure is both).
-  type Target = [label: string, url: string, proxyPid?: number, cpPid?: number];
   const dpPid = dp.proc.child.pid;
   const cpPid = cp.proc.child.pid;
   const targets = (shape: Shape): Target[] => {
@@ -305,40 +350,36 @@ export async function benchProxy(): Promise<string> {
   };
   const sections: string[] = [];
   try {
-    for (const shape of SHAPES) {
-      const rows = [
-        `| ${shape} | 32 conns req/s | vs minimal Node proxy | 1 conn p50 / p99 / p99.9 | CPU µs/request: proxy (+ CP) |`,
-        '|---|---|---|---|---|',
+    for (const shape of SHAPES) sections.push(await measureRows(shape, targets(shape), script));
+    // The fan-out rows: a listener over 3 and 10 sources beside direct and passthrough calls.
+    if (!process.env.BENCH_PROXY_ONLY || process.env.BENCH_PROXY_ONLY.includes('fan')) {
+      const toy = await startToySources();
+      closers.push(toy.close);
+      await waitConverged([dp], await configureFanOut(cp.adminUrl, toy.url));
+      const list = writeModernScript(dir, 'list', 'tools/list', {});
+      const call = writeModernScript(dir, 'call', 'tools/call', { name: 's0_t0', arguments: { q: 'x' } });
+      const rows: Target[] = [
+        ['tools/list direct to the MCP server', `${toy.url}/s0`, undefined, undefined, list],
+        ['tools/list through one passthrough route', `${dp.proxyUrl}/src0`, dpPid, cpPid, list],
+        ['tools/list, listener over 3 sources (cached lists)', `${dp.proxyUrl}/fan3`, dpPid, cpPid, list],
+        ['tools/list, listener over 10 sources (cached lists)', `${dp.proxyUrl}/fan10`, dpPid, cpPid, list],
+        [
+          'tools/list, listener over 3 sources asked every time',
+          `${dp.proxyUrl}/fan3-fresh`,
+          dpPid,
+          cpPid,
+          list,
+        ],
+        ['tools/call direct to the MCP server', `${toy.url}/s0`, undefined, undefined, call],
+        ['tools/call through one passthrough route', `${dp.proxyUrl}/src0`, dpPid, cpPid, call],
+        ['tools/call through the listener over 10 sources', `${dp.proxyUrl}/fan10`, dpPid, cpPid, call],
       ];
-      const measured: { label: string; many: WrkResult; one: WrkResult; cpu: string }[] = [];
-      for (const [label, url, proxyPid, cpPidOf] of targets(shape)) {
-        wrk(url, 8, script, '2s'); // warm-up (JIT, pools)
-        const busy = [proxyPid, cpPidOf].filter((p): p is number => !!p);
-        await settle(busy); // the warm-up's analytics are not the run's
-        const sample = () => [proxyPid, cpPidOf].map((pid) => (pid ? treeCpu(pid) : 0));
-        const before = sample();
-        const many = wrk(url, 32, script);
-        // Analytics of the run's last requests (or a backlog) are still being ingested: counted
-        // here, and finished before the next cell starts.
-        await settle(busy);
-        const after = sample();
-        const perRequest = (i: number) => Math.round((after[i] - before[i]) / many.requests);
-        const cpu = !proxyPid ? '' : cpPidOf ? `${perRequest(0)} (+ ${perRequest(1)})` : `${perRequest(0)}`;
-        measured.push({ label, many, one: wrk(url, 1, script), cpu });
-        process.stderr.write(
-          `${shape} ${label}: ${Math.round(measured[measured.length - 1].many.rps)} req/s\n`,
-        );
-      }
-      const minimal = measured.find((m) => m.label.startsWith('minimal'))!.many.rps;
-      for (const { label, many, one, cpu } of measured)
-        rows.push(
-          `| ${label} | ${Math.round(many.rps).toLocaleString('en-US')} | ${(many.rps / minimal).toFixed(2)}× | ${us(one.p50)} / ${us(one.p99)} / ${us(one.p999)} | ${cpu} |`,
-        );
-      sections.push(rows.join('\n'));
+      sections.push(await measureRows('fan-out', rows, script, 'tools/list through one passthrough route'));
     }
   } finally {
     for (const p of spawned) await p.stop(profile ? 'SIGTERM' : 'SIGKILL').catch(() => undefined);
     for (const p of procs) p.kill('SIGQUIT');
+    for (const close of closers) close();
   }
   return `${sections.join('\n\n')}\n\nwrk -t1, ${DURATION} per cell after a 2 s warm-up; the load generator, upstream, control plane and data planes all share the same 2 cores. Ratios are against the minimal Node proxy measured in the same run.`;
 }
