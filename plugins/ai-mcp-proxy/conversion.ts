@@ -248,7 +248,7 @@ export function conversionServer(config: Config, env: CompileEnv, self: Entity):
       const audits = new Map<unknown, Record<string, unknown>>();
       const payloads = logPayloads ? payloadsOf(ctx) : null;
       const own = tools.forRequest(audits);
-      await serveMcp(ctx, withSources ? withSources(own) : own, {
+      await serveMcp(ctx, withSources ? withSources(own, audits) : own, {
         name: 'tollgate',
         version: TOLLGATE_VERSION,
         maxBodyBytes: config.max_request_body_size,

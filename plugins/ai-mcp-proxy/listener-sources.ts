@@ -51,7 +51,7 @@ export function listenerSources(
   env: CompileEnv,
   self: Entity,
   ownNames: string[],
-): ((own: ServedTools) => ServedTools) | null {
+): ((own: ServedTools, audits: Map<unknown, Record<string, unknown>>) => ServedTools) | null {
   if (config.mode !== 'listener') return null;
   const virtual = new VirtualTools(
     gatherSources(config, env, self),
@@ -63,7 +63,7 @@ export function listenerSources(
   const acl = toolAclsOf(config).defaultAcl;
   const callerOf = callerResolver(config);
   const allowed = (ctx: RequestContextApi) => decide(acl, callerOf(ctx));
-  return (own) => ({
+  return (own, audits) => ({
     async list(ctx) {
       const mine = await own.list(ctx);
       let listing;
@@ -91,7 +91,11 @@ export function listenerSources(
           return { error: { code: JSONRPC_ERRORS.INTERNAL_ERROR, message: err.message } };
         throw err;
       }
-      return outcome ?? { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
+      if (!outcome)
+        return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
+      // Which source answered, for analytics (per-source figures).
+      audits.set(id, { ...(audits.get(id) ?? {}), source: outcome.source });
+      return outcome;
     },
   });
 }

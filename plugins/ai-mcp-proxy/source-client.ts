@@ -3,8 +3,8 @@
  * (the revision every server of both eras speaks) through that route's own plugins — ACLs,
  * token swap, transformers, pinning — as a route call (route-caller.ts): the client's identity,
  * never the route's auth plugins. Upstream sessions are opened lazily, one per source and
- * caller partition, kept per process (a second data plane opens its own), and opened again
- * when the source forgets them (404).
+ * caller partition (and client session, for a 2025 client), kept per process (a second data
+ * plane opens its own), and opened again when the source forgets them (404).
  */
 import { createParser } from 'eventsource-parser';
 import type { Route } from '../../data-plane/runtime/entity';
@@ -16,7 +16,7 @@ import { credentialHeadersOf } from '../../data-plane/pdk/auth';
 
 /** The revision spoken to sources. */
 export const SOURCE_VERSION = '2025-11-25';
-/** Upstream sessions a process keeps (least recently opened dropped first). */
+/** Upstream sessions a process keeps (least recently used dropped first). */
 const MAX_SESSIONS = 10_000;
 /** The largest answer read from a source. */
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
@@ -78,33 +78,42 @@ export class SourceClient {
     method: string,
     params: unknown,
   ): Promise<SourceAnswer> {
+    // A 2025 client's session has its own upstream sessions (what it set there stays its own).
+    const client = ctx.req.headers['mcp-session-id'];
+    const key = typeof client === 'string' ? `${partition} ${client}` : partition;
     for (let attempt = 0; ; attempt++) {
       let session: string | null;
       try {
-        session = await this.session(ctx, partition);
+        session = await this.session(ctx, key);
       } catch (err) {
         return { failure: (err as Error).message };
       }
       const res = await this.post(ctx, session, { jsonrpc: '2.0', id: this.nextId++, method, params });
       // The source forgot the session (restarted, expired): a new one, once.
       if (res.status === 404 && session && attempt === 0) {
-        this.sessions.delete(partition);
+        this.sessions.delete(key);
         continue;
       }
       return this.answerOf(res);
     }
   }
 
-  /** The session for a partition: opened once, shared by concurrent requests. */
-  private session(ctx: RequestContextApi, partition: string): Promise<string | null> {
-    let s = this.sessions.get(partition);
-    if (!s) {
-      s = this.open(ctx);
-      if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-      this.sessions.set(partition, s);
-      // A failed opening is not kept: the next request tries again.
-      s.catch(() => this.sessions.get(partition) === s && this.sessions.delete(partition));
+  /**
+   * The session for a key: opened once, shared by concurrent requests; the least recently used
+   * is forgotten first (the source expires it).
+   */
+  private session(ctx: RequestContextApi, key: string): Promise<string | null> {
+    let s = this.sessions.get(key);
+    if (s) {
+      this.sessions.delete(key);
+      this.sessions.set(key, s);
+      return s;
     }
+    s = this.open(ctx);
+    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sessions.set(key, s);
+    // A failed opening is not kept: the next request tries again.
+    s.catch(() => this.sessions.get(key) === s && this.sessions.delete(key));
     return s;
   }
 

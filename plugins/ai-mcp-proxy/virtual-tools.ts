@@ -220,7 +220,7 @@ export class VirtualTools {
     name: string,
     args: unknown,
     reserved: readonly string[],
-  ): Promise<ToolCallOutcome | null> {
+  ): Promise<(ToolCallOutcome & { source: string }) | null> {
     const listing = await this.list(ctx, reserved);
     const at = listing.routes.get(name);
     if (!at) return null;
@@ -229,8 +229,9 @@ export class VirtualTools {
       name: at.name,
       ...(args === undefined ? {} : { arguments: args }),
     });
-    if (answer.failure) return { error: sourceFailure(source.settings, answer.failure) };
-    if (answer.reply?.error) return { error: answer.reply.error };
-    return { result: answer.reply!.result };
+    const from = source.settings.name;
+    if (answer.failure) return { error: sourceFailure(source.settings, answer.failure), source: from };
+    if (answer.reply?.error) return { error: answer.reply.error, source: from };
+    return { result: answer.reply!.result, source: from };
   }
 }

@@ -19,7 +19,7 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mustCreate, startStack, type Stack } from '../../helpers/stack';
 import { freePort } from '../../helpers/process';
-import { waitFor } from '../../helpers/topology';
+import { startDpProcess, waitConverged, waitFor, type DpProcess } from '../../helpers/topology';
 import {
   ALL_TOOLS,
   READ_TOOLS,
@@ -38,6 +38,8 @@ let github: GithubFixture;
 let mutable: MutableMcpFixture;
 let everything: ChildProcess;
 let pinId: string;
+let dp2: DpProcess;
+const SECRET = 'virtual-server-session-secret';
 
 async function startEverything(): Promise<number> {
   const port = await freePort();
@@ -117,12 +119,23 @@ before(async () => {
   await mustCreate(s.api, '/routes/agents/plugins', { name: 'key-auth' });
   await mustCreate(s.api, '/routes/agents/plugins', {
     name: 'ai-mcp-proxy',
-    config: { mode: 'listener', server: { tag: 'agents', timeout: 5000 } },
+    config: {
+      mode: 'listener',
+      // Sessions sealed with a secret every data plane shares (Kong's `client` strategy).
+      server: {
+        tag: 'agents',
+        timeout: 5000,
+        session: { strategy: 'client', client: { secrets: [SECRET] } },
+      },
+    },
   });
   await s.synced();
+  dp2 = await startDpProcess({ cpUrl: s.cp.cp.clusterUrl });
+  await waitConverged([dp2], (await s.api('GET', '/config')).body.hash);
 });
 
 after(async () => {
+  await dp2?.proc.stop();
   everything?.kill();
   await s?.close();
   await github?.close();
@@ -191,6 +204,12 @@ describe('one endpoint over four MCP servers', () => {
     const call = github.calls.find((c) => c.method === 'tools/call')!;
     assert.equal(call.headers.authorization, `Bearer ${TOKEN}`);
     assert.equal(call.headers.apikey, undefined);
+    // Analytics record each call under its public name with the source that answered.
+    const records = await waitFor('the listener’s calls recorded', async () => {
+      const page = await s.api('GET', '/analytics/requests?tool=everything/echo');
+      return page.body.data?.length ? page.body.data : undefined;
+    });
+    assert.equal(records[0].detail?.source, 'everything', JSON.stringify(records[0]));
     for (const name of ['push_files', 'github/push_files', 'merge_pull_request'])
       await assert.rejects(dev.callTool({ name, arguments: {} }), (err: any) => err.code === -32602, name);
     assert.ok(!githubRan('push_files') && !githubRan('merge_pull_request'));
@@ -231,6 +250,34 @@ describe('one endpoint over four MCP servers', () => {
     assert.equal(mutable.calls.length, before, 'the held tool never ran');
     const echo = await dev.callTool({ name: 'mutable/echo', arguments: {} });
     assert.match(JSON.stringify(echo.content), /echo ran/);
+    await dev.close();
+  });
+
+  test('a session opened on one data plane is served by another', async () => {
+    const transport = new TransportV1(url(), { requestInit: { headers: DEV } });
+    const dev = new ClientV1({ name: 'virtual-v1', version: '1.0.0' });
+    await dev.connect(transport);
+    const session = transport.sessionId!;
+    assert.ok(session);
+    const res = await fetch(`${dp2.proxyUrl}/agents`, {
+      method: 'POST',
+      headers: {
+        ...DEV,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'everything/echo', arguments: { message: 'on the second data plane' } },
+      }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.match(text, /Echo: on the second data plane/);
     await dev.close();
   });
 
