@@ -51,6 +51,7 @@ export const BUNDLED: readonly BundledPlugin[] = [
     name: 'ai-mcp-proxy',
     schema: () => require('./ai-mcp-proxy/schema'),
     handler: () => require('./ai-mcp-proxy/handler'),
+    cli: () => import('./ai-mcp-proxy/cli'),
   },
   {
     name: 'mcp-tool-pinning',

@@ -8,11 +8,22 @@ import { ApplyError, type Entity } from '../../data-plane/runtime/entity';
 import type { CompileEnv, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Static } from '@sinclair/typebox';
 import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
-import { ToolListError, type ServedTools } from '../../data-plane/mcp/server/served-tools';
+import {
+  ToolListError,
+  type ServedTools,
+  type ToolCallOutcome,
+} from '../../data-plane/mcp/server/served-tools';
 import { aiMcpProxyPlugin } from './schema';
 import { decide, denialMessage, toolAclsOf } from './tool-acl';
 import { callerResolver } from './caller';
-import { OMITTED_META, SourceListFailed, VirtualTools, type SourceSettings } from './virtual-tools';
+import {
+  KINDS,
+  OMITTED_META,
+  SourceListFailed,
+  VirtualTools,
+  type Kind,
+  type SourceSettings,
+} from './virtual-tools';
 
 type Config = Static<typeof aiMcpProxyPlugin.schema>;
 
@@ -42,6 +53,47 @@ export function gatherSources(config: Config, env: CompileEnv, self: Entity): So
   return out;
 }
 
+/** What a listener over sources serves besides tools (its converted tools have none of these). */
+const SOURCE_CAPABILITIES = { prompts: { listChanged: false }, resources: { listChanged: false } };
+
+const listOf =
+  (kind: Kind) =>
+  async (virtual: VirtualTools, ctx: RequestContextApi): Promise<ToolCallOutcome> => {
+    const listing = await virtual.list(ctx, kind);
+    const result: Record<string, unknown> = { [KINDS[kind].field]: listing.items };
+    if (listing.omitted.length) result._meta = { [OMITTED_META]: listing.omitted };
+    return { result };
+  };
+
+const NOT_FOUND: ToolCallOutcome = {
+  error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: 'Not found on any source of this listener' },
+};
+
+type OtherMethod = (
+  virtual: VirtualTools,
+  ctx: RequestContextApi,
+  params: Record<string, unknown>,
+) => Promise<ToolCallOutcome>;
+
+const OTHER: Record<string, OtherMethod> = {
+  'prompts/list': listOf('prompts'),
+  'resources/list': listOf('resources'),
+  'resources/templates/list': listOf('templates'),
+  'prompts/get': async (v, ctx, params) => (await v.getPrompt(ctx, params)) ?? NOT_FOUND,
+  'resources/read': async (v, ctx, params) => (await v.readResource(ctx, params)) ?? NOT_FOUND,
+};
+
+/** A list a `fail` source failed is the JSON-RPC error its failure says. */
+async function failClosed(run: () => Promise<ToolCallOutcome>): Promise<ToolCallOutcome> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof SourceListFailed)
+      return { error: { code: JSONRPC_ERRORS.INTERNAL_ERROR, message: err.message } };
+    throw err;
+  }
+}
+
 /**
  * What puts a listener's sources beside its converted tools (`ownNames`), made once per config
  * (the sources' list caches and upstream sessions live as long as it); null without sources.
@@ -68,16 +120,21 @@ export function listenerSources(
       const mine = await own.list(ctx);
       let listing;
       try {
-        listing = await virtual.list(ctx, ownNames);
+        listing = await virtual.list(ctx, 'tools', ownNames);
       } catch (err) {
         if (err instanceof SourceListFailed)
           throw new ToolListError(JSONRPC_ERRORS.INTERNAL_ERROR, err.message);
         throw err;
       }
-      const tools = [...mine.tools, ...listing.tools.filter(() => allowed(ctx).allowed)];
+      const tools = [...mine.tools, ...listing.items.filter(() => allowed(ctx).allowed)];
       return listing.omitted.length ? { tools, meta: { [OMITTED_META]: listing.omitted } } : { tools };
     },
     headerParams: (name) => own.headerParams?.(name),
+    capabilities: SOURCE_CAPABILITIES,
+    other: (ctx, method, params) => {
+      const run = OTHER[method];
+      return run ? failClosed(() => run(virtual, ctx, params)) : null;
+    },
     async call(ctx, name, args, id) {
       if (ownNames.includes(name)) return own.call(ctx, name, args, id);
       const d = allowed(ctx);

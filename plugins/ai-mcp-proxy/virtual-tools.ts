@@ -1,7 +1,7 @@
 /**
  * A listener's passthrough sources: every `passthrough-listener` route whose ai-mcp-proxy plugin
  * carries the listener's `server.tag` (Kong: the listener binds the plugins tagged with it). The
- * listener lists each source's tools for the caller — through the source route's own plugins,
+ * listener lists each source's tools (prompts, resources, templates) for the caller — through the source route's own plugins,
  * so its ACLs filter and its credentials apply — and serves them under one name space.
  *
  * Names (the rule, written down): a source's tool keeps its name unless another source (or a
@@ -17,6 +17,7 @@ import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import { skeleton } from '../../data-plane/mcp/methods';
 import type { ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
 import { SourceClient, sourceFailure, type McpSource } from './source-client';
+import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
 
 export type FailureMode = 'omit' | 'fail';
 export type PrefixRule = 'on_collision' | 'always' | 'never';
@@ -36,13 +37,28 @@ const MAX_PAGES = 20;
 /** Cached lists per source (partitions; the oldest dropped first). */
 const MAX_CACHED = 5_000;
 
-type Tool = Record<string, unknown> & { name: string };
+type Item = Record<string, unknown>;
+
+/** What a listener gathers from its sources, and how each kind's items are named. */
+export const KINDS = {
+  tools: { list: 'tools/list', field: 'tools', key: 'name', prefixed: true },
+  prompts: { list: 'prompts/list', field: 'prompts', key: 'name', prefixed: true },
+  // URIs are served as they are: two sources listing one URI serve it to nobody.
+  resources: { list: 'resources/list', field: 'resources', key: 'uri', prefixed: false },
+  templates: {
+    list: 'resources/templates/list',
+    field: 'resourceTemplates',
+    key: 'uriTemplate',
+    prefixed: false,
+  },
+} as const;
+export type Kind = keyof typeof KINDS;
 
 /** Client headers that may carry authority over what a source serves. */
 const AUTHORITY = /auth|token|key|secret|cookie|session|credential/i;
 
 interface SourceList {
-  tools: Tool[];
+  items: Item[];
   at: number;
 }
 
@@ -50,10 +66,10 @@ interface SourceList {
 export class SourceListFailed extends Error {}
 
 export interface VirtualListing {
-  tools: Tool[];
+  items: Item[];
   /** What was left out and why (sources that failed, names that collided). */
   omitted: { source?: string; tool?: string; reason: string }[];
-  /** Public name → where it is served. */
+  /** Public name (or URI) → where it is served, under which name there. */
   routes: Map<string, { source: number; name: string }>;
 }
 
@@ -68,32 +84,50 @@ class Source {
     this.client = new SourceClient(settings, env);
   }
 
-  /** The caller's whole list of this source (every page), cached for the TTL. */
-  async list(ctx: RequestContextApi, partition: string): Promise<Tool[]> {
-    const hit = this.cache.get(partition);
-    if (hit && performance.now() - hit.at < this.settings.ttlMs) return hit.tools;
-    const tools: Tool[] = [];
+  /**
+   * The caller's whole list of one kind of this source (every page), cached for the TTL. A
+   * source that has no such list (-32601) lists nothing.
+   */
+  async list(ctx: RequestContextApi, partition: string, kind: Kind): Promise<Item[]> {
+    const key = `${kind} ${partition}`;
+    const hit = this.cache.get(key);
+    if (hit && performance.now() - hit.at < this.settings.ttlMs) return hit.items;
+    const { list, field, key: id } = KINDS[kind];
+    const items: Item[] = [];
     let cursor: unknown;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const answer = await this.client.request(
-        ctx,
-        partition,
-        'tools/list',
-        cursor === undefined ? {} : { cursor },
-      );
+      const answer = await this.client.request(ctx, partition, list, cursor === undefined ? {} : { cursor });
       if (answer.failure) throw new Error(answer.failure);
-      if (answer.reply?.error) throw new Error(`tools/list: ${answer.reply.error.message}`);
-      const result = answer.reply!.result as { tools?: unknown; nextCursor?: unknown };
-      if (!Array.isArray(result?.tools)) throw new Error('tools/list: no tools in the result');
-      for (const t of result.tools)
-        if (t && typeof t === 'object' && typeof (t as Tool).name === 'string') tools.push(t as Tool);
-      cursor = result.nextCursor;
+      if (answer.reply?.error?.code === JSONRPC_ERRORS.METHOD_NOT_FOUND && kind !== 'tools') break;
+      if (answer.reply?.error) throw new Error(`${list}: ${answer.reply.error.message}`);
+      const result = answer.reply!.result as Record<string, unknown> | undefined;
+      const got = result?.[field];
+      if (!Array.isArray(got)) throw new Error(`${list}: no ${field} in the result`);
+      for (const t of got)
+        if (t && typeof t === 'object' && typeof (t as Item)[id] === 'string') items.push(t as Item);
+      cursor = result?.nextCursor;
       if (typeof cursor !== 'string' || !cursor) break;
     }
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(partition, { tools, at: performance.now() });
-    return tools;
+    this.cache.set(key, { items, at: performance.now() });
+    return items;
   }
+}
+
+/**
+ * Whether a URI fits an RFC 6570 template: literal parts exactly, each expression any text
+ * without `/` (a reserved or path expansion — `{+x}`, `{/x}`, `{#x}` — any text).
+ */
+export function templateMatches(template: string, uri: string): boolean {
+  let pattern = '^';
+  let last = 0;
+  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
+    pattern += template.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    pattern += /^[+#/?&;.]/.test(m[1]) ? '.*' : '[^/]*';
+    last = m.index! + m[0].length;
+  }
+  pattern += template.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
+  return new RegExp(pattern).test(uri);
 }
 
 /** Up to `limit` of `jobs` at a time, every outcome kept. */
@@ -152,86 +186,121 @@ export class VirtualTools {
     return h.digest('base64url');
   }
 
-  /** Every source's tools for this caller, named; `reserved`: names served otherwise. */
-  async list(ctx: RequestContextApi, reserved: readonly string[]): Promise<VirtualListing> {
+  /** Every source's items of a kind for this caller, named; `reserved`: names served otherwise. */
+  async list(ctx: RequestContextApi, kind: Kind, reserved: readonly string[] = []): Promise<VirtualListing> {
     const partition = this.partitionOf(ctx);
     const settled = await bounded(
-      this.sources.map((s) => () => s.list(ctx, partition)),
+      this.sources.map((s) => () => s.list(ctx, partition, kind)),
       this.concurrency,
     );
     const omitted: VirtualListing['omitted'] = [];
-    const lists: { source: number; tools: Tool[] }[] = [];
+    const lists: { source: number; items: Item[] }[] = [];
     settled.forEach((r, i) => {
       const s = this.sources[i].settings;
-      if (r.status === 'fulfilled') return lists.push({ source: i, tools: r.value });
+      if (r.status === 'fulfilled') return lists.push({ source: i, items: r.value });
       const reason = (r.reason as Error).message;
       if (s.failureMode === 'fail') throw new SourceListFailed(`MCP source '${s.name}' failed: ${reason}`);
       omitted.push({ source: s.name, reason });
     });
-    const named = this.named(lists, reserved);
-    return { tools: named.tools, routes: named.routes, omitted: [...omitted, ...named.omitted] };
+    const named = this.named(kind, lists, reserved);
+    return { items: named.items, routes: named.routes, omitted: [...omitted, ...named.omitted] };
   }
 
   /** Public names for the gathered lists, by the rule in this file's comment. */
-  private named(lists: { source: number; tools: Tool[] }[], reserved: readonly string[]) {
+  private named(kind: Kind, lists: { source: number; items: Item[] }[], reserved: readonly string[]) {
+    const { key, prefixed: prefixable } = KINDS[kind];
+    // Names are compared as a lenient server would read them; URIs exactly.
+    const same = (n: string) => (prefixable ? skeleton(n, true) : n);
     const owners = new Map<string, Set<number>>();
-    for (const name of reserved) owners.set(skeleton(name, true), new Set([-1]));
-    for (const { source, tools } of lists)
-      for (const t of tools) {
-        const k = skeleton(t.name, true);
+    for (const name of reserved) owners.set(same(name), new Set([-1]));
+    for (const { source, items } of lists)
+      for (const t of items) {
+        const k = same(t[key] as string);
         owners.set(k, (owners.get(k) ?? new Set()).add(source));
       }
-    const candidates: { public: string; source: number; tool: Tool }[] = [];
-    for (const { source, tools } of lists) {
+    const candidates: { public: string; source: number; item: Item }[] = [];
+    for (const { source, items } of lists) {
       const s = this.sources[source].settings;
-      for (const t of tools) {
-        const clash = (owners.get(skeleton(t.name, true))?.size ?? 0) > 1;
+      for (const t of items) {
+        const name = t[key] as string;
+        const clash = (owners.get(same(name))?.size ?? 0) > 1;
         const prefixed =
-          !s.preserveNames && (this.prefix === 'always' || (this.prefix === 'on_collision' && clash));
-        candidates.push({ public: prefixed ? `${s.name}/${t.name}` : t.name, source, tool: t });
+          prefixable &&
+          !s.preserveNames &&
+          (this.prefix === 'always' || (this.prefix === 'on_collision' && clash));
+        candidates.push({ public: prefixed ? `${s.name}/${name}` : name, source, item: t });
       }
     }
     // Names still alike after prefixing (a source listing `other/tool`, `never`, a tool listed
-    // twice) are served by nobody: which one a client meant cannot be told.
+    // twice, a URI two sources list) are served by nobody: which one a client meant cannot be told.
     const count = new Map<string, number>();
     for (const n of [...reserved, ...candidates.map((c) => c.public)])
-      count.set(skeleton(n, true), (count.get(skeleton(n, true)) ?? 0) + 1);
-    const tools: Tool[] = [];
+      count.set(same(n), (count.get(same(n)) ?? 0) + 1);
+    const items: Item[] = [];
     const routes: VirtualListing['routes'] = new Map();
     const omitted: VirtualListing['omitted'] = [];
     for (const c of candidates) {
-      if (count.get(skeleton(c.public, true))! > 1) {
+      const name = c.item[key] as string;
+      if (count.get(same(c.public))! > 1) {
         omitted.push({
           source: this.sources[c.source].settings.name,
-          tool: c.tool.name,
+          [kind]: name,
           reason: 'name collision',
         });
         continue;
       }
-      tools.push({ ...c.tool, name: c.public });
-      routes.set(c.public, { source: c.source, name: c.tool.name });
+      items.push({ ...c.item, [key]: c.public });
+      routes.set(c.public, { source: c.source, name });
     }
-    return { tools, routes, omitted };
+    return { items, routes, omitted };
   }
 
-  /** A call by its public name, through its source's route (which judges it again). */
-  async call(
+  /** A request to the source serving `at`, answered as the source answered. */
+  private async ask(
     ctx: RequestContextApi,
-    name: string,
-    args: unknown,
-    reserved: readonly string[],
-  ): Promise<(ToolCallOutcome & { source: string }) | null> {
-    const listing = await this.list(ctx, reserved);
-    const at = listing.routes.get(name);
-    if (!at) return null;
+    at: { source: number },
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<ToolCallOutcome & { source: string }> {
     const source = this.sources[at.source];
-    const answer = await source.client.request(ctx, this.partitionOf(ctx), 'tools/call', {
-      name: at.name,
-      ...(args === undefined ? {} : { arguments: args }),
-    });
+    const answer = await source.client.request(ctx, this.partitionOf(ctx), method, params);
     const from = source.settings.name;
     if (answer.failure) return { error: sourceFailure(source.settings, answer.failure), source: from };
     if (answer.reply?.error) return { error: answer.reply.error, source: from };
     return { result: answer.reply!.result, source: from };
+  }
+
+  /** `prompts/get` by public name. */
+  async getPrompt(ctx: RequestContextApi, params: Record<string, unknown>) {
+    const name = params.name;
+    if (typeof name !== 'string') return null;
+    const at = (await this.list(ctx, 'prompts')).routes.get(name);
+    return at ? this.ask(ctx, at, 'prompts/get', { ...params, name: at.name }) : null;
+  }
+
+  /**
+   * `resources/read`: a listed URI goes to the source that listed it; another to the one source
+   * whose template matches it (none, or two: not found).
+   */
+  async readResource(ctx: RequestContextApi, params: Record<string, unknown>) {
+    const uri = params.uri;
+    if (typeof uri !== 'string') return null;
+    let at = (await this.list(ctx, 'resources')).routes.get(uri);
+    if (!at) {
+      const templates = (await this.list(ctx, 'templates')).routes;
+      const matching = [...templates].filter(([t]) => templateMatches(t, uri));
+      if (new Set(matching.map(([, a]) => a.source)).size === 1) at = matching[0][1];
+    }
+    return at ? this.ask(ctx, at, 'resources/read', params) : null;
+  }
+
+  /** A call by its public name, through its source's route (which judges it again). */
+  async call(ctx: RequestContextApi, name: string, args: unknown, reserved: readonly string[]) {
+    const at = (await this.list(ctx, 'tools', reserved)).routes.get(name);
+    if (!at) return null;
+    return this.ask(ctx, at, 'tools/call', {
+      name: at.name,
+      ...(args === undefined ? {} : { arguments: args }),
+    });
   }
 }

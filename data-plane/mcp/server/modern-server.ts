@@ -51,7 +51,13 @@ async function reply(
   switch (m.method) {
     case 'server/discover':
       return [
-        ok({ supportedVersions: SUPPORTED_VERSIONS, capabilities: { tools: { listChanged: false } } }, true),
+        ok(
+          {
+            supportedVersions: SUPPORTED_VERSIONS,
+            capabilities: { tools: { listChanged: false }, ...tools.capabilities },
+          },
+          true,
+        ),
         null,
       ];
     case 'tools/list': {
@@ -66,10 +72,20 @@ async function reply(
       if (outcome.error) return [errorReply(m.id, outcome.error.code, outcome.error.message), m.tool!];
       return [ok(outcome.result as Record<string, unknown>), m.tool!];
     }
-    default:
-      return [errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`), null];
+    default: {
+      const other = tools.other?.(ctx, m.method, paramsOf(m));
+      if (!other)
+        return [errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`), null];
+      const outcome = await other;
+      if (outcome.error) return [errorReply(m.id, outcome.error.code, outcome.error.message), null];
+      // Lists and reads depend on the caller: private, never cached by others.
+      return [ok(outcome.result as Record<string, unknown>, LISTED.has(m.method)), null];
+    }
   }
 }
+
+/** Methods whose results carry `ttlMs`/`cacheScope`. */
+const LISTED = new Set(['prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
 
 /** A listen stream: acknowledged with what this server will send (nothing), then closed. */
 function listen(ctx: RequestContextApi, opts: ServerOptions, m: Request): never {

@@ -32,6 +32,14 @@ export interface ServedTools {
   /** A tool's `x-mcp-header` parameters (2026-07-28 `Mcp-Param-*`), when it is served here. */
   headerParams?(name: string): HeaderParam[] | null | undefined;
   call(ctx: RequestContextApi, name: string, args: unknown, id: JsonRpcId): Promise<ToolCallOutcome>;
+  /** Capabilities beside `tools` (a listener's sources: prompts, resources). */
+  capabilities?: Record<string, unknown>;
+  /** Another method this server answers (prompts, resources), or null: not found (-32601). */
+  other?(
+    ctx: RequestContextApi,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<ToolCallOutcome> | null;
 }
 
 export interface ServerOptions {

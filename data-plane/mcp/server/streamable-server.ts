@@ -138,7 +138,7 @@ class ServerExchange {
       id: m.id,
       result: {
         protocolVersion: version,
-        capabilities: { tools: { listChanged: false } },
+        capabilities: { tools: { listChanged: false }, ...this.tools.capabilities },
         serverInfo: { name: this.opts.name, version: this.opts.version },
       },
     };
@@ -160,8 +160,11 @@ class ServerExchange {
         const name = m.tool!;
         return [replyOf(m.id, await this.tools.call(this.ctx, name, params.arguments, m.id)), name];
       }
-      default:
+      default: {
+        const other = this.tools.other?.(this.ctx, m.method, params);
+        if (other) return [replyOf(m.id, await other), null];
         return [errorReply(m.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${m.method}`), null];
+      }
     }
   }
 

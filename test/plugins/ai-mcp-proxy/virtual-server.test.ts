@@ -216,6 +216,21 @@ describe('one endpoint over four MCP servers', () => {
     await dev.close();
   });
 
+  test('prompts, resources and templates of every source; a read goes to the source its URI or template names', async () => {
+    const dev = await v1(DEV);
+    const prompts = (await dev.listPrompts()).prompts.map((p) => p.name);
+    assert.ok(prompts.includes('simple-prompt'), prompts.join(','));
+    const prompt = await dev.getPrompt({ name: 'simple-prompt' });
+    assert.ok(prompt.messages.length > 0, JSON.stringify(prompt));
+    const templates = (await dev.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
+    assert.ok(templates.includes('demo://resource/dynamic/text/{resourceId}'), templates.join(','));
+    const read = await dev.readResource({ uri: 'demo://resource/dynamic/text/1' });
+    assert.equal(read.contents[0].uri, 'demo://resource/dynamic/text/1');
+    await assert.rejects(dev.readResource({ uri: 'demo://nowhere/1' }), (err: any) => err.code === -32602);
+    await assert.rejects(dev.getPrompt({ name: 'no-such-prompt' }), (err: any) => err.code === -32602);
+    await dev.close();
+  });
+
   test('SDK v2 speaks 2026-07-28 to the listener; sources are reached the same way', async () => {
     const dev = await v2(DEV);
     assert.equal(dev.getNegotiatedProtocolVersion(), '2026-07-28');
