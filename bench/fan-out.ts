@@ -6,10 +6,10 @@
  * 2026-07-28 (stateless: wrk keeps no session).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient } from '../test/helpers/http';
 import { freePort } from '../test/helpers/process';
+import { writeWrkScript } from './wrk-script';
 
 /**
  * The toy sources in a process of their own (the bench's own loop is blocked while wrk runs):
@@ -62,26 +62,17 @@ export function writeModernScript(
   name: string,
   method: string,
   params: Record<string, unknown>,
-) {
+): string {
   const meta = {
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
     'io.modelcontextprotocol/clientCapabilities': {},
   };
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } });
-  const script = join(dir, `${name}.lua`);
-  const tool = typeof params.name === 'string' ? `wrk.headers["Mcp-Name"] = "${params.name}"\n` : '';
-  writeFileSync(
-    script,
-    `wrk.method = "POST"
-wrk.body = '${body}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json, text/event-stream"
-wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
-wrk.headers["Mcp-Method"] = "${method}"
-${tool}done = function(summary, latency, requests)
-  io.write(string.format("P50 %d\\nP99 %d\\nP999 %d\\n", latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
-end
-`,
-  );
-  return script;
+  return writeWrkScript(dir, name, body, {
+    'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream',
+    'MCP-Protocol-Version': '2026-07-28',
+    'Mcp-Method': method,
+    ...(typeof params.name === 'string' ? { 'Mcp-Name': params.name } : {}),
+  });
 }

@@ -17,6 +17,7 @@ import { freePort, runTollgate, spawnTollgate, type Spawned } from '../test/help
 import { startCpProcess, startDpProcess, waitConverged } from '../test/helpers/topology';
 import { SEED_ENV, seedPointedAt } from '../test/helpers/seed';
 import { settle, treeCpu } from './process-tree';
+import { writeWrkScript } from './wrk-script';
 
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const BODY =
@@ -154,21 +155,12 @@ export async function configure(adminUrl: string, upstreamPort: number, dir: str
 
 /** The wrk script: a 120-byte `tools/call` POST with the seed chain's credentials; prints percentiles. */
 export function writePostScript(dir: string): string {
-  const script = join(dir, 'post.lua');
-  writeFileSync(
-    script,
-    `wrk.method = "POST"
-wrk.body = '${BODY}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json, text/event-stream"
-wrk.headers["Authorization"] = "Bearer bench-user-token"
-wrk.headers["apikey"] = "admin-api-key"
-done = function(summary, latency, requests)
-  io.write(string.format("P50 %d\\nP99 %d\\nP999 %d\\n", latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
-end
-`,
-  );
-  return script;
+  return writeWrkScript(dir, 'post', BODY, {
+    'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream',
+    Authorization: 'Bearer bench-user-token',
+    apikey: 'admin-api-key',
+  });
 }
 
 /** A row: label, URL, the processes whose CPU it costs, and its wrk script (else the POST one). */

@@ -1,39 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mustCreate, startStack, type Stack } from '../../helpers/stack';
-import { freePort } from '../../helpers/process';
+import { startServerEverything } from '../../helpers/server-everything';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
 let s: Stack;
 let everything: ChildProcess;
 
 before(async () => {
-  const port = await freePort();
-  // server-everything listens on every interface; the preload keeps it on loopback.
-  everything = spawn(
-    process.execPath,
-    [
-      '-r',
-      join(ROOT, 'test', 'fixtures', 'loopback.cjs'),
-      join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'),
-      'streamableHttp',
-    ],
-    { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d;
-      if (/listening on port/i.test(out)) resolve();
-    };
-    everything.stdout!.on('data', onData);
-    everything.stderr!.on('data', onData);
-    everything.on('exit', (code) => reject(new Error(`server-everything exited ${code}: ${out}`)));
-  });
+  const started = await startServerEverything();
+  everything = started.child;
+  const port = started.port;
   s = await startStack();
   await mustCreate(s.api, '/services', { name: 'everything', url: `http://127.0.0.1:${port}/mcp` });
   await mustCreate(s.api, '/services/everything/routes', {

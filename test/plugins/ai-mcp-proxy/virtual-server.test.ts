@@ -9,8 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import {
   Client as ClientV2,
   StreamableHTTPClientTransport as TransportV2,
@@ -18,6 +17,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mustCreate, startStack, type Stack } from '../../helpers/stack';
+import { startServerEverything } from '../../helpers/server-everything';
 import { freePort } from '../../helpers/process';
 import { startDpProcess, waitConverged, waitFor, type DpProcess } from '../../helpers/topology';
 import {
@@ -28,7 +28,6 @@ import {
 } from '../../fixtures/github-mcp-server';
 import { startMutableMcpFixture, type MutableMcpFixture } from '../../fixtures/mutable-mcp-server';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
 const TOKEN = 'ghu_user_token';
 const DEV = { apikey: 'dev-key', authorization: `Bearer ${TOKEN}` };
 const OPS = { apikey: 'ops-key', authorization: `Bearer ${TOKEN}` };
@@ -40,31 +39,6 @@ let everything: ChildProcess;
 let pinId: string;
 let dp2: DpProcess;
 const SECRET = 'virtual-server-session-secret';
-
-async function startEverything(): Promise<number> {
-  const port = await freePort();
-  everything = spawn(
-    process.execPath,
-    [
-      '-r',
-      join(ROOT, 'test', 'fixtures', 'loopback.cjs'),
-      join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'),
-      'streamableHttp',
-    ],
-    { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d;
-      if (/listening on port/i.test(out)) resolve();
-    };
-    everything.stdout!.on('data', onData);
-    everything.stderr!.on('data', onData);
-    everything.on('exit', (code) => reject(new Error(`server-everything exited ${code}: ${out}`)));
-  });
-  return port;
-}
 
 /** A passthrough route to `url` whose ai-mcp-proxy is tagged as a source of `agents`. */
 async function source(name: string, url: string, config: Record<string, unknown> = {}, auth = false) {
@@ -87,7 +61,9 @@ before(async () => {
       inputSchema: { type: 'object' },
     })),
   );
-  const everythingPort = await startEverything();
+  const started = await startServerEverything();
+  everything = started.child;
+  const everythingPort = started.port;
   const deadPort = await freePort();
   s = await startStack();
   for (const [username, key] of [
