@@ -73,9 +73,18 @@ export interface VirtualListing {
   routes: Map<string, { source: number; name: string }>;
 }
 
+/**
+ * How long a source that failed a caller's list is left out without being asked again (a dead
+ * or blackholed source would otherwise cost every list its whole timeout).
+ */
+const FAILURE_BACKOFF_MS = 5_000;
+
 class Source {
   readonly client: SourceClient;
   private readonly cache = new Map<string, SourceList>();
+  /** Lists being fetched: concurrent callers of one partition share the fetch. */
+  private readonly inflight = new Map<string, Promise<Item[]>>();
+  private readonly failed = new Map<string, { at: number; reason: string }>();
 
   constructor(
     readonly settings: SourceSettings,
@@ -88,10 +97,39 @@ class Source {
    * The caller's whole list of one kind of this source (every page), cached for the TTL. A
    * source that has no such list (-32601) lists nothing.
    */
-  async list(ctx: RequestContextApi, partition: string, kind: Kind): Promise<Item[]> {
+  list(ctx: RequestContextApi, partition: string, kind: Kind): Promise<Item[]> {
     const key = `${kind} ${partition}`;
     const hit = this.cache.get(key);
-    if (hit && performance.now() - hit.at < this.settings.ttlMs) return hit.items;
+    const now = performance.now();
+    if (hit && now - hit.at < this.settings.ttlMs) return Promise.resolve(hit.items);
+    const failure = this.failed.get(key);
+    if (failure && now - failure.at < FAILURE_BACKOFF_MS)
+      return Promise.reject(
+        new Error(`${failure.reason} (not asked again for ${FAILURE_BACKOFF_MS / 1000} s)`),
+      );
+    let fetching = this.inflight.get(key);
+    if (!fetching) {
+      fetching = this.fetch(ctx, partition, kind, key).then(
+        (items) => {
+          this.failed.delete(key);
+          return items;
+        },
+        (err: Error) => {
+          if (this.failed.size >= MAX_CACHED) this.failed.delete(this.failed.keys().next().value!);
+          this.failed.set(key, { at: performance.now(), reason: err.message });
+          throw err;
+        },
+      );
+      this.inflight.set(key, fetching);
+      void fetching.then(
+        () => this.inflight.delete(key),
+        () => this.inflight.delete(key),
+      );
+    }
+    return fetching;
+  }
+
+  private async fetch(ctx: RequestContextApi, partition: string, kind: Kind, key: string): Promise<Item[]> {
     const { list, field, key: id } = KINDS[kind];
     const items: Item[] = [];
     let cursor: unknown;
@@ -239,8 +277,25 @@ export class VirtualTools {
     const items: Item[] = [];
     const routes: VirtualListing['routes'] = new Map();
     const omitted: VirtualListing['omitted'] = [];
+    // An unprefixed name that reads as another source's prefixed one (`github/...` from a source
+    // that is not github) would pass for that source's tool: served by nobody.
+    const sourceNames = new Set(this.sources.map((x) => same(x.settings.name)));
+    const impersonates = (c: (typeof candidates)[number]) => {
+      const slash = c.public.indexOf('/');
+      return (
+        prefixable && slash > 0 && c.public === c.item[key] && sourceNames.has(same(c.public.slice(0, slash)))
+      );
+    };
     for (const c of candidates) {
       const name = c.item[key] as string;
+      if (impersonates(c)) {
+        omitted.push({
+          source: this.sources[c.source].settings.name,
+          [kind]: name,
+          reason: "reads as another source's name",
+        });
+        continue;
+      }
       if (count.get(same(c.public))! > 1) {
         omitted.push({
           source: this.sources[c.source].settings.name,
