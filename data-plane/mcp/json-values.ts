@@ -38,61 +38,77 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
 }
 
+/** The next quote or backslash inside a string (jumped to natively, not char by char). */
+const STRING_STOP = /["\\]/g;
+
+/**
+ * Finds each top-level value of a stream of text. Each chunk is scanned once: the state between
+ * chunks (depth, inside a string, an escape pending) is carried, and the value in progress is
+ * kept as its parts, joined once when it completes (never re-scanned or re-copied per chunk).
+ */
 export class JsonValueSplitter {
-  private text = '';
-  private scanned = 0;
+  private parts: string[] = [];
+  private size = 0;
   private depth = 0;
   private inString = false;
-  private start = -1;
+  private escaped = false;
+  private inValue = false;
 
   constructor(private readonly maxValue = MAX_STREAMED_VALUE) {}
 
   /** The values completed by `chunk`; throws when what came is not a sequence of values. */
   push(chunk: string): string[] {
-    const text = (this.text += chunk);
     const out: string[] = [];
-    let i = this.scanned;
-    while (i < text.length) {
+    const n = chunk.length;
+    let from = this.inValue ? 0 : -1;
+    let i = 0;
+    while (i < n) {
       if (this.inString) {
-        // The string's end: the next quote not escaped (jumped to natively, not char by char).
-        const q = text.indexOf('"', i);
-        if (q < 0) {
-          i = text.length;
-          break;
+        if (this.escaped) {
+          this.escaped = false;
+          i++;
+          continue;
         }
-        let slashes = 0;
-        while (text.charCodeAt(q - 1 - slashes) === BACKSLASH) slashes++;
-        i = q + 1;
-        if (slashes % 2 === 0) this.inString = false;
+        STRING_STOP.lastIndex = i;
+        const stop = STRING_STOP.exec(chunk);
+        if (!stop) break;
+        i = stop.index + 1;
+        if (chunk.charCodeAt(stop.index) === BACKSLASH) this.escaped = true;
+        else this.inString = false;
         continue;
       }
-      const c = text.charCodeAt(i++);
-      if (this.start < 0) {
+      const c = chunk.charCodeAt(i++);
+      if (!this.inValue) {
         if (isSpace(c)) continue;
         if (c !== OPEN_OBJECT && c !== OPEN_ARRAY)
           throw new Error('a JSON-RPC message must be an object or an array');
-        this.start = i - 1;
+        this.inValue = true;
+        from = i - 1;
       }
       if (c === QUOTE) this.inString = true;
       else if (c === OPEN_OBJECT || c === OPEN_ARRAY) this.depth++;
       else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --this.depth === 0) {
-        if (i - this.start > this.maxValue) throw new Error('a JSON-RPC message is too large');
-        out.push(text.slice(this.start, i));
-        this.start = -1;
+        const last = chunk.slice(from, i);
+        if (this.size + last.length > this.maxValue) throw new Error('a JSON-RPC message is too large');
+        out.push(this.parts.length ? this.parts.join('') + last : last);
+        this.parts = [];
+        this.size = 0;
+        this.inValue = false;
+        from = -1;
       }
     }
-    // Keep only the value in progress (an escape's backslash stays with it).
-    const keep = this.start < 0 ? text.length : this.start;
-    this.text = keep === 0 ? text : text.slice(keep);
-    this.scanned = i - keep;
-    if (this.start >= 0) this.start = 0;
-    if (this.text.length > this.maxValue) throw new Error('a JSON-RPC message is too large');
+    if (this.inValue) {
+      const part = chunk.slice(from);
+      this.size += part.length;
+      if (this.size > this.maxValue) throw new Error('a JSON-RPC message is too large');
+      this.parts.push(part);
+    }
     return out;
   }
 
   /** Whether the stream ended between values. */
   get complete(): boolean {
-    return this.start < 0 && !this.inString;
+    return !this.inValue && !this.inString;
   }
 }
 

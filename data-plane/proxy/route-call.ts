@@ -21,6 +21,7 @@ import { BufferedSink, type BufferedResponse } from './response-sink';
 import { collect } from './body-streams';
 import type { UpstreamRequestOptions } from './upstream-interceptors';
 import { endToEnd } from './headers';
+import { setTokenClaims, tokenClaimsOf } from '../pdk/auth';
 import { upstreamRequest } from './upstream-request';
 import { exchangeWithUpstream } from './exchange';
 
@@ -34,10 +35,16 @@ function callRequest(call: RouteCall): IncomingMessage {
   for (const [k, v] of Object.entries(call.headers))
     for (const one of Array.isArray(v) ? v : [v]) rawHeaders.push(k, String(one));
   const query = call.query.toString();
+  const headers = { ...call.headers };
+  const distinct = Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map(String)]),
+  );
+  // Every view of the headers is the call's (node caches headersDistinct on the client's).
   return Object.create(call.from.req, {
     method: { value: call.method, enumerable: true },
     url: { value: query ? `${call.path}?${query}` : call.path, enumerable: true },
-    headers: { value: { ...call.headers }, enumerable: true },
+    headers: { value: headers, enumerable: true },
+    headersDistinct: { value: distinct, enumerable: true },
     rawHeaders: { value: rawHeaders, enumerable: true },
   }) as IncomingMessage;
 }
@@ -60,6 +67,10 @@ function contextFor(call: RouteCall, route: Route, service: Service): RequestCon
   rc.consumerGroups = from.consumerGroups;
   rc.authenticated = from.authenticated;
   rc.anonymous = from.anonymous;
+  // What the caller's auth plugin established travels with its identity: a route judging token
+  // claims (acl_attribute_type: oauth_access_token) judges the caller's, never none.
+  const claims = tokenClaimsOf(from);
+  if (claims) setTokenClaims(rc, claims);
   return rc;
 }
 

@@ -4,7 +4,7 @@
  * (README: Virtual MCP servers). Printed (or written with --output) for review and
  * `tollgate sync`; nothing is sent to the Admin API.
  */
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { checkFlags, definePluginCli, has, parseArgs, UnknownFlagError, value } from '../../cli/plugin-api';
 
@@ -115,14 +115,21 @@ export default definePluginCli({
       if (!NAME.test(name)) throw new UsageError(`not a usable name: ${name}`);
       const ttl = Number(value(a, 'ttl') ?? 60);
       if (!Number.isInteger(ttl) || ttl < 0) throw new UsageError('--ttl is a whole number of seconds');
-      const file = listenerFile(name, sourcesOf(urls), {
+      const sources = sourcesOf(urls);
+      const names = [name, ...sources.map((x) => x.name)];
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice)
+        throw new UsageError(`two services would be named ${twice}: name the sources (<source>=<url>)`);
+      const file = listenerFile(name, sources, {
         tag: value(a, 'tag') ?? name,
         keyAuth: has(a, 'key-auth'),
         ttl,
       });
       const output = value(a, 'output');
-      if (output) writeFileSync(output, file, { mode: 0o600 });
-      else process.stdout.write(file);
+      if (output) {
+        writeFileSync(output, file, { mode: 0o600 });
+        chmodSync(output, 0o600); // an existing file keeps its mode otherwise
+      } else process.stdout.write(file);
       return 0;
     } catch (err) {
       if (

@@ -69,6 +69,13 @@ const NOT_FOUND: ToolCallOutcome = {
   error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: 'Not found on any source of this listener' },
 };
 
+/** What a caller the listener's ACL denies gets: empty lists. */
+const DENIED: Record<string, ToolCallOutcome> = {
+  'prompts/list': { result: { prompts: [] } },
+  'resources/list': { result: { resources: [] } },
+  'resources/templates/list': { result: { resourceTemplates: [] } },
+};
+
 type OtherMethod = (
   virtual: VirtualTools,
   ctx: RequestContextApi,
@@ -118,6 +125,8 @@ export function listenerSources(
   return (own, audits) => ({
     async list(ctx) {
       const mine = await own.list(ctx);
+      // A caller the listener's ACL denies sees no source at all (not even what was left out).
+      if (!allowed(ctx).allowed) return mine;
       let listing;
       try {
         listing = await virtual.list(ctx, 'tools', ownNames);
@@ -126,14 +135,17 @@ export function listenerSources(
           throw new ToolListError(JSONRPC_ERRORS.INTERNAL_ERROR, err.message);
         throw err;
       }
-      const tools = [...mine.tools, ...listing.items.filter(() => allowed(ctx).allowed)];
+      const tools = [...mine.tools, ...listing.items];
       return listing.omitted.length ? { tools, meta: { [OMITTED_META]: listing.omitted } } : { tools };
     },
     headerParams: (name) => own.headerParams?.(name),
     capabilities: SOURCE_CAPABILITIES,
     other: (ctx, method, params) => {
       const run = OTHER[method];
-      return run ? failClosed(() => run(virtual, ctx, params)) : null;
+      if (!run) return null;
+      // The listener's ACL governs its sources' prompts and resources as their tools.
+      if (!allowed(ctx).allowed) return Promise.resolve(DENIED[method] ?? NOT_FOUND);
+      return failClosed(() => run(virtual, ctx, params));
     },
     async call(ctx, name, args, id) {
       if (ownNames.includes(name)) return own.call(ctx, name, args, id);

@@ -26,6 +26,8 @@ export interface SourceAnswer {
   reply?: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
   /** Why there is none (HTTP status, unreadable answer, timeout). */
   failure?: string;
+  /** The failure is the caller's (a 4xx: refused for them), not the source's. */
+  callers?: boolean;
 }
 
 export interface McpSource {
@@ -43,17 +45,26 @@ export interface McpSource {
 const NOT_FORWARDED =
   /^(host|content-type|content-length|transfer-encoding|accept|accept-encoding|connection|keep-alive|upgrade|te|trailer|proxy-.*|forwarded|via|x-forwarded-.*|x-real-ip|last-event-id|mcp-.*)$/;
 
+/** The client's headers a source that takes them gets: never its credential, hops or MCP. */
+export function forwardedHeaders(ctx: RequestContextApi): HeaderMap {
+  const headers: HeaderMap = {};
+  const credentials = credentialHeadersOf(ctx);
+  for (const [k, v] of Object.entries(ctx.headers))
+    if (!NOT_FORWARDED.test(k) && !credentials.includes(k)) headers[k] = v;
+  return headers;
+}
+
 /** Every JSON-RPC message of a buffered answer, JSON or SSE. */
 function messagesOf(headers: HeaderMap, body: Buffer): unknown[] | null {
   const type = String(headers['content-type'] ?? '').toLowerCase();
   const text = body.toString('utf8');
-  if (!type.startsWith('text/event-stream')) return jsonValues(text)?.flat() ?? null;
+  if (!type.startsWith('text/event-stream')) return jsonValues(text, MAX_ANSWER_BYTES)?.flat() ?? null;
   const out: unknown[] = [];
   let bad = false;
   const parser = createParser({
     onEvent(e) {
       if (e.data.trim() === '') return;
-      const values = jsonValues(e.data);
+      const values = jsonValues(e.data, MAX_ANSWER_BYTES);
       if (values) out.push(...values.flat());
       else bad = true;
     },
@@ -83,15 +94,17 @@ export class SourceClient {
     const key = typeof client === 'string' ? `${partition} ${client}` : partition;
     for (let attempt = 0; ; attempt++) {
       let session: string | null;
+      const opened = this.session(ctx, key);
       try {
-        session = await this.session(ctx, key);
+        session = await opened;
       } catch (err) {
-        return { failure: (err as Error).message };
+        return { failure: (err as Error).message, callers: (err as { callers?: boolean }).callers };
       }
       const res = await this.post(ctx, session, { jsonrpc: '2.0', id: this.nextId++, method, params });
       // The source forgot the session (restarted, expired): a new one, once.
       if (res.status === 404 && session && attempt === 0) {
-        this.sessions.delete(key);
+        // Only the session this request used: another may have opened a new one meanwhile.
+        if (this.sessions.get(key) === opened) this.sessions.delete(key);
         continue;
       }
       return this.answerOf(res);
@@ -130,7 +143,12 @@ export class SourceClient {
     });
     const answer = this.answerOf(init);
     if (!answer.reply?.result)
-      throw new Error(answer.failure ?? `initialize refused: ${answer.reply?.error?.message}`);
+      throw Object.assign(
+        new Error(answer.failure ?? `initialize refused: ${answer.reply?.error?.message}`),
+        {
+          callers: answer.callers,
+        },
+      );
     const id = init.headers['mcp-session-id'];
     const session = typeof id === 'string' && id ? id : null;
     await this.post(ctx, session, { jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -138,12 +156,7 @@ export class SourceClient {
   }
 
   private headersFor(ctx: RequestContextApi, session: string | null): HeaderMap {
-    const headers: HeaderMap = {};
-    if (this.source.forwardHeaders) {
-      const credentials = credentialHeadersOf(ctx);
-      for (const [k, v] of Object.entries(ctx.headers))
-        if (!NOT_FORWARDED.test(k) && !credentials.includes(k)) headers[k] = v;
-    }
+    const headers: HeaderMap = this.source.forwardHeaders ? forwardedHeaders(ctx) : {};
     headers['content-type'] = 'application/json';
     headers['accept'] = 'application/json, text/event-stream';
     headers['mcp-protocol-version'] = SOURCE_VERSION;
@@ -176,7 +189,8 @@ export class SourceClient {
         !!m && typeof m === 'object' && (m as { id?: unknown }).id === res.id && !('method' in m),
     );
     if (reply && (reply.result !== undefined || typeof reply.error?.code === 'number')) return { reply };
-    if (res.status >= 400) return { failure: `the source answered HTTP ${res.status}` };
+    if (res.status >= 400)
+      return { failure: `the source answered HTTP ${res.status}`, callers: res.status < 500 };
     return { failure: 'the source sent no answer the gateway could read' };
   }
 }

@@ -16,7 +16,8 @@ import { createHash } from 'node:crypto';
 import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import { skeleton } from '../../data-plane/mcp/methods';
 import type { ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
-import { SourceClient, sourceFailure, type McpSource } from './source-client';
+import { forwardedHeaders, SourceClient, sourceFailure, type McpSource } from './source-client';
+import { tokenClaimsOf } from '../../data-plane/pdk/auth';
 import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
 
 export type FailureMode = 'omit' | 'fail';
@@ -54,8 +55,9 @@ export const KINDS = {
 } as const;
 export type Kind = keyof typeof KINDS;
 
-/** Client headers that may carry authority over what a source serves. */
-const AUTHORITY = /auth|token|key|secret|cookie|session|credential/i;
+/** Headers that differ on every request (tracing, request ids): never part of a partition. */
+const PER_REQUEST =
+  /^(traceparent|tracestate|baggage|x-request-id|x-correlation-id|x-b3-.*|b3|x-tollgate-.*|x-amzn-trace-id)$/;
 
 interface SourceList {
   items: Item[];
@@ -68,7 +70,7 @@ export class SourceListFailed extends Error {}
 export interface VirtualListing {
   items: Item[];
   /** What was left out and why (sources that failed, names that collided). */
-  omitted: { source?: string; tool?: string; reason: string }[];
+  omitted: { source?: string; reason: string; [kind: string]: string | undefined }[];
   /** Public name (or URI) → where it is served, under which name there. */
   routes: Map<string, { source: number; name: string }>;
 }
@@ -114,9 +116,12 @@ class Source {
           this.failed.delete(key);
           return items;
         },
-        (err: Error) => {
-          if (this.failed.size >= MAX_CACHED) this.failed.delete(this.failed.keys().next().value!);
-          this.failed.set(key, { at: performance.now(), reason: err.message });
+        (err: Error & { callers?: boolean }) => {
+          // Refused for this caller (a 4xx): not the source's failure, asked again next time.
+          if (!err.callers) {
+            if (this.failed.size >= MAX_CACHED) this.failed.delete(this.failed.keys().next().value!);
+            this.failed.set(key, { at: performance.now(), reason: err.message });
+          }
           throw err;
         },
       );
@@ -135,7 +140,7 @@ class Source {
     let cursor: unknown;
     for (let page = 0; page < MAX_PAGES; page++) {
       const answer = await this.client.request(ctx, partition, list, cursor === undefined ? {} : { cursor });
-      if (answer.failure) throw new Error(answer.failure);
+      if (answer.failure) throw Object.assign(new Error(answer.failure), { callers: answer.callers });
       if (answer.reply?.error?.code === JSONRPC_ERRORS.METHOD_NOT_FOUND && kind !== 'tools') break;
       if (answer.reply?.error) throw new Error(`${list}: ${answer.reply.error.message}`);
       const result = answer.reply!.result as Record<string, unknown> | undefined;
@@ -144,28 +149,69 @@ class Source {
       for (const t of got)
         if (t && typeof t === 'object' && typeof (t as Item)[id] === 'string') items.push(t as Item);
       cursor = result?.nextCursor;
-      if (typeof cursor !== 'string' || !cursor) break;
+      if (typeof cursor !== 'string' || !cursor) {
+        cursor = undefined;
+        break;
+      }
     }
+    // A list cut short is not the list: never served as whole.
+    if (cursor !== undefined) throw new Error(`${list}: more than ${MAX_PAGES} pages`);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { items, at: performance.now() });
     return items;
   }
+
+  /** The caller's last whole list (whatever its age): the names it reserves while failing. */
+  stale(partition: string, kind: Kind): Item[] | undefined {
+    return this.cache.get(`${kind} ${partition}`)?.items;
+  }
+}
+
+/** The longest URI matched against templates (a client's text: matching stays cheap). */
+const MAX_URI = 8 * 1024;
+
+type TemplatePart = { literal: string } | { anyText: boolean };
+
+function templateParts(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
+    if (m.index! > last) parts.push({ literal: template.slice(last, m.index) });
+    // A reserved, fragment, path, query or label expansion may hold `/`; a simple one may not.
+    parts.push({ anyText: /^[+#/?&;.]/.test(m[1]) });
+    last = m.index! + m[0].length;
+  }
+  if (last < template.length) parts.push({ literal: template.slice(last) });
+  return parts;
 }
 
 /**
  * Whether a URI fits an RFC 6570 template: literal parts exactly, each expression any text
- * without `/` (a reserved or path expansion — `{+x}`, `{/x}`, `{#x}` — any text).
+ * without `/` (a reserved or path expansion — `{+x}`, `{/x}`, `{#x}` — any text). Matched by
+ * the set of positions each part can end at (parts × URI length), never by a backtracking
+ * regex a crafted URI could make exponential.
  */
 export function templateMatches(template: string, uri: string): boolean {
-  let pattern = '^';
-  let last = 0;
-  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
-    pattern += template.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    pattern += /^[+#/?&;.]/.test(m[1]) ? '.*' : '[^/]*';
-    last = m.index! + m[0].length;
+  if (uri.length > MAX_URI) return false;
+  let at = new Uint8Array(uri.length + 1);
+  at[0] = 1;
+  for (const part of templateParts(template)) {
+    const next = new Uint8Array(uri.length + 1);
+    if ('literal' in part) {
+      for (let i = 0; i <= uri.length; i++)
+        if (at[i] && uri.startsWith(part.literal, i)) next[i + part.literal.length] = 1;
+    } else {
+      // From each reachable position, every end up to the first `/` (or the end, for any text).
+      let open = false;
+      for (let i = 0; i <= uri.length; i++) {
+        if (at[i]) open = true;
+        if (open) next[i] = 1;
+        if (!part.anyText && uri.charCodeAt(i) === 0x2f) open = false;
+      }
+    }
+    at = next;
   }
-  pattern += template.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
-  return new RegExp(pattern).test(uri);
+  return at[uri.length] === 1;
 }
 
 /** Up to `limit` of `jobs` at a time, every outcome kept. */
@@ -203,9 +249,9 @@ export class VirtualTools {
   }
 
   /**
-   * Who the sources see: the caller's identity and, for sources that take the client's headers,
-   * those that may carry authority (a token passed through changes what a source lists). Lists
-   * and upstream sessions are never shared across partitions.
+   * Who the sources see: the caller's identity (consumer, credential, groups, token claims) and,
+   * for sources that take the client's headers, those headers. Lists and upstream sessions are
+   * never shared across partitions.
    */
   partitionOf(ctx: RequestContextApi): string {
     const h = createHash('sha256');
@@ -215,12 +261,17 @@ export class VirtualTools {
         ctx.credential?.id ?? null,
         ctx.authenticated,
         ctx.anonymous,
+        (ctx.consumerGroups ?? []).map((g) => g.id),
+        tokenClaimsOf(ctx) ?? null,
       ]),
     );
-    h.update(JSON.stringify((ctx.consumerGroups ?? []).map((g) => g.id)));
-    if (this.sources.some((s) => s.settings.forwardHeaders))
-      for (const name of Object.keys(ctx.headers).sort())
-        if (AUTHORITY.test(name)) h.update(JSON.stringify([name, ctx.headers[name]]));
+    // Exactly what a source that takes the client's headers gets (what it answers may depend on
+    // any of them), but for those that differ on every request by design.
+    if (this.sources.some((s) => s.settings.forwardHeaders)) {
+      const headers = forwardedHeaders(ctx);
+      for (const name of Object.keys(headers).sort())
+        if (!PER_REQUEST.test(name)) h.update(JSON.stringify([name, headers[name]]));
+    }
     return h.digest('base64url');
   }
 
@@ -233,31 +284,45 @@ export class VirtualTools {
     );
     const omitted: VirtualListing['omitted'] = [];
     const lists: { source: number; items: Item[] }[] = [];
+    const absent: { source: number; items: Item[] }[] = [];
     settled.forEach((r, i) => {
       const s = this.sources[i].settings;
       if (r.status === 'fulfilled') return lists.push({ source: i, items: r.value });
       const reason = (r.reason as Error).message;
       if (s.failureMode === 'fail') throw new SourceListFailed(`MCP source '${s.name}' failed: ${reason}`);
       omitted.push({ source: s.name, reason });
+      // Its last list still holds its names: a name cannot move to another source while it fails.
+      const stale = this.sources[i].stale(partition, kind);
+      if (stale) absent.push({ source: i, items: stale });
     });
-    const named = this.named(kind, lists, reserved);
+    const named = this.named(kind, lists, reserved, absent);
     return { items: named.items, routes: named.routes, omitted: [...omitted, ...named.omitted] };
   }
 
   /** Public names for the gathered lists, by the rule in this file's comment. */
-  private named(kind: Kind, lists: { source: number; items: Item[] }[], reserved: readonly string[]) {
+  private named(
+    kind: Kind,
+    lists: { source: number; items: Item[] }[],
+    reserved: readonly string[],
+    absent: { source: number; items: Item[] }[] = [],
+  ) {
     const { key, prefixed: prefixable } = KINDS[kind];
     // Names are compared as a lenient server would read them; URIs exactly.
     const same = (n: string) => (prefixable ? skeleton(n, true) : n);
     const owners = new Map<string, Set<number>>();
     for (const name of reserved) owners.set(same(name), new Set([-1]));
-    for (const { source, items } of lists)
+    for (const { source, items } of [...lists, ...absent])
       for (const t of items) {
         const k = same(t[key] as string);
         owners.set(k, (owners.get(k) ?? new Set()).add(source));
       }
-    const candidates: { public: string; source: number; item: Item }[] = [];
-    for (const { source, items } of lists) {
+    const candidates: { public: string; source: number; item: Item; absent?: boolean }[] = [];
+    const gathered = [...lists, ...absent.map((a) => ({ ...a, absent: true }))];
+    for (const { source, items, absent: gone } of gathered as {
+      source: number;
+      items: Item[];
+      absent?: boolean;
+    }[]) {
       const s = this.sources[source].settings;
       for (const t of items) {
         const name = t[key] as string;
@@ -266,7 +331,12 @@ export class VirtualTools {
           prefixable &&
           !s.preserveNames &&
           (this.prefix === 'always' || (this.prefix === 'on_collision' && clash));
-        candidates.push({ public: prefixed ? `${s.name}/${name}` : name, source, item: t });
+        candidates.push({
+          public: prefixed ? `${s.name}/${name}` : name,
+          source,
+          item: t,
+          absent: gone,
+        });
       }
     }
     // Names still alike after prefixing (a source listing `other/tool`, `never`, a tool listed
@@ -281,12 +351,14 @@ export class VirtualTools {
     // that is not github) would pass for that source's tool: served by nobody.
     const sourceNames = new Set(this.sources.map((x) => same(x.settings.name)));
     const impersonates = (c: (typeof candidates)[number]) => {
-      const slash = c.public.indexOf('/');
-      return (
-        prefixable && slash > 0 && c.public === c.item[key] && sourceNames.has(same(c.public.slice(0, slash)))
-      );
+      // Read as a lenient server reads it (`\\` is `/` there too).
+      const read = same(c.public);
+      const slash = read.indexOf('/');
+      return prefixable && slash > 0 && c.public === c.item[key] && sourceNames.has(read.slice(0, slash));
     };
     for (const c of candidates) {
+      // A failing source's names only reserve: never served, never reported twice.
+      if (c.absent) continue;
       const name = c.item[key] as string;
       if (impersonates(c)) {
         omitted.push({
@@ -340,8 +412,11 @@ export class VirtualTools {
   async readResource(ctx: RequestContextApi, params: Record<string, unknown>) {
     const uri = params.uri;
     if (typeof uri !== 'string') return null;
-    let at = (await this.list(ctx, 'resources')).routes.get(uri);
-    if (!at) {
+    const listing = await this.list(ctx, 'resources');
+    let at = listing.routes.get(uri);
+    // A URI two sources list is served by nobody: no template lends it to either.
+    const collided = listing.omitted.some((o) => o.resources === uri);
+    if (!at && !collided) {
       const templates = (await this.list(ctx, 'templates')).routes;
       const matching = [...templates].filter(([t]) => templateMatches(t, uri));
       if (new Set(matching.map(([, a]) => a.source)).size === 1) at = matching[0][1];

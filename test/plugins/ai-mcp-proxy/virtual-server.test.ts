@@ -137,7 +137,12 @@ before(async () => {
   await mustCreate(s.api, '/routes/hostile-listener/plugins', { name: 'key-auth' });
   await mustCreate(s.api, '/routes/hostile-listener/plugins', {
     name: 'ai-mcp-proxy',
-    config: { mode: 'listener', server: { tag: 'hostile' } },
+    // The listener's own ACL: dev may use none of its sources.
+    config: {
+      mode: 'listener',
+      server: { tag: 'hostile' },
+      default_acl: [{ scope: 'tools', deny: ['dev'] }],
+    },
   });
   await mustCreate(s.api, '/services/agents/routes', { name: 'slow', paths: ['/slow'] });
   await mustCreate(s.api, '/routes/slow/plugins', {
@@ -311,6 +316,19 @@ describe('one endpoint over four MCP servers', () => {
     const text = await res.text();
     assert.equal(res.status, 200, text);
     assert.match(text, /Echo: on the second data plane/);
+    await dev.close();
+  });
+
+  test('a caller the listener’s ACL denies sees no source: no tools, prompts or omissions', async () => {
+    const dev = await v1(DEV, '/hostile');
+    const listed = await dev.listTools();
+    assert.deepEqual(listed.tools, []);
+    assert.equal((listed._meta as any)?.['io.tollgate/omitted'], undefined);
+    assert.deepEqual((await dev.listPrompts()).prompts, []);
+    await assert.rejects(
+      dev.callTool({ name: 'list_issues', arguments: {} }),
+      (err: any) => err.code === -32602,
+    );
     await dev.close();
   });
 
