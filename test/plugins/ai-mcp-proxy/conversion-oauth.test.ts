@@ -9,11 +9,13 @@ import { startOidcServer, type OidcServer } from '../../helpers/oidc';
 import { connectMcp } from '../../helpers/mcp';
 import { mustCreate, startStack, type Stack } from '../../helpers/stack';
 import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api';
+import { startMutableMcpFixture, type MutableMcpFixture } from '../../fixtures/mutable-mcp-server';
 
 let s: Stack;
 let oidc: OidcServer;
 let api: PetstoreApi;
 let resource: string;
+let mcp: MutableMcpFixture;
 
 before(async () => {
   api = await startPetstoreApi();
@@ -38,6 +40,22 @@ before(async () => {
           acl: { allow: ['mcp-client'] },
         },
       ],
+    },
+  });
+  // A real MCP server as a source of the same listener, whose own route judges the token claim.
+  mcp = await startMutableMcpFixture([
+    { name: 'reports', description: 'Reports', inputSchema: { type: 'object' } },
+  ]);
+  await mustCreate(s.api, '/services', { name: 'reports', url: `${mcp.url}/mcp` });
+  await mustCreate(s.api, '/services/reports/routes', { name: 'reports-mcp', paths: ['/reports-mcp'] });
+  await mustCreate(s.api, '/routes/reports-mcp/plugins', {
+    name: 'ai-mcp-proxy',
+    tags: ['internal'],
+    config: {
+      mode: 'passthrough-listener',
+      acl_attribute_type: 'oauth_access_token',
+      access_token_claim_field: '.client_id',
+      default_acl: [{ scope: 'tools', deny: ['other-client'] }],
     },
   });
   await mustCreate(s.api, '/services', { name: 'none', url: 'http://127.0.0.1:9' });
@@ -70,6 +88,7 @@ after(async () => {
   oidc?.close();
   await s?.close();
   await api?.close();
+  await mcp?.close();
 });
 
 test('ACLs judge the access token claim: each client sees and calls only what its client_id may', async () => {
@@ -78,7 +97,13 @@ test('ACLs judge the access token claim: each client sees and calls only what it
       authorization: `Bearer ${await oidc.token(resource, client)}`,
     });
   const main = await asClient(['mcp-client', 'mcp-client-secret']);
-  assert.deepEqual((await main.listTools()).tools.map((t) => t.name).sort(), ['admin-area', 'list-pets']);
+  assert.deepEqual((await main.listTools()).tools.map((t) => t.name).sort(), [
+    'admin-area',
+    'list-pets',
+    'reports',
+  ]);
+  await main.callTool({ name: 'reports', arguments: {} });
+  assert.deepEqual(mcp.calls, ['reports']);
   const admin = await main.callTool({ name: 'admin-area', arguments: {} });
   assert.match((admin.content as any)[0].text, /admin area reached/);
   const sent = api.received.find((r) => r.url === '/api/admin')!;
@@ -86,10 +111,13 @@ test('ACLs judge the access token claim: each client sees and calls only what it
   await main.close();
 
   const other = await asClient(['other-client', 'other-client-secret']);
+  // The source route's claim ACL judges the claim the listener validated.
   assert.deepEqual(
     (await other.listTools()).tools.map((t) => t.name),
     ['list-pets'],
   );
+  await assert.rejects(other.callTool({ name: 'reports', arguments: {} }), (err: any) => err.code === -32602);
+  assert.deepEqual(mcp.calls, ['reports'], 'the denied client never reached the source');
   const before = api.received.length;
   await assert.rejects(
     other.callTool({ name: 'admin-area', arguments: {} }),
