@@ -38,8 +38,11 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
 }
 
-/** The next quote or backslash inside a string (jumped to natively, not char by char). */
-const STRING_STOP = /["\\]/g;
+/** Where `c` next occurs in `text` from `from`, or the text's length. */
+function indexOrEnd(text: string, c: string, from: number): number {
+  const at = text.indexOf(c, from);
+  return at < 0 ? text.length : at;
+}
 
 /**
  * Finds each top-level value of a stream of text. Each chunk is scanned once: the state between
@@ -56,12 +59,30 @@ export class JsonValueSplitter {
 
   constructor(private readonly maxValue = MAX_STREAMED_VALUE) {}
 
+  /**
+   * The value `chunk` is when it is exactly one whole value and nothing is in progress (the
+   * common answer: one JSON document in one read), parsed; else undefined, and `push` it.
+   */
+  whole(chunk: string): unknown {
+    if (this.inValue || chunk.length > this.maxValue) return undefined;
+    const end = chunk.trimEnd();
+    const last = end.charCodeAt(end.length - 1);
+    if (last !== CLOSE_OBJECT && last !== CLOSE_ARRAY) return undefined;
+    // (trimStart drops a BOM too.)
+    const first = chunk.trimStart().charCodeAt(0);
+    if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) return undefined;
+    // JSON.parse takes one value and nothing after it: two values, or a cut one, fail here.
+    return readJson(chunk);
+  }
+
   /** The values completed by `chunk`; throws when what came is not a sequence of values. */
   push(chunk: string): string[] {
     const out: string[] = [];
     const n = chunk.length;
     let from = this.inValue ? 0 : -1;
     let i = 0;
+    let quote = -1;
+    let slash = -1;
     while (i < n) {
       if (this.inString) {
         if (this.escaped) {
@@ -69,12 +90,16 @@ export class JsonValueSplitter {
           i++;
           continue;
         }
-        STRING_STOP.lastIndex = i;
-        const stop = STRING_STOP.exec(chunk);
-        if (!stop) break;
-        i = stop.index + 1;
-        if (chunk.charCodeAt(stop.index) === BACKSLASH) this.escaped = true;
-        else this.inString = false;
+        // The string's next quote and backslash, found natively and reused until passed.
+        if (quote < i) quote = indexOrEnd(chunk, '"', i);
+        if (slash < i) slash = indexOrEnd(chunk, '\\', i);
+        if (slash < quote) {
+          i = slash + 1;
+          this.escaped = true;
+        } else if (quote < n) {
+          i = quote + 1;
+          this.inString = false;
+        } else i = n;
         continue;
       }
       const c = chunk.charCodeAt(i++);
@@ -148,10 +173,17 @@ export function jsonValuesTransform(
       if (done) return cb();
       seen += chunk.length;
       try {
-        for (const text of splitter.push(decoder.write(chunk))) {
-          const value = readJson(text);
-          if (value === undefined) throw new Error('unreadable');
-          this.push(JSON.stringify(visit(value)) + '\n');
+        const text = decoder.write(chunk);
+        const whole = splitter.whole(text);
+        if (whole !== undefined) {
+          this.push(JSON.stringify(visit(whole)) + '\n');
+          written++;
+          return cb();
+        }
+        for (const value of splitter.push(text)) {
+          const parsed = readJson(value);
+          if (parsed === undefined) throw new Error('unreadable');
+          this.push(JSON.stringify(visit(parsed)) + '\n');
           written++;
         }
       } catch {
