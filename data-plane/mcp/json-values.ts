@@ -28,7 +28,6 @@ export function readJson(text: string): unknown {
 export const MAX_STREAMED_VALUE = 1024 * 1024;
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_OBJECT = 0x7d;
