@@ -26,6 +26,7 @@ import { callerResolver } from './caller';
 import { compileRestTool, type RestTool } from './rest-tool';
 import type { ToolDefinition } from './tool-definitions';
 import { listenerSources } from './listener-sources';
+import { taggedPlugins } from './tagged-plugins';
 
 /** The process's own session secret, when no configured one applies. */
 const SESSION_SECRET = defineSlot<Buffer>('ai-mcp-proxy:session-secret');
@@ -83,11 +84,7 @@ function gather(config: Config, env: CompileEnv, self: Entity): ServedTool[] {
   }
   const tag = config.server.tag!;
   const out: ServedTool[] = [];
-  for (const p of env.pluginEntities) {
-    if (p.name !== 'ai-mcp-proxy' || p.enabled === false || p.id === self.id) continue;
-    const mode = p.config?.mode;
-    if ((mode !== 'conversion-only' && mode !== 'conversion-listener') || !(p.tags ?? []).includes(tag))
-      continue;
+  for (const p of taggedPlugins(tag, env, self, ['conversion-only', 'conversion-listener'])) {
     const route = routeOfPlugin(p, env);
     if (!route) throw new ApplyError(`ai-mcp-proxy ${p.id} (tag '${tag}') has no route or service to call`);
     const toolCaller = callerResolver(p.config as Config);

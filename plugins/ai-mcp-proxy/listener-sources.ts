@@ -16,6 +16,7 @@ import {
 import { aiMcpProxyPlugin } from './schema';
 import { decide, denialMessage, toolAclsOf } from './tool-acl';
 import { callerResolver } from './caller';
+import { taggedPlugins } from './tagged-plugins';
 import {
   KINDS,
   OMITTED_META,
@@ -31,9 +32,7 @@ type Config = Static<typeof aiMcpProxyPlugin.schema>;
 export function gatherSources(config: Config, env: CompileEnv, self: Entity): SourceSettings[] {
   const tag = config.server.tag!;
   const out: SourceSettings[] = [];
-  for (const p of env.pluginEntities) {
-    if (p.name !== 'ai-mcp-proxy' || p.enabled === false || p.id === self.id) continue;
-    if (p.config?.mode !== 'passthrough-listener' || !(p.tags ?? []).includes(tag)) continue;
+  for (const p of taggedPlugins(tag, env, self, ['passthrough-listener'])) {
     const route = p.route?.id ? env.routes.get(p.route.id) : undefined;
     if (!route) throw new ApplyError(`ai-mcp-proxy ${p.id} (tag '${tag}') must be on a route to be a source`);
     const service = route.service ? env.services.get(route.service.id) : undefined;
@@ -91,7 +90,9 @@ const OTHER: Record<string, OtherMethod> = {
 };
 
 /** A list a `fail` source failed is the JSON-RPC error its failure says. */
-async function failClosed(run: () => Promise<ToolCallOutcome>): Promise<ToolCallOutcome> {
+async function failClosed<T extends ToolCallOutcome | null>(
+  run: () => Promise<T>,
+): Promise<T | ToolCallOutcome> {
   try {
     return await run();
   } catch (err) {
@@ -152,19 +153,13 @@ export function listenerSources(
       const d = allowed(ctx);
       if (!d.allowed)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
-      let outcome;
-      try {
-        outcome = await virtual.call(ctx, name, args, ownNames);
-      } catch (err) {
-        if (err instanceof SourceListFailed)
-          return { error: { code: JSONRPC_ERRORS.INTERNAL_ERROR, message: err.message } };
-        throw err;
-      }
+      const outcome = await failClosed(() => virtual.call(ctx, name, args, ownNames));
       if (!outcome)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
       // Which source answered, for analytics (per-source figures).
-      audits.set(id, { ...(audits.get(id) ?? {}), source: outcome.source });
+      if ('source' in outcome) audits.set(id, { ...(audits.get(id) ?? {}), source: outcome.source });
       return outcome;
     },
+    endSession: (ctx, sessionId) => virtual.close(ctx, sessionId),
   });
 }

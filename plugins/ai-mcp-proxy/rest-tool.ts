@@ -25,26 +25,7 @@ import {
 } from './tool-definitions';
 import { compileSchema, describeErrors } from './tool-schemas';
 import { parseStrictJson } from '../../data-plane/mcp/jsonrpc';
-import { URL_OVERRIDE_HEADERS } from '../../data-plane/pdk/url-override';
-
-/**
- * Client headers a converted call never forwards (framing, the MCP exchange, proxy hops); every
- * `Mcp-*` header (the 2026-07-28 routing headers, `Mcp-Param-*`) is the MCP exchange's too.
- */
-const NOT_FORWARDED = new Set([
-  'host',
-  'content-type',
-  'content-length',
-  'transfer-encoding',
-  'accept',
-  'accept-encoding',
-  'mcp-session-id',
-  'mcp-protocol-version',
-  'last-event-id',
-  'forwarded',
-  'x-real-ip',
-  'via',
-]);
+import { notForwardedOnCalls } from '../../data-plane/pdk/url-override';
 
 export interface ToolRequest {
   method: string;
@@ -190,14 +171,7 @@ export function compileRestTool(
       // absent, not the client's copy, unvalidated), nor its cookies for cookie parameters.
       if (clientHeaders)
         for (const [k, v] of Object.entries(clientHeaders))
-          if (
-            !NOT_FORWARDED.has(k) &&
-            !k.startsWith('x-forwarded-') &&
-            !k.startsWith('mcp-') &&
-            !URL_OVERRIDE_HEADERS.has(k) &&
-            !ownHeaders.has(k)
-          )
-            headers[k] = v;
+          if (!notForwardedOnCalls(k) && !ownHeaders.has(k)) headers[k] = v;
       Object.assign(headers, fixedHeaders);
       const cookies: string[] = [];
       for (const p of params) {

@@ -13,6 +13,7 @@ import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
 import { jsonValues } from '../../data-plane/mcp/json-values';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import { credentialHeadersOf } from '../../data-plane/pdk/auth';
+import { notForwardedOnCalls } from '../../data-plane/pdk/url-override';
 
 /** The revision spoken to sources. */
 export const SOURCE_VERSION = '2025-11-25';
@@ -41,16 +42,12 @@ export interface McpSource {
   forwardHeaders: boolean;
 }
 
-/** Client headers a source call never carries (framing, the client's MCP exchange, hops). */
-const NOT_FORWARDED =
-  /^(host|content-type|content-length|transfer-encoding|accept|accept-encoding|connection|keep-alive|upgrade|te|trailer|proxy-.*|forwarded|via|x-forwarded-.*|x-real-ip|last-event-id|mcp-.*)$/;
-
 /** The client's headers a source that takes them gets: never its credential, hops or MCP. */
 export function forwardedHeaders(ctx: RequestContextApi): HeaderMap {
   const headers: HeaderMap = {};
   const credentials = credentialHeadersOf(ctx);
   for (const [k, v] of Object.entries(ctx.headers))
-    if (!NOT_FORWARDED.test(k) && !credentials.includes(k)) headers[k] = v;
+    if (!notForwardedOnCalls(k) && !credentials.includes(k)) headers[k] = v;
   return headers;
 }
 
@@ -80,7 +77,14 @@ export class SourceClient {
   constructor(
     readonly source: McpSource,
     private readonly env: CompileEnv,
+    /** The source said a list of its changed (`notifications/<kind>/list_changed`). */
+    private readonly listChanged: (method: string) => void = () => undefined,
   ) {}
+
+  /** Which upstream sessions a request uses: a 2025 client's session has its own. */
+  private keyOf(partition: string, clientSession: string | null): string {
+    return clientSession ? `${partition} ${clientSession}` : partition;
+  }
 
   /** One request to the source in the caller's session there (opened if need be). */
   async request(
@@ -91,7 +95,7 @@ export class SourceClient {
   ): Promise<SourceAnswer> {
     // A 2025 client's session has its own upstream sessions (what it set there stays its own).
     const client = ctx.req.headers['mcp-session-id'];
-    const key = typeof client === 'string' ? `${partition} ${client}` : partition;
+    const key = this.keyOf(partition, typeof client === 'string' ? client : null);
     for (let attempt = 0; ; attempt++) {
       let session: string | null;
       const opened = this.session(ctx, key);
@@ -100,7 +104,12 @@ export class SourceClient {
       } catch (err) {
         return { failure: (err as Error).message, callers: (err as { callers?: boolean }).callers };
       }
-      const res = await this.post(ctx, session, { jsonrpc: '2.0', id: this.nextId++, method, params });
+      const res = await this.send(ctx, session, 'POST', {
+        jsonrpc: '2.0',
+        id: this.nextId++,
+        method,
+        params,
+      });
       // The source forgot the session (restarted, expired): a new one, once.
       if (res.status === 404 && session && attempt === 0) {
         // Only the session this request used: another may have opened a new one meanwhile.
@@ -109,6 +118,19 @@ export class SourceClient {
       }
       return this.answerOf(res);
     }
+  }
+
+  /**
+   * The client ended its session: the upstream session it had here is ended too (DELETE, as a
+   * client would), whatever the source answers. A later request of that client opens another.
+   */
+  async close(ctx: RequestContextApi, partition: string, clientSession: string): Promise<void> {
+    const key = this.keyOf(partition, clientSession);
+    const opened = this.sessions.get(key);
+    if (!opened) return;
+    this.sessions.delete(key);
+    const session = await opened.catch(() => null);
+    if (session) await this.send(ctx, session, 'DELETE', null).catch(() => undefined);
   }
 
   /**
@@ -131,7 +153,7 @@ export class SourceClient {
   }
 
   private async open(ctx: RequestContextApi): Promise<string | null> {
-    const init = await this.post(ctx, null, {
+    const init = await this.send(ctx, null, 'POST', {
       jsonrpc: '2.0',
       id: this.nextId++,
       method: 'initialize',
@@ -151,39 +173,49 @@ export class SourceClient {
       );
     const id = init.headers['mcp-session-id'];
     const session = typeof id === 'string' && id ? id : null;
-    await this.post(ctx, session, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    await this.send(ctx, session, 'POST', { jsonrpc: '2.0', method: 'notifications/initialized' });
     return session;
   }
 
-  private headersFor(ctx: RequestContextApi, session: string | null): HeaderMap {
+  private headersFor(ctx: RequestContextApi, session: string | null, framed: boolean): HeaderMap {
     const headers: HeaderMap = this.source.forwardHeaders ? forwardedHeaders(ctx) : {};
-    headers['content-type'] = 'application/json';
+    if (framed) headers['content-type'] = 'application/json';
     headers['accept'] = 'application/json, text/event-stream';
     headers['mcp-protocol-version'] = SOURCE_VERSION;
     if (session) headers['mcp-session-id'] = session;
     return headers;
   }
 
-  private async post(ctx: RequestContextApi, session: string | null, message: Record<string, unknown>) {
+  private async send(
+    ctx: RequestContextApi,
+    session: string | null,
+    method: 'POST' | 'DELETE',
+    message: Record<string, unknown> | null,
+  ) {
     const timeoutMs = this.source.timeoutMs;
     const res = await this.env.routeCaller.call({
       from: ctx,
       route: this.source.route,
-      method: 'POST',
+      method,
       path: this.source.path,
       query: new URLSearchParams(),
-      headers: this.headersFor(ctx, session),
-      body: Buffer.from(JSON.stringify(message)),
+      headers: this.headersFor(ctx, session, message !== null),
+      body: message && Buffer.from(JSON.stringify(message)),
       timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
       plugins: { skip: () => false },
       maxResponseBytes: MAX_ANSWER_BYTES,
     });
-    return { ...res, id: message.id };
+    return { ...res, id: message?.id };
   }
 
   private answerOf(res: { status: number; headers: HeaderMap; body: Buffer; id?: unknown }): SourceAnswer {
     const messages = messagesOf(res.headers, res.body);
+    for (const m of messages ?? [])
+      if (m && typeof m === 'object' && !('id' in m)) {
+        const method = (m as { method?: unknown }).method;
+        if (typeof method === 'string' && method.endsWith('/list_changed')) this.listChanged(method);
+      }
     const reply = messages?.find(
       (m): m is NonNullable<SourceAnswer['reply']> =>
         !!m && typeof m === 'object' && (m as { id?: unknown }).id === res.id && !('method' in m),

@@ -92,7 +92,22 @@ class Source {
     readonly settings: SourceSettings,
     env: ConstructorParameters<typeof SourceClient>[1],
   ) {
-    this.client = new SourceClient(settings, env);
+    this.client = new SourceClient(settings, env, (method) => this.forget(method));
+  }
+
+  /**
+   * A list-change notification of the source (on any answer's stream): every caller's cached
+   * list of that kind is dropped, the next list asks again.
+   */
+  private forget(method: string): void {
+    const kind = (Object.keys(KINDS) as Kind[]).find(
+      (k) => method === `notifications/${k === 'templates' ? 'resources' : k}/list_changed`,
+    );
+    if (!kind) return;
+    // A resources change may be its templates too.
+    const kinds: Kind[] = kind === 'resources' ? ['resources', 'templates'] : [kind];
+    for (const key of [...this.cache.keys()])
+      if (kinds.some((k) => key.startsWith(`${k} `))) this.cache.delete(key);
   }
 
   /**
@@ -276,8 +291,16 @@ export class VirtualTools {
   }
 
   /** Every source's items of a kind for this caller, named; `reserved`: names served otherwise. */
-  async list(ctx: RequestContextApi, kind: Kind, reserved: readonly string[] = []): Promise<VirtualListing> {
-    const partition = this.partitionOf(ctx);
+  list(ctx: RequestContextApi, kind: Kind, reserved: readonly string[] = []): Promise<VirtualListing> {
+    return this.listIn(ctx, this.partitionOf(ctx), kind, reserved);
+  }
+
+  private async listIn(
+    ctx: RequestContextApi,
+    partition: string,
+    kind: Kind,
+    reserved: readonly string[] = [],
+  ): Promise<VirtualListing> {
     const settled = await bounded(
       this.sources.map((s) => () => s.list(ctx, partition, kind)),
       this.concurrency,
@@ -385,12 +408,13 @@ export class VirtualTools {
   /** A request to the source serving `at`, answered as the source answered. */
   private async ask(
     ctx: RequestContextApi,
+    partition: string,
     at: { source: number },
     method: string,
     params: Record<string, unknown>,
   ): Promise<ToolCallOutcome & { source: string }> {
     const source = this.sources[at.source];
-    const answer = await source.client.request(ctx, this.partitionOf(ctx), method, params);
+    const answer = await source.client.request(ctx, partition, method, params);
     const from = source.settings.name;
     if (answer.failure) return { error: sourceFailure(source.settings, answer.failure), source: from };
     if (answer.reply?.error) return { error: answer.reply.error, source: from };
@@ -401,8 +425,9 @@ export class VirtualTools {
   async getPrompt(ctx: RequestContextApi, params: Record<string, unknown>) {
     const name = params.name;
     if (typeof name !== 'string') return null;
-    const at = (await this.list(ctx, 'prompts')).routes.get(name);
-    return at ? this.ask(ctx, at, 'prompts/get', { ...params, name: at.name }) : null;
+    const partition = this.partitionOf(ctx);
+    const at = (await this.listIn(ctx, partition, 'prompts')).routes.get(name);
+    return at ? this.ask(ctx, partition, at, 'prompts/get', { ...params, name: at.name }) : null;
   }
 
   /**
@@ -412,25 +437,36 @@ export class VirtualTools {
   async readResource(ctx: RequestContextApi, params: Record<string, unknown>) {
     const uri = params.uri;
     if (typeof uri !== 'string') return null;
-    const listing = await this.list(ctx, 'resources');
+    const partition = this.partitionOf(ctx);
+    const listing = await this.listIn(ctx, partition, 'resources');
     let at = listing.routes.get(uri);
     // A URI two sources list is served by nobody: no template lends it to either.
     const collided = listing.omitted.some((o) => o.resources === uri);
     if (!at && !collided) {
-      const templates = (await this.list(ctx, 'templates')).routes;
+      const templates = (await this.listIn(ctx, partition, 'templates')).routes;
       const matching = [...templates].filter(([t]) => templateMatches(t, uri));
       if (new Set(matching.map(([, a]) => a.source)).size === 1) at = matching[0][1];
     }
-    return at ? this.ask(ctx, at, 'resources/read', params) : null;
+    return at ? this.ask(ctx, partition, at, 'resources/read', params) : null;
   }
 
   /** A call by its public name, through its source's route (which judges it again). */
   async call(ctx: RequestContextApi, name: string, args: unknown, reserved: readonly string[]) {
-    const at = (await this.list(ctx, 'tools', reserved)).routes.get(name);
+    const partition = this.partitionOf(ctx);
+    const at = (await this.listIn(ctx, partition, 'tools', reserved)).routes.get(name);
     if (!at) return null;
-    return this.ask(ctx, at, 'tools/call', {
+    return this.ask(ctx, partition, at, 'tools/call', {
       name: at.name,
       ...(args === undefined ? {} : { arguments: args }),
     });
+  }
+
+  /** The client ended its session: so do its upstream sessions, at every source. */
+  async close(ctx: RequestContextApi, clientSession: string): Promise<void> {
+    const partition = this.partitionOf(ctx);
+    await bounded(
+      this.sources.map((s) => () => s.client.close(ctx, partition, clientSession)),
+      this.concurrency,
+    );
   }
 }

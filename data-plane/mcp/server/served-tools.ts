@@ -34,6 +34,8 @@ export interface ServedTools {
   call(ctx: RequestContextApi, name: string, args: unknown, id: JsonRpcId): Promise<ToolCallOutcome>;
   /** Capabilities beside `tools` (a listener's sources: prompts, resources). */
   capabilities?: Record<string, unknown>;
+  /** The client ended its session (a 2025 DELETE): what was kept for it is ended too. */
+  endSession?(ctx: RequestContextApi, sessionId: string): Promise<void>;
   /** Another method this server answers (prompts, resources), or null: not found (-32601). */
   other?(
     ctx: RequestContextApi,

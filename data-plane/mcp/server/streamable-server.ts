@@ -207,6 +207,27 @@ function replyOf(id: JsonRpcId, outcome: ToolCallOutcome): Reply {
     : { jsonrpc: '2.0', id, result: outcome.result };
 }
 
+/**
+ * A 2025 client's DELETE of its session, where what the server keeps for a session (a
+ * listener's upstream sessions) can end with it. The sealed id itself lives until it expires:
+ * no data plane stores it, so none can revoke it; a later message opens new upstream sessions.
+ */
+async function endSession(
+  ctx: RequestContextApi,
+  tools: ServedTools,
+  opts: ServerOptions,
+  fail: (r: Refusal) => never,
+): Promise<never> {
+  const id = ctx.req.headers['mcp-session-id'];
+  const sessionId = typeof id === 'string' ? id : null;
+  const problem = sessionRefusal(ctx, opts.sessions!, sessionId, false);
+  if (problem) return fail(problem);
+  ctx.analytics.fields.mcp_session_id = sessionId;
+  await tools.endSession!(ctx, sessionId!);
+  opts.record({ method: null, tool: null, error: null });
+  return ctx.exit(200, '', {});
+}
+
 /** Answer one HTTP request to the server; always ends with `ctx.exit`. */
 export async function serveMcp(
   ctx: RequestContextApi,
@@ -221,6 +242,7 @@ export async function serveMcp(
       ...r.headers,
     });
   };
+  if (req.method === 'DELETE' && tools.endSession && opts.sessions) return endSession(ctx, tools, opts, fail);
   const refused = httpRefusal(ctx);
   if (refused) return fail(refused);
   const parsed = parseJsonRpcBody(ctx.body ?? Buffer.alloc(0), opts.maxBodyBytes);

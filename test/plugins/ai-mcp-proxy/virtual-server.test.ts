@@ -291,6 +291,42 @@ describe('one endpoint over four MCP servers', () => {
     await dev.close();
   });
 
+  test('a client ending its session ends its upstream sessions', async () => {
+    const transport = new TransportV1(url(), { requestInit: { headers: DEV } });
+    const dev = new ClientV1({ name: 'virtual-v1', version: '1.0.0' });
+    await dev.connect(transport);
+    // The call opens this client session's own upstream session at GitHub.
+    const opened = github.calls.length;
+    await dev.callTool({ name: 'list_issues', arguments: {} });
+    const init = github.calls.slice(opened).find((c) => c.method === 'notifications/initialized');
+    const upstream = init?.headers['mcp-session-id'];
+    assert.ok(upstream, 'an upstream session was opened for this client session');
+    await transport.terminateSession();
+    assert.ok(github.deleted.includes(String(upstream)), github.deleted.join(','));
+    await dev.close();
+  });
+
+  test('a source’s list-change notification drops its cached lists', async () => {
+    const dev = await v1(DEV);
+    const described = async () =>
+      (await dev.listTools()).tools.find((t) => t.name === 'list_issues')?.description;
+    const first = await described();
+    assert.ok(first);
+    github.descriptions.set('list_issues', 'Lists issues (v2).');
+    try {
+      // The source's list is cached (tools_cache_ttl_seconds: 60)…
+      assert.equal(await described(), first);
+      // …until the source says it changed, on any answer.
+      github.announce.push({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+      await dev.callTool({ name: 'list_issues', arguments: {} });
+      assert.equal(await described(), 'Lists issues (v2).');
+    } finally {
+      github.descriptions.delete('list_issues');
+      github.announce.splice(0);
+    }
+    await dev.close();
+  });
+
   test('a session opened on one data plane is served by another', async () => {
     const transport = new TransportV1(url(), { requestInit: { headers: DEV } });
     const dev = new ClientV1({ name: 'virtual-v1', version: '1.0.0' });
