@@ -7,7 +7,8 @@
  * keep their exact digits), never the client's bytes.
  */
 import { parse as parseJsonAst, type AnyNode } from '@humanwhocodes/momoa';
-import { isRequestOnly, methodNameProblem, skeleton } from './methods';
+import { isRequestOnly, methodNameProblem } from './methods';
+import { skeleton } from '../../shared/mcp/name-skeleton';
 import { LONE_SURROGATE, setOwn } from '../../shared/unicode';
 
 export const JSONRPC_ERRORS = {

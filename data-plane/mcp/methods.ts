@@ -7,6 +7,7 @@
  * be walked around. So a name whose skeleton equals a known name's skeleton must be exactly that
  * name, and a name with anything but visible ASCII is refused outright.
  */
+import { skeleton } from '../../shared/mcp/name-skeleton';
 
 /**
  * Client-to-server requests of every revision (2025-03-26 … 2026-07-28, the tasks extension's
@@ -88,25 +89,6 @@ export function isVisibleAscii(s: string): boolean {
   return VISIBLE_ASCII.test(s);
 }
 
-const PLAIN = /^[a-z0-9_.-]*$/;
-
-/**
- * What a lenient matcher would reduce a name to: compatibility-normalised, lower case, without
- * whitespace, control, format (zero-width) or replacement characters, slashes collapsed and
- * trimmed. `-`, `_` and `.` are dropped too when `separators` is set (tool names).
- */
-export function skeleton(name: string, separators = false): string {
-  // Lower-case ASCII letters, digits and separators are their own skeleton (the common case).
-  if (PLAIN.test(name)) return separators ? name.replace(/[-_.]/g, '') : name;
-  let s = name
-    .replace(/[\uD800-\uDFFF]/g, '')
-    .normalize('NFKC')
-    .toLowerCase();
-  s = s.replace(/[\s\p{Cc}\p{Cf}\p{Zs}\p{Zl}\p{Zp}\uFFFD]/gu, '');
-  s = s.replace(/[/\\]+/g, '/').replace(/^\/|\/$/g, '');
-  if (separators) s = s.replace(/[-_.]/g, '');
-  return s;
-}
 
 const KNOWN = [...MCP_REQUEST_METHODS, ...MCP_NOTIFICATIONS];
 const KNOWN_BY_SKELETON = new Map(KNOWN.map((m) => [skeleton(m), m]));

@@ -17,14 +17,8 @@ import { aiMcpProxyPlugin } from './schema';
 import { decide, denialMessage, toolAclsOf } from './tool-acl';
 import { callerResolver } from './caller';
 import { taggedPlugins } from './tagged-plugins';
-import {
-  KINDS,
-  OMITTED_META,
-  SourceListFailed,
-  VirtualTools,
-  type Kind,
-  type SourceSettings,
-} from './virtual-tools';
+import { OMITTED_META, SourceListFailed, VirtualTools, type SourceSettings } from './virtual-tools';
+import { KINDS, type Kind } from './virtual-names';
 
 type Config = Static<typeof aiMcpProxyPlugin.schema>;
 

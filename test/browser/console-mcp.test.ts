@@ -252,3 +252,60 @@ test('tool pinning: a changed tool shows its diff and is approved from the page'
   await client.close();
   assert.deepEqual(w.problems, []);
 });
+
+test('a listener over the GitHub route: its tools shown with their source, judged by the source route and the listener', async () => {
+  const seed = loadSeed();
+  const developer = seed.consumers.find((c: any) => c.groups[0].name === 'developer');
+  // The seed's GitHub route becomes a source of a listener (its plugin carries the listener's tag).
+  const plugins = (await s.api('GET', '/routes/github-mcp/plugins')).body.data;
+  const proxy = plugins.find((p: any) => p.name === 'ai-mcp-proxy');
+  const tagged = await s.api('PATCH', `/plugins/${proxy.id}`, { tags: [...(proxy.tags ?? []), 'agents'] });
+  assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+  for (const [path, body] of [
+    ['/services', { name: 'agents', url: 'http://127.0.0.1:9/' }],
+    ['/services/agents/routes', { name: 'agents', paths: ['/agents'] }],
+    ['/routes/agents/plugins', { name: 'key-auth' }],
+    [
+      '/routes/agents/plugins',
+      { name: 'ai-mcp-proxy', config: { mode: 'listener', server: { tag: 'agents' } } },
+    ],
+  ] as const) {
+    const created = await s.api('POST', path, body);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  }
+  await s.synced();
+  const dev = await connectMcp(`${s.dp.proxyUrl}/agents`, {
+    apikey: developer.keyauth_credentials[0].key,
+    authorization: 'Bearer ghu_user_token',
+  });
+  assert.deepEqual((await listAllTools(dev)).sort(), [...READ_TOOLS].sort());
+  await dev.callTool({ name: 'search_code', arguments: {} });
+  await dev.close();
+
+  await w.page.goto('about:blank');
+  await w.page.goto(`${s.cp.cp.consoleUrl}/#/mcp-tools`, { waitUntil: 'networkidle' });
+  await openRouteTab('agents');
+  const source = w.page.locator('[data-testid="tool-source-search_code"]');
+  await source.waitFor({ timeout: 20_000 });
+  assert.match(await source.innerText(), /from source github-mcp-service/);
+  assert.equal(
+    await w.page.locator(`[data-testid="decision-search_code-${developer.username}"]`).innerText(),
+    'allowed',
+  );
+  assert.equal(
+    await w.page.locator(`[data-testid="decision-push_files-${developer.username}"]`).innerText(),
+    'denied',
+  );
+  // The call made through the listener is counted under the name it was served by.
+  const view = (await s.api('GET', '/mcp/routes/agents/tools')).body;
+  await waitFor(
+    'the listener’s call counted',
+    async () =>
+      (await s.api('GET', '/mcp/routes/agents/tools')).body.tools.find((t: any) => t.name === 'search_code')
+        ?.calls > 0,
+    30_000,
+  );
+  assert.equal(view.tools.filter((t: any) => t.name === 'search_code').length, 1, 'one row per tool');
+  await w.screenshot('console-mcp-listener');
+  assert.deepEqual(w.problems, []);
+});
