@@ -89,7 +89,6 @@ export function isVisibleAscii(s: string): boolean {
   return VISIBLE_ASCII.test(s);
 }
 
-
 const KNOWN = [...MCP_REQUEST_METHODS, ...MCP_NOTIFICATIONS];
 const KNOWN_BY_SKELETON = new Map(KNOWN.map((m) => [skeleton(m), m]));
 

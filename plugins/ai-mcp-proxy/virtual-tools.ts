@@ -21,7 +21,6 @@ import {
   type VirtualListing,
 } from './virtual-names';
 
-
 export type FailureMode = 'omit' | 'fail';
 
 export interface SourceSettings extends McpSource {
