@@ -210,6 +210,7 @@ const RAW_COLUMNS: Record<string, string> = {
   tool: "coalesce(tool, '')",
   mcp_method: "coalesce(mcp_method, '')",
   status_class: "(status / 100)::text || 'XX'",
+  mcp_source: "coalesce(detail->>'source', '')",
 };
 
 function answer(

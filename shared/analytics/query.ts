@@ -13,6 +13,8 @@ export const DIMENSION_COLUMNS: Record<string, string> = {
   mcp_method: 'mcp_method',
   status_code_grouped: 'status_class',
   data_plane_node: 'node_id',
+  // Tollgate's: the source a virtual MCP server's call went to (no rollup keeps it: raw records).
+  mcp_source: 'mcp_source',
 };
 export const DIMENSION_ALIASES: Record<string, string> = {
   service: 'gateway_service',

@@ -233,6 +233,23 @@ describe('one endpoint over four MCP servers', () => {
       return page.body.data?.length ? page.body.data : undefined;
     });
     assert.equal(records[0].detail?.source, 'everything', JSON.stringify(records[0]));
+    // Per source and tool: the figures a platform team reads (a dimension of the query API).
+    const figures = await waitFor('per-source figures', async () => {
+      const q = await s.api('POST', '/analytics/query', {
+        metrics: ['request_count'],
+        dimensions: ['mcp_source', 'mcp_tool_name'],
+        filters: [{ field: 'route', operator: 'in', value: ['agents'] }],
+        time_range: { type: 'relative', time_range: '1h' },
+      });
+      assert.equal(q.status, 200, JSON.stringify(q.body));
+      const rows = q.body.data.map((d: any) => d.event);
+      return rows.some((e: any) => e.mcp_source === 'github') ? rows : undefined;
+    });
+    const count = (source: string, tool: string) =>
+      figures.find((e: any) => e.mcp_source === source && e.mcp_tool_name === tool)?.request_count;
+    assert.equal(count('everything', 'everything/echo'), 1, JSON.stringify(figures));
+    assert.equal(count('mutable', 'mutable/echo'), 1);
+    assert.equal(count('github', 'github/search_code'), 1);
     for (const name of ['push_files', 'github/push_files', 'merge_pull_request'])
       await assert.rejects(dev.callTool({ name, arguments: {} }), (err: any) => err.code === -32602, name);
     assert.ok(!githubRan('push_files') && !githubRan('merge_pull_request'));
