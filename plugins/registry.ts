@@ -36,6 +36,7 @@ export const BUNDLED: readonly BundledPlugin[] = [
     name: 'basic-auth',
     schema: () => require('./basic-auth/schema'),
     handler: () => require('./basic-auth/handler'),
+    controlPlane: () => import('./basic-auth/control-plane'),
   },
   {
     name: 'rate-limiting',

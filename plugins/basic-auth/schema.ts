@@ -9,7 +9,7 @@ export const basicAuthPlugin = definePlugin({
   authenticates: true,
   noConsumer: true,
   noConsumerGroup: true,
-  protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],
+  protocols: ['grpc', 'grpcs', 'http', 'https'],
   entities: [basicauthCredentialEntity],
   schema: Rec({
     anonymous: Nullable(Str()),

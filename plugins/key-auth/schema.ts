@@ -15,7 +15,7 @@ export const keyAuthPlugin = definePlugin({
   authenticates: true,
   noConsumer: true,
   noConsumerGroup: true,
-  protocols: ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss'],
+  protocols: ['grpc', 'grpcs', 'http', 'https'],
   entities: [keyauthCredentialEntity],
   schema: Rec(
     {

@@ -170,6 +170,15 @@ describe('GET /', () => {
     assert.ok(Array.isArray(c.admin_gui_listeners));
     assert.equal(c.admin_listeners[0].ip, '127.0.0.1');
     assert.equal(typeof c.admin_listeners[0].port, 'number');
+    // Kong's pg_* fields (Kong Manager's overview), from the database the control plane runs on.
+    for (const k of ['pg_host', 'pg_port', 'pg_database', 'pg_user', 'pg_password', 'pg_ssl', 'pg_timeout'])
+      assert.ok(k in c, k);
+    if (c.database_backend === 'external') {
+      assert.equal(c.pg_host, '127.0.0.1');
+      assert.equal(c.pg_port, 5432);
+      assert.match(c.pg_database, /^tollgate_/);
+    } else assert.equal(c.pg_host, null);
+    assert.ok(c.pg_password === null || c.pg_password === '******');
     assert.ok(!JSON.stringify(body).includes('token'), 'no secrets');
   });
 
@@ -340,7 +349,14 @@ describe("/schemas in Kong's format", () => {
       default: ['apikey'],
       required: true,
     });
-    assert.deepEqual(field(keyAuth, 'protocols').default, ['grpc', 'grpcs', 'http', 'https', 'ws', 'wss']);
+    // Kong OSS's key-auth and basic-auth: HTTP and gRPC only; a WebSocket protocol is refused.
+    assert.deepEqual(field(keyAuth, 'protocols').default, ['grpc', 'grpcs', 'http', 'https']);
+    for (const name of ['key-auth', 'basic-auth']) {
+      const ws = await api('POST', '/plugins', { name, protocols: ['http', 'ws'] });
+      assert.equal(ws.status, 400, JSON.stringify(ws.body));
+      assert.equal(ws.body.name, 'schema violation');
+      assert.match(JSON.stringify(ws.body.fields.protocols), /expected one of/);
+    }
     assert.equal((await api('GET', '/schemas/plugins/nope')).body.message, "No plugin named 'nope'");
     // JSON Schema stays available for JSON-Schema tooling.
     assert.ok((await api('GET', '/schemas/json/plugins/ai-mcp-proxy')).body.properties.default_acl);

@@ -98,6 +98,18 @@ test("an earlier release's database: pinning's decisions move to the plugin's ta
      VALUES ($1, 'search', 'sha256:old', $2, $3, $3)`,
     [routeId, JSON.stringify(definition), now],
   );
+  // key-auth and basic-auth instances stored with the WebSocket protocols earlier releases offered.
+  const wsPlugins = { 'key-auth': ['http', 'ws', 'wss'], 'basic-auth': ['ws'] };
+  const pluginIds: Record<string, string> = {};
+  for (const [name, protocols] of Object.entries(wsPlugins)) {
+    const id = randomUUID();
+    pluginIds[name] = id;
+    const doc = { id, name, protocols, enabled: true, config: {}, created_at: 1, updated_at: 1, tags: null };
+    await source.query(
+      `INSERT INTO plugins (id, created_at, updated_at, tags, doc, name, cache_key) VALUES ($1, 1, 1, NULL, $2, $3, $4)`,
+      [id, JSON.stringify(doc), name, `plugins:${name}::::`],
+    );
+  }
   await closeCore();
 
   const cp = await startControlPlane({
@@ -123,6 +135,12 @@ test("an earlier release's database: pinning's decisions move to the plugin's ta
     // key-auth's table works as before (its migration found it and was recorded).
     await api('POST', '/consumers', { username: 'dev' });
     assert.equal((await api('POST', '/consumers/dev/key-auth', { key: 'k-1' })).status, 201);
+    // Their protocols are Kong's now, and an update of them validates.
+    const keyAuth = await api('GET', `/plugins/${pluginIds['key-auth']}`);
+    assert.deepEqual(keyAuth.body.protocols, ['http'], JSON.stringify(keyAuth.body));
+    const basic = await api('PATCH', `/plugins/${pluginIds['basic-auth']}`, { enabled: false });
+    assert.equal(basic.status, 200, JSON.stringify(basic.body));
+    assert.deepEqual(basic.body.protocols, ['grpc', 'grpcs', 'http', 'https']);
   } finally {
     await cp.close();
   }
@@ -130,7 +148,12 @@ test("an earlier release's database: pinning's decisions move to the plugin's ta
   const applied = (
     await source.query('SELECT plugin, name FROM plugin_migrations ORDER BY plugin, name')
   ).map((r: any) => `${r.plugin}/${r.name}`);
-  assert.deepEqual(applied, ['key-auth/000_base_key_auth', 'mcp-tool-pinning/001_tool_decisions']);
+  assert.deepEqual(applied, [
+    'basic-auth/001_no_websocket_protocols',
+    'key-auth/000_base_key_auth',
+    'key-auth/001_no_websocket_protocols',
+    'mcp-tool-pinning/001_tool_decisions',
+  ]);
   const columns = await source.query(
     `SELECT column_name FROM information_schema.columns WHERE table_name = 'mcp_tools' AND column_name = 'approved_by'`,
   );

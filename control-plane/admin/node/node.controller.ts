@@ -50,6 +50,7 @@ export class NodeController {
         // Kong's values: "postgres" or "off"; the embedded database is Postgres too.
         database: 'postgres',
         database_backend: o.databaseUrl ? 'external' : 'embedded',
+        ...postgresFields(o.databaseUrl),
         router_flavor: 'traditional_compatible',
         admin_listen: [formatListen(o.adminListen)],
         admin_listeners: [listenerOf(o.adminListen)],
@@ -115,5 +116,43 @@ function listenerOf(a: ListenAddress) {
     reuseport: false,
     proxy_protocol: false,
     bind: false,
+  };
+}
+
+/**
+ * Kong's `pg_*` configuration fields (Kong Manager's overview shows them), from the database URL;
+ * the password masked as Kong masks it. The embedded database (PGlite, in the process) has no
+ * host, port or TLS: those are null, its database and user PGlite's own.
+ */
+function postgresFields(databaseUrl: string | undefined) {
+  if (!databaseUrl)
+    return {
+      pg_host: null,
+      pg_port: null,
+      pg_database: 'postgres',
+      pg_user: 'postgres',
+      pg_password: null,
+      pg_schema: null,
+      pg_ssl: false,
+      pg_ssl_verify: false,
+      pg_timeout: 5000,
+    };
+  let url: URL | null = null;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    url = null;
+  }
+  const ssl = url?.searchParams.get('sslmode') ?? url?.searchParams.get('ssl') ?? null;
+  return {
+    pg_host: url?.hostname || null,
+    pg_port: url ? Number(url.port || 5432) : null,
+    pg_database: url ? decodeURIComponent(url.pathname.replace(/^\//, '')) || null : null,
+    pg_user: url?.username ? decodeURIComponent(url.username) : null,
+    pg_password: url?.password ? '******' : null,
+    pg_schema: null,
+    pg_ssl: ssl !== null && ssl !== 'disable' && ssl !== 'false',
+    pg_ssl_verify: ssl === 'verify-full' || ssl === 'verify-ca',
+    pg_timeout: 5000,
   };
 }

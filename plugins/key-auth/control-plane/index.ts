@@ -3,6 +3,7 @@
  * follows from its entity definition (daos.ts), as for every plugin entity.
  */
 import { definePluginControlPlane } from '../../../control-plane/plugin-api';
+import { dropWebSocketProtocols } from '../../lib/websocket-protocols';
 
 export default definePluginControlPlane({
   name: 'key-auth',
@@ -28,5 +29,6 @@ export default definePluginControlPlane({
         );
       },
     },
+    dropWebSocketProtocols('key-auth'),
   ],
 });
