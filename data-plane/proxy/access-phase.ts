@@ -3,6 +3,8 @@
  * access order, the unauthenticated-request rule, then each plugin's last look. Returns false
  * when the gateway has answered (an exit, an error) and the upstream must not be called.
  */
+import { StreamedExit } from '../runtime/plugin-api';
+import { sendGatewayStream } from './response-phase';
 import type { RouteChain } from '../runtime/plugin-chain';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { MAX_BUFFERED_BODY, readBody } from './body';
@@ -66,6 +68,10 @@ export async function runAccessPhase(
     if (pr.executed.length) runBeforeUpstream(pr.executed, rc);
     return true;
   } catch (err) {
+    if (err instanceof StreamedExit) {
+      await sendGatewayStream(pr, err);
+      return false;
+    }
     const answer = phaseAnswer(err, pr.requestId, pr.ctx.log);
     if (answer) pr.answer(answer.status, answer.body, answer.headers);
     else {

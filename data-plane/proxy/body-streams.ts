@@ -9,8 +9,9 @@ export class ResponseTooLarge extends Error {}
 export function collect(
   body: NodeJS.ReadableStream & { destroy(err?: Error): void },
   limit = MAX_BUFFERED_BODY,
+  observe?: (chunk: Buffer) => void,
 ): Promise<Buffer> {
-  return readWhole(body, limit, () => new ResponseTooLarge());
+  return readWhole(body, limit, () => new ResponseTooLarge(), observe);
 }
 
 /**

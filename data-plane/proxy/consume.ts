@@ -48,13 +48,19 @@ export function consume(stream: Source, onData: (chunk: Buffer) => Error | void)
 }
 
 /** `stream` read whole into one Buffer; over `limit` bytes it is destroyed and `tooLarge()` rejects. */
-export async function readWhole(stream: Source, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readWhole(
+  stream: Source,
+  limit: number,
+  tooLarge: () => Error,
+  observe?: (chunk: Buffer) => void,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   await consume(stream, (c) => {
     size += c.length;
     if (size > limit) return tooLarge();
     chunks.push(c);
+    observe?.(c);
   });
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }

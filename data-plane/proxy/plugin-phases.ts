@@ -10,6 +10,7 @@
  */
 import {
   ExitSignal,
+  StreamedExit,
   type HeaderMap,
   type PluginInstance,
   type RequestContextApi,
@@ -161,6 +162,12 @@ export function phaseAnswer(
   requestId: string,
   log?: (line: string) => void,
 ): GatewayAnswer | null {
+  if (err instanceof StreamedExit) {
+    // Where no stream can go (a response phase's exit): dropped, Kong's 500 instead.
+    err.stream.destroy();
+    log?.('a streamed answer where none can be sent');
+    return kongAnswer(requestId, 500);
+  }
   if (err instanceof ExitSignal) return { status: err.status, body: err.body, headers: err.headers };
   if (err instanceof BodyTooLarge) return kongAnswer(requestId, 413, GATEWAY_ERRORS.tooLarge);
   if (err instanceof PluginFailure) {

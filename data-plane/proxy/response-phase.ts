@@ -8,6 +8,7 @@ import { filterWholeBody, runHeaderFilters } from './plugin-phases';
 import { endToEnd, isEventStream } from './headers';
 import type { ProxyRequest } from './proxy-request';
 import { HeadRefused } from './response-sink';
+import type { StreamedExit } from '../runtime/plugin-api';
 
 type Body = NodeJS.ReadableStream & { destroy(err?: Error): void };
 
@@ -48,17 +49,17 @@ function gatewayHeaders(pr: ProxyRequest, state: ResponseState): void {
 /** The whole body through every response-phase plugin, sent with its length. */
 async function sendRewritten(
   pr: ProxyRequest,
-  up: UpstreamResponse,
+  source: Body,
   plugins: PluginInstance[],
   state: ResponseState,
 ) {
   const { rc, route, ctx } = pr;
   let body: Buffer;
   try {
-    body = await collect(up.body);
+    body = await collect(source);
   } catch (err) {
     if (!(err instanceof ResponseTooLarge)) throw err;
-    discard(up.body);
+    discard(source);
     ctx.log?.(
       `response of ${route.name ?? route.id} too large to transform (over ${MAX_BUFFERED_BODY} bytes)`,
     );
@@ -84,7 +85,7 @@ async function sendRewritten(
  * by chunk through streaming filters, into the exchange's sink.
  */
 export async function sendUpstreamResponse(pr: ProxyRequest, up: UpstreamResponse): Promise<void> {
-  const { rc, sink, route } = pr;
+  const { rc } = pr;
   const state: ResponseState = {
     status: up.statusCode,
     headers: endToEnd(up.headers as HeaderMap) as HeaderMap,
@@ -98,9 +99,42 @@ export async function sendUpstreamResponse(pr: ProxyRequest, up: UpstreamRespons
     discard(up.body);
     return pr.answerPhaseFailure(err);
   }
-  if (plugins.some((p) => p.wantsResponseBody?.(rc, state))) return sendRewritten(pr, up, plugins, state);
+  return sendBody(pr, state, up.body, plugins);
+}
+
+/**
+ * The access phase answered with a body it is still writing (StreamedExit): through the
+ * response phase as an upstream's body goes, never held (an event stream's head goes at once).
+ */
+export async function sendGatewayStream(pr: ProxyRequest, exit: StreamedExit): Promise<void> {
+  pr.answered = true;
+  const state: ResponseState = {
+    status: exit.status,
+    headers: { ...exit.headers, 'x-tollgate-request-id': pr.requestId },
+    source: 'gateway',
+  };
+  pr.withPluginHeaders(state);
+  const plugins = pr.responsePlugins();
+  try {
+    runHeaderFilters(plugins, pr.rc, state);
+  } catch (err) {
+    discard(exit.stream);
+    return pr.answerPhaseFailure(err);
+  }
+  return sendBody(pr, state, exit.stream, plugins);
+}
+
+/** A body after the header filters: whole through rewriting plugins, or streamed through filters. */
+async function sendBody(
+  pr: ProxyRequest,
+  state: ResponseState,
+  body: Body,
+  plugins: PluginInstance[],
+): Promise<void> {
+  const { rc, sink, route } = pr;
+  if (plugins.some((p) => p.wantsResponseBody?.(rc, state))) return sendRewritten(pr, body, plugins, state);
   pr.responseStarted = performance.now();
-  let source: Body = up.body;
+  let source: Body = body;
   let filtered = false;
   for (const p of plugins) {
     const filter = p.streamFilter?.(rc, state);

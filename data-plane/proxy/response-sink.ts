@@ -103,7 +103,11 @@ export class BufferedSink implements ResponseSink {
   private headers: HeaderMap = {};
   private body: Buffer | null = null;
 
-  constructor(private readonly limit = MAX_BUFFERED_BODY) {}
+  constructor(
+    private readonly limit = MAX_BUFFERED_BODY,
+    /** Each chunk of a streamed body as it arrives, with its head (a caller relaying progress). */
+    private readonly observe?: (chunk: Buffer, head: ResponseHead | null) => void,
+  ) {}
 
   send(status: number, headers: HeaderMap, body: Buffer): void {
     this.status = status;
@@ -116,7 +120,9 @@ export class BufferedSink implements ResponseSink {
     this.head = head;
   }
   async stream(source: Body): Promise<number> {
-    const body = await collect(source, this.limit);
+    const observe = this.observe;
+    const head = this.head;
+    const body = await collect(source, this.limit, observe && ((chunk) => observe(chunk, head)));
     // The head as the filters left it.
     if (this.head) {
       this.status = this.head.status;

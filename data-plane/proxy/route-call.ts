@@ -24,6 +24,8 @@ import { endToEnd } from './headers';
 import { setTokenClaims, tokenClaimsOf } from '../pdk/auth';
 import { upstreamRequest } from './upstream-request';
 import { exchangeWithUpstream } from './exchange';
+import { StreamedExit } from '../runtime/plugin-api';
+import { sendGatewayStream } from './response-phase';
 
 /**
  * The call as the route's plugins read the client's request (`ctx.req`): its own method, path
@@ -101,6 +103,11 @@ async function runCallAccess(config: CompiledConfig, call: RouteCall, pr: ProxyR
     runBeforeUpstream(pr.executed, rc);
     return true;
   } catch (err) {
+    // The route's own MCP server answering (a listener as a source): its stream, held whole.
+    if (err instanceof StreamedExit) {
+      await sendGatewayStream(pr, err);
+      return false;
+    }
     const answer = phaseAnswer(err, pr.requestId, pr.ctx.log);
     if (!answer) throw err;
     pr.answer(answer.status, answer.body, answer.headers);
@@ -135,7 +142,7 @@ async function callRoute(
     };
   }
   const service = call.scheme ? { ...configured, protocol: call.scheme } : configured;
-  const sink = new BufferedSink(call.maxResponseBytes);
+  const sink = new BufferedSink(call.maxResponseBytes, call.onBodyChunk);
   const rc = contextFor(call, route, service);
   const pr = new ProxyRequest(ctx, call.from.req, sink, rc, route, service, performance.now(), true);
   const leave = () => pr.abort.abort();

@@ -34,6 +34,22 @@ export class ExitSignal {
   ) {}
 }
 
+/**
+ * Thrown by `ctx.exitStream()`: the gateway answers with a body it is still writing (the
+ * gateway's own MCP server relaying a source's progress on an event stream). It goes out through
+ * the response phase as an upstream's stream does; where a stream cannot be sent (a response
+ * phase's exit), it is destroyed and Kong's 500 goes out.
+ */
+export class StreamedExit extends ExitSignal {
+  constructor(
+    status: number,
+    headers: HeaderMap,
+    readonly stream: NodeJS.ReadableStream & { destroy(err?: Error): void },
+  ) {
+    super(status, undefined, headers);
+  }
+}
+
 export interface RequestContextApi {
   readonly requestId: string;
   readonly req: IncomingMessage;
@@ -93,6 +109,12 @@ export interface RequestContextApi {
   readonly analytics: AnalyticsFields;
   /** Answer now; plugins with lower priority and the upstream are skipped. */
   exit(status: number, body?: unknown, headers?: HeaderMap): never;
+  /** Answer now with a body still being written (StreamedExit). */
+  exitStream(
+    status: number,
+    headers: HeaderMap,
+    body: NodeJS.ReadableStream & { destroy(err?: Error): void },
+  ): never;
   /** Kong's kong.response.error: exit with `{"message","request_id"}` (data-plane/errors.ts). */
   error(status: number, message?: string, headers?: HeaderMap): never;
 }

@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Consumer, ConsumerGroup, Entity, Route, Service } from './entity';
 import { kongErrorBody, messageFor } from '../errors';
 import { SlotValues } from './slots';
-import { ExitSignal, type AnalyticsFields, type HeaderMap, type RequestContextApi } from './plugin-api';
+import {
+  ExitSignal,
+  StreamedExit,
+  type AnalyticsFields,
+  type HeaderMap,
+  type RequestContextApi,
+} from './plugin-api';
 
 /** Per-request state shared by the plugins of one request. */
 export class RequestContext implements RequestContextApi {
@@ -70,6 +76,16 @@ export class RequestContext implements RequestContextApi {
       out['content-type'] ??= 'application/json; charset=utf-8';
     }
     throw new ExitSignal(status, payload, out);
+  }
+
+  exitStream(
+    status: number,
+    headers: HeaderMap,
+    body: NodeJS.ReadableStream & { destroy(err?: Error): void },
+  ): never {
+    const out: HeaderMap = {};
+    for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+    throw new StreamedExit(status, out, body);
   }
 
   error(status: number, message = messageFor(status), headers: HeaderMap = {}): never {

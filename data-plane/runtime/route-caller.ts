@@ -32,6 +32,11 @@ export interface RouteCall {
   plugins: { after?: string; skip(instance: PluginInstance): boolean } | null;
   /** Largest answer read (bytes); a longer one is a 502. */
   maxResponseBytes?: number;
+  /**
+   * Each chunk of a streamed answer as it arrives (after the route's response filters), with its
+   * status and headers: an event stream's progress read before the answer is whole.
+   */
+  onBodyChunk?: (chunk: Buffer, head: { status: number; headers: HeaderMap } | null) => void;
 }
 
 export interface RouteCallResult {

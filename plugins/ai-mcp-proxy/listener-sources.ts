@@ -142,12 +142,13 @@ export function listenerSources(
       if (!allowed(ctx).allowed) return Promise.resolve(DENIED[method] ?? NOT_FOUND);
       return failClosed(() => run(virtual, ctx, params));
     },
-    async call(ctx, name, args, id) {
+    relaysProgress: true,
+    async call(ctx, name, args, id, progress) {
       if (ownNames.includes(name)) return own.call(ctx, name, args, id);
       const d = allowed(ctx);
       if (!d.allowed)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
-      const outcome = await failClosed(() => virtual.call(ctx, name, args, ownNames));
+      const outcome = await failClosed(() => virtual.call(ctx, name, args, ownNames, progress));
       if (!outcome)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
       // Which source answered, for analytics (per-source figures).

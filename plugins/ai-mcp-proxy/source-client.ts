@@ -14,6 +14,9 @@ import { jsonValues } from '../../data-plane/mcp/json-values';
 import { TOLLGATE_VERSION } from '../../shared/version';
 import { credentialHeadersOf } from '../../data-plane/pdk/auth';
 import { notForwardedOnCalls } from '../../data-plane/pdk/url-override';
+import type { RouteCall } from '../../data-plane/runtime/route-caller';
+import type { ProgressSink } from '../../data-plane/mcp/server/served-tools';
+import { progressRelay } from './source-progress';
 
 /** The revision spoken to sources. */
 export const SOURCE_VERSION = '2025-11-25';
@@ -91,7 +94,8 @@ export class SourceClient {
     ctx: RequestContextApi,
     partition: string,
     method: string,
-    params: unknown,
+    params: Record<string, unknown>,
+    progress?: ProgressSink,
   ): Promise<SourceAnswer> {
     // A 2025 client's session has its own upstream sessions (what it set there stays its own).
     const client = ctx.req.headers['mcp-session-id'];
@@ -104,12 +108,10 @@ export class SourceClient {
       } catch (err) {
         return { failure: (err as Error).message, callers: (err as { callers?: boolean }).callers };
       }
-      const res = await this.send(ctx, session, 'POST', {
-        jsonrpc: '2.0',
-        id: this.nextId++,
-        method,
-        params,
-      });
+      // Each attempt its own token: progress of an abandoned attempt is never relayed.
+      const relay = progress && progressRelay(params, progress);
+      const message = { jsonrpc: '2.0', id: this.nextId++, method, params: relay?.params ?? params };
+      const res = await this.send(ctx, session, 'POST', message, relay?.observe);
       // The source forgot the session (restarted, expired): a new one, once.
       if (res.status === 404 && session && attempt === 0) {
         // Only the session this request used: another may have opened a new one meanwhile.
@@ -191,6 +193,7 @@ export class SourceClient {
     session: string | null,
     method: 'POST' | 'DELETE',
     message: Record<string, unknown> | null,
+    onBodyChunk?: RouteCall['onBodyChunk'],
   ) {
     const timeoutMs = this.source.timeoutMs;
     const res = await this.env.routeCaller.call({
@@ -205,6 +208,7 @@ export class SourceClient {
       signal: AbortSignal.timeout(timeoutMs),
       plugins: { skip: () => false },
       maxResponseBytes: MAX_ANSWER_BYTES,
+      onBodyChunk,
     });
     return { ...res, id: message?.id };
   }

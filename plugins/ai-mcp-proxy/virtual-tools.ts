@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import type { ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
+import type { ProgressSink, ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
 import { forwardedHeaders, SourceClient, sourceFailure, type McpSource } from './source-client';
 import { tokenClaimsOf } from '../../data-plane/pdk/auth';
 import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
@@ -305,9 +305,10 @@ export class VirtualTools {
     at: { source: number },
     method: string,
     params: Record<string, unknown>,
+    progress?: ProgressSink,
   ): Promise<ToolCallOutcome & { source: string }> {
     const source = this.sources[at.source];
-    const answer = await source.client.request(ctx, partition, method, params);
+    const answer = await source.client.request(ctx, partition, method, params, progress);
     const from = source.settings.name;
     if (answer.failure) return { error: sourceFailure(source.settings, answer.failure), source: from };
     if (answer.reply?.error) return { error: answer.reply.error, source: from };
@@ -344,14 +345,18 @@ export class VirtualTools {
   }
 
   /** A call by its public name, through its source's route (which judges it again). */
-  async call(ctx: RequestContextApi, name: string, args: unknown, reserved: readonly string[]) {
+  async call(
+    ctx: RequestContextApi,
+    name: string,
+    args: unknown,
+    reserved: readonly string[],
+    progress?: ProgressSink,
+  ) {
     const partition = this.partitionOf(ctx);
     const at = (await this.listIn(ctx, partition, 'tools', reserved)).routes.get(name);
     if (!at) return null;
-    return this.ask(ctx, partition, at, 'tools/call', {
-      name: at.name,
-      ...(args === undefined ? {} : { arguments: args }),
-    });
+    const params = { name: at.name, ...(args === undefined ? {} : { arguments: args }) };
+    return this.ask(ctx, partition, at, 'tools/call', params, progress);
   }
 
   /** The client ended its session: so do its upstream sessions, at every source. */

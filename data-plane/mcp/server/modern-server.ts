@@ -11,8 +11,16 @@ import { formatSseEvent } from '../sse';
 import { modernProblem } from '../era-rules';
 import { META, SUPPORTED_VERSIONS } from '../protocol-era';
 import type { RequestContextApi } from '../../runtime/plugin-api';
-import { errorReply, JSON_HEADERS, sendReplies, type Reply } from './replies';
-import { listOutcome, type ServedTools, type ServerOptions } from './served-tools';
+import {
+  errorReply,
+  JSON_HEADERS,
+  progressTokenOf,
+  sendReplies,
+  streamReply,
+  takesEventStream,
+  type Reply,
+} from './replies';
+import { listOutcome, type ProgressSink, type ServedTools, type ServerOptions } from './served-tools';
 
 type Request = Extract<JsonRpcMessage, { kind: 'request' }>;
 
@@ -42,6 +50,7 @@ async function reply(
   tools: ServedTools,
   opts: ServerOptions,
   m: Request,
+  progress?: ProgressSink,
 ): Promise<[Reply, string | null]> {
   const ok = (result: Record<string, unknown>, list = false): Reply => ({
     jsonrpc: '2.0',
@@ -68,7 +77,7 @@ async function reply(
       return [ok(listed.result as Record<string, unknown>, true), null];
     }
     case 'tools/call': {
-      const outcome = await tools.call(ctx, m.tool!, paramsOf(m).arguments, m.id);
+      const outcome = await tools.call(ctx, m.tool!, paramsOf(m).arguments, m.id, progress);
       if (outcome.error) return [errorReply(m.id, outcome.error.code, outcome.error.message), m.tool!];
       return [ok(outcome.result as Record<string, unknown>), m.tool!];
     }
@@ -134,6 +143,22 @@ export async function serveModern(
     return ctx.exit(202, undefined, {});
   }
   if (m.method === 'subscriptions/listen') return listen(ctx, opts, m);
+  // A call that asked for progress, where calls report it: answered as a stream while it runs.
+  const token = progressTokenOf(m.params);
+  if (m.method === 'tools/call' && token !== null && tools.relaysProgress)
+    if (takesEventStream(ctx.req.headers.accept))
+      return streamReply(
+        ctx,
+        {},
+        m.id,
+        token,
+        async (progress) => {
+          const [r, tool] = await reply(ctx, tools, opts, m, progress);
+          opts.record({ method: m.method, tool, error: r.error?.code ?? null, id: m.id, reply: r });
+          return r;
+        },
+        opts.log,
+      );
   let answer: [Reply, string | null];
   try {
     answer = await reply(ctx, tools, opts, m);

@@ -25,13 +25,29 @@ export class ToolListError extends Error {
   }
 }
 
+/** Progress of a call, as a source reports it (relayed with the client's own token). */
+export interface Progress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+export type ProgressSink = (progress: Progress) => void;
+
 /** What the server offers: the caller's tools, and calling one. */
 export interface ServedTools {
   /** May throw ToolListError. */
   list(ctx: RequestContextApi): ToolList | Promise<ToolList>;
   /** A tool's `x-mcp-header` parameters (2026-07-28 `Mcp-Param-*`), when it is served here. */
   headerParams?(name: string): HeaderParam[] | null | undefined;
-  call(ctx: RequestContextApi, name: string, args: unknown, id: JsonRpcId): Promise<ToolCallOutcome>;
+  call(
+    ctx: RequestContextApi,
+    name: string,
+    args: unknown,
+    id: JsonRpcId,
+    progress?: ProgressSink,
+  ): Promise<ToolCallOutcome>;
+  /** Calls may report progress (a listener's sources): a call asking for it is answered as a stream. */
+  relaysProgress?: boolean;
   /** Capabilities beside `tools` (a listener's sources: prompts, resources). */
   capabilities?: Record<string, unknown>;
   /** The client ended its session (a 2025 DELETE): what was kept for it is ended too. */

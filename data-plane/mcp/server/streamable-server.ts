@@ -9,7 +9,17 @@
  * answered only after its tool, its caller and its arguments were judged.
  */
 import { JSONRPC_ERRORS, parseJsonRpcBody, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc';
-import { acceptable, errorReply, JSON_HEADERS, MAX_BATCH, sendReplies, type Reply } from './replies';
+import {
+  acceptable,
+  errorReply,
+  JSON_HEADERS,
+  MAX_BATCH,
+  progressTokenOf,
+  sendReplies,
+  streamReply,
+  takesEventStream,
+  type Reply,
+} from './replies';
 import { eraOf, speakerOf } from '../protocol-era';
 import { serveModern } from './modern-server';
 import type { HeaderMap, RequestContextApi } from '../../runtime/plugin-api';
@@ -19,7 +29,13 @@ export const SERVER_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26
 const LATEST = SERVER_PROTOCOL_VERSIONS[0];
 
 export type { ServedTools, ServerOptions, ToolCallOutcome } from './served-tools';
-import { listOutcome, type ServedTools, type ServerOptions, type ToolCallOutcome } from './served-tools';
+import {
+  listOutcome,
+  type ProgressSink,
+  type ServedTools,
+  type ServerOptions,
+  type ToolCallOutcome,
+} from './served-tools';
 
 /** Who a session belongs to: the consumer, else the credential (a token without a consumer). */
 function consumerIdOf(ctx: RequestContextApi): string | null {
@@ -145,7 +161,10 @@ class ServerExchange {
   }
 
   /** The reply to one request, and the tool it called. */
-  private async reply(m: Extract<JsonRpcMessage, { kind: 'request' }>): Promise<[Reply, string | null]> {
+  private async reply(
+    m: Extract<JsonRpcMessage, { kind: 'request' }>,
+    progress?: ProgressSink,
+  ): Promise<[Reply, string | null]> {
     const params = (m.params && !Array.isArray(m.params) ? m.params : {}) as Record<string, unknown>;
     switch (m.method) {
       case 'initialize':
@@ -158,7 +177,7 @@ class ServerExchange {
         return [replyOf(m.id, await listOutcome(this.tools, this.ctx)), null];
       case 'tools/call': {
         const name = m.tool!;
-        return [replyOf(m.id, await this.tools.call(this.ctx, name, params.arguments, m.id)), name];
+        return [replyOf(m.id, await this.tools.call(this.ctx, name, params.arguments, m.id, progress)), name];
       }
       default: {
         const other = this.tools.other?.(this.ctx, m.method, params);
@@ -169,14 +188,14 @@ class ServerExchange {
   }
 
   /** The reply to one message (null for notifications and responses), recorded. */
-  async answer(m: JsonRpcMessage): Promise<Reply | null> {
+  async answer(m: JsonRpcMessage, progress?: ProgressSink): Promise<Reply | null> {
     if (m.kind !== 'request') {
       // Notifications (initialized, cancelled, …) and answers to requests this server never
       // makes are taken and dropped.
       this.opts.record({ method: m.kind === 'notification' ? m.method : null, tool: null, error: null });
       return null;
     }
-    const [reply, tool] = await this.reply(m);
+    const [reply, tool] = await this.reply(m, progress);
     this.opts.record({ method: m.method, tool, error: reply.error?.code ?? null, id: m.id, reply });
     return reply;
   }
@@ -268,6 +287,19 @@ export async function serveMcp(
   ctx.analytics.fields.mcp_session_id = sessionId;
 
   const exchange = new ServerExchange(ctx, tools, opts, sessionId);
+  // A call that asked for progress, where calls report it: answered as a stream while it runs.
+  const single = messages.length === 1 && !parsed.batch ? messages[0] : null;
+  const token = single?.kind === 'request' ? progressTokenOf(single.params) : null;
+  if (single?.kind === 'request' && single.method === 'tools/call' && token !== null)
+    if (tools.relaysProgress && takesEventStream(req.headers.accept))
+      return streamReply(
+        ctx,
+        exchange.headers,
+        single.id,
+        token,
+        async (progress) => (await exchange.answer(single, progress))!,
+        opts.log,
+      );
   const replies = await exchange.answerAll(messages);
   return sendReplies(ctx, replies, parsed.batch, exchange.headers);
 }

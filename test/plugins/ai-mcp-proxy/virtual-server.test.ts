@@ -308,6 +308,33 @@ describe('one endpoint over four MCP servers', () => {
     await dev.close();
   });
 
+  test('a source’s progress reaches the caller as it happens, in both eras, with the caller’s own token', async () => {
+    const args = { duration: 1, steps: 4 };
+    const v1Progress: { progress: number; total?: number }[] = [];
+    const old = await v1(DEV);
+    const done = await old.callTool({ name: 'trigger-long-running-operation', arguments: args }, undefined, {
+      onprogress: (p) => v1Progress.push(p),
+    });
+    assert.match(JSON.stringify(done.content), /completed/i);
+    assert.ok(v1Progress.length >= 2, JSON.stringify(v1Progress));
+    assert.deepEqual(
+      v1Progress.map((p) => p.progress),
+      [...v1Progress.map((p) => p.progress)].sort((a, b) => a - b),
+      'increasing',
+    );
+    assert.equal(v1Progress.at(-1)!.total, 4);
+    await old.close();
+    const v2Progress: unknown[] = [];
+    const modern = await v2(DEV);
+    const result = await modern.callTool(
+      { name: 'trigger-long-running-operation', arguments: args },
+      { onprogress: (p) => v2Progress.push(p) },
+    );
+    assert.match(JSON.stringify(result.content), /completed/i);
+    assert.ok(v2Progress.length >= 2, JSON.stringify(v2Progress));
+    await modern.close();
+  });
+
   test('a client ending its session ends its upstream sessions', async () => {
     const transport = new TransportV1(url(), { requestInit: { headers: DEV } });
     const dev = new ClientV1({ name: 'virtual-v1', version: '1.0.0' });
