@@ -108,6 +108,10 @@ export async function sendUpstreamResponse(pr: ProxyRequest, up: UpstreamRespons
  */
 export async function sendGatewayStream(pr: ProxyRequest, exit: StreamedExit): Promise<void> {
   pr.answered = true;
+  // The client left: whoever writes the stream learns it from the stream's close.
+  const left = () => exit.stream.destroy();
+  if (pr.abort.aborted) left();
+  else pr.abort.once('abort', left);
   const state: ResponseState = {
     status: exit.status,
     headers: { ...exit.headers, 'x-tollgate-request-id': pr.requestId },

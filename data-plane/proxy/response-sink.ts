@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { HeaderMap, ResponseState } from '../runtime/plugin-api';
 import { collect, pump } from './body-streams';
+import { consume } from './consume';
 import { MAX_BUFFERED_BODY } from './body';
 import { sendError } from '../errors';
 import { kongAnswer } from './plugin-phases';
@@ -85,6 +86,13 @@ export class ClientSink implements ResponseSink {
   }
 }
 
+/** What a caller of a buffered exchange watches as it happens (route-caller.ts). */
+export interface BodyWatch {
+  onHead?: (head: ResponseHead) => void;
+  onBodyChunk?: (chunk: Buffer, head: ResponseHead | null) => void;
+  discardBody?: boolean;
+}
+
 /** What a buffered exchange ended with. */
 export interface BufferedResponse {
   status: number;
@@ -105,24 +113,41 @@ export class BufferedSink implements ResponseSink {
 
   constructor(
     private readonly limit = MAX_BUFFERED_BODY,
-    /** Each chunk of a streamed body as it arrives, with its head (a caller relaying progress). */
-    private readonly observe?: (chunk: Buffer, head: ResponseHead | null) => void,
+    private readonly watch: BodyWatch = {},
   ) {}
 
   send(status: number, headers: HeaderMap, body: Buffer): void {
     this.status = status;
     this.headers = headers;
     this.body = body;
+    this.watch.onHead?.({ status, headers });
+    this.watch.onBodyChunk?.(body, { status, headers });
   }
   private head: ResponseHead | null = null;
 
   start(head: ResponseHead): void {
     this.head = head;
+    this.watch.onHead?.(head);
   }
   async stream(source: Body): Promise<number> {
-    const observe = this.observe;
+    const { onBodyChunk, discardBody } = this.watch;
     const head = this.head;
-    const body = await collect(source, this.limit, observe && ((chunk) => observe(chunk, head)));
+    const observe = onBodyChunk && ((chunk: Buffer) => onBodyChunk(chunk, head));
+    if (discardBody) {
+      // Observed only, never kept: a stream that may never end holds nothing.
+      let size = 0;
+      await consume(source, (chunk) => {
+        size += chunk.length;
+        observe?.(chunk);
+      });
+      if (head) {
+        this.status = head.status;
+        this.headers = head.headers;
+      }
+      this.body = Buffer.alloc(0);
+      return size;
+    }
+    const body = await collect(source, this.limit, observe);
     // The head as the filters left it.
     if (this.head) {
       this.status = this.head.status;

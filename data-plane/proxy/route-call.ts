@@ -142,7 +142,7 @@ async function callRoute(
     };
   }
   const service = call.scheme ? { ...configured, protocol: call.scheme } : configured;
-  const sink = new BufferedSink(call.maxResponseBytes, call.onBodyChunk);
+  const sink = new BufferedSink(call.maxResponseBytes, call);
   const rc = contextFor(call, route, service);
   const pr = new ProxyRequest(ctx, call.from.req, sink, rc, route, service, performance.now(), true);
   const leave = () => pr.abort.abort();

@@ -37,6 +37,10 @@ export interface RouteCall {
    * status and headers: an event stream's progress read before the answer is whole.
    */
   onBodyChunk?: (chunk: Buffer, head: { status: number; headers: HeaderMap } | null) => void;
+  /** The answer's status and headers as soon as they are known, before its body. */
+  onHead?: (head: { status: number; headers: HeaderMap }) => void;
+  /** The body is only observed (`onBodyChunk`), never kept: a stream that may not end. */
+  discardBody?: boolean;
 }
 
 export interface RouteCallResult {

@@ -46,8 +46,17 @@ export function gatherSources(config: Config, env: CompileEnv, self: Entity): So
   return out;
 }
 
-/** What a listener over sources serves besides tools (its converted tools have none of these). */
-const SOURCE_CAPABILITIES = { prompts: { listChanged: false }, resources: { listChanged: false } };
+/**
+ * What a listener over sources serves: its sources' tools, prompts and resources, and their list
+ * changes as the sources send them (fanned in from their streams; its own caches drop on them).
+ * What a client would need one source for — subscriptions to a resource, completions, logging
+ * levels — is not offered: the listener cannot say which source the client means.
+ */
+const SOURCE_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true },
+};
 
 const listOf =
   (kind: Kind) =>
@@ -156,5 +165,10 @@ export function listenerSources(
       return outcome;
     },
     endSession: (ctx, sessionId) => virtual.close(ctx, sessionId),
+    listen(ctx, sessionId, send, signal) {
+      // A caller the listener's ACL denies hears from no source.
+      if (!allowed(ctx).allowed) return { opened: Promise.resolve(false), ended: Promise.resolve() };
+      return virtual.listen(ctx, sessionId, send, signal);
+    },
   });
 }

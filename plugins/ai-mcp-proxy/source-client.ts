@@ -17,6 +17,8 @@ import { notForwardedOnCalls } from '../../data-plane/pdk/url-override';
 import type { RouteCall } from '../../data-plane/runtime/route-caller';
 import type { ProgressSink } from '../../data-plane/mcp/server/served-tools';
 import { progressRelay } from './source-progress';
+import { notificationReader, type Notification } from './source-listen';
+import { isEventStream } from '../../data-plane/proxy/headers';
 
 /** The revision spoken to sources. */
 export const SOURCE_VERSION = '2025-11-25';
@@ -120,6 +122,64 @@ export class SourceClient {
       }
       return this.answerOf(res);
     }
+  }
+
+  /**
+   * The source's own stream (GET) in the upstream session of this caller and client session:
+   * each notification to `onMessage` as it arrives, until `signal` aborts or the source ends it.
+   * `opened`: whether the source offers one (a 200 event stream).
+   */
+  listenOnce(
+    ctx: RequestContextApi,
+    partition: string,
+    clientSession: string | null,
+    onMessage: (m: Notification) => void,
+    signal: AbortSignal,
+  ): { opened: Promise<boolean>; ended: Promise<void> } {
+    let open!: (yes: boolean) => void;
+    const opened = new Promise<boolean>((resolve) => (open = resolve));
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    signal.addEventListener('abort', abort);
+    const ended = (async () => {
+      let session: string | null;
+      try {
+        session = await this.session(ctx, this.keyOf(partition, clientSession));
+      } catch {
+        return;
+      }
+      if (stop.signal.aborted) return;
+      let streaming = false;
+      const read = notificationReader((m) => {
+        if (m.method.endsWith('/list_changed')) this.listChanged(m.method);
+        onMessage(m);
+      }, abort);
+      const headers = this.headersFor(ctx, session, false);
+      headers['accept'] = 'text/event-stream';
+      await this.env.routeCaller.call({
+        from: ctx,
+        route: this.source.route,
+        method: 'GET',
+        path: this.source.path,
+        query: new URLSearchParams(),
+        headers,
+        body: null,
+        // The route's service timeouts (Kong's read_timeout) bound a quiet stream, as for any.
+        timeoutMs: 2 ** 31 - 1,
+        signal: stop.signal,
+        plugins: { skip: () => false },
+        onHead: (head) => {
+          streaming = head.status === 200 && isEventStream(head.headers['content-type']);
+          open(streaming);
+        },
+        onBodyChunk: (chunk) => streaming && read(chunk),
+        discardBody: true,
+      });
+    })().finally(() => {
+      open(false);
+      signal.removeEventListener('abort', abort);
+    });
+    return { opened, ended };
   }
 
   /**

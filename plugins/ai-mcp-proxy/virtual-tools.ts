@@ -7,6 +7,8 @@
  * Names: virtual-names.ts.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fannedIn, type Notification } from './source-listen';
 import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { ProgressSink, ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
 import { forwardedHeaders, SourceClient, sourceFailure, type McpSource } from './source-client';
@@ -55,6 +57,8 @@ export class SourceListFailed extends Error {}
  * or blackholed source would otherwise cost every list its whole timeout).
  */
 const FAILURE_BACKOFF_MS = 5_000;
+/** How soon a source's stream that ended is opened again. */
+const RELISTEN_MS = 1_000;
 
 class Source {
   readonly client: SourceClient;
@@ -366,5 +370,41 @@ export class VirtualTools {
       this.sources.map((s) => () => s.client.close(ctx, partition, clientSession)),
       this.concurrency,
     );
+  }
+
+  /**
+   * Every source's own stream for this caller and client session, fanned in: each notification
+   * the listener passes on, its source named (source-listen.ts). A stream that ends after it
+   * opened is opened again (a quiet one ends at its service's read timeout); one that does not
+   * open is left. `opened`: whether any source offers a stream.
+   */
+  listen(
+    ctx: RequestContextApi,
+    clientSession: string | null,
+    send: (message: Record<string, unknown>) => void,
+    signal: AbortSignal,
+  ): { opened: Promise<boolean>; ended: Promise<void> } {
+    const partition = this.partitionOf(ctx);
+    let open!: (yes: boolean) => void;
+    const opened = new Promise<boolean>((resolve) => (open = resolve));
+    let unopened = this.sources.length;
+    const follow = async (source: Source) => {
+      for (let first = true; !signal.aborted; first = false) {
+        const pass = (m: Notification) => {
+          const out = fannedIn(source.settings.name, m);
+          if (out) send(out);
+        };
+        const stream = source.client.listenOnce(ctx, partition, clientSession, pass, signal);
+        const ok = await stream.opened;
+        if (first && ok) open(true);
+        if (first && !ok && --unopened === 0) open(false);
+        await stream.ended;
+        if (!ok) return;
+        await delay(RELISTEN_MS, undefined, { signal }).catch(() => undefined);
+      }
+    };
+    if (!this.sources.length) open(false);
+    const ended = Promise.all(this.sources.map(follow)).then(() => open(false));
+    return { opened, ended };
   }
 }

@@ -7,7 +7,9 @@
  * (these tools never change within a snapshot: nothing is sent after it) and closed.
  */
 import { JSONRPC_ERRORS, type JsonRpcMessage, type ParsedBody } from '../jsonrpc';
+import { randomUUID } from 'node:crypto';
 import { formatSseEvent } from '../sse';
+import { openNotificationStream } from './notification-stream';
 import { modernProblem } from '../era-rules';
 import { META, SUPPORTED_VERSIONS } from '../protocol-era';
 import type { RequestContextApi } from '../../runtime/plugin-api';
@@ -96,14 +98,53 @@ async function reply(
 /** Methods whose results carry `ttlMs`/`cacheScope`. */
 const LISTED = new Set(['prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
 
-/** A listen stream: acknowledged with what this server will send (nothing), then closed. */
-function listen(ctx: RequestContextApi, opts: ServerOptions, m: Request): never {
+/** The list changes a listen request may ask for, by the notification that carries each. */
+const LIST_CHANGES: Record<string, string> = {
+  toolsListChanged: 'notifications/tools/list_changed',
+  promptsListChanged: 'notifications/prompts/list_changed',
+  resourcesListChanged: 'notifications/resources/list_changed',
+};
+
+/**
+ * A listen stream. Where the server has streams of its own (a listener's sources), the list
+ * changes asked for are acknowledged and passed on as the sources send them, each tagged with
+ * the subscription (and its source); the sources' streams are opened for this request alone and
+ * closed with it. Otherwise acknowledged with nothing to send, and closed.
+ */
+async function listen(
+  ctx: RequestContextApi,
+  tools: ServedTools,
+  opts: ServerOptions,
+  m: Request,
+): Promise<never> {
   const tag = { [META.subscriptionId]: m.id };
-  const ack = {
+  const asked = paramsOf(m).notifications;
+  const wanted = Object.keys(LIST_CHANGES).filter(
+    (k) => asked && typeof asked === 'object' && (asked as Record<string, unknown>)[k] === true,
+  );
+  const ackWith = (notifications: Record<string, boolean>) => ({
     jsonrpc: '2.0',
     method: 'notifications/subscriptions/acknowledged',
-    params: { notifications: {}, _meta: tag },
-  };
+    params: { notifications, _meta: tag },
+  });
+  if (tools.listen && wanted.length) {
+    const methods = new Set(wanted.map((k) => LIST_CHANGES[k]));
+    const key = `listen ${randomUUID()}`;
+    const stream = await openNotificationStream(ctx, { listen: tools.listen }, key, {
+      shape: (n) => {
+        if (!methods.has(n.method as string)) return null;
+        const params = (n.params ?? {}) as Record<string, unknown>;
+        return { ...n, params: { ...params, _meta: { ...(params._meta as object), ...tag } } };
+      },
+      first: [ackWith(Object.fromEntries(wanted.map((k) => [k, true])))],
+      onEnd: () => void tools.endSession?.(ctx, key).catch(() => undefined),
+    });
+    if (stream) {
+      opts.record({ method: m.method, tool: null, error: null, id: m.id });
+      return stream.answer();
+    }
+  }
+  const ack = ackWith({});
   const close = { jsonrpc: '2.0', id: m.id, result: { resultType: 'complete', _meta: tag } };
   opts.record({ method: m.method, tool: null, error: null, id: m.id, reply: close });
   const events = [ack, close]
@@ -142,7 +183,7 @@ export async function serveModern(
     opts.record({ method: m.kind === 'notification' ? m.method : null, tool: null, error: null });
     return ctx.exit(202, undefined, {});
   }
-  if (m.method === 'subscriptions/listen') return listen(ctx, opts, m);
+  if (m.method === 'subscriptions/listen') return listen(ctx, tools, opts, m);
   // A call that asked for progress, where calls report it: answered as a stream while it runs.
   const token = progressTokenOf(m.params);
   if (m.method === 'tools/call' && token !== null && tools.relaysProgress)

@@ -50,6 +50,16 @@ export interface ServedTools {
   relaysProgress?: boolean;
   /** Capabilities beside `tools` (a listener's sources: prompts, resources). */
   capabilities?: Record<string, unknown>;
+  /**
+   * The server's own stream of notifications, where it has one (a listener's sources): each
+   * message to `send` as it comes, until `signal` aborts. `opened`: whether there is one.
+   */
+  listen?(
+    ctx: RequestContextApi,
+    sessionId: string | null,
+    send: (message: Record<string, unknown>) => void,
+    signal: AbortSignal,
+  ): { opened: Promise<boolean>; ended: Promise<void> };
   /** The client ended its session (a 2025 DELETE): what was kept for it is ended too. */
   endSession?(ctx: RequestContextApi, sessionId: string): Promise<void>;
   /** Another method this server answers (prompts, resources), or null: not found (-32601). */

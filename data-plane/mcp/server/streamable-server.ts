@@ -22,6 +22,7 @@ import {
 } from './replies';
 import { eraOf, speakerOf } from '../protocol-era';
 import { serveModern } from './modern-server';
+import { openNotificationStream } from './notification-stream';
 import type { HeaderMap, RequestContextApi } from '../../runtime/plugin-api';
 import type { SessionSealer } from './session-ids';
 
@@ -247,6 +248,39 @@ async function endSession(
   return ctx.exit(200, '', {});
 }
 
+/**
+ * A 2025 client's GET: its session's stream, where the server has one (a listener's sources'
+ * streams in that session, fanned in), else 405 as a server without one answers.
+ */
+async function getStream(
+  ctx: RequestContextApi,
+  tools: Required<Pick<ServedTools, 'listen'>>,
+  opts: ServerOptions,
+  fail: (r: Refusal) => never,
+): Promise<never> {
+  if (!takesEventStream(ctx.req.headers.accept))
+    return fail({
+      status: 406,
+      code: -32000,
+      message: 'Not Acceptable: Accept must allow text/event-stream',
+    });
+  const id = ctx.req.headers['mcp-session-id'];
+  const sessionId = typeof id === 'string' ? id : null;
+  const problem = sessionRefusal(ctx, opts.sessions!, sessionId, false);
+  if (problem) return fail(problem);
+  ctx.analytics.fields.mcp_session_id = sessionId;
+  const stream = await openNotificationStream(ctx, tools, sessionId);
+  if (!stream)
+    return fail({
+      status: 405,
+      code: -32000,
+      headers: { allow: 'POST' },
+      message: 'Method not allowed: no source of this server sends a stream',
+    });
+  opts.record({ method: null, tool: null, error: null });
+  return stream.answer();
+}
+
 /** Answer one HTTP request to the server; always ends with `ctx.exit`. */
 export async function serveMcp(
   ctx: RequestContextApi,
@@ -262,6 +296,8 @@ export async function serveMcp(
     });
   };
   if (req.method === 'DELETE' && tools.endSession && opts.sessions) return endSession(ctx, tools, opts, fail);
+  if (req.method === 'GET' && tools.listen && opts.sessions)
+    return getStream(ctx, { ...tools, listen: tools.listen }, opts, fail);
   const refused = httpRefusal(ctx);
   if (refused) return fail(refused);
   const parsed = parseJsonRpcBody(ctx.body ?? Buffer.alloc(0), opts.maxBodyBytes);

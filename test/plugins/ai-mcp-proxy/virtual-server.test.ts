@@ -8,7 +8,8 @@
  * out and said so (or fails the list, as configured).
  */
 import { after, before, describe, test } from 'node:test';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -65,7 +66,7 @@ async function source(
 }
 
 before(async () => {
-  github = await startGithubMcpFixture({ token: TOKEN });
+  github = await startGithubMcpFixture({ token: TOKEN, getStreams: true });
   mutable = await startMutableMcpFixture(
     ['echo', 'search_code', 'deploy'].map((name) => ({
       name,
@@ -333,6 +334,88 @@ describe('one endpoint over four MCP servers', () => {
     assert.match(JSON.stringify(result.content), /completed/i);
     assert.ok(v2Progress.length >= 2, JSON.stringify(v2Progress));
     await modern.close();
+  });
+
+  test('a 2025 client’s stream carries what its sources send, each naming its source; closed with it', async () => {
+    const before = new Set(github.streams.keys());
+    const transport = new TransportV1(url(), { requestInit: { headers: DEV } });
+    const dev = new ClientV1({ name: 'virtual-v1', version: '1.0.0' });
+    const got: any[] = [];
+    dev.fallbackNotificationHandler = async (n) => void got.push(n);
+    await dev.connect(transport);
+    // The SDK opens its GET stream after initialize; the listener opens GitHub's in this session.
+    const upstream = await waitFor('GitHub’s stream for this session', async () =>
+      [...github.streams.keys()].find((k) => !before.has(k)),
+    );
+    github.notify({ jsonrpc: '2.0', method: 'notifications/secrets', params: { token: 'x' } });
+    github.notify({ jsonrpc: '2.0', id: 9, method: 'sampling/createMessage', params: {} });
+    github.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    const change = await waitFor('the list change', async () =>
+      got.find((n) => n.method === 'notifications/tools/list_changed'),
+    );
+    assert.equal(change.params._meta['io.tollgate/source'], 'github');
+    assert.deepEqual(
+      got.map((n) => n.method),
+      ['notifications/tools/list_changed'],
+      'nothing else passed',
+    );
+    await dev.close();
+    await waitFor('GitHub’s stream closed with the client’s', async () => !github.streams.has(upstream));
+  });
+
+  test('a 2026 listen stream: the list changes asked for, tagged with the subscription and source', async () => {
+    const before = new Set(github.streams.keys());
+    const modern = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': { name: 'listen-test', version: '1.0.0' },
+    };
+    const req = request(`${s.dp.proxyUrl}/agents`, {
+      method: 'POST',
+      headers: {
+        ...DEV,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+    });
+    req.end(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'sub-1',
+        method: 'subscriptions/listen',
+        params: { _meta: modern, notifications: { toolsListChanged: true, promptsListChanged: true } },
+      }),
+    );
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    assert.equal(res.statusCode, 200);
+    let text = '';
+    res.on('data', (c) => (text += c));
+    const events = () =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)));
+    const upstream = await waitFor('GitHub’s stream for this listen', async () =>
+      [...github.streams.keys()].find((k) => !before.has(k)),
+    );
+    github.notify({ jsonrpc: '2.0', method: 'notifications/resources/list_changed' }); // not asked for
+    github.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    await waitFor('the list change', async () => events().length >= 2);
+    const [ack, change] = events();
+    assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
+    assert.deepEqual(ack.params.notifications, { toolsListChanged: true, promptsListChanged: true });
+    assert.equal(change.method, 'notifications/tools/list_changed');
+    assert.equal(change.params._meta['io.modelcontextprotocol/subscriptionId'], 'sub-1');
+    assert.equal(change.params._meta['io.tollgate/source'], 'github');
+    res.destroy();
+    // The upstream session opened for this listen is closed with it.
+    await waitFor(
+      'GitHub’s stream closed and its session ended',
+      async () => !github.streams.has(upstream) && github.deleted.includes(upstream),
+    );
+    assert.equal(events().length, 2);
   });
 
   test('a client ending its session ends its upstream sessions', async () => {
