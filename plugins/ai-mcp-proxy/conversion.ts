@@ -234,8 +234,8 @@ function payloadsOf(ctx: RequestContextApi): Map<unknown, unknown> {
 
 export function conversionServer(config: Config, env: CompileEnv, self: Entity): PluginHooks {
   const tools = new ConvertedTools(gather(config, env, self), config, env);
-  const withSources = listenerSources(config, env, self, tools.names);
   const sessions = sealerOf(config, env, self);
+  const withSources = listenerSources(config, env, self, tools.names, sessions);
   const logPayloads = config.logging?.log_payloads === true;
   return {
     needsRequestBody: true,

@@ -17,6 +17,8 @@ import { aiMcpProxyPlugin } from './schema';
 import { decide, denialMessage, toolAclsOf } from './tool-acl';
 import { callerResolver } from './caller';
 import { taggedPlugins } from './tagged-plugins';
+import { TaskHandles } from './source-tasks';
+import type { SessionSealer } from '../../data-plane/mcp/server/session-ids';
 import { OMITTED_META, SourceListFailed, VirtualTools, type SourceSettings } from './virtual-tools';
 import { KINDS, type Kind } from './virtual-names';
 
@@ -57,6 +59,8 @@ const SOURCE_CAPABILITIES = {
   prompts: { listChanged: true },
   resources: { listChanged: true },
 };
+/** Tasks of its sources' tools, by handle (source-tasks.ts), where it can seal handles. */
+const TASK_CAPABILITIES = { tasks: { cancel: {}, requests: { tools: { call: {} } } } };
 
 const listOf =
   (kind: Kind) =>
@@ -90,6 +94,9 @@ const OTHER: Record<string, OtherMethod> = {
   'resources/templates/list': listOf('templates'),
   'prompts/get': async (v, ctx, params) => (await v.getPrompt(ctx, params)) ?? NOT_FOUND,
   'resources/read': async (v, ctx, params) => (await v.readResource(ctx, params)) ?? NOT_FOUND,
+  'tasks/get': (v, ctx, params) => v.task(ctx, 'tasks/get', params),
+  'tasks/result': (v, ctx, params) => v.task(ctx, 'tasks/result', params),
+  'tasks/cancel': (v, ctx, params) => v.task(ctx, 'tasks/cancel', params),
 };
 
 /** A list a `fail` source failed is the JSON-RPC error its failure says. */
@@ -114,13 +121,17 @@ export function listenerSources(
   env: CompileEnv,
   self: Entity,
   ownNames: string[],
+  sessions: SessionSealer | null,
 ): ((own: ServedTools, audits: Map<unknown, Record<string, unknown>>) => ServedTools) | null {
   if (config.mode !== 'listener') return null;
+  // Task handles are sealed as sessions are: with the listener's secrets, for its own purpose.
+  const tasks = sessions ? new TaskHandles(sessions.sealerFor('task', 'tgt1.')) : null;
   const virtual = new VirtualTools(
     gatherSources(config, env, self),
     env,
     config.server.tool_name_prefix,
     config.server.max_concurrency,
+    tasks,
   );
   if (virtual.empty) return null;
   const acl = toolAclsOf(config).defaultAcl;
@@ -143,7 +154,7 @@ export function listenerSources(
       return listing.omitted.length ? { tools, meta: { [OMITTED_META]: listing.omitted } } : { tools };
     },
     headerParams: (name) => own.headerParams?.(name),
-    capabilities: SOURCE_CAPABILITIES,
+    capabilities: tasks ? { ...SOURCE_CAPABILITIES, ...TASK_CAPABILITIES } : SOURCE_CAPABILITIES,
     other: (ctx, method, params) => {
       const run = OTHER[method];
       if (!run) return null;
@@ -152,12 +163,12 @@ export function listenerSources(
       return failClosed(() => run(virtual, ctx, params));
     },
     relaysProgress: true,
-    async call(ctx, name, args, id, progress) {
+    async call(ctx, name, args, id, how = {}) {
       if (ownNames.includes(name)) return own.call(ctx, name, args, id);
       const d = allowed(ctx);
       if (!d.allowed)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
-      const outcome = await failClosed(() => virtual.call(ctx, name, args, ownNames, progress));
+      const outcome = await failClosed(() => virtual.call(ctx, name, args, ownNames, how));
       if (!outcome)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };
       // Which source answered, for analytics (per-source figures).

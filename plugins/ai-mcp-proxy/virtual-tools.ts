@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fannedIn, type Notification } from './source-listen';
 import type { RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import type { ProgressSink, ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
+import type { CallOptions, ProgressSink, ToolCallOutcome } from '../../data-plane/mcp/server/served-tools';
+import { TaskHandles } from './source-tasks';
 import { forwardedHeaders, SourceClient, sourceFailure, type McpSource } from './source-client';
 import { tokenClaimsOf } from '../../data-plane/pdk/auth';
 import { JSONRPC_ERRORS } from '../../data-plane/mcp/jsonrpc';
@@ -234,6 +235,8 @@ export class VirtualTools {
     env: ConstructorParameters<typeof SourceClient>[1],
     private readonly prefix: PrefixRule,
     private readonly concurrency: number,
+    /** Null: tasks are not run through this listener (no session secrets to seal handles). */
+    private readonly tasks: TaskHandles | null = null,
   ) {
     this.sources = settings.map((s) => new Source(s, env));
   }
@@ -354,13 +357,24 @@ export class VirtualTools {
     name: string,
     args: unknown,
     reserved: readonly string[],
-    progress?: ProgressSink,
+    how: CallOptions = {},
   ) {
     const partition = this.partitionOf(ctx);
     const at = (await this.listIn(ctx, partition, 'tools', reserved)).routes.get(name);
     if (!at) return null;
-    const params = { name: at.name, ...(args === undefined ? {} : { arguments: args }) };
-    return this.ask(ctx, partition, at, 'tools/call', params, progress);
+    const params: Record<string, unknown> = { name: at.name };
+    if (args !== undefined) params.arguments = args;
+    // A task only where its handle can be sealed (the listener manages sessions).
+    if (how.task && this.tasks) params.task = how.task;
+    const outcome = await this.ask(ctx, partition, at, 'tools/call', params, how.progress);
+    if (outcome.result !== undefined && this.tasks) {
+      const source = this.sources[at.source].settings.name;
+      const result = TaskHandles.rewrite(outcome.result, this.tasks.sealing(source, partition));
+      if (result === null)
+        return { error: sourceFailure(this.sources[at.source].settings, 'an unreadable task'), source };
+      outcome.result = result;
+    }
+    return outcome;
   }
 
   /** The client ended its session: so do its upstream sessions, at every source. */
@@ -406,5 +420,30 @@ export class VirtualTools {
     if (!this.sources.length) open(false);
     const ended = Promise.all(this.sources.map(follow)).then(() => open(false));
     return { opened, ended };
+  }
+
+  /**
+   * `tasks/get`, `tasks/result`, `tasks/cancel` by handle: to the source the handle names, for
+   * the caller it names, and the answer's task ids as handles again (source-tasks.ts).
+   */
+  async task(
+    ctx: RequestContextApi,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<ToolCallOutcome & { source?: string }> {
+    const partition = this.partitionOf(ctx);
+    const at = this.tasks?.read(params.taskId, partition);
+    const index = at ? this.sources.findIndex((s) => s.settings.name === at.source) : -1;
+    if (!at || index < 0)
+      return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: 'Task not found' } };
+    const outcome = await this.ask(ctx, partition, { source: index }, method, { taskId: at.taskId });
+    if (outcome.result === undefined) return outcome;
+    const result = TaskHandles.rewrite(outcome.result, TaskHandles.asked(at.taskId, params.taskId as string));
+    if (result === null)
+      return {
+        error: sourceFailure(this.sources[index].settings, 'it answered for another task'),
+        source: at.source,
+      };
+    return { result, source: at.source };
   }
 }

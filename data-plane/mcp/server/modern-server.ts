@@ -60,17 +60,12 @@ async function reply(
     result: complete(opts, result, list),
   });
   switch (m.method) {
-    case 'server/discover':
-      return [
-        ok(
-          {
-            supportedVersions: SUPPORTED_VERSIONS,
-            capabilities: { tools: { listChanged: false }, ...tools.capabilities },
-          },
-          true,
-        ),
-        null,
-      ];
+    case 'server/discover': {
+      const capabilities: Record<string, unknown> = { tools: { listChanged: false }, ...tools.capabilities };
+      // 2025-11-25's task capability: tasks are an extension in this revision, not offered here.
+      delete capabilities.tasks;
+      return [ok({ supportedVersions: SUPPORTED_VERSIONS, capabilities }, true), null];
+    }
     case 'tools/list': {
       if (paramsOf(m).cursor !== undefined)
         return [errorReply(m.id, JSONRPC_ERRORS.INVALID_PARAMS, 'Invalid params: unknown cursor'), null];
@@ -79,7 +74,7 @@ async function reply(
       return [ok(listed.result as Record<string, unknown>, true), null];
     }
     case 'tools/call': {
-      const outcome = await tools.call(ctx, m.tool!, paramsOf(m).arguments, m.id, progress);
+      const outcome = await tools.call(ctx, m.tool!, paramsOf(m).arguments, m.id, { progress });
       if (outcome.error) return [errorReply(m.id, outcome.error.code, outcome.error.message), m.tool!];
       return [ok(outcome.result as Record<string, unknown>), m.tool!];
     }

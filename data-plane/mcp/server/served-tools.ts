@@ -33,6 +33,14 @@ export interface Progress {
 }
 export type ProgressSink = (progress: Progress) => void;
 
+/** How a call is to run, as its client asked. */
+export interface CallOptions {
+  /** Its progress, where the tool reports it. */
+  progress?: ProgressSink;
+  /** Run as a task (2025-11-25 `params.task`), where the tool's server runs tasks. */
+  task?: { ttl?: number };
+}
+
 /** What the server offers: the caller's tools, and calling one. */
 export interface ServedTools {
   /** May throw ToolListError. */
@@ -44,7 +52,7 @@ export interface ServedTools {
     name: string,
     args: unknown,
     id: JsonRpcId,
-    progress?: ProgressSink,
+    how?: CallOptions,
   ): Promise<ToolCallOutcome>;
   /** Calls may report progress (a listener's sources): a call asking for it is answered as a stream. */
   relaysProgress?: boolean;

@@ -178,7 +178,8 @@ class ServerExchange {
         return [replyOf(m.id, await listOutcome(this.tools, this.ctx)), null];
       case 'tools/call': {
         const name = m.tool!;
-        return [replyOf(m.id, await this.tools.call(this.ctx, name, params.arguments, m.id, progress)), name];
+        const how = { progress, task: taskOf(params.task) };
+        return [replyOf(m.id, await this.tools.call(this.ctx, name, params.arguments, m.id, how)), name];
       }
       default: {
         const other = this.tools.other?.(this.ctx, m.method, params);
@@ -218,6 +219,13 @@ class ServerExchange {
     }
     return replies;
   }
+}
+
+/** A call's `task` (2025-11-25), as far as it is understood: only a numeric `ttl`. */
+function taskOf(task: unknown): { ttl?: number } | undefined {
+  if (!task || typeof task !== 'object' || Array.isArray(task)) return undefined;
+  const ttl = (task as { ttl?: unknown }).ttl;
+  return typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0 ? { ttl } : {};
 }
 
 /** An outcome as the JSON-RPC reply to request `id`. */

@@ -19,6 +19,11 @@ import {
 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CreateTaskResultSchema,
+  GetTaskPayloadResultSchema,
+  GetTaskResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { mustCreate, startStack, type Stack } from '../../helpers/stack';
 import { startServerEverything } from '../../helpers/server-everything';
 import { freePort } from '../../helpers/process';
@@ -416,6 +421,42 @@ describe('one endpoint over four MCP servers', () => {
       async () => !github.streams.has(upstream) && github.deleted.includes(upstream),
     );
     assert.equal(events().length, 2);
+  });
+
+  test('a source’s task is the client’s by a sealed handle: to its source, for its caller only', async () => {
+    const dev = await v1(DEV);
+    assert.ok(dev.getServerCapabilities()?.tasks?.requests?.tools?.call, 'tasks offered');
+    const created = await dev.request(
+      { method: 'tools/call', params: { name: 'list_issues', arguments: {}, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+    const handle = created.task.taskId;
+    assert.ok(handle.startsWith('tgt1.') && !handle.includes('gh-task'), handle);
+    const state = await dev.request({ method: 'tasks/get', params: { taskId: handle } }, GetTaskResultSchema);
+    assert.equal(state.taskId, handle);
+    assert.equal(state.status, 'completed');
+    const payload = await dev.request(
+      { method: 'tasks/result', params: { taskId: handle } },
+      GetTaskPayloadResultSchema,
+    );
+    assert.match(JSON.stringify(payload.content), /called list_issues as a task/);
+    assert.equal((payload._meta as any)['io.modelcontextprotocol/related-task'].taskId, handle);
+    // The source's own id, a forged handle, another caller's handle: not found, never asked.
+    const asked = github.taskIds.length;
+    const notFound = (err: any) => err.code === -32602;
+    for (const bad of ['gh-task-1', `${handle.slice(0, -4)}AAAA`])
+      await assert.rejects(
+        dev.request({ method: 'tasks/get', params: { taskId: bad } }, GetTaskResultSchema),
+        notFound,
+      );
+    await dev.close();
+    const ops = await v1(OPS);
+    await assert.rejects(
+      ops.request({ method: 'tasks/get', params: { taskId: handle } }, GetTaskResultSchema),
+      notFound,
+    );
+    await ops.close();
+    assert.equal(github.taskIds.length, asked);
   });
 
   test('a client ending its session ends its upstream sessions', async () => {
