@@ -42,7 +42,9 @@ export class ProxyRequest {
      * recorded there, not again here.
      */
     readonly gatewayMade = false,
-  ) {}
+  ) {
+    rc.clientLeft = this.abort;
+  }
 
   get requestId(): string {
     return this.rc.requestId;

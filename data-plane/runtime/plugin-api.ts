@@ -50,6 +50,13 @@ export class StreamedExit extends ExitSignal {
   }
 }
 
+/** "The client went away", once (an EventEmitter's `abort`). */
+export interface ClientLeft {
+  readonly aborted: boolean;
+  once(event: 'abort', listener: () => void): unknown;
+  off(event: 'abort', listener: () => void): unknown;
+}
+
 export interface RequestContextApi {
   readonly requestId: string;
   readonly req: IncomingMessage;
@@ -107,6 +114,11 @@ export interface RequestContextApi {
    * each (the request's record plus the entry). Filled in by the log phase at the latest.
    */
   readonly analytics: AnalyticsFields;
+  /**
+   * Fires when the client goes away before its answer is out: work a plugin does on its behalf
+   * (requests the gateway makes for it) can stop.
+   */
+  readonly clientLeft: ClientLeft;
   /** Answer now; plugins with lower priority and the upstream are skipped. */
   exit(status: number, body?: unknown, headers?: HeaderMap): never;
   /** Answer now with a body still being written (StreamedExit). */

@@ -5,12 +5,15 @@ import { SlotValues } from './slots';
 import {
   ExitSignal,
   StreamedExit,
+  type ClientLeft,
   type AnalyticsFields,
   type HeaderMap,
   type RequestContextApi,
 } from './plugin-api';
 
 /** Per-request state shared by the plugins of one request. */
+const NEVER_LEFT: ClientLeft = { aborted: false, once: () => undefined, off: () => undefined };
+
 export class RequestContext implements RequestContextApi {
   method: string;
   path: string;
@@ -32,6 +35,8 @@ export class RequestContext implements RequestContextApi {
   }
   readonly responseHeaders: HeaderMap = {};
   readonly analytics: AnalyticsFields = { fields: {}, entries: null };
+  /** Set by the exchange this context belongs to; never fires without one. */
+  clientLeft: ClientLeft = NEVER_LEFT;
 
   constructor(
     readonly requestId: string,

@@ -97,8 +97,10 @@ export class SourceClient {
     partition: string,
     method: string,
     params: Record<string, unknown>,
-    progress?: ProgressSink,
+    /** A call made for this client alone (not a list others share): `progress`, and stopped if it leaves. */
+    own?: { progress?: ProgressSink },
   ): Promise<SourceAnswer> {
+    const progress = own?.progress;
     // A 2025 client's session has its own upstream sessions (what it set there stays its own).
     const client = ctx.req.headers['mcp-session-id'];
     const key = this.keyOf(partition, typeof client === 'string' ? client : null);
@@ -113,7 +115,7 @@ export class SourceClient {
       // Each attempt its own token: progress of an abandoned attempt is never relayed.
       const relay = progress && progressRelay(params, progress);
       const message = { jsonrpc: '2.0', id: this.nextId++, method, params: relay?.params ?? params };
-      const res = await this.send(ctx, session, 'POST', message, relay?.observe);
+      const res = await this.send(ctx, session, 'POST', message, relay?.observe, own !== undefined);
       // The source forgot the session (restarted, expired): a new one, once.
       if (res.status === 404 && session && attempt === 0) {
         // Only the session this request used: another may have opened a new one meanwhile.
@@ -254,22 +256,33 @@ export class SourceClient {
     method: 'POST' | 'DELETE',
     message: Record<string, unknown> | null,
     onBodyChunk?: RouteCall['onBodyChunk'],
+    cancelOnLeave = false,
   ) {
     const timeoutMs = this.source.timeoutMs;
-    const res = await this.env.routeCaller.call({
-      from: ctx,
-      route: this.source.route,
-      method,
-      path: this.source.path,
-      query: new URLSearchParams(),
-      headers: this.headersFor(ctx, session, message !== null),
-      body: message && Buffer.from(JSON.stringify(message)),
-      timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-      plugins: { skip: () => false },
-      maxResponseBytes: MAX_ANSWER_BYTES,
-      onBodyChunk,
-    });
+    // Stopped at its deadline and, for a call made for this client alone, when the client leaves.
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeoutMs);
+    const left = () => stop.abort();
+    if (cancelOnLeave) ctx.clientLeft.once('abort', left);
+    const res = await this.env.routeCaller
+      .call({
+        from: ctx,
+        route: this.source.route,
+        method,
+        path: this.source.path,
+        query: new URLSearchParams(),
+        headers: this.headersFor(ctx, session, message !== null),
+        body: message && Buffer.from(JSON.stringify(message)),
+        timeoutMs,
+        signal: stop.signal,
+        plugins: { skip: () => false },
+        maxResponseBytes: MAX_ANSWER_BYTES,
+        onBodyChunk,
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        ctx.clientLeft.off('abort', left);
+      });
     return { ...res, id: message?.id };
   }
 

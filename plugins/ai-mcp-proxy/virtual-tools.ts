@@ -315,7 +315,7 @@ export class VirtualTools {
     progress?: ProgressSink,
   ): Promise<ToolCallOutcome & { source: string }> {
     const source = this.sources[at.source];
-    const answer = await source.client.request(ctx, partition, method, params, progress);
+    const answer = await source.client.request(ctx, partition, method, params, { progress });
     const from = source.settings.name;
     if (answer.failure) return { error: sourceFailure(source.settings, answer.failure), source: from };
     if (answer.reply?.error) return { error: answer.reply.error, source: from };

@@ -150,6 +150,13 @@ before(async () => {
       default_acl: [{ scope: 'tools', deny: ['dev'] }],
     },
   });
+  // The same sources with a deadline no test waits for: what stops a call there is its client.
+  await mustCreate(s.api, '/services/agents/routes', { name: 'patient', paths: ['/patient'] });
+  await mustCreate(s.api, '/routes/patient/plugins', { name: 'key-auth' });
+  await mustCreate(s.api, '/routes/patient/plugins', {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'listener', server: { tag: 'agents', timeout: 600_000 } },
+  });
   await mustCreate(s.api, '/services/agents/routes', { name: 'slow', paths: ['/slow'] });
   await mustCreate(s.api, '/routes/slow/plugins', {
     name: 'ai-mcp-proxy',
@@ -457,6 +464,23 @@ describe('one endpoint over four MCP servers', () => {
     );
     await ops.close();
     assert.equal(github.taskIds.length, asked);
+  });
+
+  test('a call whose client leaves is stopped at its source', async () => {
+    const dev = await v1(DEV, '/patient');
+    await dev.listTools(); // the source's list and session are ready
+    const before = github.calls.length;
+    const leave = new AbortController();
+    const call = dev.callTool({ name: 'list_issues', arguments: { delay_ms: 30_000 } }, undefined, {
+      signal: leave.signal,
+    });
+    await waitFor('the call at GitHub', async () =>
+      github.calls.slice(before).some((c) => c.method === 'tools/call' && c.tool === 'list_issues'),
+    );
+    await dev.close(); // the client's connection goes with it
+    leave.abort();
+    await assert.rejects(call);
+    await waitFor('GitHub’s call abandoned', async () => github.abandoned.includes('list_issues'));
   });
 
   test('a client ending its session ends its upstream sessions', async () => {
