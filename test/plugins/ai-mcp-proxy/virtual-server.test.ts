@@ -1,11 +1,13 @@
 /**
  * A virtual MCP server: one `listener` route over real MCP servers — the GitHub-style fixture
- * (bearer token passed through, 75 tools over two pages, tool ACLs on its route),
- * server-everything, an SDK server whose names collide with both, and a dead one — each a
- * passthrough route tagged with the listener's tag. Driven by the SDK 1.x client (2025-11-25)
- * and the SDK v2 client (2026-07-28): each consumer lists exactly its tools, colliding names
- * take their source's prefix, a denied tool never reaches its server, a dead source is left
- * out and said so (or fails the list, as configured).
+ * (bearer token passed through, 75 tools over two pages, tool ACLs on its route, a GET stream,
+ * tasks), server-everything, an SDK server whose names collide with both, a Konnect-style SDK
+ * server behind OAuth with its token swapped in, and a dead one — each a passthrough route
+ * tagged with the listener's tag. Driven by the SDK 1.x client (2025-11-25) and the SDK v2
+ * client (2026-07-28): each consumer lists exactly its tools, colliding names take their
+ * source's prefix, a denied tool never reaches its server, a dead source is left out and said
+ * so (or fails the list, as configured); sources' progress, streams and tasks reach the client
+ * bound to their source and caller; a session ends at every source with the client's.
  */
 import { after, before, describe, test } from 'node:test';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
@@ -44,6 +46,8 @@ let s: Stack;
 let github: GithubFixture;
 let mutable: MutableMcpFixture;
 let hostile: MutableMcpFixture;
+let konnect: MutableMcpFixture;
+const KONNECT_TOKEN = 'kpat_stored_for_the_gateway';
 let everything: ChildProcess;
 let pinId: string;
 let dp2: DpProcess;
@@ -115,6 +119,35 @@ before(async () => {
   await source('mutable', `${mutable.url}/mcp`, { ...own, tools_cache_ttl_seconds: 0 });
   pinId = (await mustCreate(s.api, '/routes/mutable/plugins', { name: 'mcp-tool-pinning', config: {} })).id;
   await source('dead', `http://127.0.0.1:${deadPort}/mcp`, { server: { timeout: 2000 } });
+  // Konnect-style: its route authenticates with OAuth (ai-mcp-oauth2) and swaps in the token the
+  // gateway holds for Konnect (request-transformer-advanced), as the seed's konnect-mcp route.
+  konnect = await startMutableMcpFixture(
+    ['list_control_planes', 'get_analytics'].map((name) => ({
+      name,
+      description: `Konnect ${name}`,
+      inputSchema: { type: 'object' },
+    })),
+    { token: KONNECT_TOKEN },
+  );
+  await mustCreate(s.api, '/services', { name: 'konnect', url: `${konnect.url}`, retries: 0 });
+  await mustCreate(s.api, '/services/konnect/routes', { name: 'konnect', paths: ['/src-konnect'] });
+  await mustCreate(s.api, '/routes/konnect/plugins', {
+    name: 'ai-mcp-oauth2',
+    config: {
+      resource: 'https://localhost:8443/konnect-mcp',
+      authorization_servers: ['http://127.0.0.1:9/oauth'],
+      passthrough_credentials: false,
+    },
+  });
+  await mustCreate(s.api, '/routes/konnect/plugins', {
+    name: 'ai-mcp-proxy',
+    tags: ['agents'],
+    config: { mode: 'passthrough-listener', server: { forward_client_headers: false } },
+  });
+  await mustCreate(s.api, '/routes/konnect/plugins', {
+    name: 'request-transformer-advanced',
+    config: { add: { headers: [`Authorization:Bearer ${KONNECT_TOKEN}`] } },
+  });
   await mustCreate(s.api, '/services', { name: 'agents', url: 'http://127.0.0.1:9/' });
   await mustCreate(s.api, '/services/agents/routes', { name: 'agents', paths: ['/agents'] });
   await mustCreate(s.api, '/routes/agents/plugins', { name: 'key-auth' });
@@ -176,6 +209,7 @@ after(async () => {
   await github?.close();
   await mutable?.close();
   await hostile?.close();
+  await konnect?.close();
 });
 
 const url = () => new URL(`${s.dp.proxyUrl}/agents`);
@@ -197,7 +231,7 @@ async function v2(headers: Record<string, string>) {
 
 const githubRan = (tool: string) => github.calls.some((c) => c.method === 'tools/call' && c.tool === tool);
 
-describe('one endpoint over four MCP servers', () => {
+describe('one endpoint over five MCP servers', () => {
   test('each consumer lists exactly its tools; colliding names take their source’s prefix', async () => {
     const dev = await v1(DEV);
     const listed = await dev.listTools();
@@ -266,6 +300,20 @@ describe('one endpoint over four MCP servers', () => {
     for (const name of ['push_files', 'github/push_files', 'merge_pull_request'])
       await assert.rejects(dev.callTool({ name, arguments: {} }), (err: any) => err.code === -32602, name);
     assert.ok(!githubRan('push_files') && !githubRan('merge_pull_request'));
+    await dev.close();
+  });
+
+  test('a Konnect-style source: called with the token its route swaps in, never the client’s', async () => {
+    const dev = await v1(DEV);
+    const names = (await dev.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('list_control_planes') && names.includes('get_analytics'), names.join(','));
+    const planes = await dev.callTool({ name: 'list_control_planes', arguments: {} });
+    assert.match(JSON.stringify(planes.content), /list_control_planes ran/);
+    assert.deepEqual(konnect.calls, ['list_control_planes']);
+    // Every request Konnect got carried the gateway's token; GitHub never saw it.
+    assert.ok(konnect.authorizations.length > 0);
+    assert.ok(konnect.authorizations.every((a) => a === `Bearer ${KONNECT_TOKEN}`));
+    assert.ok(!github.calls.some((c) => JSON.stringify(c.headers).includes(KONNECT_TOKEN)));
     await dev.close();
   });
 
