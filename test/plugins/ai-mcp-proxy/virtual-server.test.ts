@@ -220,11 +220,8 @@ async function v1(headers: Record<string, string>, path = '/agents') {
   return client;
 }
 
-async function v2(headers: Record<string, string>) {
-  const client = new ClientV2(
-    { name: 'virtual-v2', version: '1.0.0' },
-    { versionNegotiation: { mode: 'auto' } },
-  );
+async function v2(headers: Record<string, string>, mode: 'auto' | 'legacy' = 'auto') {
+  const client = new ClientV2({ name: 'virtual-v2', version: '1.0.0' }, { versionNegotiation: { mode } });
   await client.connect(new TransportV2(url(), { requestInit: { headers } }));
   return client;
 }
@@ -344,6 +341,14 @@ describe('one endpoint over five MCP servers', () => {
     await assert.rejects(dev.callTool({ name: 'push_files', arguments: {} }));
     assert.ok(!githubRan('push_files'));
     await dev.close();
+    // The same client in the 2025-11-25 era (a session of its own at the listener).
+    const legacy = await v2(DEV, 'legacy');
+    assert.equal(legacy.getNegotiatedProtocolVersion(), '2025-11-25');
+    const listed = (await legacy.listTools()).tools.map((t) => t.name);
+    assert.deepEqual([...listed].sort(), [...names].sort());
+    const again = await legacy.callTool({ name: 'everything/echo', arguments: { message: 'v2 legacy' } });
+    assert.deepEqual(again.content, [{ type: 'text', text: 'Echo: v2 legacy' }]);
+    await legacy.close();
   });
 
   test('a changed tool of one source is held by its route’s pinning; the other sources are untouched', async () => {
