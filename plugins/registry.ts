@@ -39,6 +39,26 @@ export const BUNDLED: readonly BundledPlugin[] = [
     controlPlane: () => import('./basic-auth/control-plane'),
   },
   {
+    name: 'request-termination',
+    schema: () => require('./request-termination/schema'),
+    handler: () => require('./request-termination/handler'),
+  },
+  {
+    name: 'correlation-id',
+    schema: () => require('./correlation-id/schema'),
+    handler: () => require('./correlation-id/handler'),
+  },
+  {
+    name: 'request-size-limiting',
+    schema: () => require('./request-size-limiting/schema'),
+    handler: () => require('./request-size-limiting/handler'),
+  },
+  {
+    name: 'ip-restriction',
+    schema: () => require('./ip-restriction/schema'),
+    handler: () => require('./ip-restriction/handler'),
+  },
+  {
     name: 'rate-limiting',
     schema: () => require('./rate-limiting/schema'),
     handler: () => require('./rate-limiting/handler'),

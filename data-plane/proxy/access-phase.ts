@@ -7,7 +7,7 @@ import { StreamedExit } from '../runtime/plugin-api';
 import { sendGatewayStream } from './response-phase';
 import type { RouteChain } from '../runtime/plugin-chain';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { MAX_BUFFERED_BODY, readBody } from './body';
+import { BodyTooLarge, MAX_BUFFERED_BODY, readBody } from './body';
 import { phaseAnswer, runAccess, runBeforeUpstream } from './plugin-phases';
 import { encodedRequestBody } from './content-coding';
 import type { ProxyRequest } from './proxy-request';
@@ -43,6 +43,9 @@ export async function runAccessPhase(
         return false;
       }
     }
+    // A body that says it is over the limit is refused before any of it is read.
+    if (wantBody && length > MAX_BUFFERED_BODY)
+      throw new BodyTooLarge(`request body larger than ${MAX_BUFFERED_BODY} bytes`);
     if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
     // A route without plugins pays no await for them.
     if (chain.slots.length) await runAccess(config, chain.slots, rc, pr.executed);
