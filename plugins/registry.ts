@@ -39,6 +39,12 @@ export const BUNDLED: readonly BundledPlugin[] = [
     controlPlane: () => import('./basic-auth/control-plane'),
   },
   {
+    name: 'acl',
+    schema: () => require('./acl/schema'),
+    handler: () => require('./acl/handler'),
+    controlPlane: () => import('./acl/control-plane'),
+  },
+  {
     name: 'request-termination',
     schema: () => require('./request-termination/schema'),
     handler: () => require('./request-termination/handler'),

@@ -46,7 +46,9 @@ export function naturalKey(kind: Kind, e: Entity): string | null {
     default: {
       // A plugin-owned entity: its cache key (key-auth's key, basic-auth's username).
       const fields = OWNED.get(kind)?.cacheKey ?? [];
-      return fields.length && fields.every((f) => e[f] != null) ? fields.map((f) => e[f]).join('|') : null;
+      // A reference by its id (an ACL's consumer).
+      const part = (f: string) => (e[f] && typeof e[f] === 'object' ? e[f].id : e[f]);
+      return fields.length && fields.every((f) => part(f) != null) ? fields.map(part).join('|') : null;
     }
   }
 }

@@ -233,7 +233,8 @@ function addCredentials(
   consumer: Ref,
 ) {
   if (!Array.isArray(list)) throw new DeckFileError(`${where}.${def.name}: expected a list`);
-  const keys = def.cacheKey ?? [];
+  // The consumer a credential is nested under is part of its key, given by the nesting.
+  const keys = (def.cacheKey ?? []).filter((f) => f !== def.nestedUnder);
   list.forEach((k: any, j: number) => {
     const at = `${where}.${def.name}[${j}]`;
     // Matched by id or natural key: without either every sync would create another one.

@@ -72,7 +72,9 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     if (!def.cacheKey) continue;
     const fields = def.cacheKey;
     const rows: Entity[] = config[def.name] ?? [];
-    lookups.set(def.name, new Map(rows.map((e) => [fields.map((f) => e[f]).join(':'), e])));
+    // A reference is keyed by its id (an ACL's consumer).
+    const part = (e: Entity, f: string) => (e[f] && typeof e[f] === 'object' ? e[f].id : e[f]);
+    lookups.set(def.name, new Map(rows.map((e) => [fields.map((f) => part(e, f)).join(':'), e])));
   }
   // Set once compiled: a route call made while serving uses this very snapshot.
   const self: { compiled?: CompiledConfig } = {};
@@ -83,6 +85,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     consumersByCustomId: new Map(config.consumers.flatMap((c) => (c.custom_id ? [[c.custom_id, c]] : []))),
     groupsByName: new Map(config.consumer_groups.map((g) => [g.name, g])),
     lookup: (entity, ...cacheKey) => lookups.get(entity)?.get(cacheKey.join(':')),
+    rows: (entity) => (PLUGIN_ENTITIES.some((d) => d.name === entity) ? (config[entity] ?? []) : []),
     groupsOfConsumer,
     runtime: opts.runtime ?? new ProcessPluginRuntime(new Registry()),
     pluginEntities: config.plugins,

@@ -181,6 +181,8 @@ export interface CompileEnv {
   groupsByName: Map<string, ConsumerGroup>;
   /** A plugin-owned entity by its cache key (`lookup('keyauth_credentials', key)`). */
   lookup(entity: string, ...cacheKey: string[]): Entity | undefined;
+  /** Every row of a plugin-owned entity in the snapshot (an ACL plugin indexes its groups). */
+  rows(entity: string): readonly Entity[];
   groupsOfConsumer: Map<string, ConsumerGroup[]>;
   /** What outlives this snapshot: process-wide plugin state, reports, the CP's pushed state. */
   runtime: PluginRuntime;

@@ -35,6 +35,11 @@ export interface EntityDefinition {
 
   /** Kong's cache_key: the fields a data plane finds this entity by (key-auth's `key`). */
   cacheKey?: string[];
+  /**
+   * The cacheKey fields are unique together (Kong's `cache_key` column, e.g. an ACL's consumer
+   * and group): kept in a `cache_key` column of the table, constraint `<table>_cache_key_unique`.
+   */
+  cacheKeyUnique?: boolean;
   /** Kong's admin_api_name: the top-level collection (`key-auths`). */
   adminApiName?: string;
   /** Kong's admin_api_nested_name: the collection under the parent (`/consumers/{c}/key-auth`). */

@@ -46,7 +46,13 @@ function extraColumns(def: EntityDefinition, doc: Entity): Record<string, unknow
     cols.name = doc.name;
     cols.cache_key = pluginCacheKey(doc);
   }
+  if (def.cacheKeyUnique) cols.cache_key = entityCacheKey(def, doc);
   return cols;
+}
+
+/** An entity's cache key as stored: its cacheKey fields (a reference by its id), joined. */
+function entityCacheKey(def: EntityDefinition, doc: Entity): string {
+  return [def.name, ...def.cacheKey!.map((f) => doc[f]?.id ?? doc[f] ?? '')].join(':');
 }
 
 /** Which field a unique constraint guards, from its name (`<table>_<field>_unique`). */
@@ -331,6 +337,11 @@ export class EntityStore {
           const fields: Record<string, unknown> = { name: doc.name };
           for (const f of ['consumer', 'consumer_group', 'route', 'service'])
             fields[f] = doc[f] ? { id: doc[f].id } : null;
+          throw new KongHttpError(409, uniqueViolation(fields));
+        }
+        if (def.cacheKeyUnique && constraint === `${def.name}_cache_key_unique`) {
+          const fields: Record<string, unknown> = {};
+          for (const f of def.cacheKey!) fields[f] = doc[f]?.id ? { id: doc[f].id } : doc[f];
           throw new KongHttpError(409, uniqueViolation(fields));
         }
         const field = uniqueFieldOf(def, constraint);
