@@ -65,6 +65,11 @@ export const BUNDLED: readonly BundledPlugin[] = [
     handler: () => require('./ip-restriction/handler'),
   },
   {
+    name: 'datadog',
+    schema: () => require('./datadog/schema'),
+    handler: () => require('./datadog/handler'),
+  },
+  {
     name: 'rate-limiting',
     schema: () => require('./rate-limiting/schema'),
     handler: () => require('./rate-limiting/handler'),

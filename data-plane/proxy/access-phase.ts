@@ -48,7 +48,7 @@ export async function runAccessPhase(
       throw new BodyTooLarge(`request body larger than ${MAX_BUFFERED_BODY} bytes`);
     if (wantBody) rc.body = await readBody(req, MAX_BUFFERED_BODY);
     // A route without plugins pays no await for them.
-    if (chain.slots.length) await runAccess(config, chain.slots, rc, pr.executed);
+    if (chain.slots.length) await runAccess(config, chain.slots, rc, pr.executed, 0, undefined, pr.loggers);
     if (rc.authRequired && !rc.authenticated) {
       // No auth plugin accepted this request (a CORS preflight they let through): it goes
       // upstream as the client sent it, never decorated with stored credentials.

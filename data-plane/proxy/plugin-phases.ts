@@ -11,6 +11,7 @@
 import {
   ExitSignal,
   StreamedExit,
+  type RequestFigures,
   type HeaderMap,
   type PluginInstance,
   type RequestContextApi,
@@ -52,10 +53,13 @@ export async function runAccess(
   executed: PluginInstance[],
   from = 0,
   include?: (inst: PluginInstance) => boolean,
+  /** Where the plugins after an exit that log go: their log phase still runs (Kong's). */
+  loggers?: PluginInstance[],
 ): Promise<void> {
   let current: PluginInstance | undefined;
+  let i = from;
   try {
-    for (let i = from; i < slots.length; i++) {
+    for (; i < slots.length; i++) {
       const inst = config.plugins.resolve(slots[i], rc);
       if (!inst || (include && !include(inst))) continue;
       current = inst;
@@ -63,6 +67,11 @@ export async function runAccess(
       if (inst.access) await inst.access(rc);
     }
   } catch (err) {
+    if (loggers)
+      for (let j = i + 1; j < slots.length; j++) {
+        const inst = config.plugins.resolve(slots[j], rc);
+        if (inst?.log && (!include || include(inst))) loggers.push(inst);
+      }
     throw failed(err, current, 'access');
   }
 }
@@ -128,11 +137,12 @@ export function runLogHooks(
   executed: readonly PluginInstance[],
   rc: RequestContextApi,
   state: ResponseState,
+  figures: RequestFigures,
   log?: (line: string) => void,
 ): void {
   for (const inst of executed) {
     try {
-      inst.log?.(rc, state);
+      inst.log?.(rc, state, figures);
     } catch (err) {
       log?.(`plugin ${inst.name} log phase: ${(err as Error).message}`);
     }

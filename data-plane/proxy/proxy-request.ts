@@ -19,6 +19,8 @@ import { ClientAbort } from './client-abort';
 export class ProxyRequest {
   /** Plugins whose access phase ran, in access order. */
   readonly executed: PluginInstance[] = [];
+  /** Plugins the access phase never reached (an earlier one answered) whose log phase runs. */
+  readonly loggers: PluginInstance[] = [];
   readonly startedAt = Date.now();
   upstreamStarted = 0;
   upstreamMs: number | undefined;

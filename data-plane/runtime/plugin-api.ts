@@ -162,7 +162,19 @@ export interface PluginHooks {
    */
   streamFilter?(ctx: RequestContextApi, res: ResponseState): import('node:stream').Transform | null;
   /** After the response; never delays it. */
-  log?(ctx: RequestContextApi, res: ResponseState): void;
+  log?(ctx: RequestContextApi, res: ResponseState, figures: RequestFigures): void;
+}
+
+/** What a request cost, as the log phase knows it (Kong's serializer: latencies, sizes). */
+export interface RequestFigures {
+  /** From the request's arrival to the response's end (Kong's `latencies.request`). */
+  totalMs: number;
+  /** The upstream's part (Kong's `latencies.proxy`), null when none was asked. */
+  upstreamMs: number | null;
+  /** The gateway's own part (Kong's `latencies.kong`). */
+  gatewayMs: number;
+  requestBytes: number;
+  responseBytes: number;
 }
 
 /** A configured plugin, compiled: its hooks plus name and priority from its definition. */

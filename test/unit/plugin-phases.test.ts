@@ -143,6 +143,7 @@ test('the log phase runs every hook; a failing one is logged and the rest still 
     ],
     rc,
     state,
+    { totalMs: 1, upstreamMs: null, gatewayMs: 1, requestBytes: 0, responseBytes: 0 },
     (l) => logged.push(l),
   );
   assert.deepEqual(ran, ['second']);
