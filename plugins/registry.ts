@@ -39,6 +39,12 @@ export const BUNDLED: readonly BundledPlugin[] = [
     controlPlane: () => import('./basic-auth/control-plane'),
   },
   {
+    name: 'hmac-auth',
+    schema: () => require('./hmac-auth/schema'),
+    handler: () => require('./hmac-auth/handler'),
+    controlPlane: () => import('./hmac-auth/control-plane'),
+  },
+  {
     name: 'acl',
     schema: () => require('./acl/schema'),
     handler: () => require('./acl/handler'),
