@@ -40,45 +40,48 @@ export function parseHmac(value: string | undefined): HmacParams | null {
   return { username: m[1], algorithm: m[2], headers: m[3].split(' ').filter(Boolean), signature: m[4] };
 }
 
+/** A header's one value; undefined when absent, false when repeated. */
+function one(ctx: RequestContextApi, name: string): string | undefined | false {
+  const values = ctx.req.headersDistinct[name];
+  if (!values) return undefined;
+  return values.length === 1 ? values[0] : false;
+}
+
+/** The request's date header is an HTTP date within `skew` seconds of now. */
+function fresh(ctx: RequestContextApi, name: string, skew: number): boolean {
+  const date = one(ctx, name);
+  if (!date || !HTTP_DATE.test(date)) return false;
+  const at = Date.parse(date);
+  return Number.isFinite(at) && Math.abs(Date.now() - at) / 1000 <= skew;
+}
+
+/** Kong's signing string: each signed header as `name: value`, or the request line. */
+function signingString(ctx: RequestContextApi, headers: string[]): string | null {
+  const lines: string[] = [];
+  for (const h of headers) {
+    const name = h.toLowerCase();
+    const value = one(ctx, name);
+    if (value === false) return null;
+    if (value !== undefined) lines.push(`${name}: ${value}`);
+    else if (name === 'request-line')
+      lines.push(`${ctx.req.method} ${ctx.req.url} HTTP/${ctx.req.httpVersion}`);
+    else lines.push(`${name}:`);
+  }
+  return lines.join('\n');
+}
+
+/** The body is the one its `Digest` names (no digest: no body). */
+function bodyMatches(ctx: RequestContextApi): boolean {
+  const body = ctx.body ?? Buffer.alloc(0);
+  const digest = one(ctx, 'digest');
+  if (digest === false) return false;
+  if (digest === undefined) return body.length === 0;
+  return digest === `SHA-256=${createHash('sha256').update(body).digest('base64')}`;
+}
+
 export default defineHandler(hmacAuthPlugin, (c, env) => {
   const challenge = wwwAuthenticate('hmac', c.realm);
   const allowed = new Set<string>(c.algorithms);
-
-  /** A header's one value; undefined when absent, false when repeated. */
-  function one(ctx: RequestContextApi, name: string): string | undefined | false {
-    const values = ctx.req.headersDistinct[name];
-    if (!values) return undefined;
-    return values.length === 1 ? values[0] : false;
-  }
-
-  function fresh(ctx: RequestContextApi, name: string): boolean {
-    const date = one(ctx, name);
-    if (!date || !HTTP_DATE.test(date)) return false;
-    const at = Date.parse(date);
-    return Number.isFinite(at) && Math.abs(Date.now() - at) / 1000 <= c.clock_skew;
-  }
-
-  function signingString(ctx: RequestContextApi, headers: string[]): string | null {
-    const lines: string[] = [];
-    for (const h of headers) {
-      const name = h.toLowerCase();
-      const value = one(ctx, name);
-      if (value === false) return null;
-      if (value !== undefined) lines.push(`${name}: ${value}`);
-      else if (name === 'request-line')
-        lines.push(`${ctx.req.method} ${ctx.req.url} HTTP/${ctx.req.httpVersion}`);
-      else lines.push(`${name}:`);
-    }
-    return lines.join('\n');
-  }
-
-  function bodyMatches(ctx: RequestContextApi): boolean {
-    const body = ctx.body ?? Buffer.alloc(0);
-    const digest = one(ctx, 'digest');
-    if (digest === false) return false;
-    if (digest === undefined) return body.length === 0;
-    return digest === `SHA-256=${createHash('sha256').update(body).digest('base64')}`;
-  }
 
   /** Null when the request is authenticated; else why not. */
   function authenticate(ctx: RequestContextApi): string | null {
@@ -86,7 +89,7 @@ export default defineHandler(hmacAuthPlugin, (c, env) => {
     const header = one(ctx, 'authorization');
     if (proxyHeader === false || header === false) return 'Unauthorized';
     if (proxyHeader === undefined && header === undefined) return 'Unauthorized';
-    if (!fresh(ctx, 'x-date') && !fresh(ctx, 'date')) return NO_DATE;
+    if (!fresh(ctx, 'x-date', c.clock_skew) && !fresh(ctx, 'date', c.clock_skew)) return NO_DATE;
     let params = parseHmac(proxyHeader);
     let from = 'proxy-authorization';
     if (!params) {
