@@ -39,6 +39,12 @@ export const BUNDLED: readonly BundledPlugin[] = [
     controlPlane: () => import('./basic-auth/control-plane'),
   },
   {
+    name: 'jwt',
+    schema: () => require('./jwt/schema'),
+    handler: () => require('./jwt/handler'),
+    controlPlane: () => import('./jwt/control-plane'),
+  },
+  {
     name: 'hmac-auth',
     schema: () => require('./hmac-auth/schema'),
     handler: () => require('./hmac-auth/handler'),

@@ -55,6 +55,7 @@ test("plugin-owned entities join the entity list after their parents, with Kong'
     [
       ['keyauth_credentials', 'key-auths', 'key-auth', ['key']],
       ['basicauth_credentials', 'basic-auths', 'basic-auth', ['username']],
+      ['jwt_secrets', 'jwts', 'jwt', ['key']],
       ['hmacauth_credentials', 'hmac-auths', 'hmac-auth', ['username']],
       ['acls', 'acls', 'acls', ['consumer', 'group']],
     ],
