@@ -82,6 +82,11 @@ export const BUNDLED: readonly BundledPlugin[] = [
     handler: () => require('./datadog/handler'),
   },
   {
+    name: 'prometheus',
+    schema: () => require('./prometheus/schema'),
+    handler: () => require('./prometheus/handler'),
+  },
+  {
     name: 'rate-limiting',
     schema: () => require('./rate-limiting/schema'),
     handler: () => require('./rate-limiting/handler'),
