@@ -42,6 +42,16 @@ export function setConsumer(
   else delete h['x-anonymous-consumer'];
 }
 
+/**
+ * Kong's `anonymous` on a failed authentication: the configured consumer (id or username)
+ * stands in, marked anonymous; one that does not exist is Kong's 500, never a pass.
+ */
+export function actAsAnonymous(ctx: RequestContextApi, env: CompileEnv, anonymous: string): void {
+  const anon = env.consumers.get(anonymous) ?? env.consumersByUsername.get(anonymous);
+  if (!anon) return ctx.error(500, `anonymous consumer ${anonymous} is configured but doesn't exist`);
+  setConsumer(ctx, env, anon, null, true);
+}
+
 const TOKEN_CLAIMS = defineSlot<Record<string, unknown>>('auth:token-claims');
 
 /** The claims of the access token an auth plugin validated (ai-mcp-oauth2), for later plugins. */

@@ -23,6 +23,8 @@ function groupsIndex(env: CompileEnv): Map<string, string[]> {
       list.push(acl.group);
       index.set(id, list);
     }
+    // In name order, whatever order the rows came in (the header reads the same every time).
+    for (const list of index.values()) list.sort();
     INDEX.set(rows, index);
   }
   return index;

@@ -4,7 +4,7 @@
  * anonymous semantics; a header that cannot be decoded is no credential (fail closed).
  */
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
+import { actAsAnonymous, credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
 import basicAuthPlugin from './schema';
 import { VerifiedPasswords, verifyPassword } from './password';
 
@@ -26,12 +26,7 @@ export default defineHandler(basicAuthPlugin, (c, env) => {
   const verified = new VerifiedPasswords();
 
   function anonymousOr(ctx: RequestContextApi, message: string): void {
-    if (c.anonymous) {
-      const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-      if (!anon) return ctx.error(500, `anonymous consumer ${c.anonymous} is configured but doesn't exist`);
-      setConsumer(ctx, env, anon, null, true);
-      return;
-    }
+    if (c.anonymous) return actAsAnonymous(ctx, env, c.anonymous);
     ctx.error(401, message, { 'www-authenticate': challenge });
   }
 

@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
+import { actAsAnonymous, credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
 import { hmacAuthPlugin } from './schema';
 
 const NOT_VALID = 'HMAC signature cannot be verified';
@@ -126,11 +126,7 @@ export default defineHandler(hmacAuthPlugin, (c, env) => {
       if (c.anonymous && ctx.credential) return;
       const problem = authenticate(ctx);
       if (!problem) return;
-      if (c.anonymous) {
-        const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-        if (!anon) return ctx.error(500, `anonymous consumer ${c.anonymous} is configured but doesn't exist`);
-        return setConsumer(ctx, env, anon, null, true);
-      }
+      if (c.anonymous) return actAsAnonymous(ctx, env, c.anonymous);
       ctx.error(401, problem, { 'www-authenticate': challenge });
     },
   };

@@ -9,7 +9,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Entity } from '../../data-plane/runtime/entity';
-import { credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
+import { actAsAnonymous, credentialCameIn, setConsumer, wwwAuthenticate } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { jwtPlugin } from './schema';
 
@@ -139,11 +139,7 @@ export default defineHandler(jwtPlugin, (c, env) => {
       if (c.anonymous && ctx.credential) return;
       const failure = await authenticate(ctx);
       if (!failure) return;
-      if (c.anonymous) {
-        const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-        if (!anon) return ctx.error(500, `anonymous consumer ${c.anonymous} is configured but doesn't exist`);
-        return setConsumer(ctx, env, anon, null, true);
-      }
+      if (c.anonymous) return actAsAnonymous(ctx, env, c.anonymous);
       ctx.exit(401, failure, { 'www-authenticate': challenge });
     },
   };

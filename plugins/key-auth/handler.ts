@@ -4,7 +4,7 @@
  */
 import { keyAuthPlugin } from './schema';
 import { defineHandler, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
-import { setConsumer, wwwAuthenticate, credentialCameIn } from '../../data-plane/pdk/auth';
+import { actAsAnonymous, setConsumer, wwwAuthenticate, credentialCameIn } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { readBodyParams, removeBodyParam } from '../../data-plane/pdk/body-params';
 
@@ -51,12 +51,7 @@ export default defineHandler(keyAuthPlugin, (c, env) => {
   }
 
   function anonymousOr(ctx: RequestContextApi, status: number, message: string): void {
-    if (c.anonymous) {
-      const anon = env.consumers.get(c.anonymous) ?? env.consumersByUsername.get(c.anonymous);
-      if (!anon) return ctx.error(500, `anonymous consumer ${c.anonymous} is configured but doesn't exist`);
-      setConsumer(ctx, env, anon, null, true);
-      return;
-    }
+    if (c.anonymous) return actAsAnonymous(ctx, env, c.anonymous);
     ctx.error(status, message, { 'www-authenticate': challenge });
   }
 

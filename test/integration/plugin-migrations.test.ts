@@ -149,7 +149,10 @@ test("an earlier release's database: pinning's decisions move to the plugin's ta
     await source.query('SELECT plugin, name FROM plugin_migrations ORDER BY plugin, name')
   ).map((r: any) => `${r.plugin}/${r.name}`);
   assert.deepEqual(applied, [
+    'acl/000_base_acl',
     'basic-auth/001_no_websocket_protocols',
+    'hmac-auth/000_base_hmac_auth',
+    'jwt/000_base_jwt',
     'key-auth/000_base_key_auth',
     'key-auth/001_no_websocket_protocols',
     'mcp-tool-pinning/001_tool_decisions',

@@ -3,6 +3,7 @@
  * follows from its entity definition (daos.ts), as for every plugin entity.
  */
 import { definePluginControlPlane } from '../../../control-plane/plugin-api';
+import { createConsumerCredentialTable } from '../../lib/credential-table';
 import { dropWebSocketProtocols } from '../../lib/websocket-protocols';
 
 export default definePluginControlPlane({
@@ -13,20 +14,7 @@ export default definePluginControlPlane({
       // 2026-12-07 the core's first migration created it, so it may exist already.
       name: '000_base_key_auth',
       async up(q) {
-        await q.query(`CREATE TABLE IF NOT EXISTS keyauth_credentials (
-          id uuid PRIMARY KEY,
-          created_at bigint NOT NULL,
-          updated_at bigint NOT NULL,
-          tags text[],
-          doc jsonb NOT NULL,
-          key text NOT NULL CONSTRAINT keyauth_credentials_key_unique UNIQUE,
-          consumer_id uuid NOT NULL REFERENCES consumers (id) ON DELETE CASCADE)`);
-        await q.query(
-          'CREATE INDEX IF NOT EXISTS keyauth_credentials_tags_idx ON keyauth_credentials USING gin (tags)',
-        );
-        await q.query(
-          'CREATE INDEX IF NOT EXISTS keyauth_credentials_consumer_idx ON keyauth_credentials (consumer_id)',
-        );
+        await createConsumerCredentialTable(q, 'keyauth_credentials', 'key', { ifNotExists: true });
       },
     },
     dropWebSocketProtocols('key-auth'),

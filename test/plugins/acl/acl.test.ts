@@ -5,12 +5,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mustCreate, sendThrough, startStack, type Stack } from '../../helpers/stack';
 import { startEchoUpstream } from '../../helpers/topology';
 import { runTollgate } from '../../helpers/process';
+import { syncCleanly, deckEnv } from '../../helpers/deck';
 
 let s: Stack;
 let echo: Awaited<ReturnType<typeof startEchoUpstream>>;
@@ -86,29 +86,19 @@ test('allow and deny on real traffic; the groups go upstream unless hidden', asy
 });
 
 test('consumers’ ACLs in a decK file: sync, a clean diff, a dump that syncs back unchanged', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'acl-deck-'));
-  const file = join(dir, 'kong.yaml');
-  writeFileSync(
-    file,
-    [
-      '_format_version: "3.0"',
-      '_info:',
-      '  select_tags: [deck-acl]',
-      'consumers:',
-      '  - username: dave',
-      '    keyauth_credentials:',
-      '      - key: dave-key',
-      '    acls:',
-      '      - group: admins',
-      '',
-    ].join('\n'),
-  );
-  const env = { TOLLGATE_ADMIN_URL: s.cp.url, TOLLGATE_ADMIN_TOKEN: undefined };
-  const sync = await runTollgate(['sync', file], { env });
-  assert.equal(sync.code, 0, sync.stderr);
-  assert.match(sync.stdout, /creating acl/);
-  const diff = await runTollgate(['diff', file, '--non-zero-exit-code'], { env });
-  assert.equal(diff.code, 0, diff.stdout + diff.stderr);
+  const { dir, stdout } = await syncCleanly(s, [
+    '_format_version: "3.0"',
+    '_info:',
+    '  select_tags: [deck-acl]',
+    'consumers:',
+    '  - username: dave',
+    '    keyauth_credentials:',
+    '      - key: dave-key',
+    '    acls:',
+    '      - group: admins',
+  ]);
+  assert.match(stdout, /creating acl/);
+  const env = deckEnv(s);
   const dumpFile = join(dir, 'dump.yaml');
   const dump = await runTollgate(['dump', '--select-tag', 'deck-acl', '-o', dumpFile], { env });
   assert.equal(dump.code, 0, dump.stderr);

@@ -7,12 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { mustCreate, sendThrough, startStack, type Stack } from '../../helpers/stack';
 import { startEchoUpstream, waitFor } from '../../helpers/topology';
-import { runTollgate } from '../../helpers/process';
+import { syncCleanly } from '../../helpers/deck';
 
 let s: Stack;
 let echo: Awaited<ReturnType<typeof startEchoUpstream>>;
@@ -96,27 +93,16 @@ test('each request’s metrics reach the agent with Kong’s names, types and ta
 });
 
 test('a decK file with datadog: sync and a clean diff', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'datadog-deck-'));
-  const file = join(dir, 'kong.yaml');
-  writeFileSync(
-    file,
-    [
-      '_format_version: "3.0"',
-      '_info:',
-      '  select_tags: [deck-dd]',
-      'plugins:',
-      '  - name: datadog',
-      '    config:',
-      '      host: 127.0.0.1',
-      '      port: 9125',
-      '      metrics:',
-      '        - { name: request_count, stat_type: counter, sample_rate: 0.5, tags: [team:mcp] }',
-      '',
-    ].join('\n'),
-  );
-  const env = { TOLLGATE_ADMIN_URL: s.cp.url, TOLLGATE_ADMIN_TOKEN: undefined };
-  const sync = await runTollgate(['sync', file], { env });
-  assert.equal(sync.code, 0, sync.stderr);
-  const diff = await runTollgate(['diff', file, '--non-zero-exit-code'], { env });
-  assert.equal(diff.code, 0, diff.stdout + diff.stderr);
+  await syncCleanly(s, [
+    '_format_version: "3.0"',
+    '_info:',
+    '  select_tags: [deck-dd]',
+    'plugins:',
+    '  - name: datadog',
+    '    config:',
+    '      host: 127.0.0.1',
+    '      port: 9125',
+    '      metrics:',
+    '        - { name: request_count, stat_type: counter, sample_rate: 0.5, tags: [team:mcp] }',
+  ]);
 });

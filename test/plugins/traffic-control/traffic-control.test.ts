@@ -6,12 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mustCreate, sendThrough, startStack, type Stack } from '../../helpers/stack';
 import { startEchoUpstream } from '../../helpers/topology';
 import { runTollgate } from '../../helpers/process';
+import { syncCleanly, deckEnv } from '../../helpers/deck';
 
 let s: Stack;
 let echo: Awaited<ReturnType<typeof startEchoUpstream>>;
@@ -205,35 +205,25 @@ describe('on real traffic', () => {
 });
 
 test('a decK file with them: sync, a clean diff, a dump that syncs back unchanged', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'traffic-deck-'));
-  const file = join(dir, 'kong.yaml');
-  writeFileSync(
-    file,
-    [
-      '_format_version: "3.0"',
-      '_info:',
-      '  select_tags: [deck-traffic]',
-      'services:',
-      `  - name: deck-svc`,
-      `    url: ${echo.url}`,
-      '    routes:',
-      '      - name: deck-route',
-      '        paths: [/deck]',
-      '        plugins:',
-      '          - name: correlation-id',
-      '            config: { header_name: X-Deck-Id, echo_downstream: true }',
-      '          - name: request-size-limiting',
-      '            config: { allowed_payload_size: 4, size_unit: bytes }',
-      '          - name: ip-restriction',
-      '            config: { allow: [127.0.0.1, "::1"] }',
-      '',
-    ].join('\n'),
-  );
-  const env = { TOLLGATE_ADMIN_URL: s.cp.url, TOLLGATE_ADMIN_TOKEN: undefined };
-  const sync = await runTollgate(['sync', file], { env });
-  assert.equal(sync.code, 0, sync.stderr);
-  const diff = await runTollgate(['diff', file, '--non-zero-exit-code'], { env });
-  assert.equal(diff.code, 0, diff.stdout + diff.stderr);
+  const { dir } = await syncCleanly(s, [
+    '_format_version: "3.0"',
+    '_info:',
+    '  select_tags: [deck-traffic]',
+    'services:',
+    `  - name: deck-svc`,
+    `    url: ${echo.url}`,
+    '    routes:',
+    '      - name: deck-route',
+    '        paths: [/deck]',
+    '        plugins:',
+    '          - name: correlation-id',
+    '            config: { header_name: X-Deck-Id, echo_downstream: true }',
+    '          - name: request-size-limiting',
+    '            config: { allowed_payload_size: 4, size_unit: bytes }',
+    '          - name: ip-restriction',
+    '            config: { allow: [127.0.0.1, "::1"] }',
+  ]);
+  const env = deckEnv(s);
   const dumpFile = join(dir, 'dump.yaml');
   const dump = await runTollgate(['dump', '--select-tag', 'deck-traffic', '-o', dumpFile], { env });
   assert.equal(dump.code, 0, dump.stderr);
