@@ -5,6 +5,7 @@ import { AnalyticsDeadLetters1763800000003 } from './1763800000003-analytics-dea
 import { DataPlaneAnalyticsBacklog1763800000004 } from './1763800000004-data-plane-analytics-backlog';
 import { McpTools1763800000005 } from './1763800000005-mcp-tools';
 import { AnalyticsMcpEra1763800000006 } from './1763800000006-analytics-mcp-era';
+import { UpstreamsTargets1763800000007 } from './1763800000007-upstreams-targets';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   DataPlaneAnalyticsBacklog1763800000004,
   McpTools1763800000005,
   AnalyticsMcpEra1763800000006,
+  UpstreamsTargets1763800000007,
 ];

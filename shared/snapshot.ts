@@ -8,6 +8,8 @@ import type { Route } from './entities/route';
 import type { Consumer } from './entities/consumer';
 import type { ConsumerGroup } from './entities/consumer-group';
 import type { PluginEntity } from './entities/plugin';
+import type { Upstream } from './entities/upstream';
+import type { Target } from './entities/target';
 
 export const SNAPSHOT_FORMAT_VERSION = '3.0';
 
@@ -19,6 +21,8 @@ export interface SnapshotConfig {
   consumer_groups: ConsumerGroup[];
   consumer_group_consumers: { consumer_group: { id: string }; consumer: { id: string } }[];
   plugins: PluginEntity[];
+  upstreams: Upstream[];
+  targets: Target[];
   /** Entities plugins own, by table name (`keyauth_credentials`, `basicauth_credentials`). */
   [pluginEntity: string]: any;
 }

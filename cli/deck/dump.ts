@@ -100,5 +100,14 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
       return plugin;
     });
   if (rest.length) out.plugins = rest;
+  const upstreams = (config.upstreams ?? []).filter(inScope).map((u) => {
+    const upstream = clean(u);
+    const targets = (config.targets ?? [])
+      .filter((t) => t.upstream.id === u.id && inScope(t))
+      .map((t) => clean(t, ['upstream', 'id']));
+    if (targets.length) upstream.targets = targets;
+    return upstream;
+  });
+  if (upstreams.length) out.upstreams = upstreams;
   return out;
 }

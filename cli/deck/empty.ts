@@ -10,5 +10,7 @@ export const EMPTY_CONFIG: SnapshotConfig = {
   consumer_groups: [],
   consumer_group_consumers: [],
   plugins: [],
+  upstreams: [],
+  targets: [],
   ...Object.fromEntries(ENTITY_LIST.map((e) => [e.name, []])),
 };

@@ -2,13 +2,16 @@
  * What the reconciler knows of each kind of entity: its table, its natural key (how a file's
  * entity matches a stored one without an id) and decK's display name.
  */
-import { PLUGIN_ENTITIES } from '../../shared/entities';
+import { ENTITY_LIST, PLUGIN_ENTITIES } from '../../shared/entities';
 import type { Kind } from './target';
 
 export type Entity = Record<string, any>;
 
-/** Plugin-owned entities by kind (their singular, `keyauth_credential`). */
-export const OWNED = new Map(PLUGIN_ENTITIES.map((e) => [e.singular, e]));
+/**
+ * Entities decK writes under a parent, by kind: plugin-owned ones (their singular,
+ * `keyauth_credential`) and an upstream's targets; matched by their cache key.
+ */
+export const OWNED = new Map(ENTITY_LIST.filter((e) => e.nestedUnder).map((e) => [e.singular, e]));
 
 export const TABLE: Record<string, string> = {
   service: 'services',
@@ -16,11 +19,14 @@ export const TABLE: Record<string, string> = {
   consumer: 'consumers',
   consumer_group: 'consumer_groups',
   plugin: 'plugins',
+  upstream: 'upstreams',
+  target: 'targets',
   ...Object.fromEntries(PLUGIN_ENTITIES.map((e) => [e.singular, e.name])),
 };
 /** Parents before children: creates and updates go in this order, deletes in reverse. */
 export const KIND_ORDER: Kind[] = [
   'consumer_group',
+  'upstream',
   'service',
   'consumer',
   'route',
@@ -34,6 +40,7 @@ export function naturalKey(kind: Kind, e: Entity): string | null {
     case 'service':
     case 'route':
     case 'consumer_group':
+    case 'upstream':
       return e.name ?? null;
     case 'consumer':
       return e.username != null ? `u:${e.username}` : e.custom_id != null ? `c:${e.custom_id}` : null;
@@ -75,8 +82,12 @@ export function displayName(kind: Kind, e: Entity, names: Map<string, string>): 
     default: {
       const def = OWNED.get(kind);
       if (!def) return e.name ?? e.id;
-      // Named by id when a field is a secret (a key, a password), else by its cache key.
-      const own = def.secretFields?.length ? e.id : (naturalKey(kind, e) ?? e.id);
+      // Named by id when a field is a secret (a key, a password), else by its own cache key.
+      const keys = (def.cacheKey ?? []).filter((f) => f !== def.nestedUnder);
+      const own =
+        def.secretFields?.length || !keys.length || keys.some((f) => e[f] == null)
+          ? e.id
+          : keys.map((f) => (typeof e[f] === 'object' ? e[f].id : e[f])).join('|');
       const parent = def.nestedUnder && e[def.nestedUnder]?.id;
       return parent ? `${own} for ${def.nestedUnder} ${names.get(parent) ?? parent}` : own;
     }

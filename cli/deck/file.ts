@@ -17,6 +17,7 @@ export interface DeckContent {
   consumers?: any[];
   consumer_groups?: any[];
   plugins?: any[];
+  upstreams?: any[];
 }
 
 export interface LoadedState {
@@ -26,7 +27,7 @@ export interface LoadedState {
   secrets: string[];
 }
 
-const COLLECTIONS = ['services', 'routes', 'consumers', 'consumer_groups', 'plugins'] as const;
+const COLLECTIONS = ['services', 'routes', 'consumers', 'consumer_groups', 'plugins', 'upstreams'] as const;
 const KNOWN_KEYS = new Set<string>([
   '_format_version',
   '_info',

@@ -8,7 +8,15 @@ import type { LoadedState } from './file';
 
 /** Core kinds, plus the singular of each plugin-owned entity (`keyauth_credential`). */
 export type Kind =
-  'service' | 'route' | 'consumer' | 'consumer_group' | 'plugin' | 'membership' | (string & {});
+  | 'service'
+  | 'route'
+  | 'consumer'
+  | 'consumer_group'
+  | 'plugin'
+  | 'membership'
+  | 'upstream'
+  | 'target'
+  | (string & {});
 
 /** decK's consumer children that no Tollgate plugin owns. */
 const UNSUPPORTED_CONSUMER_CHILDREN = [
@@ -20,7 +28,7 @@ const UNSUPPORTED_CONSUMER_CHILDREN = [
   'mtls_auth_credentials',
 ].filter((k) => !PLUGIN_ENTITIES.some((e) => e.name === k));
 const CONSUMER_CHILDREN = PLUGIN_ENTITIES.filter((e) => e.nestedUnder === 'consumer');
-export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group';
+export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group' | 'upstream';
 export interface Ref {
   id?: string;
   name?: string;
@@ -39,7 +47,7 @@ export interface TargetState {
   selectTags: string[];
 }
 
-const PARENT_FIELDS: ParentKind[] = ['service', 'route', 'consumer', 'consumer_group'];
+const PARENT_FIELDS: ParentKind[] = ['service', 'route', 'consumer', 'consumer_group', 'upstream'];
 
 function asRef(value: unknown, where: string, field: string): Ref {
   if (typeof value === 'string')
@@ -96,6 +104,9 @@ export function buildTarget(
   );
   (c.consumers ?? []).forEach((cn: any, i: number) =>
     addConsumer(collector, cn, `${state.origin.consumers[i]}: consumers[${i}]`),
+  );
+  (c.upstreams ?? []).forEach((u: any, i: number) =>
+    addUpstream(collector, u, `${state.origin.upstreams[i]}: upstreams[${i}]`),
   );
   (c.plugins ?? []).forEach((p: any, i: number) =>
     addItem(
@@ -176,6 +187,23 @@ function addService(collector: Collector, s: any, where: string) {
     throw new DeckFileError(`${where}: a service needs a name (or an id) so that it can be matched`);
   routes.forEach((r: any, j: number) => addRoute(collector, r, `${where}.routes[${j}]`, ref));
   addNestedPlugins(collector, plugins, where, 'service', ref);
+}
+
+function addUpstream(collector: Collector, u: any, where: string) {
+  const upstream = obj(u, where);
+  const targets = upstream.targets ?? [];
+  delete upstream.targets;
+  if (!upstream.id && !upstream.name)
+    throw new DeckFileError(`${where}: an upstream needs a name (or an id) so that it can be matched`);
+  if (!Array.isArray(targets)) throw new DeckFileError(`${where}.targets: expected a list`);
+  addItem(collector, 'upstream', upstream, {}, where, null);
+  const ref: Ref = upstream.id ? { id: upstream.id } : { name: upstream.name };
+  targets.forEach((t: any, j: number) => {
+    const at = `${where}.targets[${j}]`;
+    if (!t?.id && typeof t?.target !== 'string')
+      throw new DeckFileError(`${at}: a target needs its target (host:port) or an id to be managed`);
+    addItem(collector, 'target', obj(t, at), { upstream: ref }, at, 'upstream');
+  });
 }
 
 function addConsumerGroup(collector: Collector, g: any, where: string) {

@@ -25,6 +25,9 @@ import { TagsController } from './tags/tags.controller';
 import { BatchController } from './batch/batch.controller';
 import { PluginRequirementsCheck } from './plugins/plugin-requirements.check';
 import { BatchService } from './batch/batch.service';
+import { UpstreamsController } from './upstreams/upstreams.controller';
+import { TargetsController } from './upstreams/targets.controller';
+import { TargetHealthView } from './upstreams/target-health.view';
 
 @Module({
   imports: [SnapshotsModule],
@@ -41,6 +44,8 @@ import { BatchService } from './batch/batch.service';
     RoutePluginsController,
     ConsumerPluginsController,
     ConsumerGroupPluginsController,
+    UpstreamsController,
+    TargetsController,
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     TagsController,
@@ -53,6 +58,7 @@ import { BatchService } from './batch/batch.service';
     RouteTable,
     BatchService,
     PluginRequirementsCheck,
+    TargetHealthView,
   ],
   exports: [EntityStore, RequestCounter, RouteTable],
 })

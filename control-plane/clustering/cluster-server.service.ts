@@ -180,6 +180,9 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
         return this.registry.record(conn, this.nodeId);
       case 'analytics':
         return this.onAnalytics(conn, msg);
+      case 'target_health':
+        if (conn.hello) await this.registry.recordTargetHealth(conn.nodeId, msg);
+        return;
       case 'heartbeat':
         conn.runningVersion = msg.config_version;
         conn.runningHash = msg.config_hash;

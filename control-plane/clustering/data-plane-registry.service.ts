@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HEARTBEAT_TIMEOUT_MS } from '../../shared/cluster/protocol';
+import { HEARTBEAT_TIMEOUT_MS, type TargetHealthMessage } from '../../shared/cluster/protocol';
 import type { DataPlaneConnection } from './data-plane-connection';
 
 /** The registry behind `GET /clustering/data-planes`, shared by every CP replica via Postgres. */
@@ -33,6 +33,14 @@ export class DataPlaneRegistry {
         conn.analyticsBacklog ? JSON.stringify(conn.analyticsBacklog) : null,
       ],
     );
+  }
+
+  /** What a data plane last said of its balancers (after its hello made its row). */
+  async recordTargetHealth(nodeId: string, msg: TargetHealthMessage): Promise<void> {
+    await this.db.query('UPDATE clustering_data_planes SET target_health = $2 WHERE id = $1', [
+      nodeId,
+      JSON.stringify(msg.upstreams),
+    ]);
   }
 
   async list(): Promise<Record<string, unknown>[]> {

@@ -100,12 +100,39 @@ export const PluginStateMessageSchema = Type.Object({
 });
 export type PluginStateMessage = Static<typeof PluginStateMessageSchema>;
 
+/**
+ * DP → CP: the health of this node's balancers, sent when it changes: per upstream id, whether
+ * the balancer has a healthy target (`healthy`), whether health checks run (`checked`), and
+ * each target's (`host:port`) health as Kong's `/upstreams/{u}/health` names it.
+ */
+export const TargetHealthMessageSchema = Type.Object({
+  type: Type.Literal('target_health'),
+  upstreams: Type.Record(
+    Type.String({ maxLength: 64 }),
+    Type.Object({
+      healthy: Type.Boolean(),
+      checked: Type.Boolean(),
+      targets: Type.Record(
+        Type.String({ maxLength: 300 }),
+        Type.Union([Type.Literal('HEALTHY'), Type.Literal('UNHEALTHY'), Type.Literal('HEALTHCHECKS_OFF')]),
+      ),
+    }),
+  ),
+});
+export type TargetHealthMessage = Static<typeof TargetHealthMessageSchema>;
+export type TargetHealthReport = Pick<TargetHealthMessage, 'upstreams'>;
+
 /** CP → DP reply to a heartbeat. */
 export const HeartbeatAckMessageSchema = Type.Object({ type: Type.Literal('heartbeat_ack') });
 export type HeartbeatAckMessage = Static<typeof HeartbeatAckMessageSchema>;
 
 export type DataPlaneMessage =
-  HelloMessage | AckMessage | ApplyErrorMessage | HeartbeatMessage | AnalyticsBatchMessage;
+  | HelloMessage
+  | AckMessage
+  | ApplyErrorMessage
+  | HeartbeatMessage
+  | AnalyticsBatchMessage
+  | TargetHealthMessage;
 export type ControlPlaneMessage =
   SyncStatusMessage | HeartbeatAckMessage | AnalyticsAckMessage | PluginStateMessage;
 
@@ -115,6 +142,7 @@ const DATA_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compi
   ['apply_error', TypeCompiler.Compile(ApplyErrorMessageSchema)],
   ['heartbeat', TypeCompiler.Compile(HeartbeatMessageSchema)],
   ['analytics', TypeCompiler.Compile(AnalyticsBatchMessageSchema)],
+  ['target_health', TypeCompiler.Compile(TargetHealthMessageSchema)],
 ]);
 const CONTROL_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compile>>([
   ['sync_status', TypeCompiler.Compile(SyncStatusMessageSchema)],

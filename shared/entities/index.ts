@@ -4,10 +4,20 @@ import { routeEntity } from './route';
 import { consumerEntity } from './consumer';
 import { consumerGroupEntity } from './consumer-group';
 import { pluginEntity } from './plugin';
+import { upstreamEntity } from './upstream';
+import { targetEntity } from './target';
 import { PLUGIN_LIST } from '../plugins/registry';
 
 export type { EntityDefinition, ForeignKey } from './definition';
-export { serviceEntity, routeEntity, consumerEntity, consumerGroupEntity, pluginEntity };
+export {
+  serviceEntity,
+  routeEntity,
+  consumerEntity,
+  consumerGroupEntity,
+  pluginEntity,
+  upstreamEntity,
+  targetEntity,
+};
 
 /** The core entities, in dependency order (parents before children). */
 const CORE_ENTITIES: EntityDefinition[] = [
@@ -16,6 +26,8 @@ const CORE_ENTITIES: EntityDefinition[] = [
   consumerEntity,
   consumerGroupEntity,
   pluginEntity,
+  upstreamEntity,
+  targetEntity,
 ];
 
 /** Entities plugins own (their `daos.ts`): key-auth's and basic-auth's credentials. */

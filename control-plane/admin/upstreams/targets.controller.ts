@@ -1,0 +1,89 @@
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { targetEntity, upstreamEntity } from '../../../shared/entities';
+import { formatHostPort, parseHostPort } from '../../../shared/entities/host-port';
+import type { Entity } from '../common/entity-store.service';
+import { EntityStore } from '../common/entity-store.service';
+import { listQuery, pageBody, writeOptions } from '../common/http';
+import { notFound } from '../common/kong-http-error';
+import { isUuid } from '../common/sql';
+
+/**
+ * Kong's `/upstreams/{u}/targets`: a target is addressed by id or by its `host:port` within its
+ * upstream (`host` alone means port 8000, as Kong formats it). There is no top-level
+ * `/targets` (Kong disables it), and no `…/healthy|unhealthy` (Kong's control plane has none:
+ * health is each data plane's own, see `/upstreams/{u}/health`).
+ */
+@Controller('upstreams/:parent/targets')
+export class TargetsController {
+  constructor(private readonly store: EntityStore) {}
+
+  private async target(upstreamKey: string, key: string): Promise<{ upstream: Entity; target: Entity }> {
+    const upstream = await this.store.findOrThrow(upstreamEntity, upstreamKey);
+    let target: Entity | null = null;
+    if (isUuid(key)) target = await this.store.find(targetEntity, key);
+    else {
+      const parsed = parseHostPort(decodeURIComponent(key));
+      const cacheKey = parsed && `targets:${upstream.id}:${formatHostPort(parsed, 8000)}`;
+      const rows = cacheKey
+        ? await this.store.query('SELECT doc FROM targets WHERE cache_key = $1', [cacheKey])
+        : [];
+      target = rows[0]?.doc ?? null;
+    }
+    if (!target || target.upstream?.id !== upstream.id) throw notFound();
+    return { upstream, target };
+  }
+
+  @Get()
+  list(@Param('parent') upstreamKey: string, @Req() req: FastifyRequest) {
+    return this.page(upstreamKey, req);
+  }
+
+  /** Kong's raw listing (weight-0 targets too): the same rows here, every target is one row. */
+  @Get('all')
+  all(@Param('parent') upstreamKey: string, @Req() req: FastifyRequest) {
+    return this.page(upstreamKey, req);
+  }
+
+  private async page(upstreamKey: string, req: FastifyRequest) {
+    const upstream = await this.store.findOrThrow(upstreamEntity, upstreamKey);
+    const page = await this.store.list(targetEntity, { ...listQuery(req), where: { upstream_id: upstream.id } });
+    return pageBody(req, page);
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@Param('parent') upstreamKey: string, @Req() req: FastifyRequest) {
+    const upstream = await this.store.findOrThrow(upstreamEntity, upstreamKey);
+    return this.store.create(targetEntity, req.body, writeOptions(req, { upstream: { id: upstream.id } }));
+  }
+
+  @Get(':key')
+  async get(@Param('parent') upstreamKey: string, @Param('key') key: string) {
+    return (await this.target(upstreamKey, key)).target;
+  }
+
+  /** Kong updates in place on PUT as on PATCH (its target endpoints have no upsert). */
+  @Put(':key')
+  put(@Param('parent') upstreamKey: string, @Param('key') key: string, @Req() req: FastifyRequest) {
+    return this.patch(upstreamKey, key, req);
+  }
+
+  @Patch(':key')
+  async patch(@Param('parent') upstreamKey: string, @Param('key') key: string, @Req() req: FastifyRequest) {
+    const { upstream, target } = await this.target(upstreamKey, key);
+    return this.store.update(
+      targetEntity,
+      target.id,
+      req.body,
+      writeOptions(req, { upstream: { id: upstream.id } }),
+    );
+  }
+
+  @Delete(':key')
+  @HttpCode(204)
+  async remove(@Param('parent') upstreamKey: string, @Param('key') key: string) {
+    const { target } = await this.target(upstreamKey, key);
+    await this.store.remove(targetEntity, target.id);
+  }
+}
