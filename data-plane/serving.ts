@@ -27,6 +27,7 @@ import { sendError } from './errors';
 import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { createRouteCaller } from './proxy/route-call';
 import { UpstreamPools } from './proxy/upstream-pools';
+import { Balancers } from './balancer/balancers';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
 import { ProcessPluginRuntime } from './runtime/plugin-runtime';
@@ -37,6 +38,8 @@ export interface Serving {
   metrics: ProxyMetrics;
   /** Plugins' process-wide state, reports and the control plane's pushed state. */
   runtime: ProcessPluginRuntime;
+  /** The upstreams' balancers: their targets' health, reported to the control plane. */
+  balancers: Balancers;
   /** Plugins this process runs (bundled, narrowed by TOLLGATE_PLUGINS). */
   available: PluginDefinition[];
   lastApplyError: string | undefined;
@@ -123,6 +126,7 @@ export function createServing(
   const metrics = new ProxyMetrics();
   const runtime = new ProcessPluginRuntime(metrics.registry, ctx.reports);
   const pools = new UpstreamPools();
+  const balancers = new Balancers();
   const servers: Server[] = [];
   const proxyContext = {
     holder,
@@ -149,6 +153,7 @@ export function createServing(
     holder,
     metrics,
     runtime,
+    balancers,
     available: PLUGIN_LIST.filter((p) => handlers.has(p.name)),
     lastApplyError: undefined,
     prepare(snapshot) {
@@ -157,6 +162,7 @@ export function createServing(
           handlers,
           runtime,
           routeCaller: (config) => createRouteCaller(proxyContext, config),
+          balancers,
         });
       } catch (err) {
         serving.lastApplyError = (err as Error).message;
@@ -166,11 +172,13 @@ export function createServing(
     },
     swap(compiled) {
       holder.swap(compiled);
+      balancers.activate(compiled.balancers);
       serving.lastApplyError = undefined;
     },
     listen: () => listenProxies(options, serveProxy),
     async close() {
       await Promise.all(servers.map(closeServer));
+      balancers.close();
       await pools.close();
       await proxyContext.accessLog?.close();
       await proxyContext.errorLog?.close();

@@ -181,7 +181,9 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
       case 'analytics':
         return this.onAnalytics(conn, msg);
       case 'target_health':
-        if (conn.hello) await this.registry.recordTargetHealth(conn.nodeId, msg);
+        conn.targetHealth = msg.upstreams;
+        // Before its hello the row does not exist yet: the hello's record writes it.
+        if (conn.hello) await this.registry.record(conn, this.nodeId);
         return;
       case 'heartbeat':
         conn.runningVersion = msg.config_version;

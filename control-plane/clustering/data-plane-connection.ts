@@ -1,4 +1,4 @@
-import type { AnalyticsBacklog } from '../../shared/cluster/protocol';
+import type { AnalyticsBacklog, TargetHealthReport } from '../../shared/cluster/protocol';
 import type WebSocket from 'ws';
 import type { ControlPlaneMessage, HelloMessage, SyncStatus } from '../../shared/cluster/protocol';
 import type { BuiltSnapshot } from '../snapshots/snapshot.service';
@@ -16,6 +16,8 @@ export class DataPlaneConnection {
   runningHash = '';
   /** The analytics backlog its last heartbeat reported (null: none reported yet). */
   analyticsBacklog: AnalyticsBacklog | null = null;
+  /** Its balancers' health, as it last reported it. */
+  targetHealth: TargetHealthReport['upstreams'] | null = null;
   /** Last hash written to the socket (not necessarily applied yet). */
   sentHash = '';
   sentVersion = 0;

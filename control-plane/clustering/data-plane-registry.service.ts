@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HEARTBEAT_TIMEOUT_MS, type TargetHealthMessage } from '../../shared/cluster/protocol';
+import { HEARTBEAT_TIMEOUT_MS } from '../../shared/cluster/protocol';
 import type { DataPlaneConnection } from './data-plane-connection';
 
 /** The registry behind `GET /clustering/data-planes`, shared by every CP replica via Postgres. */
@@ -13,11 +13,12 @@ export class DataPlaneRegistry {
     const now = Math.floor(Date.now() / 1000);
     await this.db.query(
       `INSERT INTO clustering_data_planes
-         (id, hostname, ip, version, config_version, config_hash, last_seen, sync_status, sync_reason, plugins, control_plane_id, updated_at, analytics)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7, $12)
+         (id, hostname, ip, version, config_version, config_hash, last_seen, sync_status, sync_reason, plugins, control_plane_id, updated_at, analytics, target_health)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7, $12, $13)
        ON CONFLICT (id) DO UPDATE SET hostname = $2, ip = $3, version = $4, config_version = $5, config_hash = $6,
          last_seen = $7, sync_status = $8, sync_reason = $9, plugins = $10, control_plane_id = $11, updated_at = $7,
-         analytics = coalesce($12, clustering_data_planes.analytics)`,
+         analytics = coalesce($12, clustering_data_planes.analytics),
+         target_health = coalesce($13, clustering_data_planes.target_health)`,
       [
         conn.nodeId,
         conn.hello.hostname,
@@ -31,16 +32,9 @@ export class DataPlaneRegistry {
         JSON.stringify(conn.hello.plugins),
         controlPlaneId,
         conn.analyticsBacklog ? JSON.stringify(conn.analyticsBacklog) : null,
+        conn.targetHealth ? JSON.stringify(conn.targetHealth) : null,
       ],
     );
-  }
-
-  /** What a data plane last said of its balancers (after its hello made its row). */
-  async recordTargetHealth(nodeId: string, msg: TargetHealthMessage): Promise<void> {
-    await this.db.query('UPDATE clustering_data_planes SET target_health = $2 WHERE id = $1', [
-      nodeId,
-      JSON.stringify(msg.upstreams),
-    ]);
   }
 
   async list(): Promise<Record<string, unknown>[]> {

@@ -18,6 +18,7 @@ import { CpLink } from '../clustering/cp-link';
 import { buildStatusServer } from '../status/status-server';
 import type { DataPlaneOptions } from '../options';
 import type { NodeEngine, NodeLink, ProxyUrls } from './node-engine';
+import type { TargetHealthReport } from '../../shared/cluster/protocol';
 
 export interface RunningNode extends ProxyUrls {
   nodeId: string;
@@ -59,7 +60,9 @@ export async function bootNode(
   // Made after the engine started; the engine's closures read it when they run.
   // eslint-disable-next-line prefer-const
   let link: CpLink | undefined;
+  let health: TargetHealthReport | undefined;
   const engine = makeEngine({
+    reportTargetHealth: (report) => (link ? link.reportTargetHealth(report) : (health = report)),
     sendText: (text) => link?.sendText(text) ?? false,
     get connected() {
       return link?.connected ?? false;
@@ -101,6 +104,7 @@ export async function bootNode(
   link.on('disconnected', () => engine.linkChanged(false));
   link.on('analytics_ack', (id: string) => engine.analyticsAcked(id));
   link.on('plugin_state', (kind: string, state: unknown) => engine.pluginState(kind, state));
+  if (health) link.reportTargetHealth(health);
   link.start();
 
   const status = buildStatusServer({

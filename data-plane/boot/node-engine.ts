@@ -4,6 +4,7 @@
  * status listener, the order they start and stop in — is one boot sequence (data-plane-node.ts).
  */
 import type { Snapshot } from '../../shared/snapshot';
+import type { TargetHealthReport } from '../../shared/cluster/protocol';
 import type { SpoolStats } from '../analytics/spool';
 import type { StatusSources } from '../status/status-server';
 
@@ -19,6 +20,8 @@ export interface NodeLink {
   readonly connected: boolean;
   /** The plugin state the control plane sent, by kind. */
   pluginStates(): [string, unknown][];
+  /** The balancers' health for the control plane (kept, and sent again on reconnect). */
+  reportTargetHealth(report: TargetHealthReport): void;
 }
 
 export interface NodeEngine {

@@ -45,6 +45,7 @@ export function singleProcessEngine(
           cacheProblem = `cached config not applicable: ${(err as Error).message}`;
         }
       spool.start();
+      serving.balancers.onReport((r) => link.reportTargetHealth(r));
       return { ...(await serving.listen()), cacheProblem };
     },
     async apply(snapshot) {

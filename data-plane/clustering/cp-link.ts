@@ -21,7 +21,7 @@ import {
 } from '../../shared/cluster/protocol';
 import { decodeSnapshotText, type Snapshot } from '../../shared/snapshot';
 import { TOLLGATE_VERSION } from '../../shared/version';
-import type { AnalyticsBacklog, PluginInfo } from '../../shared/cluster/protocol';
+import type { AnalyticsBacklog, PluginInfo, TargetHealthReport } from '../../shared/cluster/protocol';
 
 export interface CpLinkOptions {
   cpUrl: string;
@@ -42,6 +42,7 @@ const MAX_BACKOFF_MS = 10_000;
 
 export class CpLink extends EventEmitter {
   connected = false;
+  private targetHealth: TargetHealthReport | null = null;
   syncStatus: SyncStatus = 'unknown';
   syncReason?: string;
   lastError?: string;
@@ -111,6 +112,7 @@ export class CpLink extends EventEmitter {
         config_version: running.version,
         config_hash: running.hash,
       });
+      if (this.targetHealth) this.send({ type: 'target_health', ...this.targetHealth });
       this.heartbeat = setInterval(() => void this.sendHeartbeat(), HEARTBEAT_INTERVAL_MS);
     });
     ws.on('message', (data: Buffer, isBinary) => {
@@ -140,7 +142,12 @@ export class CpLink extends EventEmitter {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
-  /** Send a pre-serialized frame (analytics batches); false when not connected. */
+  /** The balancers' health, sent now and again after every reconnect. */
+  reportTargetHealth(report: TargetHealthReport) {
+    this.targetHealth = report;
+    this.send({ type: 'target_health', ...report });
+  }
+
   /** A text frame (UTF-8 bytes, or a string). */
   sendText(text: string | Buffer): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;

@@ -73,6 +73,7 @@ async function exchange(
   });
   rc.authRequired = chain.hasAuth;
   const pr = new ProxyRequest(ctx, req, new ClientSink(res), rc, route, service, r.started);
+  pr.balancers = config.balancers;
   const onClose = () => {
     if (!res.writableFinished) pr.abort.abort();
   };

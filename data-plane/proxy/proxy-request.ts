@@ -15,6 +15,7 @@ import { kongErrorBody, messageFor } from '../errors';
 import { runLogPhase } from './log-phase';
 import { kongAnswer, phaseAnswer, runHeaderFilters } from './plugin-phases';
 import { ClientAbort } from './client-abort';
+import type { BalancerTable } from '../balancer/balancers';
 
 export class ProxyRequest {
   /** Plugins whose access phase ran, in access order. */
@@ -28,6 +29,8 @@ export class ProxyRequest {
   readonly abort = new ClientAbort();
   /** The gateway answered (a refusal, an exit, a failure) rather than the upstream. */
   answered = false;
+  /** The balancers of the config this request is served by (a service's host may name one). */
+  balancers: BalancerTable | null = null;
 
   constructor(
     readonly ctx: ProxyContext,

@@ -145,6 +145,7 @@ async function callRoute(
   const sink = new BufferedSink(call.maxResponseBytes, call);
   const rc = contextFor(call, route, service);
   const pr = new ProxyRequest(ctx, call.from.req, sink, rc, route, service, performance.now(), true);
+  pr.balancers = config.balancers;
   const leave = () => pr.abort.abort();
   call.signal?.addEventListener('abort', leave);
   try {

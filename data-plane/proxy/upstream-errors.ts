@@ -67,6 +67,9 @@ export function upstreamFailure(err: any): UpstreamFailure {
   if (err instanceof ResponseTooLarge)
     return { status: 502, message: INVALID, reason: 'upstream response too large to inspect' };
   const code: string | undefined = err?.code ?? err?.cause?.code;
+  // Kong's balancer found no healthy target (the message is Kong's).
+  if (code === 'TOLLGATE_NO_PEER')
+    return { status: 503, message: String(err.message), reason: 'no healthy target in the upstream' };
   if (isTimeout(err))
     return {
       status: 504,

@@ -212,3 +212,8 @@ export const deadlineInterceptor: Dispatcher.DispatcherComposeInterceptor =
  * next to the connection (undici applies the last interceptor first).
  */
 export const UPSTREAM_INTERCEPTORS = [decodeInterceptor, retryInterceptor, deadlineInterceptor];
+
+/** A balanced service: deadline and retries above the balancer, so each attempt picks again… */
+export const BALANCED_INTERCEPTORS = [retryInterceptor, deadlineInterceptor];
+/** …and decoding on each attempt, at the target's own pool. */
+export const TARGET_INTERCEPTORS = [decodeInterceptor];

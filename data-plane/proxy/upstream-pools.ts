@@ -1,5 +1,7 @@
 import { Agent, Pool, type Dispatcher } from 'undici';
-import { UPSTREAM_INTERCEPTORS } from './upstream-interceptors';
+import { BalancedDispatcher } from '../balancer/balanced-dispatcher';
+import type { BalancedTarget } from '../balancer/upstream-balancer';
+import { BALANCED_INTERCEPTORS, TARGET_INTERCEPTORS, UPSTREAM_INTERCEPTORS } from './upstream-interceptors';
 
 export interface UpstreamTarget {
   protocol: 'http' | 'https';
@@ -9,34 +11,55 @@ export interface UpstreamTarget {
   tlsVerify: boolean;
 }
 
+type PoolSettings = Omit<UpstreamTarget, 'host' | 'port'>;
+
 /**
  * undici connection pools, one per upstream origin and TLS/timeout setting. They outlive config
  * swaps so keep-alive connections survive reconfiguration. Each is composed once with the
- * interceptors every upstream request gets (upstream-interceptors.ts).
+ * interceptors every upstream request gets (upstream-interceptors.ts). A balanced service
+ * (its host names an upstream) goes through a BalancedDispatcher instead: retries above it,
+ * each attempt to one target's pool, composed with what an attempt needs (decoding).
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, { pool: Pool; dispatcher: Dispatcher }>();
+  private readonly balancedBySettings = new Map<string, Dispatcher>();
 
   get(t: UpstreamTarget): Dispatcher {
+    return this.entry(t, false);
+  }
+
+  /** The dispatcher of a service balanced over an upstream's targets, for these settings. */
+  balanced(s: PoolSettings): Dispatcher {
+    const key = `${s.protocol}|${s.tlsVerify}|${s.connectTimeout}`;
+    let d = this.balancedBySettings.get(key);
+    if (!d) {
+      const direct = (t: BalancedTarget) => this.entry({ ...s, host: t.host, port: t.port }, true);
+      d = new BalancedDispatcher(direct).compose(BALANCED_INTERCEPTORS);
+      this.balancedBySettings.set(key, d);
+    }
+    return d;
+  }
+
+  private entry(t: UpstreamTarget, attemptOnly: boolean): Dispatcher {
     const host = t.host.replace(/^\[|\]$/g, '');
-    t = { ...t, host };
-    const key = `${t.protocol}://${t.host}:${t.port}|${t.tlsVerify}|${t.connectTimeout}`;
+    const key = `${t.protocol}://${host}:${t.port}|${t.tlsVerify}|${t.connectTimeout}|${attemptOnly}`;
     let entry = this.pools.get(key);
     if (!entry) {
-      const pool = new Pool(`${t.protocol}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`, {
+      const pool = new Pool(`${t.protocol}://${host.includes(':') ? `[${host}]` : host}:${t.port}`, {
         connections: 128,
         pipelining: 1,
         keepAliveTimeout: 60_000,
         connect: {
           timeout: t.connectTimeout,
           rejectUnauthorized: t.tlsVerify,
-          servername: isIp(t.host) ? undefined : t.host,
+          servername: isIp(host) ? undefined : host,
         },
         // Timeouts are per request (read_timeout); disable the pool-wide defaults.
         headersTimeout: 0,
         bodyTimeout: 0,
       });
-      entry = { pool, dispatcher: pool.compose(UPSTREAM_INTERCEPTORS) };
+      const interceptors = attemptOnly ? TARGET_INTERCEPTORS : UPSTREAM_INTERCEPTORS;
+      entry = { pool, dispatcher: pool.compose(interceptors) };
       this.pools.set(key, entry);
     }
     return entry.dispatcher;
@@ -45,6 +68,7 @@ export class UpstreamPools {
   async close() {
     await Promise.all([...this.pools.values()].map((p) => p.pool.close().catch(() => undefined)));
     this.pools.clear();
+    this.balancedBySettings.clear();
   }
 }
 

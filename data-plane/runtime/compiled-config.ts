@@ -19,6 +19,7 @@ import { PluginChains } from './plugin-chain';
 import { Registry } from 'prom-client';
 import { ProcessPluginRuntime } from './plugin-runtime';
 import { NO_ROUTE_CALLER, type RouteCaller } from './route-caller';
+import type { Balancers, BalancerTable } from '../balancer/balancers';
 
 export interface CompiledConfig {
   version: number;
@@ -30,6 +31,8 @@ export interface CompiledConfig {
   plugins: PluginChains;
   /** Plugin names used by enabled plugins in this config. */
   pluginNames: Set<string>;
+  /** The upstreams' balancers, by upstream name (a service's host names one). */
+  balancers: BalancerTable;
   snapshot: Snapshot;
 }
 
@@ -41,6 +44,8 @@ export interface CompileOptions {
   runtime?: PluginRuntime;
   /** Makes the route caller plugins use, given the config being compiled (proxy/route-call.ts). */
   routeCaller?: (config: () => CompiledConfig) => RouteCaller;
+  /** The process's balancers (their targets' health outlives configs). */
+  balancers?: Balancers;
 }
 
 export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfig {
@@ -115,6 +120,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     consumers,
     plugins,
     pluginNames,
+    balancers: opts.balancers?.compile(config) ?? new Map(),
     snapshot,
   };
   return self.compiled;

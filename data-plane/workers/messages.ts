@@ -1,6 +1,7 @@
 /** What a data plane's primary process and its workers say to each other over IPC. */
 import type { SpoolStats } from '../analytics/spool';
 import type { EventLoopStats } from '../status/metrics';
+import type { TargetHealthReport } from '../../shared/cluster/protocol';
 
 export type ToWorker =
   /** Compile this snapshot (encodeSnapshotText) and hold it; answer `prepared`. */
@@ -32,4 +33,6 @@ export type FromWorker =
   | { t: 'listening'; proxyUrl: string; proxySslUrl?: string }
   /** An analytics batch frame for the control plane (UTF-8 JSON; IPC carries bytes as bytes). */
   | { t: 'analytics'; text: Uint8Array }
-  | { t: 'stats'; seq: number; stats: WorkerStats };
+  | { t: 'stats'; seq: number; stats: WorkerStats }
+  /** This worker's balancers' health, when it changes. */
+  | { t: 'target_health'; report: TargetHealthReport };

@@ -20,6 +20,7 @@ import type { NodeEngine, NodeLink, ProxyUrls } from '../boot/node-engine';
 import type { FromWorker, WorkerStats } from './messages';
 import { WorkerPool } from './worker-pool';
 import { ApplyCoordinator } from './apply-coordinator';
+import { WorkersHealth } from '../balancer/merged-health';
 
 export interface RunningPrimary extends ProxyUrls {
   nodeId: string;
@@ -54,6 +55,18 @@ export function runPrimary(
   });
 }
 
+/**
+ * Sessions the workers seal (MCP servers the gateway serves) open on every worker. (Same
+ * fallback as a single process: the cluster token, which every data plane shares.)
+ */
+function sessionSecret(): string {
+  return (
+    process.env.TOLLGATE_MCP_SESSION_SECRET ||
+    process.env.TOLLGATE_CLUSTER_TOKEN ||
+    randomBytes(32).toString('base64url')
+  );
+}
+
 function workersEngine(
   options: DataPlaneOptions,
   nodeId: string,
@@ -67,14 +80,9 @@ function workersEngine(
   const listening = new Map<number, Extract<FromWorker, { t: 'listening' }>>();
   let allListening: () => void;
   const everyoneListening = new Promise<void>((resolve) => (allListening = resolve));
-  // Sessions the workers seal (MCP servers the gateway serves) open on every worker.
-  // (Same fallback as a single process: the cluster token, which every data plane shares.)
-  const sessionSecret =
-    process.env.TOLLGATE_MCP_SESSION_SECRET ||
-    process.env.TOLLGATE_CLUSTER_TOKEN ||
-    randomBytes(32).toString('base64url');
+  const health = new WorkersHealth((report) => link.reportTargetHealth(report));
   const pool: WorkerPool = new WorkerPool(
-    { TOLLGATE_NODE_ID: nodeId, TOLLGATE_MCP_SESSION_SECRET: sessionSecret },
+    { TOLLGATE_NODE_ID: nodeId, TOLLGATE_MCP_SESSION_SECRET: sessionSecret() },
     {
       online(w, index) {
         pool.send(w, { t: 'link', connected: link.connected });
@@ -91,6 +99,7 @@ function workersEngine(
           if (listening.size === workerCount) allListening();
         } else if (m.t === 'analytics')
           link.sendText(Buffer.from(m.text.buffer, m.text.byteOffset, m.text.byteLength));
+        else if (m.t === 'target_health') health.set(index, m.report);
       },
       exited: (w) => coordinator.forget(w),
     },

@@ -48,6 +48,7 @@ class WorkerProcess {
     AggregatorRegistry.setRegistries([this.serving.metrics.registry]);
     new AggregatorRegistry();
     this.analytics.start();
+    this.serving.balancers.onReport((report) => this.send({ t: 'target_health', report }));
   }
 
   send(m: FromWorker): void {

@@ -138,7 +138,12 @@ function expandUpstream(input: Record<string, any>): { value: Record<string, any
 }
 
 /** `then_field` must be set when `if_field` has the value (Kong's conditional `required`). */
-function requiredWhen(u: Record<string, any>, ifField: string, value: string, thenField: string): FieldError[] {
+function requiredWhen(
+  u: Record<string, any>,
+  ifField: string,
+  value: string,
+  thenField: string,
+): FieldError[] {
   if (u[ifField] !== value || u[thenField] != null) return [];
   return [
     { path: [ENTITY_CHECK], message: `failed conditional validation given value of field '${ifField}'` },
@@ -166,7 +171,8 @@ function checkUpstream(u: Record<string, any>): FieldError[] {
   const name = parseHostPort(u.name);
   const shown = `Invalid name ('${u.name}')`;
   if (!name) errors.push({ path: ['name'], message: `${shown}; must be a valid hostname` });
-  else if (name.type !== 'name') errors.push({ path: ['name'], message: `${shown}; no ip addresses allowed` });
+  else if (name.type !== 'name')
+    errors.push({ path: ['name'], message: `${shown}; no ip addresses allowed` });
   else if (name.port !== undefined) errors.push({ path: ['name'], message: `${shown}; no port allowed` });
   errors.push(
     ...requiredWhen(u, 'hash_on', 'header', 'hash_on_header'),

@@ -8,8 +8,11 @@ import { freePort } from './process';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-export async function startServerEverything(): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
+/** On `port` when given (a replica restarted where it was). */
+export async function startServerEverything(
+  port?: number,
+): Promise<{ port: number; child: ChildProcess }> {
+  port ??= await freePort();
   const child = spawn(
     process.execPath,
     [

@@ -30,7 +30,10 @@ export class TargetHealthView {
       [since],
     );
     return rows
-      .map((r: any) => ({ node: r.id, report: (r.target_health as TargetHealthReport['upstreams'])[upstreamId] }))
+      .map((r: any) => ({
+        node: r.id,
+        report: (r.target_health as TargetHealthReport['upstreams'])[upstreamId],
+      }))
       .filter((r: NodeReport) => r.report);
   }
 

@@ -47,7 +47,10 @@ export class TargetsController {
 
   private async page(upstreamKey: string, req: FastifyRequest) {
     const upstream = await this.store.findOrThrow(upstreamEntity, upstreamKey);
-    const page = await this.store.list(targetEntity, { ...listQuery(req), where: { upstream_id: upstream.id } });
+    const page = await this.store.list(targetEntity, {
+      ...listQuery(req),
+      where: { upstream_id: upstream.id },
+    });
     return pageBody(req, page);
   }
 

@@ -20,13 +20,8 @@ export class UpstreamsController extends CollectionController {
    * and `data.nodes` says which.
    */
   @Get(':key/health')
-  async targetsHealth(
-    @Param('key') key: string,
-    @Query('balancer_health') balancer: string | undefined,
-  ) {
+  async targetsHealth(@Param('key') key: string, @Query('balancer_health') balancer: string | undefined) {
     const upstream = await this.store.findOrThrow(upstreamEntity, key);
-    return balancer === '1'
-      ? this.health.upstream(upstream)
-      : this.health.targets(upstream);
+    return balancer === '1' ? this.health.upstream(upstream) : this.health.targets(upstream);
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * One upstream compiled for one config: its targets in rotation (weight > 0), the algorithm
+ * that picks among the healthy ones, and the state that outlives configs (health, in-flight
+ * counts, latencies: `TargetState`, owned by Balancers and kept by target across swaps).
+ */
+import type { Upstream } from '../../shared/entities/upstream';
+import { Continuum, hash32 } from './hashing';
+import type { TargetHealth } from './target-health';
+
+/** What a target carries from config to config. */
+export interface TargetState {
+  health: TargetHealth;
+  inFlight: number;
+  /** Exponentially weighted time to the response's start, ms (the latency algorithm). */
+  latencyMs: number | null;
+}
+
+export interface BalancedTarget {
+  /** `host:port` as configured (Kong's target). */
+  key: string;
+  host: string;
+  port: number;
+  weight: number;
+  /** The tag a session value learnt from this target carries (session-affinity.ts). */
+  tag: string;
+  state: TargetState;
+}
+
+/** Per request: what it hashes, which targets it has tried, the one it is pinned to. */
+export interface BalanceAttempts {
+  hash: string;
+  tried: Set<BalancedTarget>;
+  preferred?: BalancedTarget;
+}
+
+export class UpstreamBalancer {
+  readonly targets: BalancedTarget[];
+  private readonly ring: Continuum<BalancedTarget> | null;
+  private readonly byTag: Map<string, BalancedTarget>;
+  private readonly totalWeight: number;
+  /** Smooth weighted round-robin (nginx's): each target's current weight. */
+  private readonly current = new Map<BalancedTarget, number>();
+
+  constructor(
+    readonly upstream: Upstream,
+    targets: BalancedTarget[],
+  ) {
+    this.targets = targets.filter((t) => t.weight > 0);
+    this.totalWeight = this.targets.reduce((n, t) => n + t.weight, 0);
+    this.ring =
+      upstream.algorithm === 'consistent-hashing' && this.targets.length
+        ? new Continuum(this.targets, upstream.slots)
+        : null;
+    this.byTag = new Map(this.targets.map((t) => [t.tag, t]));
+  }
+
+  /** Below the upstream's threshold (percent of weight healthy) nothing is picked (Kong: 503). */
+  get healthy(): boolean {
+    if (!this.targets.length) return false;
+    const up = this.targets.reduce((n, t) => n + (t.state.health.healthy ? t.weight : 0), 0);
+    if (up === 0) return false;
+    return (up / this.totalWeight) * 100 >= this.upstream.healthchecks.threshold;
+  }
+
+  targetByTag(tag: string): BalancedTarget | undefined {
+    return this.byTag.get(tag);
+  }
+
+  /** The next target for an attempt, or undefined when none is healthy and untried. */
+  pick(a: BalanceAttempts): BalancedTarget | undefined {
+    if (!this.healthy) return undefined;
+    const usable = (t: BalancedTarget) => t.state.health.healthy && !a.tried.has(t);
+    if (a.preferred && usable(a.preferred)) return a.preferred;
+    switch (this.upstream.algorithm) {
+      case 'consistent-hashing':
+        // Nothing to hash (no session yet): Kong hashes "" and sends every such request to one
+        // target; spreading them is what makes sessions, pinned where they start, spread too.
+        return a.hash === '' ? this.roundRobin(usable) : this.ring!.pick(a.hash, usable);
+      case 'least-connections':
+        return this.least(usable, (t) => (t.state.inFlight + 1) / t.weight);
+      case 'latency':
+        return this.least(usable, (t) => t.state.latencyMs ?? -1);
+      default:
+        return this.roundRobin(usable);
+    }
+  }
+
+  private least(usable: (t: BalancedTarget) => boolean, cost: (t: BalancedTarget) => number) {
+    let best: BalancedTarget | undefined;
+    for (const t of this.targets) if (usable(t) && (!best || cost(t) < cost(best))) best = t;
+    return best;
+  }
+
+  private roundRobin(usable: (t: BalancedTarget) => boolean): BalancedTarget | undefined {
+    let best: BalancedTarget | undefined;
+    let total = 0;
+    for (const t of this.targets) {
+      if (!usable(t)) continue;
+      const w = (this.current.get(t) ?? 0) + t.weight;
+      this.current.set(t, w);
+      total += t.weight;
+      if (!best || w > this.current.get(best)!) best = t;
+    }
+    if (best) this.current.set(best, this.current.get(best)! - total);
+    return best;
+  }
+}
+
+/** A short, stable tag naming a target of an upstream (the same on every data plane). */
+export function targetTag(upstreamId: string, key: string): string {
+  return hash32(`${upstreamId}|${key}`).toString(16).padStart(8, '0');
+}
