@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContext } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { PLUGIN_LIST } from '../shared/plugins/registry';
@@ -79,7 +80,7 @@ function listenOn(server: Server, addr: { host: string; port: number }): Promise
 type ServeProxy = (server: Server, protocol: 'http' | 'https', addr: ListenAddress) => Promise<number>;
 
 /** The proxy listener, and the TLS one when configured (its certificate from the data dir). */
-async function listenProxies(options: DataPlaneOptions, serveProxy: ServeProxy) {
+async function listenProxies(options: DataPlaneOptions, serveProxy: ServeProxy, holder: ConfigHolder) {
   const proxyPort = await serveProxy(
     createHttpServer({ keepAliveTimeout: 65_000 }),
     'http',
@@ -88,7 +89,10 @@ async function listenProxies(options: DataPlaneOptions, serveProxy: ServeProxy) 
   let proxySslUrl: string | undefined;
   if (options.proxySslListen) {
     const tls = await loadOrCreateCertificate(options.dataDir);
-    const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 });
+    // A configured certificate for the client's SNI, else the listener's own (Kong's default).
+    const SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) =>
+      cb(null, holder.current?.certificates.forServerName(servername));
+    const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000, SNICallback });
     const sslPort = await serveProxy(https, 'https', options.proxySslListen);
     proxySslUrl = `https://${formatListen({ host: options.proxySslListen.host, port: sslPort })}`;
   }
@@ -175,7 +179,7 @@ export function createServing(
       balancers.activate(compiled.balancers);
       serving.lastApplyError = undefined;
     },
-    listen: () => listenProxies(options, serveProxy),
+    listen: () => listenProxies(options, serveProxy, holder),
     async close() {
       await Promise.all(servers.map(closeServer));
       balancers.close();

@@ -6,6 +6,7 @@ import { DataPlaneAnalyticsBacklog1763800000004 } from './1763800000004-data-pla
 import { McpTools1763800000005 } from './1763800000005-mcp-tools';
 import { AnalyticsMcpEra1763800000006 } from './1763800000006-analytics-mcp-era';
 import { UpstreamsTargets1763800000007 } from './1763800000007-upstreams-targets';
+import { Certificates1763800000008 } from './1763800000008-certificates';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   McpTools1763800000005,
   AnalyticsMcpEra1763800000006,
   UpstreamsTargets1763800000007,
+  Certificates1763800000008,
 ];

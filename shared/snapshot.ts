@@ -10,6 +10,9 @@ import type { ConsumerGroup } from './entities/consumer-group';
 import type { PluginEntity } from './entities/plugin';
 import type { Upstream } from './entities/upstream';
 import type { Target } from './entities/target';
+import type { Certificate } from './entities/certificate';
+import type { Sni } from './entities/sni';
+import type { CaCertificate } from './entities/ca-certificate';
 
 export const SNAPSHOT_FORMAT_VERSION = '3.0';
 
@@ -23,6 +26,9 @@ export interface SnapshotConfig {
   plugins: PluginEntity[];
   upstreams: Upstream[];
   targets: Target[];
+  certificates: Certificate[];
+  snis: Sni[];
+  ca_certificates: CaCertificate[];
   /** Entities plugins own, by table name (`keyauth_credentials`, `basicauth_credentials`). */
   [pluginEntity: string]: any;
 }

@@ -102,6 +102,7 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
   if (rest.length) out.plugins = rest;
   const upstreams = dumpUpstreams(config, inScope);
   if (upstreams.length) out.upstreams = upstreams;
+  dumpCertificates(config, inScope, out);
   return out;
 }
 
@@ -115,4 +116,19 @@ function dumpUpstreams(config: SnapshotConfig, inScope: (e: E) => boolean): E[] 
     if (targets.length) upstream.targets = targets;
     return upstream;
   });
+}
+
+/** Certificates (by id, as decK dumps them) with their SNIs nested by name, and CA certificates. */
+function dumpCertificates(config: SnapshotConfig, inScope: (e: E) => boolean, out: E) {
+  const certificates = (config.certificates ?? []).filter(inScope).map((c) => {
+    const cert = clean(c);
+    const snis = (config.snis ?? [])
+      .filter((s) => s.certificate.id === c.id && inScope(s))
+      .map((s) => clean(s, ['certificate']));
+    if (snis.length) cert.snis = snis;
+    return cert;
+  });
+  if (certificates.length) out.certificates = certificates;
+  const cas = (config.ca_certificates ?? []).filter(inScope).map((c) => clean(c, ['cert_digest']));
+  if (cas.length) out.ca_certificates = cas;
 }

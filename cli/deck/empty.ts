@@ -12,5 +12,8 @@ export const EMPTY_CONFIG: SnapshotConfig = {
   plugins: [],
   upstreams: [],
   targets: [],
+  certificates: [],
+  snis: [],
+  ca_certificates: [],
   ...Object.fromEntries(ENTITY_LIST.map((e) => [e.name, []])),
 };

@@ -21,10 +21,15 @@ export const TABLE: Record<string, string> = {
   plugin: 'plugins',
   upstream: 'upstreams',
   target: 'targets',
+  certificate: 'certificates',
+  sni: 'snis',
+  ca_certificate: 'ca_certificates',
   ...Object.fromEntries(PLUGIN_ENTITIES.map((e) => [e.singular, e.name])),
 };
 /** Parents before children: creates and updates go in this order, deletes in reverse. */
 export const KIND_ORDER: Kind[] = [
+  'certificate',
+  'ca_certificate',
   'consumer_group',
   'upstream',
   'service',
@@ -42,6 +47,10 @@ export function naturalKey(kind: Kind, e: Entity): string | null {
     case 'consumer_group':
     case 'upstream':
       return e.name ?? null;
+    case 'certificate':
+    case 'ca_certificate':
+      // decK matches a certificate without an id by its content.
+      return typeof e.cert === 'string' ? e.cert.trim() : null;
     case 'consumer':
       return e.username != null ? `u:${e.username}` : e.custom_id != null ? `c:${e.custom_id}` : null;
     case 'plugin':
@@ -69,6 +78,9 @@ export function displayName(kind: Kind, e: Entity, names: Map<string, string>): 
   switch (kind) {
     case 'consumer':
       return e.username ?? e.custom_id ?? e.id;
+    case 'certificate':
+    case 'ca_certificate':
+      return e.id;
     case 'plugin': {
       const parts: string[] = [];
       if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);

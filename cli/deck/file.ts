@@ -18,6 +18,8 @@ export interface DeckContent {
   consumer_groups?: any[];
   plugins?: any[];
   upstreams?: any[];
+  certificates?: any[];
+  ca_certificates?: any[];
 }
 
 export interface LoadedState {
@@ -27,7 +29,16 @@ export interface LoadedState {
   secrets: string[];
 }
 
-const COLLECTIONS = ['services', 'routes', 'consumers', 'consumer_groups', 'plugins', 'upstreams'] as const;
+const COLLECTIONS = [
+  'services',
+  'routes',
+  'consumers',
+  'consumer_groups',
+  'plugins',
+  'upstreams',
+  'certificates',
+  'ca_certificates',
+] as const;
 const KNOWN_KEYS = new Set<string>([
   '_format_version',
   '_info',

@@ -45,7 +45,9 @@ export function indexCurrent(current: SnapshotConfig, scope: string[]): CurrentI
         if (e.username != null) anyByName.set(`consumer:${e.username}`, e);
         if (e.custom_id != null && !anyByName.has(`consumer:${e.custom_id}`))
           anyByName.set(`consumer:${e.custom_id}`, e);
-      } else if (e.name != null) anyByName.set(`${kind}:${e.name}`, e);
+      } else if (kind === 'certificate' && typeof e.cert === 'string')
+        anyByName.set(`certificate:cert:${e.cert.trim()}`, e);
+      else if (e.name != null) anyByName.set(`${kind}:${e.name}`, e);
     }
   }
   return { all, byId, byKey, anyByName, inScope };
@@ -134,5 +136,6 @@ function normalizeTargetEntity(r: Resolution, item: Item, body: Entity): TargetD
     if (doc.custom_id != null) r.targetByName.set(`consumer:${doc.custom_id}`, doc.id);
   } else if (doc.name != null && item.kind !== 'plugin')
     r.targetByName.set(`${item.kind}:${doc.name}`, doc.id);
+  if (item.kind === 'certificate') r.targetByName.set(`certificate:cert:${String(doc.cert).trim()}`, doc.id);
   return { item, doc, def };
 }

@@ -16,6 +16,9 @@ export type Kind =
   | 'membership'
   | 'upstream'
   | 'target'
+  | 'certificate'
+  | 'sni'
+  | 'ca_certificate'
   | (string & {});
 
 /** decK's consumer children that no Tollgate plugin owns. */
@@ -28,7 +31,7 @@ const UNSUPPORTED_CONSUMER_CHILDREN = [
   'mtls_auth_credentials',
 ].filter((k) => !PLUGIN_ENTITIES.some((e) => e.name === k));
 const CONSUMER_CHILDREN = PLUGIN_ENTITIES.filter((e) => e.nestedUnder === 'consumer');
-export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group' | 'upstream';
+export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group' | 'upstream' | 'certificate';
 export interface Ref {
   id?: string;
   name?: string;
@@ -47,7 +50,14 @@ export interface TargetState {
   selectTags: string[];
 }
 
-const PARENT_FIELDS: ParentKind[] = ['service', 'route', 'consumer', 'consumer_group', 'upstream'];
+const PARENT_FIELDS: ParentKind[] = [
+  'service',
+  'route',
+  'consumer',
+  'consumer_group',
+  'upstream',
+  'certificate',
+];
 
 function asRef(value: unknown, where: string, field: string): Ref {
   if (typeof value === 'string')
@@ -108,6 +118,13 @@ export function buildTarget(
   (c.upstreams ?? []).forEach((u: any, i: number) =>
     addUpstream(collector, u, `${state.origin.upstreams[i]}: upstreams[${i}]`),
   );
+  (c.certificates ?? []).forEach((cert: any, i: number) =>
+    addCertificate(collector, cert, `${state.origin.certificates[i]}: certificates[${i}]`),
+  );
+  (c.ca_certificates ?? []).forEach((ca: any, i: number) => {
+    const where = `${state.origin.ca_certificates[i]}: ca_certificates[${i}]`;
+    addItem(collector, 'ca_certificate', obj(ca, where), {}, where, null);
+  });
   (c.plugins ?? []).forEach((p: any, i: number) =>
     addItem(
       collector,
@@ -203,6 +220,21 @@ function addUpstream(collector: Collector, u: any, where: string) {
     if (!t?.id && typeof t?.target !== 'string')
       throw new DeckFileError(`${at}: a target needs its target (host:port) or an id to be managed`);
     addItem(collector, 'target', obj(t, at), { upstream: ref }, at, 'upstream');
+  });
+}
+
+/** A certificate and its SNIs, nested as decK writes them (`snis: [{name}]`, or names). */
+function addCertificate(collector: Collector, c: any, where: string) {
+  const cert = obj(c, where);
+  const snis = cert.snis ?? [];
+  delete cert.snis;
+  if (!Array.isArray(snis)) throw new DeckFileError(`${where}.snis: expected a list`);
+  addItem(collector, 'certificate', cert, {}, where, null);
+  const ref: Ref = cert.id ? { id: cert.id } : { name: `cert:${String(cert.cert ?? '').trim()}` };
+  snis.forEach((s: any, j: number) => {
+    const at = `${where}.snis[${j}]`;
+    const body = typeof s === 'string' ? { name: s } : obj(s, at);
+    addItem(collector, 'sni', body, { certificate: ref }, at, 'certificate');
   });
 }
 

@@ -28,6 +28,12 @@ import { BatchService } from './batch/batch.service';
 import { UpstreamsController } from './upstreams/upstreams.controller';
 import { TargetsController } from './upstreams/targets.controller';
 import { TargetHealthView } from './upstreams/target-health.view';
+import {
+  CaCertificatesController,
+  CertificateSnisController,
+  CertificatesController,
+  SnisController,
+} from './certificates/certificates.controller';
 
 @Module({
   imports: [SnapshotsModule],
@@ -46,6 +52,10 @@ import { TargetHealthView } from './upstreams/target-health.view';
     ConsumerGroupPluginsController,
     UpstreamsController,
     TargetsController,
+    CertificatesController,
+    CertificateSnisController,
+    SnisController,
+    CaCertificatesController,
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     TagsController,

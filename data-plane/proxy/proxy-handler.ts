@@ -74,6 +74,7 @@ async function exchange(
   rc.authRequired = chain.hasAuth;
   const pr = new ProxyRequest(ctx, req, new ClientSink(res), rc, route, service, r.started);
   pr.balancers = config.balancers;
+  pr.upstreamTls = config.upstreamTls.get(service.id);
   const onClose = () => {
     if (!res.writableFinished) pr.abort.abort();
   };

@@ -16,6 +16,7 @@ import { runLogPhase } from './log-phase';
 import { kongAnswer, phaseAnswer, runHeaderFilters } from './plugin-phases';
 import { ClientAbort } from './client-abort';
 import type { BalancerTable } from '../balancer/balancers';
+import type { UpstreamTls } from '../runtime/upstream-tls';
 
 export class ProxyRequest {
   /** Plugins whose access phase ran, in access order. */
@@ -31,6 +32,8 @@ export class ProxyRequest {
   answered = false;
   /** The balancers of the config this request is served by (a service's host may name one). */
   balancers: BalancerTable | null = null;
+  /** The service's client certificate and trusted CAs (from the same config). */
+  upstreamTls: UpstreamTls | undefined = undefined;
 
   constructor(
     readonly ctx: ProxyContext,

@@ -146,6 +146,7 @@ async function callRoute(
   const rc = contextFor(call, route, service);
   const pr = new ProxyRequest(ctx, call.from.req, sink, rc, route, service, performance.now(), true);
   pr.balancers = config.balancers;
+  pr.upstreamTls = config.upstreamTls.get(service.id);
   const leave = () => pr.abort.abort();
   call.signal?.addEventListener('abort', leave);
   try {

@@ -9,11 +9,16 @@ import { balanceRequest } from '../balancer/balance-request';
 import type { BalanceOptions } from '../balancer/balanced-dispatcher';
 
 /** The pool for the target, or the balancer's when the service's host names an upstream. */
-function dispatcherFor(pr: ProxyRequest, target: UpstreamTarget): { pool: Dispatcher; balance?: BalanceOptions } {
+function dispatcherFor(
+  pr: ProxyRequest,
+  target: UpstreamTarget,
+): { pool: Dispatcher; balance?: BalanceOptions } {
   const settings = {
     protocol: target.protocol,
     connectTimeout: target.connectTimeout,
     tlsVerify: target.tlsVerify,
+    // A plugin's own upstream (ai-proxy-advanced) is not the service's: no service TLS material.
+    tls: pr.rc.upstreamOverride ? undefined : pr.upstreamTls,
   };
   const balancer = pr.rc.upstreamOverride ? undefined : pr.balancers?.get(target.host.toLowerCase());
   if (!balancer) return { pool: pr.ctx.pools.get({ ...settings, host: target.host, port: target.port }) };
@@ -56,7 +61,9 @@ export async function callUpstream(
   } catch (err) {
     if (pr.abort.aborted) return null; // client went away; upstream request cancelled
     const failure = upstreamFailure(err);
-    const at = balance?.chosen ? `${balance.chosen.host}:${balance.chosen.port}` : `${target.host}:${target.port}`;
+    const at = balance?.chosen
+      ? `${balance.chosen.host}:${balance.chosen.port}`
+      : `${target.host}:${target.port}`;
     pr.upstreamFailed(failure, `${target.protocol}://${at}${target.path}`);
     pr.fail(failure.status, failure.message);
     return null;

@@ -1,6 +1,7 @@
 import { Agent, Pool, type Dispatcher } from 'undici';
 import { BalancedDispatcher } from '../balancer/balanced-dispatcher';
 import type { BalancedTarget } from '../balancer/upstream-balancer';
+import type { UpstreamTls } from '../runtime/upstream-tls';
 import { BALANCED_INTERCEPTORS, TARGET_INTERCEPTORS, UPSTREAM_INTERCEPTORS } from './upstream-interceptors';
 
 export interface UpstreamTarget {
@@ -9,6 +10,8 @@ export interface UpstreamTarget {
   port: number;
   connectTimeout: number;
   tlsVerify: boolean;
+  /** A client certificate to present, CAs to trust instead of the system's. */
+  tls?: UpstreamTls;
 }
 
 type PoolSettings = Omit<UpstreamTarget, 'host' | 'port'>;
@@ -30,7 +33,7 @@ export class UpstreamPools {
 
   /** The dispatcher of a service balanced over an upstream's targets, for these settings. */
   balanced(s: PoolSettings): Dispatcher {
-    const key = `${s.protocol}|${s.tlsVerify}|${s.connectTimeout}`;
+    const key = `${s.protocol}|${s.tlsVerify}|${s.connectTimeout}|${s.tls?.key ?? ''}`;
     let d = this.balancedBySettings.get(key);
     if (!d) {
       const direct = (t: BalancedTarget) => this.entry({ ...s, host: t.host, port: t.port }, true);
@@ -42,7 +45,7 @@ export class UpstreamPools {
 
   private entry(t: UpstreamTarget, attemptOnly: boolean): Dispatcher {
     const host = t.host.replace(/^\[|\]$/g, '');
-    const key = `${t.protocol}://${host}:${t.port}|${t.tlsVerify}|${t.connectTimeout}|${attemptOnly}`;
+    const key = `${t.protocol}://${host}:${t.port}|${t.tlsVerify}|${t.connectTimeout}|${attemptOnly}|${t.tls?.key ?? ''}`;
     let entry = this.pools.get(key);
     if (!entry) {
       const pool = new Pool(`${t.protocol}://${host.includes(':') ? `[${host}]` : host}:${t.port}`, {
@@ -53,6 +56,8 @@ export class UpstreamPools {
           timeout: t.connectTimeout,
           rejectUnauthorized: t.tlsVerify,
           servername: isIp(host) ? undefined : host,
+          ...(t.tls?.cert ? { cert: t.tls.cert, key: t.tls.privateKey } : {}),
+          ...(t.tls?.ca ? { ca: t.tls.ca } : {}),
         },
         // Timeouts are per request (read_timeout); disable the pool-wide defaults.
         headersTimeout: 0,

@@ -20,6 +20,8 @@ import { Registry } from 'prom-client';
 import { ProcessPluginRuntime } from './plugin-runtime';
 import { NO_ROUTE_CALLER, type RouteCaller } from './route-caller';
 import type { Balancers, BalancerTable } from '../balancer/balancers';
+import { CertificateTable } from './certificates';
+import { upstreamTlsOf, type UpstreamTls } from './upstream-tls';
 
 export interface CompiledConfig {
   version: number;
@@ -33,6 +35,10 @@ export interface CompiledConfig {
   pluginNames: Set<string>;
   /** The upstreams' balancers, by upstream name (a service's host names one). */
   balancers: BalancerTable;
+  /** Certificates served on the TLS listener, by SNI. */
+  certificates: CertificateTable;
+  /** Each service's client certificate and trusted CAs, when it has either. */
+  upstreamTls: Map<string, UpstreamTls>;
   snapshot: Snapshot;
 }
 
@@ -99,6 +105,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     routeCaller: opts.routeCaller ? opts.routeCaller(() => self.compiled!) : NO_ROUTE_CALLER,
   };
 
+  const certificates = new CertificateTable(config, env.env);
+  const upstreamTls = upstreamTlsOf(config, certificates);
   let router: Router<RouteEntity>;
   try {
     router = new Router(config.routes as RouteEntity[]);
@@ -121,6 +129,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     plugins,
     pluginNames,
     balancers: opts.balancers?.compile(config) ?? new Map(),
+    certificates,
+    upstreamTls,
     snapshot,
   };
   return self.compiled;

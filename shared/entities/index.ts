@@ -6,6 +6,9 @@ import { consumerGroupEntity } from './consumer-group';
 import { pluginEntity } from './plugin';
 import { upstreamEntity } from './upstream';
 import { targetEntity } from './target';
+import { certificateEntity } from './certificate';
+import { sniEntity } from './sni';
+import { caCertificateEntity } from './ca-certificate';
 import { PLUGIN_LIST } from '../plugins/registry';
 
 export type { EntityDefinition, ForeignKey } from './definition';
@@ -17,10 +20,16 @@ export {
   pluginEntity,
   upstreamEntity,
   targetEntity,
+  certificateEntity,
+  sniEntity,
+  caCertificateEntity,
 };
 
 /** The core entities, in dependency order (parents before children). */
 const CORE_ENTITIES: EntityDefinition[] = [
+  certificateEntity,
+  sniEntity,
+  caCertificateEntity,
   serviceEntity,
   routeEntity,
   consumerEntity,

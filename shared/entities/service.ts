@@ -138,7 +138,7 @@ export const serviceEntity: EntityDefinition = {
   schema: serviceSchema,
   endpointKey: 'name',
   unique: ['name'],
-  foreignKeys: [],
+  foreignKeys: [{ field: 'client_certificate', references: 'certificates', onDelete: 'restrict' }],
   expand: expandUrl,
   check: checkService,
 };

@@ -203,7 +203,7 @@ export const upstreamEntity: EntityDefinition = {
   schema: upstreamSchema,
   endpointKey: 'name',
   unique: ['name'],
-  foreignKeys: [],
+  foreignKeys: [{ field: 'client_certificate', references: 'certificates', onDelete: 'restrict' }],
   expand: expandUpstream,
   check: checkUpstream,
 };
