@@ -100,15 +100,14 @@ export function dumpState(config: SnapshotConfig, selectTags: string[]): E {
       return plugin;
     });
   if (rest.length) out.plugins = rest;
-  const upstreams = dumpUpstreams(config, inScope);
-  if (upstreams.length) out.upstreams = upstreams;
+  dumpUpstreams(config, inScope, out);
   dumpCertificates(config, inScope, out);
   return out;
 }
 
 /** Upstreams with their targets nested (decK's layout); targets are matched by address. */
-function dumpUpstreams(config: SnapshotConfig, inScope: (e: E) => boolean): E[] {
-  return (config.upstreams ?? []).filter(inScope).map((u) => {
+function dumpUpstreams(config: SnapshotConfig, inScope: (e: E) => boolean, out: E) {
+  const upstreams = (config.upstreams ?? []).filter(inScope).map((u) => {
     const upstream = clean(u);
     const targets = (config.targets ?? [])
       .filter((t) => t.upstream.id === u.id && inScope(t))
@@ -116,6 +115,7 @@ function dumpUpstreams(config: SnapshotConfig, inScope: (e: E) => boolean): E[] 
     if (targets.length) upstream.targets = targets;
     return upstream;
   });
+  if (upstreams.length) out.upstreams = upstreams;
 }
 
 /** Certificates (by id, as decK dumps them) with their SNIs nested by name, and CA certificates. */
