@@ -29,6 +29,8 @@ import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { createRouteCaller } from './proxy/route-call';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { Balancers } from './balancer/balancers';
+import { VaultRotation } from './runtime/vault-rotation';
+import { VaultResolver } from './runtime/vault';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
 import { ProxyMetrics } from './status/metrics';
 import { ProcessPluginRuntime } from './runtime/plugin-runtime';
@@ -131,6 +133,7 @@ export function createServing(
   const runtime = new ProcessPluginRuntime(metrics.registry, ctx.reports);
   const pools = new UpstreamPools();
   const balancers = new Balancers();
+  const rotation = new VaultRotation((snapshot) => serving.swap(serving.prepare(snapshot)), ctx.log);
   const servers: Server[] = [];
   const proxyContext = {
     holder,
@@ -177,12 +180,18 @@ export function createServing(
     swap(compiled) {
       holder.swap(compiled);
       balancers.activate(compiled.balancers);
+      rotation.watch(
+        compiled.snapshot,
+        compiled.vaults,
+        () => new VaultResolver(compiled.snapshot.config, process.env),
+      );
       serving.lastApplyError = undefined;
     },
     listen: () => listenProxies(options, serveProxy, holder),
     async close() {
       await Promise.all(servers.map(closeServer));
       balancers.close();
+      rotation.stop();
       await pools.close();
       await proxyContext.accessLog?.close();
       await proxyContext.errorLog?.close();

@@ -7,6 +7,7 @@ import { McpTools1763800000005 } from './1763800000005-mcp-tools';
 import { AnalyticsMcpEra1763800000006 } from './1763800000006-analytics-mcp-era';
 import { UpstreamsTargets1763800000007 } from './1763800000007-upstreams-targets';
 import { Certificates1763800000008 } from './1763800000008-certificates';
+import { Vaults1763800000009 } from './1763800000009-vaults';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   AnalyticsMcpEra1763800000006,
   UpstreamsTargets1763800000007,
   Certificates1763800000008,
+  Vaults1763800000009,
 ];

@@ -13,6 +13,7 @@ import type { Target } from './entities/target';
 import type { Certificate } from './entities/certificate';
 import type { Sni } from './entities/sni';
 import type { CaCertificate } from './entities/ca-certificate';
+import type { Vault } from './entities/vault';
 
 export const SNAPSHOT_FORMAT_VERSION = '3.0';
 
@@ -29,6 +30,7 @@ export interface SnapshotConfig {
   certificates: Certificate[];
   snis: Sni[];
   ca_certificates: CaCertificate[];
+  vaults: Vault[];
   /** Entities plugins own, by table name (`keyauth_credentials`, `basicauth_credentials`). */
   [pluginEntity: string]: any;
 }

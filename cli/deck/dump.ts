@@ -131,4 +131,6 @@ function dumpCertificates(config: SnapshotConfig, inScope: (e: E) => boolean, ou
   if (certificates.length) out.certificates = certificates;
   const cas = (config.ca_certificates ?? []).filter(inScope).map((c) => clean(c, ['cert_digest']));
   if (cas.length) out.ca_certificates = cas;
+  const vaults = (config.vaults ?? []).filter(inScope).map((v) => clean(v, v.prefix ? ['id'] : []));
+  if (vaults.length) out.vaults = vaults;
 }

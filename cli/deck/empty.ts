@@ -15,5 +15,6 @@ export const EMPTY_CONFIG: SnapshotConfig = {
   certificates: [],
   snis: [],
   ca_certificates: [],
+  vaults: [],
   ...Object.fromEntries(ENTITY_LIST.map((e) => [e.name, []])),
 };

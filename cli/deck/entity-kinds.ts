@@ -24,10 +24,12 @@ export const TABLE: Record<string, string> = {
   certificate: 'certificates',
   sni: 'snis',
   ca_certificate: 'ca_certificates',
+  vault: 'vaults',
   ...Object.fromEntries(PLUGIN_ENTITIES.map((e) => [e.singular, e.name])),
 };
 /** Parents before children: creates and updates go in this order, deletes in reverse. */
 export const KIND_ORDER: Kind[] = [
+  'vault',
   'certificate',
   'ca_certificate',
   'consumer_group',
@@ -47,6 +49,8 @@ export function naturalKey(kind: Kind, e: Entity): string | null {
     case 'consumer_group':
     case 'upstream':
       return e.name ?? null;
+    case 'vault':
+      return e.prefix ?? null;
     case 'certificate':
     case 'ca_certificate':
       // decK matches a certificate without an id by its content.
@@ -81,6 +85,8 @@ export function displayName(kind: Kind, e: Entity, names: Map<string, string>): 
     case 'certificate':
     case 'ca_certificate':
       return e.id;
+    case 'vault':
+      return e.prefix ?? e.id;
     case 'plugin': {
       const parts: string[] = [];
       if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);

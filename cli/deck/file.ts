@@ -20,6 +20,7 @@ export interface DeckContent {
   upstreams?: any[];
   certificates?: any[];
   ca_certificates?: any[];
+  vaults?: any[];
 }
 
 export interface LoadedState {
@@ -38,6 +39,7 @@ const COLLECTIONS = [
   'upstreams',
   'certificates',
   'ca_certificates',
+  'vaults',
 ] as const;
 const KNOWN_KEYS = new Set<string>([
   '_format_version',

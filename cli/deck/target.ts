@@ -19,6 +19,7 @@ export type Kind =
   | 'certificate'
   | 'sni'
   | 'ca_certificate'
+  | 'vault'
   | (string & {});
 
 /** decK's consumer children that no Tollgate plugin owns. */
@@ -124,6 +125,10 @@ export function buildTarget(
   (c.ca_certificates ?? []).forEach((ca: any, i: number) => {
     const where = `${state.origin.ca_certificates[i]}: ca_certificates[${i}]`;
     addItem(collector, 'ca_certificate', obj(ca, where), {}, where, null);
+  });
+  (c.vaults ?? []).forEach((v: any, i: number) => {
+    const where = `${state.origin.vaults[i]}: vaults[${i}]`;
+    addItem(collector, 'vault', obj(v, where), {}, where, null);
   });
   (c.plugins ?? []).forEach((p: any, i: number) =>
     addItem(

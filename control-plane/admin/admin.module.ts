@@ -34,6 +34,7 @@ import {
   CertificatesController,
   SnisController,
 } from './certificates/certificates.controller';
+import { VaultsController } from './vaults/vaults.controller';
 
 @Module({
   imports: [SnapshotsModule],
@@ -56,6 +57,7 @@ import {
     CertificateSnisController,
     SnisController,
     CaCertificatesController,
+    VaultsController,
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     TagsController,

@@ -7,7 +7,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { SnapshotConfig } from '../../shared/snapshot';
 import { ApplyError } from './entity';
-import { resolveVaultReferences } from './vault';
+import type { VaultResolver } from './vault';
 
 export interface ClientCertificate {
   id: string;
@@ -22,14 +22,14 @@ export class CertificateTable {
   private readonly pairs = new Map<string, ClientCertificate>();
   private readonly cas = new Map<string, string>();
 
-  constructor(config: SnapshotConfig, env: NodeJS.ProcessEnv) {
+  constructor(config: SnapshotConfig, vaults: VaultResolver) {
     const contexts = new Map<string, SecureContext>();
     for (const c of config.certificates ?? []) {
       const where = `certificate ${c.id}`;
-      const cert = resolveVaultReferences(c.cert, env, where);
-      const key = resolveVaultReferences(c.key, env, where);
-      const certAlt = c.cert_alt ? resolveVaultReferences(c.cert_alt, env, where) : null;
-      const keyAlt = c.key_alt ? resolveVaultReferences(c.key_alt, env, where) : null;
+      const cert = vaults.resolve(c.cert, where);
+      const key = vaults.resolve(c.key, where);
+      const certAlt = c.cert_alt ? vaults.resolve(c.cert_alt, where) : null;
+      const keyAlt = c.key_alt ? vaults.resolve(c.key_alt, where) : null;
       try {
         const pem = certAlt && keyAlt ? { cert: [cert, certAlt], key: [key, keyAlt] } : { cert, key };
         contexts.set(c.id, createSecureContext(pem));

@@ -21,6 +21,7 @@ import { ProcessPluginRuntime } from './plugin-runtime';
 import { NO_ROUTE_CALLER, type RouteCaller } from './route-caller';
 import type { Balancers, BalancerTable } from '../balancer/balancers';
 import { CertificateTable } from './certificates';
+import { VaultResolver } from './vault';
 import { upstreamTlsOf, type UpstreamTls } from './upstream-tls';
 
 export interface CompiledConfig {
@@ -39,6 +40,8 @@ export interface CompiledConfig {
   certificates: CertificateTable;
   /** Each service's client certificate and trusted CAs, when it has either. */
   upstreamTls: Map<string, UpstreamTls>;
+  /** What this config read from vaults (VaultRotation watches it). */
+  vaults: VaultResolver;
   snapshot: Snapshot;
 }
 
@@ -105,7 +108,8 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     routeCaller: opts.routeCaller ? opts.routeCaller(() => self.compiled!) : NO_ROUTE_CALLER,
   };
 
-  const certificates = new CertificateTable(config, env.env);
+  const vaults = new VaultResolver(config, env.env);
+  const certificates = new CertificateTable(config, vaults);
   const upstreamTls = upstreamTlsOf(config, certificates);
   let router: Router<RouteEntity>;
   try {
@@ -113,7 +117,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
   } catch (err) {
     throw new ApplyError(`router build failed: ${(err as Error).message}`);
   }
-  const plugins = new PluginChains(config.plugins, opts.handlers, env);
+  const plugins = new PluginChains(config.plugins, opts.handlers, env, vaults);
   // Ordering cycles must fail the apply, not a request: check every route now when any
   // plugin uses dynamic ordering.
   if (config.plugins.some((p) => p.ordering)) {
@@ -131,6 +135,7 @@ export function compile(snapshot: Snapshot, opts: CompileOptions): CompiledConfi
     balancers: opts.balancers?.compile(config) ?? new Map(),
     certificates,
     upstreamTls,
+    vaults,
     snapshot,
   };
   return self.compiled;

@@ -9,7 +9,7 @@
  */
 import { ApplyError, type Entity } from './entity';
 import { mustPrecede as guardOrder } from '../../shared/plugins/order-rules';
-import { resolveVaultReferences } from './vault';
+import { VaultResolver } from './vault';
 import type { CompileEnv, PluginHandler, PluginInstance, RequestContextApi } from './plugin-api';
 
 const key = (c?: string, g?: string, r?: string, s?: string) => `${c ?? ''}|${g ?? ''}|${r ?? ''}|${s ?? ''}`;
@@ -38,7 +38,12 @@ export class PluginChains {
   private readonly routeChains = new Map<string, RouteChain>();
   private readonly anyBody: boolean;
 
-  constructor(plugins: Entity[], handlers: Map<string, PluginHandler>, env: CompileEnv) {
+  constructor(
+    plugins: Entity[],
+    handlers: Map<string, PluginHandler>,
+    env: CompileEnv,
+    vaults: VaultResolver = new VaultResolver({ vaults: [] }, env.env),
+  ) {
     let anyBody = false;
     for (const p of plugins) {
       if (p.enabled === false) continue;
@@ -46,12 +51,8 @@ export class PluginChains {
       if (!handler) throw new ApplyError(`no handler for plugin '${p.name}' on this data plane`);
       let instance: PluginInstance;
       try {
-        // Secrets are resolved here, from this data plane's environment, once per snapshot.
-        const config = resolveVaultReferences(
-          p.config,
-          env.env,
-          `plugin ${p.name} (${p.instance_name ?? p.id})`,
-        );
+        // Secrets are resolved here, from this data plane's vaults, once per snapshot.
+        const config = vaults.resolve(p.config, `plugin ${p.name} (${p.instance_name ?? p.id})`);
         instance = handler.create({ ...p, config }, env);
       } catch (err) {
         if (err instanceof ApplyError) throw err;

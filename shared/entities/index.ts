@@ -9,6 +9,7 @@ import { targetEntity } from './target';
 import { certificateEntity } from './certificate';
 import { sniEntity } from './sni';
 import { caCertificateEntity } from './ca-certificate';
+import { vaultEntity } from './vault';
 import { PLUGIN_LIST } from '../plugins/registry';
 
 export type { EntityDefinition, ForeignKey } from './definition';
@@ -23,10 +24,12 @@ export {
   certificateEntity,
   sniEntity,
   caCertificateEntity,
+  vaultEntity,
 };
 
 /** The core entities, in dependency order (parents before children). */
 const CORE_ENTITIES: EntityDefinition[] = [
+  vaultEntity,
   certificateEntity,
   sniEntity,
   caCertificateEntity,

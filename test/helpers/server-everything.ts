@@ -9,9 +9,7 @@ import { freePort } from './process';
 const ROOT = join(__dirname, '..', '..', '..');
 
 /** On `port` when given (a replica restarted where it was). */
-export async function startServerEverything(
-  port?: number,
-): Promise<{ port: number; child: ChildProcess }> {
+export async function startServerEverything(port?: number): Promise<{ port: number; child: ChildProcess }> {
   port ??= await freePort();
   const child = spawn(
     process.execPath,

@@ -13,6 +13,8 @@ export interface Stack {
   cp: TestControlPlane;
   dp: RunningDataPlane;
   api: ReturnType<typeof adminClient>;
+  /** The data plane's data dir (its config cache). */
+  dpDataDir: string;
   /** Wait until the data plane runs the control plane's newest config. */
   synced(): Promise<void>;
   close(): Promise<void>;
@@ -35,13 +37,14 @@ export async function startStack(
   const cp = await startTestControlPlane(opts.controlPlane);
   const api = adminClient(cp.url);
   const lines: string[] = [];
+  const dpDataDir = mkdtempSync(join(tmpdir(), 'tollgate-stack-dp-'));
   const dp = await startDataPlane(
     {
       proxyListen: { host: '127.0.0.1', port: 0 },
       proxySslListen: opts.ssl ? { host: '127.0.0.1', port: 0 } : null,
       statusListen: { host: '127.0.0.1', port: 0 },
       cpUrl: cp.cp.clusterUrl,
-      dataDir: mkdtempSync(join(tmpdir(), 'tollgate-stack-dp-')),
+      dataDir: dpDataDir,
       nodeId: '',
       plugins: opts.plugins,
       allowedHosts: opts.allowedHosts ?? ['*'],
@@ -62,6 +65,7 @@ export async function startStack(
     cp,
     dp,
     api,
+    dpDataDir,
     synced,
     async close() {
       await dp.close();
