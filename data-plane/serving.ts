@@ -24,6 +24,7 @@ import { compile, type CompiledConfig } from './runtime/compiled-config';
 import { ConfigHolder } from './runtime/config-holder';
 import type { PluginHandler } from './runtime/plugin-api';
 import { createProxyHandler } from './proxy/proxy-handler';
+import type { ProxyContext } from './proxy/proxy-context';
 import { sendError } from './errors';
 import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { createRouteCaller } from './proxy/route-call';
@@ -111,6 +112,27 @@ function closeServer(s: Server): Promise<void> {
   });
 }
 
+function proxyContextOf(
+  options: DataPlaneOptions,
+  ctx: { nodeId: string; log: (line: string) => void; analytics?: (records: AnalyticsRecord[]) => void },
+  holder: ConfigHolder,
+  pools: UpstreamPools,
+  metrics: ProxyMetrics,
+): ProxyContext {
+  return {
+    holder,
+    pools,
+    metrics,
+    log: ctx.log,
+    nodeId: ctx.nodeId,
+    analytics: options.analytics === false ? undefined : ctx.analytics,
+    allowedHosts: options.allowedHosts,
+    // Programmatic starts (tests, benches) log nothing unless asked; the CLI passes the env.
+    accessLog: options.accessLog === undefined ? null : LogFile.open(options.accessLog, '/dev/stdout'),
+    errorLog: options.errorLog === undefined ? null : LogFile.open(options.errorLog, '/dev/stderr'),
+  };
+}
+
 export function createServing(
   options: DataPlaneOptions,
   ctx: {
@@ -135,18 +157,7 @@ export function createServing(
   const balancers = new Balancers();
   const rotation = new VaultRotation((snapshot) => serving.swap(serving.prepare(snapshot)), ctx.log);
   const servers: Server[] = [];
-  const proxyContext = {
-    holder,
-    pools,
-    metrics,
-    log: ctx.log,
-    nodeId: ctx.nodeId,
-    analytics: options.analytics === false ? undefined : ctx.analytics,
-    allowedHosts: options.allowedHosts,
-    // Programmatic starts (tests, benches) log nothing unless asked; the CLI passes the env.
-    accessLog: options.accessLog === undefined ? null : LogFile.open(options.accessLog, '/dev/stdout'),
-    errorLog: options.errorLog === undefined ? null : LogFile.open(options.errorLog, '/dev/stderr'),
-  };
+  const proxyContext = proxyContextOf(options, ctx, holder, pools, metrics);
   const serveProxy: ServeProxy = async (server, protocol, addr) => {
     // One more header than the proxy accepts, so that too many are seen (431) rather than cut.
     server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
