@@ -8,6 +8,7 @@ import { AnalyticsMcpEra1763800000006 } from './1763800000006-analytics-mcp-era'
 import { UpstreamsTargets1763800000007 } from './1763800000007-upstreams-targets';
 import { Certificates1763800000008 } from './1763800000008-certificates';
 import { Vaults1763800000009 } from './1763800000009-vaults';
+import { Keys1763800000010 } from './1763800000010-keys';
 
 /** Every migration, in order; applied on control-plane start (never `synchronize`). */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   UpstreamsTargets1763800000007,
   Certificates1763800000008,
   Vaults1763800000009,
+  Keys1763800000010,
 ];

@@ -14,6 +14,8 @@ import type { Certificate } from './entities/certificate';
 import type { Sni } from './entities/sni';
 import type { CaCertificate } from './entities/ca-certificate';
 import type { Vault } from './entities/vault';
+import type { KeySet } from './entities/key-set';
+import type { Key } from './entities/key';
 
 export const SNAPSHOT_FORMAT_VERSION = '3.0';
 
@@ -31,6 +33,8 @@ export interface SnapshotConfig {
   snis: Sni[];
   ca_certificates: CaCertificate[];
   vaults: Vault[];
+  key_sets: KeySet[];
+  keys: Key[];
   /** Entities plugins own, by table name (`keyauth_credentials`, `basicauth_credentials`). */
   [pluginEntity: string]: any;
 }

@@ -16,5 +16,7 @@ export const EMPTY_CONFIG: SnapshotConfig = {
   snis: [],
   ca_certificates: [],
   vaults: [],
+  key_sets: [],
+  keys: [],
   ...Object.fromEntries(ENTITY_LIST.map((e) => [e.name, []])),
 };

@@ -35,6 +35,7 @@ import {
   SnisController,
 } from './certificates/certificates.controller';
 import { VaultsController } from './vaults/vaults.controller';
+import { KeySetKeysController, KeySetsController, KeysController } from './keys/keys.controller';
 
 @Module({
   imports: [SnapshotsModule],
@@ -58,6 +59,9 @@ import { VaultsController } from './vaults/vaults.controller';
     SnisController,
     CaCertificatesController,
     VaultsController,
+    KeysController,
+    KeySetsController,
+    KeySetKeysController,
     ...PLUGIN_ENTITY_CONTROLLERS,
     SchemasController,
     TagsController,

@@ -10,6 +10,8 @@ import { certificateEntity } from './certificate';
 import { sniEntity } from './sni';
 import { caCertificateEntity } from './ca-certificate';
 import { vaultEntity } from './vault';
+import { keySetEntity } from './key-set';
+import { keyEntity } from './key';
 import { PLUGIN_LIST } from '../plugins/registry';
 
 export type { EntityDefinition, ForeignKey } from './definition';
@@ -25,11 +27,15 @@ export {
   sniEntity,
   caCertificateEntity,
   vaultEntity,
+  keySetEntity,
+  keyEntity,
 };
 
 /** The core entities, in dependency order (parents before children). */
 const CORE_ENTITIES: EntityDefinition[] = [
   vaultEntity,
+  keySetEntity,
+  keyEntity,
   certificateEntity,
   sniEntity,
   caCertificateEntity,

@@ -24,7 +24,7 @@ const targetSchema = Rec(
   { required: ['upstream', 'target'] },
 );
 
-/** The target as Kong stores it: `host:port`. */
+/** The target as Kong stores it: `host:port` (the message is Kong's DAO's, which formats it first). */
 function expandTarget(input: Record<string, any>): { value: Record<string, any>; errors: FieldError[] } {
   if (typeof input.target !== 'string') return { value: input, errors: [] };
   const parsed = parseHostPort(input.target);
@@ -34,7 +34,7 @@ function expandTarget(input: Record<string, any>): { value: Record<string, any>;
       errors: [
         {
           path: ['target'],
-          message: `Invalid target ('${input.target}'); not a valid hostname or ip address`,
+          message: 'Invalid target; not a valid hostname or ip address',
         },
       ],
     };

@@ -164,8 +164,6 @@ function distinct(u: Record<string, any>, a: string, b: string): FieldError[] {
   return [{ path: [ENTITY_CHECK], message: `values of these fields must be distinct: '${a}', '${b}'` }];
 }
 
-const ALL_BUT = (...not: string[]) => HASH_ON.filter((h) => !not.includes(h));
-
 function checkUpstream(u: Record<string, any>): FieldError[] {
   const errors: FieldError[] = [];
   const name = parseHostPort(u.name);
@@ -181,9 +179,10 @@ function checkUpstream(u: Record<string, any>): FieldError[] {
     ...requiredWhen(u, 'hash_fallback', 'cookie', 'hash_on_cookie'),
     ...oneOfWhen(u, 'none', ['none']),
     ...oneOfWhen(u, 'cookie', ['none']),
-    ...oneOfWhen(u, 'consumer', ALL_BUT('consumer')),
-    ...oneOfWhen(u, 'ip', ALL_BUT('ip')),
-    ...oneOfWhen(u, 'path', ALL_BUT('path')),
+    // Kong's lists, in Kong's order (its messages repeat them).
+    ...oneOfWhen(u, 'consumer', ['none', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
+    ...oneOfWhen(u, 'ip', ['none', 'consumer', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
+    ...oneOfWhen(u, 'path', ['none', 'consumer', 'header', 'cookie', 'query_arg', 'ip', 'uri_capture']),
     ...distinct(u, 'hash_on_header', 'hash_fallback_header'),
     ...requiredWhen(u, 'hash_on', 'query_arg', 'hash_on_query_arg'),
     ...requiredWhen(u, 'hash_fallback', 'query_arg', 'hash_fallback_query_arg'),

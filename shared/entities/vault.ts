@@ -41,8 +41,9 @@ const vaultSchema = Rec(
 
 /** The backend's own config schema (Kong's vault subschema), defaults filled. */
 function checkVault(v: Record<string, any>): FieldError[] {
-  if ((VAULT_BACKENDS as readonly string[]).includes(v.prefix))
-    return [{ path: ['prefix'], message: `must not be one of: ${VAULT_BACKENDS.join(', ')}` }];
+  // Kong reserves its bundled vaults' names (env); a `file` vault is always configured, so a
+  // prefix `file` cannot shadow anything.
+  if (v.prefix === 'env') return [{ path: ['prefix'], message: 'must not be one of: env' }];
   const schema = VAULT_CONFIG_SCHEMAS[v.name as (typeof VAULT_BACKENDS)[number]];
   const r = validate(schema, v.config ?? {});
   if (!r.ok) return r.errors.map((e) => ({ ...e, path: ['config', ...e.path] }));

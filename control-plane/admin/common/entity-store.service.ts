@@ -279,7 +279,12 @@ export class EntityStore {
       const ref = body[fk.field];
       if (typeof ref === 'string') body[fk.field] = { id: ref };
       const value = body[fk.field];
-      if (!value || typeof value !== 'object' || value.id !== undefined) continue;
+      if (!value || typeof value !== 'object') continue;
+      // Kong reads a reference's primary key only: the whole parent entity may be sent.
+      if (value.id !== undefined) {
+        body[fk.field] = { id: value.id };
+        continue;
+      }
       const parent = ENTITIES.get(fk.references)!;
       const key = parent.endpointKey && value[parent.endpointKey];
       if (typeof key !== 'string') continue;
