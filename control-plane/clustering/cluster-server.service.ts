@@ -15,6 +15,7 @@ import {
   OUTLET_PATH,
   parseDataPlaneMessage,
   versionCompatible,
+  type ControlPlaneMessage,
   type DataPlaneMessage,
   type HelloMessage,
 } from '../../shared/cluster/protocol';
@@ -94,10 +95,9 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.port = (this.server.address() as AddressInfo).port;
     this.versions.events.on('version', () => this.schedulePush());
-    this.extensions.events.on('state', (kind: string, state: unknown) => {
-      for (const c of this.connections.values())
-        if (c.hello) c.sendControl({ type: 'plugin_state', kind, state });
-    });
+    this.extensions.events.on('state', (kind: string, state: unknown) =>
+      this.broadcast({ type: 'plugin_state', kind, state }),
+    );
     if (this.options.databaseUrl) {
       this.listener = new ConfigChangeListener(
         this.options.databaseUrl,
@@ -146,6 +146,11 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
     this.wss!.handleUpgrade(req, socket, head, (ws) =>
       this.accept(ws, nodeId, req.socket.remoteAddress ?? ''),
     );
+  }
+
+  /** A control message to every data plane connected to this replica. */
+  broadcast(msg: ControlPlaneMessage) {
+    for (const c of this.connections.values()) if (c.hello) c.sendControl(msg);
   }
 
   private accept(ws: WebSocket, nodeId: string, ip: string) {

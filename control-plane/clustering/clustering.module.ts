@@ -6,10 +6,11 @@ import { ClusterServer } from './cluster-server.service';
 import { ClusteringController } from './clustering.controller';
 import { MetricsController } from './metrics.controller';
 import { DataPlaneRegistry } from './data-plane-registry.service';
+import { TargetHealthController } from './target-health.controller';
 
 @Module({
   imports: [SnapshotsModule, AnalyticsModule, AdminModule],
-  controllers: [ClusteringController, MetricsController],
+  controllers: [ClusteringController, MetricsController, TargetHealthController],
   providers: [ClusterServer, DataPlaneRegistry],
   exports: [ClusterServer],
 })

@@ -73,6 +73,11 @@ export class Balancers {
     this.changed();
   }
 
+  /** A target marked healthy or unhealthy by hand (the Admin API, through the cluster link). */
+  setHealth(upstreamId: string, target: string, healthy: boolean) {
+    this.states.get(`${upstreamId}|${target}`)?.health.set(healthy);
+  }
+
   /** Every health report from now on (and the current one at once). */
   onReport(listener: (r: TargetHealthReport) => void) {
     this.listeners.push(listener);

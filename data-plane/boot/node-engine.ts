@@ -40,6 +40,8 @@ export interface NodeEngine {
   linkChanged(connected: boolean): void;
   analyticsAcked(batchId: string): void;
   pluginState(kind: string, state: unknown): void;
+  /** A target's health set by hand (Kong's …/healthy|unhealthy). */
+  setTargetHealth(upstreamId: string, target: string, healthy: boolean): void;
   analytics(): Promise<SpoolStats>;
   /** What the status listener reports of it. */
   status: Pick<StatusSources, 'metrics' | 'lastApplyError' | 'process' | 'metricsText'>;

@@ -54,6 +54,8 @@ export function singleProcessEngine(
     linkChanged: (connected) => spool.setConnected(connected),
     analyticsAcked: (id) => spool.ack(id),
     pluginState: (kind, state) => serving.runtime.setClusterState(kind, state),
+    setTargetHealth: (upstreamId, target, healthy) =>
+      serving.balancers.setHealth(upstreamId, target, healthy),
     analytics: async () => spool.stats(),
     status: { metrics: serving.metrics, lastApplyError: () => serving.lastApplyError },
     async close() {

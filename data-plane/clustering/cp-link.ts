@@ -196,6 +196,8 @@ export class CpLink extends EventEmitter {
     } else if (msg.type === 'plugin_state') {
       this.pluginStates.set(msg.kind, { state: msg.state, received_at: Date.now() });
       this.emit('plugin_state', msg.kind, msg.state);
+    } else if (msg.type === 'set_target_health') {
+      this.emit('set_target_health', msg.upstream_id, msg.target, msg.healthy);
     }
   }
 

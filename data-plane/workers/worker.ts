@@ -126,6 +126,9 @@ class WorkerProcess {
       case 'plugin_state':
         this.serving.runtime.setClusterState(m.kind, m.state);
         return;
+      case 'set_target_health':
+        this.serving.balancers.setHealth(m.upstreamId, m.target, m.healthy);
+        return;
       case 'stats':
         this.send({ t: 'stats', seq: m.seq, stats: this.stats() });
         return;

@@ -122,6 +122,18 @@ export const TargetHealthMessageSchema = Type.Object({
 export type TargetHealthMessage = Static<typeof TargetHealthMessageSchema>;
 export type TargetHealthReport = Pick<TargetHealthMessage, 'upstreams'>;
 
+/**
+ * CP → DP: a target marked healthy or unhealthy by hand (Kong's
+ * `PUT /upstreams/{u}/targets/{t}/healthy|unhealthy`); health checks may change it again.
+ */
+export const SetTargetHealthMessageSchema = Type.Object({
+  type: Type.Literal('set_target_health'),
+  upstream_id: Type.String({ maxLength: 64 }),
+  target: Type.String({ maxLength: 300 }),
+  healthy: Type.Boolean(),
+});
+export type SetTargetHealthMessage = Static<typeof SetTargetHealthMessageSchema>;
+
 /** CP → DP reply to a heartbeat. */
 export const HeartbeatAckMessageSchema = Type.Object({ type: Type.Literal('heartbeat_ack') });
 export type HeartbeatAckMessage = Static<typeof HeartbeatAckMessageSchema>;
@@ -134,7 +146,7 @@ export type DataPlaneMessage =
   | AnalyticsBatchMessage
   | TargetHealthMessage;
 export type ControlPlaneMessage =
-  SyncStatusMessage | HeartbeatAckMessage | AnalyticsAckMessage | PluginStateMessage;
+  SyncStatusMessage | HeartbeatAckMessage | AnalyticsAckMessage | PluginStateMessage | SetTargetHealthMessage;
 
 const DATA_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Compile>>([
   ['hello', TypeCompiler.Compile(HelloMessageSchema)],
@@ -149,6 +161,7 @@ const CONTROL_PLANE_MESSAGES = new Map<string, ReturnType<typeof TypeCompiler.Co
   ['heartbeat_ack', TypeCompiler.Compile(HeartbeatAckMessageSchema)],
   ['analytics_ack', TypeCompiler.Compile(AnalyticsAckMessageSchema)],
   ['plugin_state', TypeCompiler.Compile(PluginStateMessageSchema)],
+  ['set_target_health', TypeCompiler.Compile(SetTargetHealthMessageSchema)],
 ]);
 
 /** Decoded content of a binary snapshot frame. */

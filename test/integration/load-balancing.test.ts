@@ -94,6 +94,28 @@ test('a service whose host is an upstream balances over its targets by weight', 
   const second = hosts.filter((h) => h === `localhost:${echoes[1].port}`).length;
   assert.equal(first + second, 40, `Host is the target's: ${[...new Set(hosts)]}`);
   assert.equal(first, 30, 'weights 300:100 give 3 of 4');
+
+  // Marked unhealthy by hand (Kong's PUT …/unhealthy): every data plane stops sending to it.
+  const marked = await s.api('PUT', `/upstreams/echo.internal/targets/127.0.0.1:${echoes[0].port}/unhealthy`);
+  assert.equal(marked.status, 204, marked.text);
+  const hostOf = async () => (await sendThrough(s.dp.proxyUrl, '/echo')).json.headers.host;
+  await waitFor('the marked target to be left out', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) seen.add(await hostOf());
+    return seen.size === 1 && seen.has(`localhost:${echoes[1].port}`);
+  });
+  const wrong = await s.api(
+    'PUT',
+    `/upstreams/echo.internal/targets/127.0.0.1:${echoes[0].port}/10.9.9.9/healthy`,
+  );
+  assert.equal(wrong.status, 400, 'an address that is not the target’s');
+  const back = await s.api('PUT', `/upstreams/echo.internal/targets/127.0.0.1:${echoes[0].port}/healthy`);
+  assert.equal(back.status, 204);
+  await waitFor(
+    'the target back in rotation',
+    async () => (await hostOf()) === `127.0.0.1:${echoes[0].port}`,
+  );
+  assert.equal((await s.api('PUT', '/upstreams/echo.internal/targets/10.0.0.1:1/healthy')).status, 404);
 });
 
 test('decK: upstreams with nested targets sync, diff clean and dump back', async () => {

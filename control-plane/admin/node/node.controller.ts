@@ -46,7 +46,10 @@ export class NodeController {
         enabled_in_cluster: enabled.map((r: any) => r.name),
       },
       configuration: {
-        role: 'control_plane',
+        // `tollgate start` runs a data plane beside the control plane: one node that configures
+        // and proxies, which Kong calls traditional (Kong Manager then offers what such a node
+        // does, e.g. marking targets healthy); a control plane of its own is Kong's hybrid one.
+        role: o.proxyListen ? 'traditional' : 'control_plane',
         // Kong's values: "postgres" or "off"; the embedded database is Postgres too.
         database: 'postgres',
         database_backend: o.databaseUrl ? 'external' : 'embedded',

@@ -1,37 +1,23 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { targetEntity, upstreamEntity } from '../../../shared/entities';
-import { formatHostPort, parseHostPort } from '../../../shared/entities/host-port';
 import type { Entity } from '../common/entity-store.service';
 import { EntityStore } from '../common/entity-store.service';
 import { listQuery, pageBody, writeOptions } from '../common/http';
-import { notFound } from '../common/kong-http-error';
-import { isUuid } from '../common/sql';
+import { findTarget } from './find-target';
 
 /**
  * Kong's `/upstreams/{u}/targets`: a target is addressed by id or by its `host:port` within its
  * upstream (`host` alone means port 8000, as Kong formats it). There is no top-level
- * `/targets` (Kong disables it), and no `…/healthy|unhealthy` (Kong's control plane has none:
- * health is each data plane's own, see `/upstreams/{u}/health`).
+ * `/targets` (Kong disables it). Marking a target healthy or unhealthy is the cluster's
+ * (control-plane/clustering/target-health.controller.ts): it tells every data plane.
  */
 @Controller('upstreams/:parent/targets')
 export class TargetsController {
   constructor(private readonly store: EntityStore) {}
 
-  private async target(upstreamKey: string, key: string): Promise<{ upstream: Entity; target: Entity }> {
-    const upstream = await this.store.findOrThrow(upstreamEntity, upstreamKey);
-    let target: Entity | null = null;
-    if (isUuid(key)) target = await this.store.find(targetEntity, key);
-    else {
-      const parsed = parseHostPort(decodeURIComponent(key));
-      const cacheKey = parsed && `targets:${upstream.id}:${formatHostPort(parsed, 8000)}`;
-      const rows = cacheKey
-        ? await this.store.query('SELECT doc FROM targets WHERE cache_key = $1', [cacheKey])
-        : [];
-      target = rows[0]?.doc ?? null;
-    }
-    if (!target || target.upstream?.id !== upstream.id) throw notFound();
-    return { upstream, target };
+  private target(upstreamKey: string, key: string): Promise<{ upstream: Entity; target: Entity }> {
+    return findTarget(this.store, upstreamKey, key);
   }
 
   @Get()
