@@ -133,4 +133,13 @@ function dumpCertificates(config: SnapshotConfig, inScope: (e: E) => boolean, ou
   if (cas.length) out.ca_certificates = cas;
   const vaults = (config.vaults ?? []).filter(inScope).map((v) => clean(v, v.prefix ? ['id'] : []));
   if (vaults.length) out.vaults = vaults;
+  const sets = (config.key_sets ?? []).filter(inScope);
+  if (sets.length) out.key_sets = sets.map((k) => clean(k));
+  const setName = new Map(sets.map((k) => [k.id, k.name ?? k.id]));
+  const keys = (config.keys ?? []).filter(inScope).map((k) => {
+    const key = clean(k, ['set']);
+    if (k.set) key.set = setName.get(k.set.id) ?? k.set.id;
+    return key;
+  });
+  if (keys.length) out.keys = keys;
 }

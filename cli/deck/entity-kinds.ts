@@ -25,11 +25,15 @@ export const TABLE: Record<string, string> = {
   sni: 'snis',
   ca_certificate: 'ca_certificates',
   vault: 'vaults',
+  key_set: 'key_sets',
+  key: 'keys',
   ...Object.fromEntries(PLUGIN_ENTITIES.map((e) => [e.singular, e.name])),
 };
 /** Parents before children: creates and updates go in this order, deletes in reverse. */
 export const KIND_ORDER: Kind[] = [
   'vault',
+  'key_set',
+  'key',
   'certificate',
   'ca_certificate',
   'consumer_group',
@@ -51,6 +55,11 @@ export function naturalKey(kind: Kind, e: Entity): string | null {
       return e.name ?? null;
     case 'vault':
       return e.prefix ?? null;
+    case 'key_set':
+      return e.name ?? null;
+    case 'key':
+      // Kong's cache key: kid within its set (a name, when it has one, is unique on its own).
+      return e.name != null ? `n:${e.name}` : `k:${e.kid}|${e.set?.id ?? ''}`;
     case 'certificate':
     case 'ca_certificate':
       // decK matches a certificate without an id by its content.
@@ -87,6 +96,8 @@ export function displayName(kind: Kind, e: Entity, names: Map<string, string>): 
       return e.id;
     case 'vault':
       return e.prefix ?? e.id;
+    case 'key':
+      return e.name ?? e.kid ?? e.id;
     case 'plugin': {
       const parts: string[] = [];
       if (e.service) parts.push(`service ${names.get(e.service.id) ?? e.service.id}`);

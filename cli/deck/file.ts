@@ -21,6 +21,8 @@ export interface DeckContent {
   certificates?: any[];
   ca_certificates?: any[];
   vaults?: any[];
+  key_sets?: any[];
+  keys?: any[];
 }
 
 export interface LoadedState {
@@ -40,6 +42,8 @@ const COLLECTIONS = [
   'certificates',
   'ca_certificates',
   'vaults',
+  'key_sets',
+  'keys',
 ] as const;
 const KNOWN_KEYS = new Set<string>([
   '_format_version',

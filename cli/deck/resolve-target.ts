@@ -96,7 +96,11 @@ export function resolveTarget(
   return targetDocs;
 }
 
+/** The kind a reference field names, where the two differ (a key's `set` is a key set). */
+const REFERENCED_KIND: Partial<Record<ParentKind, Kind>> = { set: 'key_set' };
+
 function resolveRef(r: Resolution, item: Item, field: ParentKind, ref: Ref): string | null {
+  const kind = REFERENCED_KIND[field] ?? field;
   if (ref.id) {
     if (r.index.byId.has(ref.id) || [...r.assigned.values()].includes(ref.id)) return ref.id;
     if (r.offline) return ref.id;
@@ -104,10 +108,10 @@ function resolveRef(r: Resolution, item: Item, field: ParentKind, ref: Ref): str
     return null;
   }
   const hit =
-    r.targetByName.get(`${field}:${ref.name}`) ??
-    (r.offline ? undefined : r.index.anyByName.get(`${field}:${ref.name}`)?.id);
+    r.targetByName.get(`${kind}:${ref.name}`) ??
+    (r.offline ? undefined : r.index.anyByName.get(`${kind}:${ref.name}`)?.id);
   // Reported once, at its cause (the entity's own error), never again by each reference.
-  if (!hit && r.invalid.has(`${field}:${ref.name}`)) return null;
+  if (!hit && r.invalid.has(`${kind}:${ref.name}`)) return null;
   if (!hit)
     r.errors.push(`${item.where}: ${field} '${ref.name}' not found${r.offline ? ' in the file' : ''}`);
   return hit ?? null;

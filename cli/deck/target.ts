@@ -20,6 +20,8 @@ export type Kind =
   | 'sni'
   | 'ca_certificate'
   | 'vault'
+  | 'key_set'
+  | 'key'
   | (string & {});
 
 /** decK's consumer children that no Tollgate plugin owns. */
@@ -32,7 +34,8 @@ const UNSUPPORTED_CONSUMER_CHILDREN = [
   'mtls_auth_credentials',
 ].filter((k) => !PLUGIN_ENTITIES.some((e) => e.name === k));
 const CONSUMER_CHILDREN = PLUGIN_ENTITIES.filter((e) => e.nestedUnder === 'consumer');
-export type ParentKind = 'service' | 'route' | 'consumer' | 'consumer_group' | 'upstream' | 'certificate';
+export type ParentKind =
+  'service' | 'route' | 'consumer' | 'consumer_group' | 'upstream' | 'certificate' | 'set';
 export interface Ref {
   id?: string;
   name?: string;
@@ -58,6 +61,8 @@ const PARENT_FIELDS: ParentKind[] = [
   'consumer_group',
   'upstream',
   'certificate',
+  // A key's key set (its field is `set`).
+  'set',
 ];
 
 function asRef(value: unknown, where: string, field: string): Ref {
@@ -126,6 +131,14 @@ export function buildTarget(
     const where = `${state.origin.ca_certificates[i]}: ca_certificates[${i}]`;
     addItem(collector, 'ca_certificate', obj(ca, where), {}, where, null);
   });
+  for (const [collection, kind] of [
+    ['key_sets', 'key_set'],
+    ['keys', 'key'],
+  ] as const)
+    (c[collection] ?? []).forEach((e: any, i: number) => {
+      const where = `${state.origin[collection][i]}: ${collection}[${i}]`;
+      addItem(collector, kind, obj(e, where), {}, where, null);
+    });
   (c.vaults ?? []).forEach((v: any, i: number) => {
     const where = `${state.origin.vaults[i]}: vaults[${i}]`;
     addItem(collector, 'vault', obj(v, where), {}, where, null);

@@ -2,7 +2,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
+import { runTollgate } from '../helpers/process';
+import { deckEnv, syncCleanly } from '../helpers/deck';
 
 let s: Stack;
 before(async () => {
@@ -42,4 +46,32 @@ test('keys: a JWK whose kid is the key’s, or PEM keys; one of the two; in a se
   assert.equal((await s.api('GET', '/keys/pem-key')).body.kid, 'k2');
   assert.equal((await s.api('DELETE', '/key-sets/signing')).status, 204);
   assert.equal((await s.api('GET', '/keys')).body.data.length, 0, 'a set’s keys go with it');
+});
+
+test('decK: key sets and their keys (by set name) sync, diff clean and dump back', async () => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = JSON.stringify({ ...publicKey.export({ format: 'jwk' }), kid: 'deck-kid' });
+  const { dir, stdout } = await syncCleanly(s, [
+    '_format_version: "3.0"',
+    '_info: { select_tags: [keys] }',
+    'key_sets:',
+    '  - name: deck-set',
+    'keys:',
+    '  - name: deck-key',
+    '    kid: deck-kid',
+    `    jwk: '${jwk}'`,
+    '    set: deck-set',
+  ]);
+  assert.match(stdout, /creating key_set deck-set/);
+  assert.match(stdout, /creating key deck-key/);
+  assert.equal((await s.api('GET', '/key-sets/deck-set/keys')).body.data[0].kid, 'deck-kid');
+  const dump = await runTollgate(['dump', '--select-tag', 'keys', '-o', join(dir, 'dump.yaml')], {
+    env: deckEnv(s),
+  });
+  assert.equal(dump.code, 0, dump.stderr);
+  assert.match(readFileSync(join(dir, 'dump.yaml'), 'utf8'), /set: deck-set/);
+  const again = await runTollgate(['diff', join(dir, 'dump.yaml'), '--non-zero-exit-code'], {
+    env: deckEnv(s),
+  });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
 });
