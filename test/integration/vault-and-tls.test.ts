@@ -1,25 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { startEchoUpstream, waitFor } from '../helpers/topology';
+import { startFakeLlm } from '../helpers/fake-llm';
 
 let s: Stack;
-let fake: Server;
+let fake: Awaited<ReturnType<typeof startFakeLlm>>;
 let echo: Awaited<ReturnType<typeof startEchoUpstream>>;
-const auths: string[] = [];
 
 before(async () => {
-  fake = createServer((req, res) => {
-    auths.push(String(req.headers.authorization));
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-  });
-  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+  fake = await startFakeLlm();
   process.env.TOLLGATE_TEST_LLM_KEY = 'sk-from-the-dp-env';
   s = await startStack({ ssl: true });
   echo = await startEchoUpstream();
@@ -32,7 +25,7 @@ after(async () => {
 });
 
 test('vault references resolve from the data plane environment; an unset one is an apply error', async () => {
-  const port = (fake.address() as AddressInfo).port;
+  const port = fake.port;
   await mustCreate(s.api, '/services', { name: 'llm', url: echo.url });
   await mustCreate(s.api, '/services/llm/routes', { name: 'llm', paths: ['/llm'] });
   const plugin = await mustCreate(s.api, '/routes/llm/plugins', {
@@ -60,16 +53,16 @@ test('vault references resolve from the data plane environment; an unset one is 
     headers: { 'content-type': 'application/json' },
   });
   assert.equal(r.status, 200);
-  assert.equal(auths.at(-1), 'sk-from-the-dp-env');
+  assert.equal(fake.auths.at(-1), 'sk-from-the-dp-env');
   // max_request_body_size (1 MiB by default) is enforced before anything goes out
-  const calls = auths.length;
+  const calls = fake.auths.length;
   const big = await fetch(`${s.dp.proxyUrl}/llm`, {
     method: 'POST',
     body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(1100 * 1024) }] }),
     headers: { 'content-type': 'application/json' },
   });
   assert.equal(big.status, 413);
-  assert.equal(auths.length, calls);
+  assert.equal(fake.auths.length, calls);
 
   const good = s.dp.holder.current!.hash;
   const patched = await s.api('PATCH', `/plugins/${plugin.id}`, {
@@ -96,7 +89,7 @@ test('vault references resolve from the data plane environment; an unset one is 
     body: '{"messages":[]}',
     headers: { 'content-type': 'application/json' },
   });
-  assert.equal(auths.at(-1), 'sk-from-the-dp-env', 'never an empty credential');
+  assert.equal(fake.auths.at(-1), 'sk-from-the-dp-env', 'never an empty credential');
   // fixing the config lets the data plane move on
   assert.equal((await s.api('DELETE', `/plugins/${plugin.id}`)).status, 204);
   await s.synced();

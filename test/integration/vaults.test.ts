@@ -7,27 +7,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { mustCreate, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/topology';
 import { syncCleanly } from '../helpers/deck';
+import { startFakeLlm } from '../helpers/fake-llm';
 
 let s: Stack;
-let fake: Server;
-const auths: string[] = [];
+let fake: Awaited<ReturnType<typeof startFakeLlm>>;
 const secrets = mkdtempSync(join(tmpdir(), 'tollgate-secrets-'));
 
 before(async () => {
-  fake = createServer((req, res) => {
-    auths.push(String(req.headers.authorization));
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-  });
-  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+  fake = await startFakeLlm();
   process.env.TOLLGATE_TEAM_LLM_KEY = 'sk-team-env';
   writeFileSync(join(secrets, 'github-token'), 'ghp-first\n', { mode: 0o600 });
   s = await startStack();
@@ -39,7 +32,7 @@ after(async () => {
 });
 
 function llmPlugin(route: string, reference: string) {
-  const port = (fake.address() as AddressInfo).port;
+  const port = fake.port;
   return mustCreate(s.api, `/routes/${route}/plugins`, {
     name: 'ai-proxy-advanced',
     config: {
@@ -65,7 +58,7 @@ async function call(path: string): Promise<string> {
     headers: { 'content-type': 'application/json' },
   });
   assert.equal(r.status, 200, await r.text());
-  return auths.at(-1)!;
+  return fake.auths.at(-1)!;
 }
 
 test('vaults: Kong’s prefixes and backends, each backend’s config checked', async () => {
