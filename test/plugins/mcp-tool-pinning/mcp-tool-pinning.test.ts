@@ -131,6 +131,9 @@ describe('enforce', () => {
       assert.equal(t.upstream.last_node_id, s.dp.nodeId);
       assert.equal(t.upstream.approved_by, 'first use');
     }
+    // The baseline is a config change: every data plane runs it before the next step lists.
+    await s.synced();
+    await waitConverged([dp2], (await s.api('GET', '/config')).body.hash);
   });
 
   test('a rug pull: changed and new tools disappear from every data plane and their calls never reach the server', async () => {
