@@ -77,12 +77,7 @@ export class ActiveChecks {
   private async round(healthy: boolean) {
     const a = this.balancer.upstream.healthchecks.active;
     const due = this.balancer.targets.filter((t) => t.state.health.healthy === healthy);
-    const thresholds = {
-      successes: a.healthy.successes,
-      http_failures: a.unhealthy.http_failures,
-      tcp_failures: a.unhealthy.tcp_failures,
-      timeouts: a.unhealthy.timeouts,
-    };
+    const thresholds = this.balancer.active;
     for (let i = 0; i < due.length && !this.stopped; i += a.concurrency) {
       const batch = due.slice(i, i + a.concurrency);
       const outcomes = await Promise.all(

@@ -55,13 +55,7 @@ class Observed implements Handler {
   }
 
   private passive(outcome: 'success' | 'http_failure' | 'tcp_failure' | 'timeout') {
-    const p = this.b.balancer.upstream.healthchecks.passive;
-    this.target.state.health.report(outcome, {
-      successes: p.healthy.successes,
-      http_failures: p.unhealthy.http_failures,
-      tcp_failures: p.unhealthy.tcp_failures,
-      timeouts: p.unhealthy.timeouts,
-    });
+    this.target.state.health.report(outcome, this.b.balancer.passive);
   }
 
   onRequestStart(controller: Controller, context: unknown): void {

@@ -10,6 +10,14 @@ export type HealthName = 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF';
 
 type Checks = Upstream['healthchecks'];
 
+/** When counted outcomes flip a target (0: that outcome is not counted). */
+export interface Thresholds {
+  successes: number;
+  http_failures: number;
+  tcp_failures: number;
+  timeouts: number;
+}
+
 /** Whether this upstream counts anything at all (Kong's is_upstream_using_healthcheck). */
 export function checksOn(h: Checks): boolean {
   const a = h.active;
@@ -36,10 +44,7 @@ export class TargetHealth {
   constructor(private readonly onChange: (t: TargetHealth) => void) {}
 
   /** Counts one outcome against `thresholds` (the active or passive ones); true when health flipped. */
-  report(
-    outcome: Outcome,
-    thresholds: { successes: number; http_failures: number; tcp_failures: number; timeouts: number },
-  ): boolean {
+  report(outcome: Outcome, thresholds: Thresholds): boolean {
     if (outcome === 'success') {
       this.failures = { http_failure: 0, tcp_failure: 0, timeout: 0 };
       this.successes++;

@@ -5,7 +5,7 @@
  */
 import type { Upstream } from '../../shared/entities/upstream';
 import { Continuum, hash32 } from './hashing';
-import type { TargetHealth } from './target-health';
+import type { TargetHealth, Thresholds } from './target-health';
 
 /** What a target carries from config to config. */
 export interface TargetState {
@@ -38,6 +38,9 @@ export class UpstreamBalancer {
   private readonly ring: Continuum<BalancedTarget> | null;
   private readonly byTag: Map<string, BalancedTarget>;
   private readonly totalWeight: number;
+  /** The counters' thresholds of proxied traffic and of probes (derived once per config). */
+  readonly passive: Thresholds;
+  readonly active: Thresholds;
   /** Smooth weighted round-robin (nginx's): each target's current weight. */
   private readonly current = new Map<BalancedTarget, number>();
 
@@ -52,6 +55,9 @@ export class UpstreamBalancer {
         ? new Continuum(this.targets, upstream.slots)
         : null;
     this.byTag = new Map(this.targets.map((t) => [t.tag, t]));
+    const { active: a, passive: p } = upstream.healthchecks;
+    this.passive = { successes: p.healthy.successes, ...p.unhealthy };
+    this.active = { successes: a.healthy.successes, ...a.unhealthy };
   }
 
   /** Below the upstream's threshold (percent of weight healthy) nothing is picked (Kong: 503). */

@@ -99,8 +99,3 @@ export class VaultResolver {
     throw new ApplyError(`${where}: vault reference ${ref}: the secret has no JSON field '${key}'`);
   }
 }
-
-/** One-off resolution (tests, callers outside a compile): env references only. */
-export function resolveVaultReferences<T>(value: T, env: NodeJS.ProcessEnv, where: string): T {
-  return new VaultResolver({ vaults: [] }, env).resolve(value, where);
-}

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { HEARTBEAT_TIMEOUT_MS, type TargetHealthReport } from '../../../shared/cluster/protocol';
 import { NODE_ID } from '../../node-id';
 import type { Entity } from '../common/entity-store.service';
+import { parseHostPort } from '../../../shared/entities/host-port';
 
 type Health = 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF' | 'DNS_ERROR';
 
@@ -46,7 +47,7 @@ export class TargetHealthView {
       const nodes = reports
         .filter((r) => r.report.targets[t.target])
         .map((r) => ({ node_id: r.node, health: r.report.targets[t.target] as Health }));
-      const [host, port] = splitTarget(t.target);
+      const address = parseHostPort(t.target);
       const health: Health = !nodes.length
         ? 'HEALTHCHECKS_OFF'
         : nodes.some((n) => n.health === 'UNHEALTHY')
@@ -57,7 +58,7 @@ export class TargetHealthView {
       return {
         ...t,
         health,
-        data: { addresses: [{ ip: host, port, health, weight: t.weight }], nodes },
+        data: { addresses: [{ ip: address?.host, port: address?.port, health, weight: t.weight }], nodes },
       };
     });
     return { data, next: null, node_id: this.nodeId };
@@ -79,9 +80,4 @@ export class TargetHealthView {
       node_id: this.nodeId,
     };
   }
-}
-
-function splitTarget(target: string): [string, number] {
-  const i = target.lastIndexOf(':');
-  return [target.slice(0, i).replace(/^\[|\]$/g, ''), Number(target.slice(i + 1))];
 }
