@@ -187,8 +187,9 @@ export class ClusterServer implements OnApplicationBootstrap, OnApplicationShutd
         return this.onAnalytics(conn, msg);
       case 'target_health':
         conn.targetHealth = msg.upstreams;
-        // Before its hello the row does not exist yet: the hello's record writes it.
-        if (conn.hello) await this.registry.record(conn, this.nodeId);
+        // Only its own column: a whole-row write here could race an ack's and put back an
+        // older config hash. Before its hello the row does not exist: the hello's record writes it.
+        if (conn.hello) await this.registry.recordTargetHealth(conn.nodeId, msg.upstreams);
         return;
       case 'heartbeat':
         conn.runningVersion = msg.config_version;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HEARTBEAT_TIMEOUT_MS } from '../../shared/cluster/protocol';
+import { HEARTBEAT_TIMEOUT_MS, type TargetHealthReport } from '../../shared/cluster/protocol';
 import type { DataPlaneConnection } from './data-plane-connection';
 
 /** The registry behind `GET /clustering/data-planes`, shared by every CP replica via Postgres. */
@@ -35,6 +35,14 @@ export class DataPlaneRegistry {
         conn.targetHealth ? JSON.stringify(conn.targetHealth) : null,
       ],
     );
+  }
+
+  /** What a data plane last said of its balancers (its row made by its hello). */
+  async recordTargetHealth(nodeId: string, upstreams: TargetHealthReport['upstreams']): Promise<void> {
+    await this.db.query('UPDATE clustering_data_planes SET target_health = $2 WHERE id = $1', [
+      nodeId,
+      JSON.stringify(upstreams),
+    ]);
   }
 
   async list(): Promise<Record<string, unknown>[]> {

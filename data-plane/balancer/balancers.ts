@@ -23,6 +23,8 @@ export class Balancers {
   private readonly checks = new Map<UpstreamBalancer, ActiveChecks>();
   private reportTimer: NodeJS.Timeout | null = null;
   private readonly listeners: ((r: TargetHealthReport) => void)[] = [];
+  /** The last report sent (a config change that changes no health sends nothing). */
+  private lastReport = '';
 
   compile(config: SnapshotConfig): BalancerTable {
     const table: BalancerTable = new Map();
@@ -101,6 +103,9 @@ export class Balancers {
     this.reportTimer = setTimeout(() => {
       this.reportTimer = null;
       const report = this.report();
+      const text = JSON.stringify(report);
+      if (text === this.lastReport) return;
+      this.lastReport = text;
       for (const l of this.listeners) l(report);
     }, REPORT_DELAY_MS);
     this.reportTimer.unref();
