@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseListen, type ListenAddress } from '../shared/listen';
 import { parseHostList } from '../shared/http/host-names';
+import { dnsOptionsFromEnv, type DnsOptions } from './dns/dns-options';
 
 export interface DataPlaneOptions {
   proxyListen: ListenAddress;
@@ -35,6 +36,8 @@ export interface DataPlaneOptions {
    * one process; more run that many workers behind the same listeners (workers/primary.ts).
    */
   workers?: number;
+  /** Kong's dns_* settings (TOLLGATE_DNS_*; dns/dns-options.ts): how targets resolve. */
+  dns?: DnsOptions;
 }
 
 /** TOLLGATE_DP_WORKERS: a whole number from 1 to 64 (default: the CPUs available, at most 64). */
@@ -58,6 +61,7 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     nodeId: env.TOLLGATE_NODE_ID || '',
     analytics: !['off', 'false', '0'].includes((env.TOLLGATE_ANALYTICS ?? '').toLowerCase()),
     workers: workersFromEnv(env.TOLLGATE_DP_WORKERS),
+    dns: dnsOptionsFromEnv(env),
     allowedHosts: parseHostList(env.TOLLGATE_PROXY_ALLOWED_HOSTS),
     managementHosts: parseHostList(env.TOLLGATE_ALLOWED_HOSTS),
     accessLog: env.TOLLGATE_PROXY_ACCESS_LOG ?? '/dev/stdout',

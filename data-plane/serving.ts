@@ -30,6 +30,9 @@ import { MAX_REQUEST_HEADERS } from './proxy/request-guard';
 import { createRouteCaller } from './proxy/route-call';
 import { UpstreamPools } from './proxy/upstream-pools';
 import { Balancers } from './balancer/balancers';
+import { ResolvedNames } from './dns/resolved-names';
+import { DnsResolver } from './dns/dns-resolver';
+import { dnsOptionsFromEnv } from './dns/dns-options';
 import { VaultRotation } from './runtime/vault-rotation';
 import { VaultResolver } from './runtime/vault';
 import { loadOrCreateCertificate } from './proxy/tls-certificate';
@@ -47,6 +50,8 @@ export interface Serving {
   /** Plugins this process runs (bundled, narrowed by TOLLGATE_PLUGINS). */
   available: PluginDefinition[];
   lastApplyError: string | undefined;
+  /** Ask DNS for the names a snapshot's targets use, before `prepare` (never throws). */
+  resolve(snapshot: Snapshot): Promise<void>;
   /** Compile a snapshot without serving it yet (throws ApplyError). */
   prepare(snapshot: Snapshot): CompiledConfig;
   /** Serve a compiled config from now on (requests in flight keep theirs). */
@@ -154,7 +159,8 @@ export function createServing(
   const metrics = new ProxyMetrics();
   const runtime = new ProcessPluginRuntime(metrics.registry, ctx.reports);
   const pools = new UpstreamPools();
-  const balancers = new Balancers();
+  const dns = options.dns ?? dnsOptionsFromEnv();
+  const balancers = new Balancers(new ResolvedNames(new DnsResolver(dns), dns));
   const rotation = new VaultRotation((snapshot) => serving.swap(serving.prepare(snapshot)), ctx.log);
   const servers: Server[] = [];
   const proxyContext = proxyContextOf(options, ctx, holder, pools, metrics);
@@ -174,6 +180,7 @@ export function createServing(
     balancers,
     available: PLUGIN_LIST.filter((p) => handlers.has(p.name)),
     lastApplyError: undefined,
+    resolve: (snapshot) => balancers.resolve(snapshot.config),
     prepare(snapshot) {
       try {
         return compile(snapshot, {

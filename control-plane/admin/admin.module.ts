@@ -76,6 +76,6 @@ import { KeySetKeysController, KeySetsController, KeysController } from './keys/
     PluginRequirementsCheck,
     TargetHealthView,
   ],
-  exports: [EntityStore, RequestCounter, RouteTable],
+  exports: [EntityStore, RequestCounter, RouteTable, TargetHealthView],
 })
 export class AdminModule {}

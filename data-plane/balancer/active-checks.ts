@@ -26,11 +26,14 @@ function tcpProbe(t: BalancedTarget, timeoutMs: number): Promise<Outcome> {
   });
 }
 
-async function httpProbe(t: BalancedTarget, a: Active, agent: Agent): Promise<Outcome> {
+async function httpProbe(t: BalancedTarget, u: Upstream, agent: Agent): Promise<Outcome> {
+  const a = u.healthchecks.active;
   const scheme = a.type === 'https' || a.type === 'grpcs' ? 'https' : 'http';
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a.headers ?? {})) headers[k] = v.join(', ');
+  // Kong's probes name the target (or the upstream's host_header), not the address they reach.
+  const name = t.name.includes(':') ? `[${t.name}]` : t.name;
+  const headers: Record<string, string> = { host: u.host_header ?? `${name}:${t.port}` };
+  for (const [k, v] of Object.entries(a.headers ?? {})) headers[k.toLowerCase()] = v.join(', ');
   try {
     const res = await request(`${scheme}://${host}:${t.port}${a.http_path}`, {
       dispatcher: agent,
@@ -81,7 +84,7 @@ export class ActiveChecks {
     for (let i = 0; i < due.length && !this.stopped; i += a.concurrency) {
       const batch = due.slice(i, i + a.concurrency);
       const outcomes = await Promise.all(
-        batch.map((t) => (a.type === 'tcp' ? tcpProbe(t, a.timeout * 1000) : httpProbe(t, a, this.agent))),
+        batch.map((t) => (a.type === 'tcp' ? tcpProbe(t, a.timeout * 1000) : httpProbe(t, this.balancer.upstream, this.agent))),
       );
       if (this.stopped) return;
       batch.forEach((t, j) => t.state.health.report(outcomes[j], thresholds));

@@ -34,7 +34,7 @@ export function balanceRequest(
   const hostHeader = preserveHost
     ? null
     : (t: BalancedTarget) => {
-        const name = u.host_header ?? (t.host.includes(':') ? `[${t.host}]` : t.host);
+        const name = u.host_header ?? (t.name.includes(':') ? `[${t.name}]` : t.name);
         if (u.host_header?.includes(':')) return u.host_header;
         return t.port === DEFAULT_PORT[protocol] ? name : `${name}:${t.port}`;
       };

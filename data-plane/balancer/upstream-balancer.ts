@@ -1,11 +1,19 @@
 /**
- * One upstream compiled for one config: its targets in rotation (weight > 0), the algorithm
- * that picks among the healthy ones, and the state that outlives configs (health, in-flight
- * counts, latencies: `TargetState`, owned by Balancers and kept by target across swaps).
+ * One upstream compiled for one config and one set of DNS answers: the addresses its targets
+ * stand for that are in rotation (weight > 0), the algorithm that picks among the healthy ones,
+ * and the state that outlives configs (health, in-flight counts, latencies: `TargetState`,
+ * owned by Balancers and kept by target address across swaps and DNS changes).
  */
 import type { Upstream } from '../../shared/entities/upstream';
 import { Continuum, hash32 } from './hashing';
 import type { TargetHealth, Thresholds } from './target-health';
+import type { ConfiguredTarget, DnsKind } from './target-addresses';
+
+/** A configured target and how it resolved (what `/health` reports per target). */
+export interface ResolvedTarget {
+  target: ConfiguredTarget;
+  dns: DnsKind;
+}
 
 /** What a target carries from config to config. */
 export interface TargetState {
@@ -15,11 +23,17 @@ export interface TargetState {
   latencyMs: number | null;
 }
 
+/** One address of a target: what a request is sent to. */
 export interface BalancedTarget {
   /** `host:port` as configured (Kong's target). */
   key: string;
+  /** `ip:port` this address is (the target's own when it names an IP). */
+  address: string;
+  /** The IP connected to. */
   host: string;
   port: number;
+  /** The target's host name (the Host header and SNI unless the upstream sets `host_header`). */
+  name: string;
   weight: number;
   /** The tag a session value learnt from this target carries (session-affinity.ts). */
   tag: string;
@@ -47,6 +61,9 @@ export class UpstreamBalancer {
   constructor(
     readonly upstream: Upstream,
     targets: BalancedTarget[],
+    readonly resolved: ResolvedTarget[] = [],
+    /** The DNS answers' version this was built from (dns/resolved-names.ts). */
+    readonly dnsVersion = 0,
   ) {
     this.targets = targets.filter((t) => t.weight > 0);
     this.totalWeight = this.targets.reduce((n, t) => n + t.weight, 0);
@@ -112,7 +129,11 @@ export class UpstreamBalancer {
   }
 }
 
-/** A short, stable tag naming a target of an upstream (the same on every data plane). */
-export function targetTag(upstreamId: string, key: string): string {
-  return hash32(`${upstreamId}|${key}`).toString(16).padStart(8, '0');
+/**
+ * A short, stable tag naming an address of an upstream's target (the same on every data
+ * plane). A target naming an IP is tagged by the target alone.
+ */
+export function targetTag(upstreamId: string, key: string, address = key): string {
+  const named = address === key ? key : `${key}|${address}`;
+  return hash32(`${upstreamId}|${named}`).toString(16).padStart(8, '0');
 }

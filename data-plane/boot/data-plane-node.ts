@@ -104,8 +104,8 @@ export async function bootNode(
   link.on('disconnected', () => engine.linkChanged(false));
   link.on('analytics_ack', (id: string) => engine.analyticsAcked(id));
   link.on('plugin_state', (kind: string, state: unknown) => engine.pluginState(kind, state));
-  link.on('set_target_health', (upstreamId: string, target: string, healthy: boolean) =>
-    engine.setTargetHealth(upstreamId, target, healthy),
+  link.on('set_target_health', (upstreamId: string, target: string, healthy: boolean, address?: string) =>
+    engine.setTargetHealth(upstreamId, target, healthy, address),
   );
   if (health) link.reportTargetHealth(health);
   link.start();

@@ -41,7 +41,7 @@ export interface NodeEngine {
   analyticsAcked(batchId: string): void;
   pluginState(kind: string, state: unknown): void;
   /** A target's health set by hand (Kong's …/healthy|unhealthy). */
-  setTargetHealth(upstreamId: string, target: string, healthy: boolean): void;
+  setTargetHealth(upstreamId: string, target: string, healthy: boolean, address?: string): void;
   analytics(): Promise<SpoolStats>;
   /** What the status listener reports of it. */
   status: Pick<StatusSources, 'metrics' | 'lastApplyError' | 'process' | 'metricsText'>;

@@ -40,6 +40,7 @@ export function singleProcessEngine(
       let cacheProblem: string | undefined;
       if (cached)
         try {
+          await serving.resolve(cached);
           serving.swap(serving.prepare(cached));
         } catch (err) {
           cacheProblem = `cached config not applicable: ${(err as Error).message}`;
@@ -49,13 +50,14 @@ export function singleProcessEngine(
       return { ...(await serving.listen()), cacheProblem };
     },
     async apply(snapshot) {
+      await serving.resolve(snapshot);
       serving.swap(serving.prepare(snapshot));
     },
     linkChanged: (connected) => spool.setConnected(connected),
     analyticsAcked: (id) => spool.ack(id),
     pluginState: (kind, state) => serving.runtime.setClusterState(kind, state),
-    setTargetHealth: (upstreamId, target, healthy) =>
-      serving.balancers.setHealth(upstreamId, target, healthy),
+    setTargetHealth: (upstreamId, target, healthy, address) =>
+      serving.balancers.setHealth(upstreamId, target, healthy, address),
     analytics: async () => spool.stats(),
     status: { metrics: serving.metrics, lastApplyError: () => serving.lastApplyError },
     async close() {

@@ -197,7 +197,7 @@ export class CpLink extends EventEmitter {
       this.pluginStates.set(msg.kind, { state: msg.state, received_at: Date.now() });
       this.emit('plugin_state', msg.kind, msg.state);
     } else if (msg.type === 'set_target_health') {
-      this.emit('set_target_health', msg.upstream_id, msg.target, msg.healthy);
+      this.emit('set_target_health', msg.upstream_id, msg.target, msg.healthy, msg.address);
     }
   }
 

@@ -15,7 +15,7 @@ export type ToWorker =
   | { t: 'analytics_ack'; batchId: string }
   /** State the control plane pushed for plugins (replaces the previous one of its kind). */
   | { t: 'plugin_state'; kind: string; state: unknown }
-  | { t: 'set_target_health'; upstreamId: string; target: string; healthy: boolean }
+  | { t: 'set_target_health'; upstreamId: string; target: string; healthy: boolean; address?: string }
   | { t: 'stats'; seq: number };
 
 export interface WorkerStats {

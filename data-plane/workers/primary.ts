@@ -133,8 +133,8 @@ function workersEngine(
     linkChanged: (connected) => pool.broadcast({ t: 'link', connected }),
     analyticsAcked: (batchId) => pool.broadcast({ t: 'analytics_ack', batchId }),
     pluginState: (kind, state) => pool.broadcast({ t: 'plugin_state', kind, state }),
-    setTargetHealth: (upstreamId, target, healthy) =>
-      pool.broadcast({ t: 'set_target_health', upstreamId, target, healthy }),
+    setTargetHealth: (upstreamId, target, healthy, address) =>
+      pool.broadcast({ t: 'set_target_health', upstreamId, target, healthy, address }),
     analytics: async () => sumSpools((await workerStats()).map((s) => s.analytics)),
     status: {
       metrics,

@@ -70,9 +70,11 @@ class WorkerProcess {
     process.exit(0);
   }
 
-  private prepare(seq: number, text: string): void {
+  private async prepare(seq: number, text: string): Promise<void> {
     try {
-      this.prepared.set(seq, this.serving.prepare(decodeSnapshotText(text)));
+      const snapshot = decodeSnapshotText(text);
+      await this.serving.resolve(snapshot);
+      this.prepared.set(seq, this.serving.prepare(snapshot));
       this.send({ t: 'prepared', seq });
     } catch (err) {
       this.send({ t: 'prepared', seq, error: (err as Error).message });
@@ -106,7 +108,8 @@ class WorkerProcess {
   onMessage(m: ToWorker): void {
     switch (m?.t) {
       case 'prepare':
-        return this.prepare(m.seq, m.text);
+        void this.prepare(m.seq, m.text);
+        return;
       case 'commit':
         return this.commit(m.seq);
       case 'abort':
@@ -127,7 +130,7 @@ class WorkerProcess {
         this.serving.runtime.setClusterState(m.kind, m.state);
         return;
       case 'set_target_health':
-        this.serving.balancers.setHealth(m.upstreamId, m.target, m.healthy);
+        this.serving.balancers.setHealth(m.upstreamId, m.target, m.healthy, m.address);
         return;
       case 'stats':
         this.send({ t: 'stats', seq: m.seq, stats: this.stats() });

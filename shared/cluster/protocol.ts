@@ -100,10 +100,28 @@ export const PluginStateMessageSchema = Type.Object({
 });
 export type PluginStateMessage = Static<typeof PluginStateMessageSchema>;
 
+const HealthName = Type.Union([
+  Type.Literal('HEALTHY'),
+  Type.Literal('UNHEALTHY'),
+  Type.Literal('HEALTHCHECKS_OFF'),
+  Type.Literal('DNS_ERROR'),
+]);
+
+/** One address a target resolved to (Kong's `/health` `data.addresses[]`). */
+export const AddressHealthSchema = Type.Object({
+  ip: Type.String({ maxLength: 64 }),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  weight: Type.Integer({ minimum: 0, maximum: 65535 }),
+  health: HealthName,
+});
+export type AddressHealth = Static<typeof AddressHealthSchema>;
+
 /**
  * DP → CP: the health of this node's balancers, sent when it changes: per upstream id, whether
- * the balancer has a healthy target (`healthy`), whether health checks run (`checked`), and
- * each target's (`host:port`) health as Kong's `/upstreams/{u}/health` names it.
+ * the balancer has a healthy target (`healthy`), whether health checks run (`checked`), each
+ * target's (`host:port`) health as Kong's `/upstreams/{u}/health` names it and, since targets
+ * resolve through DNS, the addresses each target resolved to (`addresses`, optional: data
+ * planes older than DNS expansion send none).
  */
 export const TargetHealthMessageSchema = Type.Object({
   type: Type.Literal('target_health'),
@@ -112,9 +130,15 @@ export const TargetHealthMessageSchema = Type.Object({
     Type.Object({
       healthy: Type.Boolean(),
       checked: Type.Boolean(),
-      targets: Type.Record(
-        Type.String({ maxLength: 300 }),
-        Type.Union([Type.Literal('HEALTHY'), Type.Literal('UNHEALTHY'), Type.Literal('HEALTHCHECKS_OFF')]),
+      targets: Type.Record(Type.String({ maxLength: 300 }), HealthName),
+      addresses: Type.Optional(
+        Type.Record(
+          Type.String({ maxLength: 300 }),
+          Type.Object({
+            dns: Type.String({ maxLength: 16 }),
+            list: Type.Array(AddressHealthSchema, { maxItems: 1024 }),
+          }),
+        ),
       ),
     }),
   ),
@@ -130,6 +154,8 @@ export const SetTargetHealthMessageSchema = Type.Object({
   type: Type.Literal('set_target_health'),
   upstream_id: Type.String({ maxLength: 64 }),
   target: Type.String({ maxLength: 300 }),
+  /** One address of the target (`ip:port`); absent: every address it resolved to. */
+  address: Type.Optional(Type.String({ maxLength: 300 })),
   healthy: Type.Boolean(),
 });
 export type SetTargetHealthMessage = Static<typeof SetTargetHealthMessageSchema>;

@@ -24,7 +24,9 @@ function target(key: string, weight = 100): BalancedTarget {
   const [host, port] = key.split(':');
   return {
     key,
+    address: key,
     host,
+    name: host,
     port: Number(port),
     weight,
     tag: targetTag('u', key),
@@ -142,5 +144,28 @@ test('a node over its workers: unhealthy when any worker finds it so', () => {
     healthy: false,
     checked: true,
     targets: { 'a:1': 'HEALTHY', 'b:1': 'UNHEALTHY' },
+    addresses: {},
   });
+});
+
+test("workers' address lists merge by address: one worker's UNHEALTHY wins, the target follows Kong's rule", () => {
+  const list = (h1: 'HEALTHY' | 'UNHEALTHY', h2: 'HEALTHY' | 'UNHEALTHY') => [
+    { ip: '127.0.0.1', port: 9000, weight: 100, health: h1 },
+    { ip: '127.0.0.2', port: 9000, weight: 100, health: h2 },
+  ];
+  const report = (h1: 'HEALTHY' | 'UNHEALTHY', h2: 'HEALTHY' | 'UNHEALTHY') => ({
+    upstreams: {
+      u: {
+        healthy: true,
+        checked: true,
+        targets: { 'svc.test:9000': 'HEALTHY' as const },
+        addresses: { 'svc.test:9000': { dns: 'A', list: list(h1, h2) } },
+      },
+    },
+  });
+  const one = mergeHealth([report('HEALTHY', 'HEALTHY'), report('UNHEALTHY', 'HEALTHY')]);
+  assert.deepEqual(one.upstreams.u.addresses!['svc.test:9000'].list, list('UNHEALTHY', 'HEALTHY'));
+  assert.equal(one.upstreams.u.targets['svc.test:9000'], 'HEALTHY', 'one healthy address keeps the target healthy');
+  const both = mergeHealth([report('HEALTHY', 'UNHEALTHY'), report('UNHEALTHY', 'HEALTHY')]);
+  assert.equal(both.upstreams.u.targets['svc.test:9000'], 'UNHEALTHY');
 });

@@ -3,9 +3,9 @@ import { DataSource } from 'typeorm';
 import { HEARTBEAT_TIMEOUT_MS, type TargetHealthReport } from '../../../shared/cluster/protocol';
 import { NODE_ID } from '../../node-id';
 import type { Entity } from '../common/entity-store.service';
-import { parseHostPort } from '../../../shared/entities/host-port';
+import { formatHostPort, parseHostPort } from '../../../shared/entities/host-port';
+import { mergeAddressLists, targetHealthOf, type HealthName } from '../../../shared/cluster/address-health';
 
-type Health = 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF' | 'DNS_ERROR';
 
 /** One connected data plane's report for one upstream. */
 interface NodeReport {
@@ -43,25 +43,25 @@ export class TargetHealthView {
     const targets: Entity[] = (
       await this.db.query('SELECT doc FROM targets WHERE upstream_id = $1 ORDER BY id', [upstream.id])
     ).map((r: any) => r.doc);
-    const data = targets.map((t) => {
-      const nodes = reports
-        .filter((r) => r.report.targets[t.target])
-        .map((r) => ({ node_id: r.node, health: r.report.targets[t.target] as Health }));
-      const address = parseHostPort(t.target);
-      const health: Health = !nodes.length
-        ? 'HEALTHCHECKS_OFF'
-        : nodes.some((n) => n.health === 'UNHEALTHY')
-          ? 'UNHEALTHY'
-          : nodes.every((n) => n.health === 'HEALTHCHECKS_OFF')
-            ? 'HEALTHCHECKS_OFF'
-            : 'HEALTHY';
-      return {
-        ...t,
-        health,
-        data: { addresses: [{ ip: address?.host, port: address?.port, health, weight: t.weight }], nodes },
-      };
-    });
-    return { data, next: null, node_id: this.nodeId };
+    return { data: targets.map((t) => targetWithHealth(t, reports)), next: null, node_id: this.nodeId };
+  }
+
+  /** The addresses connected data planes report for a target (`ip:port`), or null: none report. */
+  async reportedAddresses(upstreamId: string, target: string): Promise<Set<string> | null> {
+    const reports = (await this.reports(upstreamId)).filter((r) => r.report.targets[target]);
+    if (!reports.length) return null;
+    const own = parseHostPort(target);
+    const out = new Set<string>();
+    for (const r of reports) {
+      const list = r.report.addresses?.[target]?.list;
+      if (!list) {
+        if (own && own.type !== 'name') out.add(formatHostPort(own, 8000));
+        continue;
+      }
+      for (const a of list)
+        out.add(formatHostPort({ type: a.ip.includes(':') ? 'ipv6' : 'ipv4', host: a.ip }, a.port));
+    }
+    return out;
   }
 
   async upstream(upstream: Entity) {
@@ -80,4 +80,40 @@ export class TargetHealthView {
       node_id: this.nodeId,
     };
   }
+}
+
+/**
+ * One target as Kong's `/health` shows it: its health from its addresses over every reporting
+ * node, and `data` with the addresses (merged: UNHEALTHY wins), the record type they came from,
+ * the weights and each node's own view. A node that sends no addresses (older than DNS
+ * expansion) stands for the target's own address.
+ */
+function targetWithHealth(t: Entity, reports: NodeReport[]) {
+  const seen = reports.filter((r) => r.report.targets[t.target]);
+  const nodes = seen.map((r) => ({ node_id: r.node, health: r.report.targets[t.target] as HealthName }));
+  const own = parseHostPort(t.target);
+  const lists = seen.map(
+    (r) =>
+      r.report.addresses?.[t.target]?.list ?? [
+        { ip: own?.host ?? '', port: own?.port ?? 8000, weight: t.weight, health: r.report.targets[t.target] },
+      ],
+  );
+  const addresses = mergeAddressLists(lists);
+  const health: HealthName = !seen.length ? 'HEALTHCHECKS_OFF' : targetHealthOf(addresses);
+  const dns = seen.map((r) => r.report.addresses?.[t.target]?.dns).find((d) => d && d !== 'DNS_ERROR');
+  const total = addresses.reduce((n, a) => n + a.weight, 0);
+  const unavailable = addresses.reduce((n, a) => n + (a.health === 'UNHEALTHY' ? a.weight : 0), 0);
+  return {
+    ...t,
+    health,
+    data: {
+      host: own?.host,
+      port: own?.port,
+      dns: dns ?? (seen.length && !addresses.length ? 'DNS_ERROR' : own?.type === 'name' ? undefined : 'IP'),
+      nodeWeight: t.weight,
+      weight: { total, available: total - unavailable, unavailable },
+      addresses,
+      nodes,
+    },
+  };
 }
