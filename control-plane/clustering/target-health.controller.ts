@@ -32,7 +32,9 @@ export class TargetHealthController {
       normalized = formatHostPort(a, 8000);
       const known = await this.health.reportedAddresses(upstream.id, target.target);
       if (known && !known.has(normalized))
-        throw new KongHttpError(400, { message: `address ${normalized} is not one of target ${target.target}` });
+        throw new KongHttpError(400, {
+          message: `address ${normalized} is not one of target ${target.target}`,
+        });
     }
     this.cluster.broadcast({
       type: 'set_target_health',

@@ -11,7 +11,6 @@ import { isTimeout } from '../proxy/upstream-errors';
 import type { Outcome } from './target-health';
 import type { BalancedTarget, UpstreamBalancer } from './upstream-balancer';
 
-type Active = Upstream['healthchecks']['active'];
 
 function tcpProbe(t: BalancedTarget, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -84,7 +83,9 @@ export class ActiveChecks {
     for (let i = 0; i < due.length && !this.stopped; i += a.concurrency) {
       const batch = due.slice(i, i + a.concurrency);
       const outcomes = await Promise.all(
-        batch.map((t) => (a.type === 'tcp' ? tcpProbe(t, a.timeout * 1000) : httpProbe(t, this.balancer.upstream, this.agent))),
+        batch.map((t) =>
+          a.type === 'tcp' ? tcpProbe(t, a.timeout * 1000) : httpProbe(t, this.balancer.upstream, this.agent),
+        ),
       );
       if (this.stopped) return;
       batch.forEach((t, j) => t.state.health.report(outcomes[j], thresholds));

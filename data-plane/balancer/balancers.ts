@@ -14,7 +14,13 @@ import type { ResolvedNames } from '../dns/resolved-names';
 import { ActiveChecks } from './active-checks';
 import { checksOn, TargetHealth } from './target-health';
 import { configuredTargets, expandTarget, targetNames, type ConfiguredTarget } from './target-addresses';
-import { targetTag, UpstreamBalancer, type BalancedTarget, type ResolvedTarget, type TargetState } from './upstream-balancer';
+import {
+  targetTag,
+  UpstreamBalancer,
+  type BalancedTarget,
+  type ResolvedTarget,
+  type TargetState,
+} from './upstream-balancer';
 import type { Upstream } from '../../shared/entities/upstream';
 
 /** A compiled config's balancers by upstream name (lower case: hostnames are). */
@@ -51,7 +57,8 @@ export class Balancers {
   compile(config: SnapshotConfig): BalancerTable {
     const table: BalancerTable = new Map();
     const targetsOf = configuredTargets(config);
-    for (const u of config.upstreams ?? []) table.set(u.name.toLowerCase(), this.build(u, targetsOf.get(u.id) ?? []));
+    for (const u of config.upstreams ?? [])
+      table.set(u.name.toLowerCase(), this.build(u, targetsOf.get(u.id) ?? []));
     return table;
   }
 
@@ -102,7 +109,8 @@ export class Balancers {
 
   private startChecks(b: UpstreamBalancer) {
     const a = b.upstream.healthchecks.active;
-    if (b.targets.length && (a.healthy.interval > 0 || a.unhealthy.interval > 0)) this.checks.set(b, new ActiveChecks(b));
+    if (b.targets.length && (a.healthy.interval > 0 || a.unhealthy.interval > 0))
+      this.checks.set(b, new ActiveChecks(b));
   }
 
   /** Rebuilds one served upstream from the current DNS answers. */
@@ -124,7 +132,8 @@ export class Balancers {
   /** Drops the state of addresses no served balancer has any more. */
   private forgetUnused() {
     const live = new Set<string>();
-    for (const b of this.active.values()) for (const t of b.targets) live.add(`${b.upstream.id}|${t.key}|${t.address}`);
+    for (const b of this.active.values())
+      for (const t of b.targets) live.add(`${b.upstream.id}|${t.key}|${t.address}`);
     for (const id of this.states.keys()) if (!live.has(id)) this.states.delete(id);
   }
 
@@ -153,7 +162,8 @@ export class Balancers {
   setHealth(upstreamId: string, target: string, healthy: boolean, address?: string) {
     const prefix = `${upstreamId}|${target}|`;
     for (const [id, state] of this.states)
-      if (id.startsWith(prefix) && (address === undefined || id === prefix + address)) state.health.set(healthy);
+      if (id.startsWith(prefix) && (address === undefined || id === prefix + address))
+        state.health.set(healthy);
   }
 
   /** Every health report from now on (and the current one at once). */
@@ -176,7 +186,11 @@ export class Balancers {
             ip: t.host,
             port: t.port,
             weight: t.weight,
-            health: !checked ? ('HEALTHCHECKS_OFF' as const) : t.state.health.healthy ? ('HEALTHY' as const) : ('UNHEALTHY' as const),
+            health: !checked
+              ? ('HEALTHCHECKS_OFF' as const)
+              : t.state.health.healthy
+                ? ('HEALTHY' as const)
+                : ('UNHEALTHY' as const),
           }));
         targets[target.key] = targetHealthOf(list);
         addresses[target.key] = { dns, list };

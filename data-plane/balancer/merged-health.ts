@@ -13,7 +13,12 @@ export function mergeHealth(reports: TargetHealthReport[]): TargetHealthReport {
   const upstreams: TargetHealthReport['upstreams'] = {};
   for (const r of reports)
     for (const [id, u] of Object.entries(r.upstreams)) {
-      const into: UpstreamReport = (upstreams[id] ??= { healthy: true, checked: false, targets: {}, addresses: {} });
+      const into: UpstreamReport = (upstreams[id] ??= {
+        healthy: true,
+        checked: false,
+        targets: {},
+        addresses: {},
+      });
       into.healthy &&= u.healthy;
       into.checked ||= u.checked;
       for (const [target, health] of Object.entries(u.targets)) {

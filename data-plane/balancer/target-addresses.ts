@@ -37,7 +37,13 @@ export function configuredTargets(config: SnapshotConfig): Map<string, Configure
     const parsed = parseHostPort(t.target);
     if (!parsed || parsed.port === undefined) continue;
     const list = out.get(t.upstream.id) ?? [];
-    list.push({ key: t.target, host: parsed.host, port: parsed.port, weight: t.weight, isName: parsed.type === 'name' });
+    list.push({
+      key: t.target,
+      host: parsed.host,
+      port: parsed.port,
+      weight: t.weight,
+      isName: parsed.type === 'name',
+    });
     out.set(t.upstream.id, list);
   }
   return out;
@@ -55,8 +61,15 @@ export function addressOf(ip: string, port: number): string {
   return formatHostPort({ type: isIP(ip) === 6 ? 'ipv6' : 'ipv4', host: ip }, port);
 }
 
-export function expandTarget(t: ConfiguredTarget, names: ResolvedNames): { dns: DnsKind; addresses: TargetAddress[] } {
-  if (!t.isName) return { dns: 'IP', addresses: [{ ip: t.host, port: t.port, weight: t.weight, address: addressOf(t.host, t.port) }] };
+export function expandTarget(
+  t: ConfiguredTarget,
+  names: ResolvedNames,
+): { dns: DnsKind; addresses: TargetAddress[] } {
+  if (!t.isName)
+    return {
+      dns: 'IP',
+      addresses: [{ ip: t.host, port: t.port, weight: t.weight, address: addressOf(t.host, t.port) }],
+    };
   const r = names.get(t.host);
   if (!r?.ok) return { dns: 'DNS_ERROR', addresses: [] };
   const addresses = r.addresses.map((a) => {

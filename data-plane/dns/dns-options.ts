@@ -54,7 +54,13 @@ export function parseDnsServer(text: string): DnsServer | null {
   const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
   const [host, port] = v6 ? [v6[1], v6[2]] : isIP(text) === 6 ? [text, undefined] : text.split(':');
   const n = port === undefined ? 53 : Number(port);
-  if (!isIP(host) || !Number.isInteger(n) || n < 1 || n > 65535 || (port !== undefined && !/^\d+$/.test(port)))
+  if (
+    !isIP(host) ||
+    !Number.isInteger(n) ||
+    n < 1 ||
+    n > 65535 ||
+    (port !== undefined && !/^\d+$/.test(port))
+  )
     return null;
   return { host, port: n };
 }
@@ -62,7 +68,8 @@ export function parseDnsServer(text: string): DnsServer | null {
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`${name}: expected seconds (a number >= 0), got '${value}'`);
+  if (!/^\d+(\.\d+)?$/.test(value))
+    throw new Error(`${name}: expected seconds (a number >= 0), got '${value}'`);
   return Number(value);
 }
 
@@ -82,7 +89,9 @@ export function dnsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DnsOpti
     order = list(env.TOLLGATE_DNS_ORDER.toUpperCase()) as RecordType[];
     const bad = order.find((t) => !TYPES.has(t));
     if (bad || !order.length)
-      throw new Error(`TOLLGATE_DNS_ORDER: expected a list of LAST, SRV, A, AAAA, CNAME, got '${env.TOLLGATE_DNS_ORDER}'`);
+      throw new Error(
+        `TOLLGATE_DNS_ORDER: expected a list of LAST, SRV, A, AAAA, CNAME, got '${env.TOLLGATE_DNS_ORDER}'`,
+      );
   }
   const valid = env.TOLLGATE_DNS_VALID_TTL;
   return {

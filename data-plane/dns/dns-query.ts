@@ -35,18 +35,32 @@ function question(name: string, type: QueryType) {
   };
 }
 
-function accept(reply: packet.DecodedPacket & { rcode?: string }, q: ReturnType<typeof question>): DnsReply | null {
+function accept(
+  reply: packet.DecodedPacket & { rcode?: string },
+  q: ReturnType<typeof question>,
+): DnsReply | null {
   const asked = q.questions[0];
   const got = reply.questions?.[0];
   if (reply.type !== 'response' || reply.id !== q.id || !got) return null;
   if (got.type !== asked.type || got.name.toLowerCase() !== asked.name.toLowerCase()) return null;
-  return { rcode: reply.rcode ?? 'NOERROR', answers: reply.answers ?? [], additionals: reply.additionals ?? [] };
+  return {
+    rcode: reply.rcode ?? 'NOERROR',
+    answers: reply.answers ?? [],
+    additionals: reply.additionals ?? [],
+  };
 }
 
-function overUdp(server: DnsServer, q: ReturnType<typeof question>, timeoutMs: number): Promise<DnsReply | 'truncated'> {
+function overUdp(
+  server: DnsServer,
+  q: ReturnType<typeof question>,
+  timeoutMs: number,
+): Promise<DnsReply | 'truncated'> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(server.host.includes(':') ? 'udp6' : 'udp4');
-    const timer = setTimeout(() => done(new Error(`timeout asking ${server.host}:${server.port}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`timeout asking ${server.host}:${server.port}`)),
+      timeoutMs,
+    );
     const done = (result: Error | DnsReply | 'truncated') => {
       clearTimeout(timer);
       socket.close();
@@ -75,7 +89,10 @@ function overTcp(server: DnsServer, q: ReturnType<typeof question>, timeoutMs: n
     const socket = connect({ host: server.host, port: server.port });
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = setTimeout(() => fail(new Error(`timeout asking ${server.host}:${server.port} over tcp`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`timeout asking ${server.host}:${server.port} over tcp`)),
+      timeoutMs,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();

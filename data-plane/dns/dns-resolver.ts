@@ -120,7 +120,12 @@ export class DnsResolver {
     return ips?.length ? { ok: true, type, addresses: ips.map((ip) => ({ ip })), ttl: HOSTS_TTL } : null;
   }
 
-  private async fromReply(name: string, type: QueryType, reply: DnsReply, depth: number): Promise<Found | null> {
+  private async fromReply(
+    name: string,
+    type: QueryType,
+    reply: DnsReply,
+    depth: number,
+  ): Promise<Found | null> {
     // Records of the type asked for, for the name or a name its CNAME chain leads to.
     const chain = new Set([name.toLowerCase()]);
     let cname: string | undefined;
@@ -132,8 +137,14 @@ export class DnsResolver {
     const records = reply.answers.filter((a) => a.type === type && chain.has(a.name.toLowerCase()));
     if (type === 'A' || type === 'AAAA') {
       if (records.length)
-        return { ok: true, type, addresses: records.map((a) => ({ ip: String((a as { data: unknown }).data) })), ttl: minTtl(records) };
-    } else if (type === 'SRV' && records.length) return this.fromSrv(records as SrvAnswer[], reply.additionals, depth);
+        return {
+          ok: true,
+          type,
+          addresses: records.map((a) => ({ ip: String((a as { data: unknown }).data) })),
+          ttl: minTtl(records),
+        };
+    } else if (type === 'SRV' && records.length)
+      return this.fromSrv(records as SrvAnswer[], reply.additionals, depth);
     if (cname && depth < MAX_CNAME_DEPTH) {
       const next = await this.resolveName(cname, depth + 1);
       return next.ok ? next : null;

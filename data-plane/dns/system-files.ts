@@ -52,7 +52,10 @@ export function readResolvConf(path = '/etc/resolv.conf'): ResolvConf {
     return conf;
   }
   for (const raw of text.split('\n')) {
-    const [key, ...values] = raw.replace(/[#;].*/, '').trim().split(/\s+/);
+    const [key, ...values] = raw
+      .replace(/[#;].*/, '')
+      .trim()
+      .split(/\s+/);
     if (key === 'nameserver' && values[0]) {
       const server = parseDnsServer(values[0]);
       if (server) conf.nameservers.push(server);

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 /** A control plane and a data plane in this process, wired as in production. */
+import type { DnsOptions } from '../../data-plane/dns/dns-options';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ export async function startStack(
     allowedHosts?: string[];
     analytics?: boolean;
     controlPlane?: Partial<ControlPlaneOptions>;
+    dns?: DnsOptions;
   } = {},
 ): Promise<Stack> {
   const cp = await startTestControlPlane(opts.controlPlane);
@@ -49,6 +51,7 @@ export async function startStack(
       plugins: opts.plugins,
       allowedHosts: opts.allowedHosts ?? ['*'],
       analytics: opts.analytics,
+      dns: opts.dns,
     },
     { log: (l) => lines.push(l) },
   );

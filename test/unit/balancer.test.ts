@@ -165,7 +165,11 @@ test("workers' address lists merge by address: one worker's UNHEALTHY wins, the 
   });
   const one = mergeHealth([report('HEALTHY', 'HEALTHY'), report('UNHEALTHY', 'HEALTHY')]);
   assert.deepEqual(one.upstreams.u.addresses!['svc.test:9000'].list, list('UNHEALTHY', 'HEALTHY'));
-  assert.equal(one.upstreams.u.targets['svc.test:9000'], 'HEALTHY', 'one healthy address keeps the target healthy');
+  assert.equal(
+    one.upstreams.u.targets['svc.test:9000'],
+    'HEALTHY',
+    'one healthy address keeps the target healthy',
+  );
   const both = mergeHealth([report('HEALTHY', 'UNHEALTHY'), report('UNHEALTHY', 'HEALTHY')]);
   assert.equal(both.upstreams.u.targets['svc.test:9000'], 'UNHEALTHY');
 });

@@ -6,7 +6,6 @@ import type { Entity } from '../common/entity-store.service';
 import { formatHostPort, parseHostPort } from '../../../shared/entities/host-port';
 import { mergeAddressLists, targetHealthOf, type HealthName } from '../../../shared/cluster/address-health';
 
-
 /** One connected data plane's report for one upstream. */
 interface NodeReport {
   node: string;
@@ -95,7 +94,12 @@ function targetWithHealth(t: Entity, reports: NodeReport[]) {
   const lists = seen.map(
     (r) =>
       r.report.addresses?.[t.target]?.list ?? [
-        { ip: own?.host ?? '', port: own?.port ?? 8000, weight: t.weight, health: r.report.targets[t.target] },
+        {
+          ip: own?.host ?? '',
+          port: own?.port ?? 8000,
+          weight: t.weight,
+          health: r.report.targets[t.target],
+        },
       ],
   );
   const addresses = mergeAddressLists(lists);
