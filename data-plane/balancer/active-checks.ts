@@ -11,7 +11,6 @@ import { isTimeout } from '../proxy/upstream-errors';
 import type { Outcome } from './target-health';
 import type { BalancedTarget, UpstreamBalancer } from './upstream-balancer';
 
-
 function tcpProbe(t: BalancedTarget, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = connect({ host: t.host, port: t.port, timeout: timeoutMs });
