@@ -1,7 +1,7 @@
 /**
  * The dispatcher of a service whose host names an upstream: each attempt (retries sit above
  * it, upstream-interceptors.ts) picks a target with the upstream's algorithm, never one the
- * request already tried, sets the Host header for it, and goes through that target's own pool.
+ * request already tried while an untried one is healthy, sets the Host header for it, and goes through that target's own pool.
  * What comes back is counted for the target: in-flight requests, latency, passive health.
  */
 import type { IncomingHttpHeaders } from 'node:http';

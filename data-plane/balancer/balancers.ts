@@ -75,7 +75,7 @@ export class Balancers {
           address: a.address,
           host: a.ip,
           port: a.port,
-          name: t.host,
+          name: u.use_srv_name && a.srvName ? a.srvName : t.host,
           weight: a.weight,
           tag: targetTag(u.id, t.key, a.address),
           state: this.stateOf(`${u.id}|${t.key}|${a.address}`),

@@ -28,6 +28,8 @@ export interface TargetAddress {
   weight: number;
   /** `ip:port` (IPv6 bracketed). */
   address: string;
+  /** The SRV record's target name (Kong's `use_srv_name` Host). */
+  srvName?: string;
 }
 
 /** The configured targets of each upstream, by upstream id. */
@@ -76,7 +78,7 @@ export function expandTarget(
     const port = a.port || t.port;
     // A target weighing 0 is out of rotation whatever its SRV records weigh.
     const weight = t.weight === 0 ? 0 : (a.weight ?? t.weight);
-    return { ip: a.ip, port, weight, address: addressOf(a.ip, port) };
+    return { ip: a.ip, port, weight, address: addressOf(a.ip, port), srvName: a.srvName };
   });
   return { dns: r.type, addresses };
 }

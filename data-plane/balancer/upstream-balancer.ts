@@ -89,10 +89,20 @@ export class UpstreamBalancer {
     return this.byTag.get(tag);
   }
 
-  /** The next target for an attempt, or undefined when none is healthy and untried. */
+  /**
+   * The next target for an attempt: a healthy one the request has not tried, else (every
+   * healthy one tried: Kong's retries go round the balancer again) any healthy one; undefined
+   * when none is healthy.
+   */
   pick(a: BalanceAttempts): BalancedTarget | undefined {
     if (!this.healthy) return undefined;
-    const usable = (t: BalancedTarget) => t.state.health.healthy && !a.tried.has(t);
+    const untried = (t: BalancedTarget) => t.state.health.healthy && !a.tried.has(t);
+    return (
+      this.choose(a, untried) ?? (a.tried.size ? this.choose(a, (t) => t.state.health.healthy) : undefined)
+    );
+  }
+
+  private choose(a: BalanceAttempts, usable: (t: BalancedTarget) => boolean): BalancedTarget | undefined {
     if (a.preferred && usable(a.preferred)) return a.preferred;
     switch (this.upstream.algorithm) {
       case 'consistent-hashing':

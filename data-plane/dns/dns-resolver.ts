@@ -14,9 +14,10 @@ import { readHostsFile, readResolvConf, type HostsEntry, type ResolvConf } from 
 
 export interface ResolvedAddress {
   ip: string;
-  /** SRV only: the record's port (0: the target's) and weight. */
+  /** SRV only: the record's port (0: the target's), weight and target name. */
   port?: number;
   weight?: number;
+  srvName?: string;
 }
 
 export type Resolution =
@@ -173,7 +174,7 @@ export class DnsResolver {
           ttl = Math.min(ttl, host.ttl);
         }
       }
-      for (const ip of ips) addresses.push({ ip, port, weight: weight || 1 });
+      for (const ip of ips) addresses.push({ ip, port, weight: weight || 1, srvName: target });
     }
     return addresses.length ? { ok: true, type: 'SRV', addresses, ttl } : null;
   }

@@ -150,4 +150,19 @@ test('an SRV name spreads by its records: their ports, their weights', async () 
     `127.0.0.2:${port}/30`,
   ]);
   assert.equal(h.health, 'HEALTHCHECKS_OFF');
+
+  // use_srv_name: the Host header is the SRV record's target, not the target's name.
+  const hostOf = async () => {
+    for (let i = 0; i < 8; i++) {
+      const r = await sendThrough(s.dp.proxyUrl, '/srv');
+      if (r.json.at === `127.0.0.2:${port}`) return r.json.host;
+    }
+    return null;
+  };
+  const before = await hostOf();
+  assert.equal(before, `_mcp._tcp.replicas.test:${port}`);
+  assert.equal((await s.api('PATCH', '/upstreams/srv.internal', { use_srv_name: true })).status, 200);
+  await s.synced();
+  const after = await hostOf();
+  assert.equal(after, `one.replicas.test:${port}`);
 });

@@ -61,7 +61,7 @@ test('the ring: the same value reaches the same target; losing a target moves on
   });
 });
 
-test('round-robin follows the weights, smoothly; a tried target is not picked again', () => {
+test('round-robin follows the weights, smoothly; a tried target is picked again only when all were', () => {
   const a = target('a:1', 300);
   const b = target('b:1', 100);
   const lb = new UpstreamBalancer(upstream({}), [a, b]);
@@ -72,7 +72,10 @@ test('round-robin follows the weights, smoothly; a tried target is not picked ag
   attempts.tried.add(a);
   assert.equal(lb.pick(attempts)!.key, 'b:1');
   attempts.tried.add(b);
-  assert.equal(lb.pick(attempts), undefined, 'nothing left to try');
+  assert.ok(lb.pick(attempts), 'every target tried: retries go round again, as Kong’s do');
+  a.state.health.set(false);
+  b.state.health.set(false);
+  assert.equal(lb.pick(attempts), undefined, 'nothing healthy: no peer');
   assert.equal(new UpstreamBalancer(upstream({}), [target('z:1', 0)]).pick(fresh()), undefined);
 });
 
