@@ -65,8 +65,7 @@ export function parseDnsServer(text: string): DnsServer | null {
   return { host, port: n };
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = env[name];
+function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d+(\.\d+)?$/.test(value))
     throw new Error(`${name}: expected seconds (a number >= 0), got '${value}'`);
@@ -98,9 +97,9 @@ export function dnsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DnsOpti
     resolvers,
     hostsFile: env.TOLLGATE_DNS_HOSTSFILE || d.hostsFile,
     order,
-    validTtl: valid === undefined || valid === '' ? null : seconds(env, 'TOLLGATE_DNS_VALID_TTL', 0),
-    staleTtl: seconds(env, 'TOLLGATE_DNS_STALE_TTL', d.staleTtl),
-    notFoundTtl: seconds(env, 'TOLLGATE_DNS_NOT_FOUND_TTL', d.notFoundTtl),
-    errorTtl: seconds(env, 'TOLLGATE_DNS_ERROR_TTL', d.errorTtl),
+    validTtl: valid === undefined || valid === '' ? null : seconds('TOLLGATE_DNS_VALID_TTL', valid, 0),
+    staleTtl: seconds('TOLLGATE_DNS_STALE_TTL', env.TOLLGATE_DNS_STALE_TTL, d.staleTtl),
+    notFoundTtl: seconds('TOLLGATE_DNS_NOT_FOUND_TTL', env.TOLLGATE_DNS_NOT_FOUND_TTL, d.notFoundTtl),
+    errorTtl: seconds('TOLLGATE_DNS_ERROR_TTL', env.TOLLGATE_DNS_ERROR_TTL, d.errorTtl),
   };
 }
