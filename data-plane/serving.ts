@@ -210,6 +210,7 @@ export function createServing(
       await Promise.all(servers.map(closeServer));
       balancers.close();
       rotation.stop();
+      await runtime.close();
       await pools.close();
       await proxyContext.accessLog?.close();
       await proxyContext.errorLog?.close();

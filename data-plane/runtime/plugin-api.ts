@@ -217,6 +217,8 @@ export interface PluginRuntime {
   report(kind: string, data: unknown): boolean;
   /** The latest state the control plane pushed under `kind` (undefined before any). */
   clusterState(kind: string): unknown;
+  /** Run when the process stops serving (connections a plugin keeps, closed). */
+  onClose(fn: () => Promise<void> | void): void;
   /** This process's Prometheus registry (served on /metrics). */
   readonly metrics: import('prom-client').Registry;
 }

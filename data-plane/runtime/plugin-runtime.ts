@@ -11,6 +11,7 @@ import { SlotValues, type Slot } from './slots';
 export class ProcessPluginRuntime implements PluginRuntime {
   private readonly kept = new SlotValues();
   private readonly states = new Map<string, unknown>();
+  private readonly closers: (() => Promise<void> | void)[] = [];
 
   constructor(
     readonly metrics: Registry,
@@ -31,5 +32,13 @@ export class ProcessPluginRuntime implements PluginRuntime {
 
   setClusterState(kind: string, state: unknown): void {
     this.states.set(kind, state);
+  }
+
+  onClose(fn: () => Promise<void> | void): void {
+    this.closers.push(fn);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.closers.splice(0).map(async (fn) => fn()));
   }
 }

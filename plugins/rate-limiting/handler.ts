@@ -1,22 +1,19 @@
 /**
- * rate-limiting, `local` policy: fixed windows per second … year counted in this data plane's
- * memory, keyed by the plugin instance and Kong's identifier (`limit_by`, falling back to the
- * client IP). Kong's headers (`RateLimit-*`, `X-RateLimit-*-<Period>`, `Retry-After`) and 429 body.
+ * rate-limiting: fixed windows per second … year, keyed by Kong's identifier (`limit_by`,
+ * falling back to the client IP), counted in this process (`local`) or in a Redis every data
+ * plane shares (`redis`, redis-counters.ts). Kong's headers (`RateLimit-*`,
+ * `X-RateLimit-*-<Period>`, `Retry-After`) and 429 body; with Redis unreachable, Kong's
+ * `fault_tolerant`: the request passes without headers, or is answered 500.
  */
 import { defineHandler, type HeaderMap, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import rateLimitingPlugin, { PERIODS, type Period } from './schema';
-import { LOCAL_COUNTERS } from './counters';
-import { windowOf } from './windows';
+import { localPolicy, type Take } from './policies';
+import { EXPIRATION, RedisClients, redisPolicy, type RedisSettings } from './redis-counters';
+import { defineSlot } from '../../data-plane/runtime/slots';
+import { Counter } from 'prom-client';
 
-/** Kong's EXPIRATION table: the window length `RateLimit-Reset` is computed from. */
-const EXPIRATION: Record<Period, number> = {
-  second: 1,
-  minute: 60,
-  hour: 3600,
-  day: 86400,
-  month: 2592000,
-  year: 31536000,
-};
+const REDIS = defineSlot<{ clients: RedisClients; errors: Counter }>('rate-limiting:redis');
+
 const TITLE: Record<Period, string> = {
   second: 'Second',
   minute: 'Minute',
@@ -26,7 +23,31 @@ const TITLE: Record<Period, string> = {
   year: 'Year',
 };
 
-export default defineHandler(rateLimitingPlugin, (c, _env, entity) => {
+/** Kong's headers for a request's windows (`stop`: the window it exceeded, if any). */
+function headersOf(take: Take, stop: Period | null, now: number): { headers: HeaderMap; reset: number } {
+  const headers: HeaderMap = {};
+  // The headers describe the window closest to its limit (ties: the longer window).
+  let best: { limit: number; remaining: number; window: number; reset: number } | null = null;
+  for (const u of take.windows) {
+    const left = u.limit - u.used;
+    const remaining = Math.max(0, stop === null || stop === u.period ? left - 1 : left);
+    const window = EXPIRATION[u.period];
+    if (!best || remaining < best.remaining || (remaining === best.remaining && window > best.window)) {
+      const reset = Math.max(1, window - Math.floor((now - u.start) / 1000));
+      best = { limit: u.limit, remaining, window, reset };
+    }
+    headers[`x-ratelimit-limit-${TITLE[u.period].toLowerCase()}`] = String(u.limit);
+    headers[`x-ratelimit-remaining-${TITLE[u.period].toLowerCase()}`] = String(remaining);
+  }
+  if (best) {
+    headers['ratelimit-limit'] = String(best.limit);
+    headers['ratelimit-remaining'] = String(best.remaining);
+    headers['ratelimit-reset'] = String(best.reset);
+  }
+  return { headers, reset: best?.reset ?? 1 };
+}
+
+export default defineHandler(rateLimitingPlugin, (c, env, entity) => {
   const limits = PERIODS.filter((p) => c[p] != null).map((p) => ({ period: p, limit: c[p] as number }));
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
@@ -57,49 +78,55 @@ export default defineHandler(rateLimitingPlugin, (c, _env, entity) => {
     return id ?? ctx.req.socket.remoteAddress ?? '';
   }
 
-  return {
-    access(ctx) {
-      const now = Date.now();
-      const who = `${entity.id}|${c.limit_by}|${identifier(ctx)}`;
-      const usage = limits.map(({ period, limit }) => {
-        const w = windowOf(period, now);
-        const key = `${who}|${period}`;
-        return {
-          period,
-          limit,
-          key,
-          end: w.end,
-          start: w.start,
-          remaining: limit - LOCAL_COUNTERS.get(key, w.end),
-        };
-      });
-      let stop: Period | null = null;
-      for (const u of usage) if (u.remaining <= 0) stop = u.period;
+  const shared =
+    c.policy === 'redis'
+      ? env.runtime.keep(REDIS, () => {
+          const clients = new RedisClients();
+          env.runtime.onClose(() => clients.close());
+          const errors = new Counter({
+            name: 'tollgate_rate_limiting_redis_errors_total',
+            help: 'Requests rate-limiting could not count because Redis failed (fault_tolerant decides)',
+            registers: [env.runtime.metrics],
+          });
+          return { clients, errors };
+        })
+      : null;
+  const redis = shared ? redisPolicy(c.redis as RedisSettings, shared.clients) : null;
 
-      // The headers describe the window closest to its limit (ties: the longer window).
-      const headers: HeaderMap = {};
-      let best: { limit: number; remaining: number; window: number; reset: number } | null = null;
-      for (const u of usage) {
-        const remaining = Math.max(0, stop === null || stop === u.period ? u.remaining - 1 : u.remaining);
-        const window = EXPIRATION[u.period];
-        if (!best || remaining < best.remaining || (remaining === best.remaining && window > best.window)) {
-          const reset = Math.max(1, window - Math.floor((now - u.start) / 1000));
-          best = { limit: u.limit, remaining, window, reset };
-        }
-        headers[`x-ratelimit-limit-${TITLE[u.period].toLowerCase()}`] = String(u.limit);
-        headers[`x-ratelimit-remaining-${TITLE[u.period].toLowerCase()}`] = String(remaining);
+  /** Kong's answer for a counted request: 429 with the headers, or the headers on the response. */
+  function answer(ctx: RequestContextApi, take: Take, now: number): void {
+    let stop: Period | null = null;
+    for (const u of take.windows) if (u.used >= u.limit) stop = u.period;
+    const { headers, reset } = headersOf(take, take.allowed ? null : stop, now);
+    const shown = c.hide_client_headers ? {} : headers;
+    if (!take.allowed)
+      return ctx.error(c.error_code, c.error_message, { ...shown, 'retry-after': String(reset) });
+    Object.assign(ctx.responseHeaders, shown);
+  }
+
+  if (!redis)
+    return {
+      access(ctx) {
+        const now = Date.now();
+        answer(
+          ctx,
+          localPolicy.take(`${entity.id}|${c.limit_by}|${identifier(ctx)}`, limits, now) as Take,
+          now,
+        );
+      },
+    };
+  return {
+    async access(ctx) {
+      const now = Date.now();
+      let take: Take;
+      try {
+        take = await redis.take(`${ctx.route.id}:${ctx.service?.id ?? ''}:${identifier(ctx)}`, limits, now);
+      } catch {
+        shared!.errors.inc();
+        if (c.fault_tolerant) return;
+        return ctx.error(500);
       }
-      if (best) {
-        headers['ratelimit-limit'] = String(best.limit);
-        headers['ratelimit-remaining'] = String(best.remaining);
-        headers['ratelimit-reset'] = String(best.reset);
-      }
-      const shown = c.hide_client_headers ? {} : headers;
-      if (stop !== null) {
-        return ctx.error(c.error_code, c.error_message, { ...shown, 'retry-after': String(best!.reset) });
-      }
-      Object.assign(ctx.responseHeaders, shown);
-      for (const u of usage) LOCAL_COUNTERS.increment(u.key, u.end, now);
+      answer(ctx, take, now);
     },
   };
 });

@@ -60,17 +60,25 @@ export const rateLimitingPlugin = definePlugin({
     if (c.limit_by === 'path' && !c.path) errors.push({ path: ['path'], message: 'required field missing' });
     return errors;
   },
-  // Counters live in each data plane's memory: the shared `cluster` and `redis` stores are not
-  // built, so a config naming them is refused rather than silently counted locally.
-  supported: (c) =>
-    c.policy === 'local'
-      ? []
-      : [
-          {
-            path: ['policy'],
-            message: `policy '${c.policy}' is not supported by Tollgate's data planes (supported: local)`,
-          },
-        ],
+  // `cluster` counts in the database: data planes have none (Kong refuses it in hybrid mode too).
+  // Redis Cluster needs its keys in one slot, which Kong's key format does not give.
+  supported: (c) => {
+    if (c.policy === 'cluster')
+      return [
+        {
+          path: ['policy'],
+          message: `policy 'cluster' is not supported by Tollgate's data planes (supported: local, redis)`,
+        },
+      ];
+    if (c.policy === 'redis' && c.redis.cluster_nodes?.length)
+      return [
+        {
+          path: ['redis', 'cluster_nodes'],
+          message: 'Redis Cluster is not supported (a single Redis or Sentinel)',
+        },
+      ];
+    return [];
+  },
 });
 
 export default rateLimitingPlugin;

@@ -28,11 +28,15 @@ function variablesReadByCode(): Set<string> {
 }
 
 const services = compose.services as Record<string, any>;
-const tollgate = Object.entries(services).filter(([name]) => name !== 'postgres');
+const INFRASTRUCTURE = ['postgres', 'redis'];
+const tollgate = Object.entries(services).filter(([name]) => !INFRASTRUCTURE.includes(name));
 const dataPlanes = tollgate.filter(([, s]) => s.command?.[0] === 'data-plane');
 
-test('postgres, one control plane and three data planes', () => {
+test('postgres, redis, one control plane and three data planes', () => {
   assert.ok(services.postgres);
+  // rate-limiting's shared counters: reachable by the data planes, never published on the host.
+  assert.ok(services.redis);
+  assert.equal(services.redis.ports, undefined);
   assert.equal(tollgate.filter(([, s]) => s.command?.[0] === 'control-plane').length, 1);
   assert.equal(dataPlanes.length, 3);
 });

@@ -217,12 +217,15 @@ describe('rate-limiting (local policy)', () => {
     });
     assert.equal(header.status, 400);
     assert.deepEqual(header.body.fields.config.header_name, 'required field missing');
-    for (const policy of ['redis', 'cluster']) {
-      const r = await s.api('POST', '/plugins', { name: 'rate-limiting', config: { minute: 1, policy } });
-      assert.equal(r.status, 400);
-      assert.equal(r.body.name, 'schema violation');
-      assert.match(r.body.fields.config.policy, new RegExp(`policy '${policy}' is not supported`));
-    }
+    // `cluster` counts in a database data planes do not have (Kong refuses it in hybrid mode);
+    // `redis` is test/plugins/rate-limiting's.
+    const r = await s.api('POST', '/plugins', {
+      name: 'rate-limiting',
+      config: { minute: 1, policy: 'cluster' },
+    });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.name, 'schema violation');
+    assert.match(r.body.fields.config.policy, /policy 'cluster' is not supported/);
   });
 });
 
