@@ -11,6 +11,7 @@ import { defineHandler, type CompileEnv, type RequestContextApi } from '../../da
 import { credentialCameIn, setConsumer, setTokenClaims } from '../../data-plane/pdk/auth';
 import { isCorsPreflight } from '../../data-plane/runtime/preflight';
 import { InvalidToken, TokenValidator, type Claims } from './token-validator';
+import { ExchangeFailed, TokenExchanger, type TokenExchangeConfig } from './token-exchange';
 
 function claimAt(claims: Claims, path: string[] | null | undefined): unknown {
   let v: unknown = claims;
@@ -72,9 +73,32 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
     bearer_methods_supported: ['header'],
   });
   const validator = new TokenValidator(c);
+  const exchanger = c.token_exchange?.enabled
+    ? new TokenExchanger(c.token_exchange as TokenExchangeConfig, c)
+    : null;
 
   const reject = (ctx: RequestContextApi, error?: string): never =>
     ctx.error(401, 'Invalid or inactive token', { 'www-authenticate': challenge(error) });
+
+  /**
+   * The caller's token traded for the upstream's (RFC 8693): refused by the authorization
+   * server, the caller gets 401 (its token will not do); the server unreachable or answering
+   * nonsense, 502. The actor token a header carried does not travel on either.
+   */
+  async function exchange(ctx: RequestContextApi, x: TokenExchanger, subject: string): Promise<void> {
+    const actor = x.actorToken(ctx.headers);
+    const header = c.token_exchange?.request.actor_token_header;
+    if (c.token_exchange?.request.actor_token_source === 'header' && header)
+      delete ctx.headers[header.toLowerCase()];
+    try {
+      ctx.headers['authorization'] = `Bearer ${await x.exchange(subject, actor)}`;
+    } catch (err) {
+      if (!(err instanceof ExchangeFailed)) throw err;
+      if (err.kind === 'rejected')
+        return ctx.error(401, 'Token exchange failed', { 'www-authenticate': challenge('invalid_token') });
+      return ctx.error(502, 'Token exchange failed');
+    }
+  }
 
   return {
     authenticates: true,
@@ -119,6 +143,7 @@ export default defineHandler(aiMcpOauth2Plugin, (c, env) => {
         );
       }
       claimHeaders(c, claims, ctx.headers);
+      if (exchanger) return exchange(ctx, exchanger, m[1]);
       // Anti confused-deputy: the user's token does not travel upstream unless asked.
       if (!c.passthrough_credentials) delete ctx.headers['authorization'];
     },

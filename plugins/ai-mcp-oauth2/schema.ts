@@ -126,6 +126,12 @@ export const aiMcpOauth2Plugin = definePlugin({
   ),
   check: (c) => {
     const errors: FieldError[] = [];
+    // The exchanged token is a credential for the upstream: it only travels with passthrough.
+    if (c.token_exchange?.enabled && !c.passthrough_credentials)
+      errors.push({
+        path: ['passthrough_credentials'],
+        message: 'must be true when token_exchange is enabled',
+      });
     if (c.claim_to_header && c.upstream_headers) {
       errors.push({
         path: ['@entity'],

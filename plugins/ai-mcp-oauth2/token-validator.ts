@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { addClientAuth } from './client-auth';
 
 export type Claims = Record<string, unknown>;
 export class InvalidToken extends Error {}
@@ -58,16 +59,9 @@ export class TokenValidator {
     if (hit && hit.until > now) return hit.claims;
     const form: Record<string, string> = { token, token_type_hint: 'access_token', ...(this.c.args ?? {}) };
     const headers: Record<string, string> = { ...(this.c.headers ?? {}) };
-    if (this.c.client_id) {
-      if (this.c.client_auth === 'client_secret_post') {
-        form.client_id = this.c.client_id;
-        if (this.c.client_secret) form.client_secret = this.c.client_secret;
-      } else if (this.c.client_auth !== 'none') {
-        const id = encodeURIComponent(this.c.client_id);
-        const secret = encodeURIComponent(this.c.client_secret ?? '');
-        headers.authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-      }
-    }
+    // Introspection with `none` sends no client id (as before: the endpoint may be open).
+    if (this.c.client_auth !== 'none')
+      addClientAuth(form, headers, this.c.client_auth, this.c.client_id, this.c.client_secret);
     const result = await this.post(this.c.introspection_endpoint, form, headers);
     if (!result || result.active !== true) throw new InvalidToken('token is not active');
     if (typeof result.exp === 'number' && result.exp <= now - this.c.jwt_claims_leeway)
