@@ -109,6 +109,11 @@ export const BUNDLED: readonly BundledPlugin[] = [
     controlPlane: () => import('./mcp-tool-pinning/control-plane'),
     cli: () => import('./mcp-tool-pinning/cli'),
   },
+  {
+    name: 'ai-mcp-rate-limiting',
+    schema: () => require('./ai-mcp-rate-limiting/schema'),
+    handler: () => require('./ai-mcp-rate-limiting/handler'),
+  },
   { name: 'datakit', schema: () => require('./datakit/schema'), handler: () => require('./datakit/handler') },
   {
     name: 'request-transformer-advanced',

@@ -6,17 +6,23 @@
  * forwarded (and again if a later plugin changed the body) and for every tool of every list the
  * upstream sends back; the first guard to refuse a call decides its answer.
  *
+ * After every guard allowed every call of a request, the admissions counted (ai-mcp-rate-limiting:
+ * `limited`): all of the request's calls at once, counted only if all are admitted, so a batch
+ * refused for one call costs none of the others.
+ *
  * (The third stage, responses, is not a tool decision: every answer is parsed and re-written
  * before any of this runs — response-inspector.ts.)
  */
 import type { RequestContextApi } from '../runtime/plugin-api';
 import { defineSlot } from '../runtime/slots';
 
-export type Refusal = 'refused' | 'denied' | 'held';
+/** What a guard refuses as; an admission (a quota) refuses as `limited`. */
+export type GuardRefusal = 'refused' | 'denied' | 'held';
+export type Refusal = GuardRefusal | 'limited';
 
 export interface ToolGuard {
   /** What a refusal by this guard is, in metrics and audits. */
-  readonly refusal: Refusal;
+  readonly refusal: GuardRefusal;
   /** Why a tools/call to `tool` is refused (never forwarded), or null. */
   callRefusal(tool: string): string | null;
   /** May the caller see this listed tool (`tool` as the upstream sent it)? */
@@ -28,7 +34,10 @@ export interface ToolGuard {
   knows?(tool: string): boolean;
 }
 
-export type CallVerdict = { decision: 'allowed' } | { decision: Refusal; message: string };
+export type CallVerdict =
+  | { decision: 'allowed' }
+  | { decision: GuardRefusal; message: string }
+  | { decision: 'limited'; message: string; retryAfter: number };
 
 export interface GuardChain {
   judgeCall(tool: string): CallVerdict;
@@ -65,4 +74,50 @@ export function addToolGate(ctx: RequestContextApi, gate: ToolGuard): void {
 
 export function toolGatesOf(ctx: RequestContextApi): readonly ToolGuard[] {
   return ctx.slots.get(GATES) ?? [];
+}
+
+/** Why a call was not admitted: the agent's answer (a tool error) and when to try again. */
+export interface AdmissionRefusal {
+  message: string;
+  /** Seconds until the call would be admitted again. */
+  retryAfter: number;
+}
+
+/** A counted admission (a quota): consulted once per request, with every call it makes. */
+export interface ToolAdmission {
+  /**
+   * For each call (its tool's name, in order), null when admitted or why not. Every call is
+   * counted when all are admitted; none is otherwise. Rejects when it cannot count (a store
+   * down, not fault tolerant): the request is then answered with an error, never forwarded.
+   */
+  admit(tools: readonly string[]): Promise<(AdmissionRefusal | null)[]>;
+}
+
+const ADMISSIONS = defineSlot<ToolAdmission[]>('mcp:tool-admissions');
+
+/** An admission another plugin adds to this request (from an access phase before ai-mcp-proxy's). */
+export function addToolAdmission(ctx: RequestContextApi, admission: ToolAdmission): void {
+  ctx.slots.keep(ADMISSIONS, () => []).push(admission);
+}
+
+export function hasToolAdmissions(ctx: RequestContextApi): boolean {
+  return (ctx.slots.get(ADMISSIONS)?.length ?? 0) > 0;
+}
+
+/**
+ * Every admission of the request, in turn: the first refusal of each call stands; when any call
+ * is refused, what the others were counted for stays counted only if their own admissions saw
+ * all calls admitted (each admission counts all or none of what it was asked).
+ */
+export async function admitCalls(
+  ctx: RequestContextApi,
+  tools: readonly string[],
+): Promise<(AdmissionRefusal | null)[]> {
+  let verdicts: (AdmissionRefusal | null)[] = tools.map(() => null);
+  for (const a of ctx.slots.get(ADMISSIONS) ?? []) {
+    const more = await a.admit(tools);
+    verdicts = verdicts.map((v, i) => v ?? more[i] ?? null);
+    if (verdicts.some((v) => v !== null)) break;
+  }
+  return verdicts;
 }

@@ -1,7 +1,7 @@
 /**
  * Per-tool call counters on a data plane's /metrics: every tools/call ai-mcp-proxy judged, by
  * route, tool and decision (`allowed`, `denied` by an ACL, `held` by tool pinning, `refused`:
- * a name that cannot be judged). A tool label is only ever a name the gateway knows (configured,
+ * a name that cannot be judged, `limited`: over its quota). A tool label is only ever a name the gateway knows (configured,
  * or listed by the upstream): any other name a client sends counts as `(unknown)`, so clients
  * cannot grow the series without bound. One per process (`mcpMetricsOf`).
  */
@@ -9,7 +9,7 @@ import { Counter } from 'prom-client';
 import type { PluginRuntime } from '../runtime/plugin-api';
 import { defineSlot } from '../runtime/slots';
 
-export type ToolDecision = 'allowed' | 'denied' | 'held' | 'refused';
+export type ToolDecision = 'allowed' | 'denied' | 'held' | 'refused' | 'limited';
 
 export class McpMetrics {
   private readonly calls: Counter<'route' | 'tool' | 'decision'>;

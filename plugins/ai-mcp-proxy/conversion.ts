@@ -6,6 +6,7 @@
  * Governance is the passthrough's: the caller by consumer_identifier and groups, a tool's own
  * ACL else its plugin's default_acl, denied tools neither listed nor called (-32602).
  */
+import { admitOne } from './limited-answers';
 import { ApplyError, type Entity, type Route } from '../../data-plane/runtime/entity';
 import type { CompileEnv, PluginHooks, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Static } from '@sinclair/typebox';
@@ -178,6 +179,9 @@ class ConvertedTools {
       return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
     const problem = s.tool.argumentProblem(args);
     if (problem) return invalidArguments(name, problem);
+    // Counted last, once the call would be made (ai-mcp-rate-limiting).
+    const limited = await admitOne(ctx, name);
+    if (limited) return limited;
     const request = s.tool.request(
       (args ?? {}) as Record<string, unknown>,
       this.forward ? ctx.headers : null,

@@ -18,8 +18,9 @@ import { sseTransform } from '../../data-plane/mcp/sse';
 import { exchangeOf, startExchange, storedDetail, type McpExchange } from '../../data-plane/mcp/exchange';
 import { mcpHttpRefusal, mediaType } from '../../data-plane/mcp/http-exchange';
 import { PassthroughGuards } from './passthrough-guards';
-import { judgeBody, type JudgedBody } from './passthrough-judge';
+import { judgeAndAdmit, judgeBody, type JudgedBody } from './passthrough-judge';
 import { upstreamMcpHeaders } from '../../data-plane/mcp/era-rules';
+import { hasToolAdmissions } from '../../data-plane/mcp/guard-chain';
 import { eraOfHeaders } from '../../data-plane/mcp/protocol-era';
 import { inspectSseEvent } from '../../data-plane/mcp/response-inspector';
 import { MAX_STREAMED_VALUE, jsonValuesTransform } from '../../data-plane/mcp/json-values';
@@ -103,7 +104,10 @@ function requestHooks(g: PassthroughGuards): Pick<PluginHooks, 'access' | 'befor
         });
       }
       if (ctx.req.method !== 'POST') return streamRequest(ctx, ex);
-      forward(g, ctx, judgeBody(g, ctx, ctx.body ?? Buffer.alloc(0), ex));
+      const body = ctx.body ?? Buffer.alloc(0);
+      // Only a route with a quota waits for one (no extra turn for the others).
+      if (!hasToolAdmissions(ctx)) return forward(g, ctx, judgeBody(g, ctx, body, ex));
+      return judgeAndAdmit(g, ctx, body, ex).then((judged) => forward(g, ctx, judged));
     },
     beforeUpstream(ctx) {
       if (ctx.req.method !== 'POST') {

@@ -4,6 +4,7 @@
  * public name on top of what the source route's plugins judge; a denied one is neither listed
  * nor called.
  */
+import { admitOne } from './limited-answers';
 import { ApplyError, type Entity } from '../../data-plane/runtime/entity';
 import type { CompileEnv, RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import type { Static } from '@sinclair/typebox';
@@ -168,6 +169,9 @@ export function listenerSources(
       const d = allowed(ctx);
       if (!d.allowed)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: denialMessage(name, d) } };
+      // The listener's quotas (ai-mcp-rate-limiting) count its sources' tools as its own.
+      const limited = await admitOne(ctx, name);
+      if (limited) return limited;
       const outcome = await failClosed(() => virtual.call(ctx, name, args, ownNames, how));
       if (!outcome)
         return { error: { code: JSONRPC_ERRORS.INVALID_PARAMS, message: `Unknown tool: ${name}` } };

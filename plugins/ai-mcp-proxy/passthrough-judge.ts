@@ -14,7 +14,8 @@ import {
 import { observeServerMessage, type McpExchange } from '../../data-plane/mcp/exchange';
 import { eraOf, speakerOf, type Era } from '../../data-plane/mcp/protocol-era';
 import { legacyProblem, modernProblem } from '../../data-plane/mcp/era-rules';
-import type { CallVerdict } from '../../data-plane/mcp/guard-chain';
+import { admitCalls, type AdmissionRefusal, type CallVerdict } from '../../data-plane/mcp/guard-chain';
+import { answerLimited } from './limited-answers';
 import type { PassthroughGuards } from './passthrough-guards';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -113,16 +114,27 @@ function eraRules(
     : null;
 }
 
-/**
- * The body to forward (the request exits otherwise). `ex` null: the last look judging a body a
- * later plugin changed (recorded and counted once already).
- */
-export function judgeBody(
+interface JudgedCall {
+  id: JsonRpcId;
+  tool: string;
+  seen: Seen;
+  verdict: CallVerdict;
+  known: boolean;
+}
+
+interface Judging {
+  parsed: Parsed;
+  era: Era;
+  calls: JudgedCall[];
+}
+
+/** Parsed, the era's rules applied, every tools/call through the guard chain (not yet recorded). */
+function judgeMessages(
   g: PassthroughGuards,
   ctx: RequestContextApi,
   body: Buffer,
   ex: McpExchange | null,
-): JudgedBody {
+): Judging {
   const parsed = parseJsonRpcBody(body, g.config.max_request_body_size);
   if (!parsed.ok) {
     const { code, message, id } = parsed.problem;
@@ -145,17 +157,81 @@ export function judgeBody(
     return ctx.exit(problem.status, jsonRpcError(id, problem.code, problem.message, problem.data), JSON_TYPE);
   }
   const guards = g.guardsOf(ctx);
-  const denials: { id: JsonRpcId; message: string }[] = [];
+  const calls: JudgedCall[] = [];
   for (const m of parsed.messages) {
     if (m.kind === 'response') continue; // the client answering a server request
     const tool = m.kind === 'request' && m.method === 'tools/call' ? (m.tool ?? null) : null;
     const seen = seenOf(m, tool, g.logPayloads);
     ex?.messages.push(seen);
     if (m.kind !== 'request' || tool === null) continue;
-    const verdict = guards.judgeCall(tool);
-    record(g, ctx, seen, tool, verdict, guards.knows(tool), ex !== null);
-    if (verdict.decision !== 'allowed') denials.push({ id: m.id, message: verdict.message });
+    calls.push({ id: m.id, tool, seen, verdict: guards.judgeCall(tool), known: guards.knows(tool) });
   }
-  if (denials.length) refuseDenied(ctx, parsed, denials, ex);
-  return { canonical: parsed.canonical, era, messages: parsed.messages };
+  return { parsed, era, calls };
+}
+
+/** The verdicts recorded; a body with a refused call answered here; else what goes upstream. */
+function conclude(
+  g: PassthroughGuards,
+  ctx: RequestContextApi,
+  j: Judging,
+  ex: McpExchange | null,
+): JudgedBody {
+  const denials: { id: JsonRpcId; message: string }[] = [];
+  const limited = new Map<JsonRpcId, AdmissionRefusal>();
+  for (const c of j.calls) {
+    record(g, ctx, c.seen, c.tool, c.verdict, c.known, ex !== null);
+    if (c.verdict.decision === 'limited') limited.set(c.id, c.verdict);
+    else if (c.verdict.decision !== 'allowed') denials.push({ id: c.id, message: c.verdict.message });
+  }
+  if (denials.length) refuseDenied(ctx, j.parsed, denials, ex);
+  if (limited.size) answerLimited(ctx, j.parsed, j.era, limited, ex);
+  return { canonical: j.parsed.canonical, era: j.era, messages: j.parsed.messages };
+}
+
+/**
+ * The body to forward (the request exits otherwise). `ex` null: the last look judging a body a
+ * later plugin changed (recorded, counted and admitted once already).
+ */
+export function judgeBody(
+  g: PassthroughGuards,
+  ctx: RequestContextApi,
+  body: Buffer,
+  ex: McpExchange | null,
+): JudgedBody {
+  return conclude(g, ctx, judgeMessages(g, ctx, body, ex), ex);
+}
+
+/**
+ * The first judging of a request: the guards, then, when they allowed every call, the counted
+ * admissions (quotas) for all its calls at once. A quota that cannot be counted (its store down,
+ * not fault tolerant) is a JSON-RPC error, never a call let through.
+ */
+export async function judgeAndAdmit(
+  g: PassthroughGuards,
+  ctx: RequestContextApi,
+  body: Buffer,
+  ex: McpExchange,
+): Promise<JudgedBody> {
+  const j = judgeMessages(g, ctx, body, ex);
+  if (j.calls.length && j.calls.every((c) => c.verdict.decision === 'allowed')) {
+    let verdicts: (AdmissionRefusal | null)[];
+    try {
+      verdicts = await admitCalls(
+        ctx,
+        j.calls.map((c) => c.tool),
+      );
+    } catch {
+      const id = j.parsed.batch ? null : j.calls[0].id;
+      return ctx.exit(
+        500,
+        jsonRpcError(id, JSONRPC_ERRORS.INTERNAL_ERROR, 'the tool call quota could not be checked'),
+        JSON_TYPE,
+      );
+    }
+    j.calls.forEach((c, i) => {
+      const v = verdicts[i];
+      if (v) c.verdict = { decision: 'limited', ...v };
+    });
+  }
+  return conclude(g, ctx, j, ex);
 }

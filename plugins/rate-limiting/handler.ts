@@ -7,12 +7,13 @@
  */
 import { defineHandler, type HeaderMap, type RequestContextApi } from '../../data-plane/runtime/plugin-api';
 import rateLimitingPlugin, { PERIODS, type Period } from './schema';
-import { localPolicy, type Take } from './policies';
-import { EXPIRATION, RedisClients, redisPolicy, type RedisSettings } from './redis-counters';
+import { takeFromRedis, takeLocally, type Take } from './policies';
+import { redisClientsOf, type RedisSettings } from '../lib/redis-counters';
+import { EXPIRATION } from '../lib/windows';
 import { defineSlot } from '../../data-plane/runtime/slots';
 import { Counter } from 'prom-client';
 
-const REDIS = defineSlot<{ clients: RedisClients; errors: Counter }>('rate-limiting:redis');
+const REDIS_ERRORS = defineSlot<Counter>('rate-limiting:redis-errors');
 
 const TITLE: Record<Period, string> = {
   second: 'Second',
@@ -78,20 +79,19 @@ export default defineHandler(rateLimitingPlugin, (c, env, entity) => {
     return id ?? ctx.req.socket.remoteAddress ?? '';
   }
 
-  const shared =
+  const errors =
     c.policy === 'redis'
-      ? env.runtime.keep(REDIS, () => {
-          const clients = new RedisClients();
-          env.runtime.onClose(() => clients.close());
-          const errors = new Counter({
-            name: 'tollgate_rate_limiting_redis_errors_total',
-            help: 'Requests rate-limiting could not count because Redis failed (fault_tolerant decides)',
-            registers: [env.runtime.metrics],
-          });
-          return { clients, errors };
-        })
+      ? env.runtime.keep(
+          REDIS_ERRORS,
+          () =>
+            new Counter({
+              name: 'tollgate_rate_limiting_redis_errors_total',
+              help: 'Requests rate-limiting could not count because Redis failed (fault_tolerant decides)',
+              registers: [env.runtime.metrics],
+            }),
+        )
       : null;
-  const redis = shared ? redisPolicy(c.redis as RedisSettings, shared.clients) : null;
+  const redis = errors ? redisClientsOf(env.runtime).get(c.redis as RedisSettings) : null;
 
   /** Kong's answer for a counted request: 429 with the headers, or the headers on the response. */
   function answer(ctx: RequestContextApi, take: Take, now: number): void {
@@ -108,11 +108,7 @@ export default defineHandler(rateLimitingPlugin, (c, env, entity) => {
     return {
       access(ctx) {
         const now = Date.now();
-        answer(
-          ctx,
-          localPolicy.take(`${entity.id}|${c.limit_by}|${identifier(ctx)}`, limits, now) as Take,
-          now,
-        );
+        answer(ctx, takeLocally(`${entity.id}|${c.limit_by}|${identifier(ctx)}`, limits, now), now);
       },
     };
   return {
@@ -120,9 +116,14 @@ export default defineHandler(rateLimitingPlugin, (c, env, entity) => {
       const now = Date.now();
       let take: Take;
       try {
-        take = await redis.take(`${ctx.route.id}:${ctx.service?.id ?? ''}:${identifier(ctx)}`, limits, now);
+        take = await takeFromRedis(
+          redis,
+          `${ctx.route.id}:${ctx.service?.id ?? ''}:${identifier(ctx)}`,
+          limits,
+          now,
+        );
       } catch {
-        shared!.errors.inc();
+        errors!.inc();
         if (c.fault_tolerant) return;
         return ctx.error(500);
       }

@@ -4,8 +4,9 @@ import type { FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 import { RedisRecord } from '../lib/redis';
 
-export const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
-export type Period = (typeof PERIODS)[number];
+import { PERIODS } from '../lib/windows';
+
+export { PERIODS, type Period } from '../lib/windows';
 
 const Limit = () => Nullable(Num({ exclusiveMinimum: 0 }));
 

@@ -18,8 +18,8 @@ import keyAuthPlugin from '../../plugins/key-auth/schema';
 import rateLimitingPlugin from '../../plugins/rate-limiting/schema';
 import type { CompileEnv } from '../../data-plane/runtime/plugin-api';
 import { parseBasic } from '../../plugins/basic-auth/handler';
-import { LocalCounters } from '../../plugins/rate-limiting/counters';
-import { windowOf } from '../../plugins/rate-limiting/windows';
+import { LocalCounters } from '../../plugins/lib/local-counters';
+import { windowOf } from '../../plugins/lib/windows';
 import { hashPassword, verifyPassword, verifyPasswordSync } from '../../plugins/basic-auth/password';
 
 test('every bundled plugin folder gives a definition and a handler of the same name', () => {

@@ -1,7 +1,8 @@
 /**
- * The `local` policy's counters: one store per data-plane process, shared by every snapshot so
- * a config change does not reset them (Kong keeps them in a shared dict). Counters are grouped
- * by the end of their window, so an ended window is dropped whole, never walked key by key.
+ * Counters of the `local` policy (rate-limiting, ai-mcp-rate-limiting): one store per
+ * data-plane process, shared by every snapshot so a config change does not reset them (Kong
+ * keeps them in a shared dict). Counters are grouped by the end of their window, so an ended
+ * window is dropped whole, never walked key by key.
  */
 export class LocalCounters {
   /** window end (ms) → counter key → requests counted. */
@@ -15,7 +16,7 @@ export class LocalCounters {
     return this.windows.get(end)?.get(key) ?? 0;
   }
 
-  increment(key: string, end: number, now: number): void {
+  increment(key: string, end: number, now: number, amount = 1): void {
     this.dropEnded(now);
     let w = this.windows.get(end);
     if (!w) this.windows.set(end, (w = new Map()));
@@ -25,7 +26,7 @@ export class LocalCounters {
       if (this.size >= this.max) return;
       this.size++;
     }
-    w.set(key, (n ?? 0) + 1);
+    w.set(key, (n ?? 0) + amount);
   }
 
   get entries(): number {
@@ -41,5 +42,5 @@ export class LocalCounters {
   }
 }
 
-/** Every rate-limiting plugin of this process counts here. */
+/** Every rate-limiting plugin of this process counts here (keys say whose counter). */
 export const LOCAL_COUNTERS = new LocalCounters();

@@ -1,17 +1,16 @@
 /**
- * The `redis` policy: counters in one Redis that every worker of every data plane shares, so
- * a limit is one limit fleet-wide. Kong's keys (`ratelimit:<route>:<service>:<identifier>:
- * <window start>:<period>`, expiring with their window). Kong reads usage and increments
- * afterwards, so concurrent requests can overshoot; here one script checks every window and
- * increments all of them or none, atomically, so a limit holds exactly under any concurrency.
+ * The `redis` policy (rate-limiting, ai-mcp-rate-limiting): counters in one Redis that every
+ * worker of every data plane shares, so a limit is one limit fleet-wide, each key expiring with
+ * its window. Kong reads usage and increments afterwards, so concurrent requests can overshoot;
+ * here one script checks every counter a request needs and adds to all of them or none,
+ * atomically, so a limit holds exactly under any concurrency.
  * One connection per Redis (host, port, database, user, TLS) per process, shared by every
  * plugin instance and closed when the process stops serving; commands fail at once while it is down (no offline queue), and the plugin's
  * `fault_tolerant` decides what a request then gets.
  */
 import Redis, { type RedisOptions } from 'ioredis';
-import type { CountingPolicy, Take } from './policies';
-import type { Period } from './schema';
-import { windowOf } from './windows';
+import type { PluginRuntime } from '../../data-plane/runtime/plugin-api';
+import { defineSlot } from '../../data-plane/runtime/slots';
 
 /** The schema's `redis` record (plugins/lib/redis.ts), as the handler receives it. */
 export interface RedisSettings {
@@ -32,29 +31,20 @@ export interface RedisSettings {
   sentinel_password?: string | null;
 }
 
-/** Kong's EXPIRATION: how long a window's counter lives. */
-export const EXPIRATION: Record<Period, number> = {
-  second: 1,
-  minute: 60,
-  hour: 3600,
-  day: 86400,
-  month: 2592000,
-  year: 31536000,
-};
-
-// KEYS: one counter per window; ARGV: their limits, then their expiries (s). Returns
-// {allowed (1/0), used before this request per window…}.
+// KEYS: the counters; ARGV: their limits, their expiries (s), the amounts to add. Returns
+// {allowed (1/0), used before this request per counter…}.
 const TAKE = `
 local n = #KEYS
 local used = {}
 local allowed = 1
 for i = 1, n do
   used[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if used[i] >= tonumber(ARGV[i]) then allowed = 0 end
+  if used[i] + tonumber(ARGV[2 * n + i]) > tonumber(ARGV[i]) then allowed = 0 end
 end
 if allowed == 1 then
   for i = 1, n do
-    if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], tonumber(ARGV[n + i])) end
+    local amount = tonumber(ARGV[2 * n + i])
+    if redis.call('INCRBY', KEYS[i], amount) == amount then redis.call('EXPIRE', KEYS[i], tonumber(ARGV[n + i])) end
   end
 end
 local out = {allowed}
@@ -62,7 +52,7 @@ for i = 1, n do out[i + 1] = used[i] end
 return out
 `;
 
-type Client = Redis & { rateLimitTake(n: number, ...args: (string | number)[]): Promise<number[]> };
+export type Client = Redis & { rateLimitTake(n: number, ...args: (string | number)[]): Promise<number[]> };
 
 /** The process's connections, one per Redis (kept in the plugin runtime, closed with it). */
 export class RedisClients {
@@ -114,22 +104,31 @@ function optionsOf(r: RedisSettings): RedisOptions {
   return { ...common, host: r.host, port: r.port };
 }
 
-/** `who`: Kong's `<route>:<service>:<identifier>` of the request. */
-export function redisPolicy(r: RedisSettings, clients: RedisClients): CountingPolicy {
-  const client = clients.get(r);
-  return {
-    async take(who, limits, now): Promise<Take> {
-      const windows = limits.map(({ period, limit }) => ({
-        period,
-        limit,
-        start: windowOf(period, now).start,
-        used: 0,
-      }));
-      const keys = windows.map((w) => `ratelimit:${who}:${w.start}:${w.period}`);
-      const args = [...windows.map((w) => w.limit), ...windows.map((w) => EXPIRATION[w.period])];
-      const out = await client.rateLimitTake(keys.length, ...keys, ...args);
-      windows.forEach((w, i) => (w.used = Number(out[i + 1])));
-      return { allowed: out[0] === 1, windows };
-    },
-  };
+export interface CounterTake {
+  key: string;
+  limit: number;
+  /** Seconds the counter lives (its window's length). */
+  expiry: number;
+  amount: number;
+}
+
+/** Adds each amount to its counter if every counter stays within its limit; the counts before. */
+export async function takeInRedis(
+  client: Client,
+  takes: readonly CounterTake[],
+): Promise<{ allowed: boolean; used: number[] }> {
+  const args = [...takes.map((t) => t.limit), ...takes.map((t) => t.expiry), ...takes.map((t) => t.amount)];
+  const out = await client.rateLimitTake(takes.length, ...takes.map((t) => t.key), ...args);
+  return { allowed: out[0] === 1, used: takes.map((_, i) => Number(out[i + 1])) };
+}
+
+const CLIENTS = defineSlot<RedisClients>('redis-counters:clients');
+
+/** The process's connections, closed when it stops serving. */
+export function redisClientsOf(runtime: PluginRuntime): RedisClients {
+  return runtime.keep(CLIENTS, () => {
+    const clients = new RedisClients();
+    runtime.onClose(() => clients.close());
+    return clients;
+  });
 }

@@ -1,5 +1,17 @@
 /** Kong's fixed windows, aligned in UTC: the start and the end of the one `now` falls in. */
-import type { Period } from './schema';
+
+export const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
+export type Period = (typeof PERIODS)[number];
+
+/** Kong's EXPIRATION: a window's length in seconds (`RateLimit-Reset`, counter expiry). */
+export const EXPIRATION: Record<Period, number> = {
+  second: 1,
+  minute: 60,
+  hour: 3600,
+  day: 86400,
+  month: 2592000,
+  year: 31536000,
+};
 
 const FIXED: Partial<Record<Period, number>> = {
   second: 1000,
