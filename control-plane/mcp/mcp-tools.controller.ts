@@ -10,6 +10,8 @@ const PLUGIN = 'ai-mcp-proxy';
 const MAX = 1000;
 /** An analytics record of a tool call the gateway itself refused (an ACL denial). */
 const DENIED_CALL = `mcp_method = 'tools/call' AND source = 'gateway' AND jsonrpc_error = -32602`;
+/** A tool call the gateway answered because it was over its quota (ai-mcp-rate-limiting). */
+const LIMITED_CALL = `mcp_method = 'tools/call' AND source = 'gateway' AND detail->'quota' IS NOT NULL`;
 
 /**
  * Tollgate's own MCP view (the console's MCP tools page): per route that `ai-mcp-proxy`
@@ -40,7 +42,8 @@ export class McpToolsController {
 
   /**
    * The console's overview: governed routes, the tools held for review, and the tool calls
-   * refused by an ACL in the last hour (count and the most recent), across every route.
+   * refused by an ACL or over their quota in the last hour (count and the most recent), across
+   * every route.
    */
   @Get('overview')
   async overview() {
@@ -55,11 +58,20 @@ export class McpToolsController {
       `SELECT ts, request_id, route_id, route_name, consumer_username, tool, node_id FROM analytics_records
         WHERE ${DENIED_CALL} ORDER BY ts DESC LIMIT 10`,
     );
+    const [limited] = await this.store.query(
+      `SELECT count(*)::int AS count FROM analytics_records WHERE ${LIMITED_CALL} AND ts >= $1`,
+      [since],
+    );
+    const recentLimited = await this.store.query(
+      `SELECT ts, request_id, route_id, route_name, consumer_username, tool, node_id FROM analytics_records
+        WHERE ${LIMITED_CALL} ORDER BY ts DESC LIMIT 10`,
+    );
     return {
       routes: governed.length,
       held: [],
       ...(await this.extensions.overviewFields()),
       denied: { last_hour: count, recent },
+      limited: { last_hour: limited.count, recent: recentLimited },
     };
   }
 

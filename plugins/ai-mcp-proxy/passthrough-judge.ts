@@ -180,8 +180,14 @@ function conclude(
   const limited = new Map<JsonRpcId, AdmissionRefusal>();
   for (const c of j.calls) {
     record(g, ctx, c.seen, c.tool, c.verdict, c.known, ex !== null);
-    if (c.verdict.decision === 'limited') limited.set(c.id, c.verdict);
-    else if (c.verdict.decision !== 'allowed') denials.push({ id: c.id, message: c.verdict.message });
+    if (c.verdict.decision === 'limited') {
+      limited.set(c.id, c.verdict);
+      // The analytics record says so (the console's overview counts these).
+      c.seen.detail = {
+        ...(c.seen.detail ?? {}),
+        quota: { limited: true, retry_after: c.verdict.retryAfter },
+      };
+    } else if (c.verdict.decision !== 'allowed') denials.push({ id: c.id, message: c.verdict.message });
   }
   if (denials.length) refuseDenied(ctx, j.parsed, denials, ex);
   if (limited.size) answerLimited(ctx, j.parsed, j.era, limited, ex);

@@ -309,3 +309,39 @@ test('a listener over the GitHub route: its tools shown with their source, judge
   await w.screenshot('console-mcp-listener');
   assert.deepEqual(w.problems, []);
 });
+
+test('a tool-call quota: the call over it is the tool’s error result, counted on the overview', async () => {
+  const seed = loadSeed();
+  const developer = seed.consumers.find((c: any) => c.groups[0].name === 'developer');
+  const quota = await s.api('POST', '/routes/github-mcp/plugins', {
+    name: 'ai-mcp-rate-limiting',
+    config: { limits: [{ tools: ['search_code'], consumer_groups: ['developer'], day: 1 }] },
+  });
+  assert.equal(quota.status, 201, quota.text);
+  await s.synced();
+  const dev = await connectMcp(`${s.dp.proxyUrl}/github-mcp`, {
+    apikey: developer.keyauth_credentials[0].key,
+    authorization: 'Bearer ghu_user_token',
+  });
+  await listAllTools(dev);
+  const first = await dev.callTool({ name: 'search_code', arguments: { query: 'kong' } });
+  assert.equal(first.isError ?? false, false);
+  const over = await dev.callTool({ name: 'search_code', arguments: { query: 'kong' } });
+  assert.equal(over.isError, true);
+  await dev.close();
+  await waitFor(
+    'the call over its quota in the control plane',
+    async () => (await s.api('GET', '/mcp/overview')).body.limited.last_hour > 0,
+    30_000,
+  );
+  await w.page.goto('about:blank');
+  await w.page.goto(`${s.cp.cp.consoleUrl}/#/`, { waitUntil: 'networkidle' });
+  await w.page.locator('[data-testid="tile-limited"]').waitFor({ timeout: 20_000 });
+  await waitFor(
+    'the tile to count it',
+    async () => Number(await w.page.locator('[data-testid="overview-limited"]').innerText()) >= 1,
+    20_000,
+  );
+  assert.equal((await s.api('DELETE', `/plugins/${quota.body.id}`)).status, 204);
+  assert.deepEqual(w.problems, []);
+});

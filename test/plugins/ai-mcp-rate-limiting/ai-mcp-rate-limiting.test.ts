@@ -24,6 +24,7 @@ import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api'
 import { PET_TOOLS } from '../../fixtures/petstore-tools';
 import { startRedis, type TestRedis } from '../../helpers/redis';
 import { syncCleanly } from '../../helpers/deck';
+import { waitFor } from '../../helpers/topology';
 
 let s: Stack;
 let upstream: Server;
@@ -169,6 +170,11 @@ test('over its quota, a call is the tool’s error result in both eras, never fo
 
   const metrics = await (await fetch(`${s.dp.statusUrl}/metrics`)).text();
   assert.match(metrics, /tool="write_notes",decision="limited"\} [1-9]/);
+  // And in analytics: the console's MCP overview counts the calls over their quota.
+  await waitFor('the limited calls in analytics', async () => {
+    const o = (await s.api('GET', '/mcp/overview')).body;
+    return o.limited?.last_hour >= 2 && o.limited.recent[0].consumer_username === 'alice';
+  });
 });
 
 test('a batch counts each call, and a batch over the quota costs nothing', async () => {
