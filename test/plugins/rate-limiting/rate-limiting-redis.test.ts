@@ -1,7 +1,8 @@
 /**
  * rate-limiting with `policy: redis`, as a fleet runs it: two data-plane processes of two
  * workers each count in one real Redis, so a limit of 10 lets exactly 10 of 40 concurrent
- * requests through; Redis killed mid-run lets requests pass (`fault_tolerant: true`, Kong's
+ * requests through, and ai-mcp-rate-limiting's tool-call quota of 5 lets exactly 5 of 20
+ * concurrent calls run; Redis killed mid-run lets requests pass (`fault_tolerant: true`, Kong's
  * default) or answers 500 (`false`), and counting resumes when it is back; the config round-trips
  * through a decK file.
  */
@@ -24,6 +25,7 @@ import {
 } from '../../helpers/topology';
 import { startRedis, type TestRedis } from '../../helpers/redis';
 import { runTollgate } from '../../helpers/process';
+import { startGithubMcpFixture, type GithubFixture } from '../../fixtures/github-mcp-server';
 
 let db: TestDatabase;
 let cp: CpProcess;
@@ -31,13 +33,21 @@ const dps: DpProcess[] = [];
 let api: ReturnType<typeof adminClient>;
 let echo: Awaited<ReturnType<typeof startEchoUpstream>>;
 let redis: TestRedis;
+let github: GithubFixture;
 
 /** One request on its own connection (the primary hands each to some worker). */
-const get = (base: string, path: string, headers: Record<string, string> = {}) =>
+const get = (base: string, path: string, headers: Record<string, string> = {}, body?: string) =>
   new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
     const u = new URL(base + path);
     const req = request(
-      { host: u.hostname, port: u.port, path, agent: false, headers: { connection: 'close', ...headers } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: body === undefined ? 'GET' : 'POST',
+        agent: false,
+        headers: { connection: 'close', ...headers },
+      },
       (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
@@ -45,8 +55,8 @@ const get = (base: string, path: string, headers: Record<string, string> = {}) =
       },
     );
     req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path}: no answer in 10 s`)));
-    req.end();
+    req.setTimeout(10_000, () => req.destroy(new Error(`${path}: no answer in 10 s`)));
+    req.end(body);
   });
 
 const sync = async () => waitConverged(dps, (await api('GET', '/config')).body.hash);
@@ -76,6 +86,24 @@ before(async () => {
     });
     assert.equal(p.status, 201, p.text);
   }
+  // A tool-call quota in the same Redis: ai-mcp-rate-limiting in front of an MCP server.
+  github = await startGithubMcpFixture();
+  await api('POST', '/services', { name: 'gh', url: `${github.url}/mcp` });
+  await api('POST', '/services/gh/routes', { name: 'quota', paths: ['/quota'] });
+  await api('POST', '/routes/quota/plugins', {
+    name: 'ai-mcp-proxy',
+    config: { mode: 'passthrough-listener' },
+  });
+  const quota = await api('POST', '/routes/quota/plugins', {
+    name: 'ai-mcp-rate-limiting',
+    config: {
+      limits: [{ tools: ['search_code'], day: 5 }],
+      limit_by: 'ip',
+      policy: 'redis',
+      redis: { host: '127.0.0.1', port: redis.port },
+    },
+  });
+  assert.equal(quota.status, 201, quota.text);
   for (let i = 0; i < 2; i++)
     dps.push(await startDpProcess({ cpUrl: cp.clusterUrl, env: { TOLLGATE_DP_WORKERS: '2' } }));
   await sync();
@@ -85,6 +113,7 @@ after(async () => {
   for (const dp of dps) await dp.proc.stop('SIGTERM');
   await cp?.proc.stop('SIGKILL');
   await echo?.close();
+  await github?.close();
   await redis?.stop();
   await db?.drop();
 });
@@ -131,6 +160,34 @@ test('two data planes of two workers hold one limit exactly, under concurrency',
   }
   const other = await get(dps[0].proxyUrl, '/tolerant', { 'x-agent': `${agent}-other` });
   assert.equal(other.status, 200, 'another identifier has its own counter');
+});
+
+test('a tool-call quota holds exactly across data planes and workers: 5 of 20 concurrent calls run', async () => {
+  const call = (id: number) =>
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'search_code', arguments: { query: 'kong' } },
+    });
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2025-11-25',
+  };
+  const before = github.calls.filter((c) => c.tool === 'search_code').length;
+  const day = new Date().getUTCDate();
+  const all = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => get(dps[i % 2].proxyUrl, '/quota', headers, call(i + 1))),
+  );
+  if (new Date().getUTCDate() !== day) return; // a run across midnight counts in two windows
+  const results = all.map((r) => {
+    assert.equal(r.status, 200, r.body);
+    const data = /^data: (.*)$/m.exec(r.body)?.[1] ?? r.body;
+    return JSON.parse(data).result;
+  });
+  assert.equal(results.filter((r) => r.isError === true).length, 15, JSON.stringify(results.slice(0, 3)));
+  assert.equal(github.calls.filter((c) => c.tool === 'search_code').length - before, 5, 'the upstream ran 5');
 });
 
 test('Redis down: fault_tolerant passes requests without headers, or answers 500; back, it counts again', async () => {
