@@ -16,6 +16,8 @@ interface NameEntry {
   refreshAt: number;
   staleUntil: number;
   refreshing?: Promise<boolean>;
+  /** Answered at least once (well or not): a config no longer waits for it. */
+  settled: boolean;
 }
 
 const MIN_REFRESH_S = 1;
@@ -39,15 +41,17 @@ export class ResolvedNames {
   }
 
   /**
-   * Asks for every name not asked yet and waits for the answers, at most `waitMs`: a name whose
-   * servers do not answer goes on being asked in the background (onChange tells when it lands).
+   * Asks for every name not asked yet and waits for the first answers, at most `waitMs`: a name
+   * whose servers do not answer goes on being asked in the background (onChange tells when it
+   * lands), and a name answered once is never waited for again (a config apply does not wait on
+   * the refresh of a name whose servers are down).
    */
   async ensure(names: Iterable<string>, waitMs: number): Promise<void> {
     const pending: Promise<boolean>[] = [];
     for (const name of names) {
       const entry = this.names.get(name.toLowerCase());
       if (!entry) pending.push(this.refresh(name));
-      else if (entry.refreshing) pending.push(entry.refreshing);
+      else if (entry.refreshing && !entry.settled) pending.push(entry.refreshing);
     }
     if (!pending.length) return;
     let timer: NodeJS.Timeout | undefined;
@@ -83,6 +87,7 @@ export class ResolvedNames {
         refreshAt: 0,
         staleUntil: 0,
         refreshing,
+        settled: false,
       });
     return refreshing;
   }
@@ -91,6 +96,7 @@ export class ResolvedNames {
     const entry = this.names.get(key);
     if (!entry) return false; // forgotten meanwhile
     entry.refreshing = undefined;
+    entry.settled = true;
     const now = this.now();
     const before = signature(entry.current);
     if (r.ok) {

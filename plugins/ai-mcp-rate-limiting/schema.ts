@@ -27,35 +27,39 @@ export const aiMcpRateLimitingPlugin = definePlugin({
     before: [{ plugin: 'ai-mcp-proxy', why: 'ai-mcp-proxy counts the quota when it judges a tools/call' }],
   },
   noConsumerGroup: true,
-  schema: Rec({
-    limits: Type.Array(
-      Rec(
-        {
-          /** Exact tool names, each counted on its own; `*`: every tool, counted together. */
-          tools: Type.Array(Str({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 1000 }),
-          /** For these consumers (username or id) and these consumer groups (name); neither: anyone. */
-          consumers: Names(),
-          consumer_groups: Names(),
-          second: Limit(),
-          minute: Limit(),
-          hour: Limit(),
-          day: Limit(),
-          month: Limit(),
-          year: Limit(),
-        },
-        { required: ['tools'] },
+  schema: Rec(
+    {
+      limits: Type.Array(
+        Rec(
+          {
+            /** Exact tool names, each counted on its own; `*`: every tool, counted together. */
+            tools: Type.Array(Str({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 1000 }),
+            /** For these consumers (username or id) and these consumer groups (name); neither: anyone. */
+            consumers: Names(),
+            consumer_groups: Names(),
+            second: Limit(),
+            minute: Limit(),
+            hour: Limit(),
+            day: Limit(),
+            month: Limit(),
+            year: Limit(),
+          },
+          { required: ['tools'] },
+        ),
+        { minItems: 1, maxItems: 100 },
       ),
-      { minItems: 1, maxItems: 100 },
-    ),
-    limit_by: Enum(['consumer', 'credential', 'consumer-group', 'ip'], { default: 'consumer' }),
-    policy: Enum(['local', 'redis'], { default: 'local' }),
-    redis: RedisRecord({ default: {} }),
-    fault_tolerant: Bool({ default: true }),
-    error_message: Str({ default: 'Tool call quota exceeded', maxLength: 500 }),
-  }),
+      limit_by: Enum(['consumer', 'credential', 'consumer-group', 'ip'], { default: 'consumer' }),
+      policy: Enum(['local', 'redis'], { default: 'local' }),
+      redis: RedisRecord({ default: {} }),
+      fault_tolerant: Bool({ default: true }),
+      error_message: Str({ default: 'Tool call quota exceeded', maxLength: 500 }),
+    },
+    { required: ['limits'] },
+  ),
   check: (c) => {
     const errors: FieldError[] = [];
-    c.limits.forEach((l, i) => {
+    // Checks run on what the schema read: a missing `limits` is its "required field missing".
+    (c.limits ?? []).forEach((l, i) => {
       if (!PERIODS.some((p) => l[p] != null))
         errors.push({
           path: ['limits', i],

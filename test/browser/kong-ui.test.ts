@@ -314,6 +314,9 @@ describe('entity pages built from Kong UI packages', () => {
       for (const r of svc.routes ?? []) for (const p of r.plugins ?? []) seedConfigs.set(p.name, p.config);
     const minimal: Record<string, any> = {
       'rate-limiting': { minute: 10, hour: 100 },
+      'ai-mcp-rate-limiting': {
+        limits: [{ tools: ['search_code'], consumer_groups: ['developer'], day: 20 }],
+      },
       // Kong's entity checks: one of allow or deny.
       acl: { allow: ['admins'] },
       'ip-restriction': { allow: ['127.0.0.1', '10.0.0.0/8'] },

@@ -157,6 +157,29 @@ test('the cache: refreshed when the TTL runs out, stale while servers fail, drop
   assert.equal(names.get('cache.test'), undefined);
 });
 
+test('a config waits for a name’s first answer only, never for the refresh of a name whose servers are down', async () => {
+  let release: () => void = () => undefined;
+  const slow = {
+    resolve: () =>
+      new Promise<Awaited<ReturnType<DnsResolver['resolve']>>>((r) => {
+        release = () => r({ ok: false, notFound: false, error: 'timeout' });
+      }),
+  };
+  const names = new ResolvedNames(slow, { staleTtl: 10, notFoundTtl: 30, errorTtl: 1 });
+  const turn = () => new Promise((r) => setImmediate(r));
+  let first = false;
+  const waiting = names.ensure(['down.test'], 60_000).then(() => (first = true));
+  await turn();
+  assert.equal(first, false, 'the first answer is waited for');
+  release();
+  await waiting;
+  void names.refresh('down.test'); // the background refresh, its servers still silent
+  let again = false;
+  void names.ensure(['down.test'], 60_000).then(() => (again = true));
+  await turn();
+  assert.equal(again, true, 'answered once: never waited for again');
+  release();
+});
 test("Kong's dns_* settings from the environment: checked, never a silent default", () => {
   const o = dnsOptionsFromEnv({
     TOLLGATE_DNS_RESOLVER: '127.0.0.1:5353,[::1]:53,10.0.0.1',

@@ -251,6 +251,9 @@ test('schema checks, and the decK file round-trips', async () => {
     config: { limits: [{ tools: ['x'] }] },
   });
   assert.equal(none.status, 400, none.text);
+  const missing = await s.api('POST', '/plugins', { name: 'ai-mcp-rate-limiting', config: {} });
+  assert.equal(missing.status, 400, missing.text);
+  assert.equal(missing.body.fields.config.limits, 'required field missing');
   await syncCleanly(s, [
     '_format_version: "3.0"',
     '_info: { select_tags: [quota-deck] }',
