@@ -15,6 +15,8 @@
  */
 import type { RequestContextApi } from '../runtime/plugin-api';
 import { defineSlot } from '../runtime/slots';
+import { exchangeOf } from './exchange';
+import { JSONRPC_ERRORS, jsonRpcError } from './jsonrpc';
 
 /** What a guard refuses as; an admission (a quota) refuses as `limited`. */
 export type GuardRefusal = 'refused' | 'denied' | 'held';
@@ -120,4 +122,22 @@ export async function admitCalls(
     if (verdicts.some((v) => v !== null)) break;
   }
   return verdicts;
+}
+
+/**
+ * A plugin whose gate or admission ai-mcp-proxy applies (tool pinning, quotas), in its
+ * beforeUpstream: a request ai-mcp-proxy did not judge would go through unchecked, so it is
+ * refused instead.
+ */
+export function requireJudgedByMcpProxy(ctx: RequestContextApi, plugin: string): void {
+  if (exchangeOf(ctx)) return;
+  ctx.exit(
+    500,
+    jsonRpcError(
+      null,
+      JSONRPC_ERRORS.INTERNAL_ERROR,
+      `${plugin} needs ai-mcp-proxy on this route: the request was not forwarded`,
+    ),
+    { 'content-type': 'application/json' },
+  );
 }

@@ -7,9 +7,7 @@
 import { Counter } from 'prom-client';
 import { aiMcpRateLimitingPlugin } from './schema';
 import { defineHandler } from '../../data-plane/runtime/plugin-api';
-import { addToolAdmission } from '../../data-plane/mcp/guard-chain';
-import { exchangeOf } from '../../data-plane/mcp/exchange';
-import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
+import { addToolAdmission, requireJudgedByMcpProxy } from '../../data-plane/mcp/guard-chain';
 import { defineSlot } from '../../data-plane/runtime/slots';
 import { redisClientsOf, type RedisSettings } from '../lib/redis-counters';
 import { Quotas } from './quotas';
@@ -46,16 +44,7 @@ export default defineHandler(aiMcpRateLimitingPlugin, (c, env) => {
     },
     beforeUpstream(ctx) {
       // The quota is applied by ai-mcp-proxy: without it on the route, nothing would be counted.
-      if (!exchangeOf(ctx))
-        ctx.exit(
-          500,
-          jsonRpcError(
-            null,
-            JSONRPC_ERRORS.INTERNAL_ERROR,
-            'ai-mcp-rate-limiting needs ai-mcp-proxy on this route: the request was not forwarded',
-          ),
-          { 'content-type': 'application/json' },
-        );
+      requireJudgedByMcpProxy(ctx, 'ai-mcp-rate-limiting');
     },
   };
 });

@@ -7,13 +7,13 @@
  * `limit_by`, `policy`, `redis` and `fault_tolerant`, with `limits` saying which tools and
  * callers each quota is for.
  */
-import { Bool, Enum, Nullable, Num, Rec, Str, Type } from '../../shared/schema/kong-types';
+import { Bool, Enum, Nullable, Rec, Str, Type } from '../../shared/schema/kong-types';
 import type { FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 import { RedisRecord } from '../lib/redis';
+import { periodLimits } from '../lib/period-limits';
 import { PERIODS } from '../lib/windows';
 
-const Limit = () => Nullable(Num({ exclusiveMinimum: 0 }));
 const Names = () =>
   Nullable(Type.Array(Str({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 1000 }));
 
@@ -37,12 +37,7 @@ export const aiMcpRateLimitingPlugin = definePlugin({
             /** For these consumers (username or id) and these consumer groups (name); neither: anyone. */
             consumers: Names(),
             consumer_groups: Names(),
-            second: Limit(),
-            minute: Limit(),
-            hour: Limit(),
-            day: Limit(),
-            month: Limit(),
-            year: Limit(),
+            ...periodLimits(),
           },
           { required: ['tools'] },
         ),

@@ -8,9 +8,7 @@
 import { toolPinningPlugin } from './schema';
 import { heldMessage, isHeld, pinsOf } from './pins';
 import { defineHandler } from '../../data-plane/runtime/plugin-api';
-import { exchangeOf } from '../../data-plane/mcp/exchange';
-import { addToolGate } from '../../data-plane/mcp/guard-chain';
-import { JSONRPC_ERRORS, jsonRpcError } from '../../data-plane/mcp/jsonrpc';
+import { addToolGate, requireJudgedByMcpProxy } from '../../data-plane/mcp/guard-chain';
 import { ALL_TOOL_FIELDS, fingerprint, toolDefinition } from '../../shared/mcp/tool-fingerprint';
 import { toolInventoryOf } from '../../data-plane/mcp/tool-inventory';
 import { clusterHoldsOf } from './cluster-holds';
@@ -55,16 +53,7 @@ export default defineHandler(toolPinningPlugin, (c, env) => {
     },
     beforeUpstream(ctx) {
       // The gate is applied by ai-mcp-proxy: without it on the route, nothing would be pinned.
-      if (!exchangeOf(ctx))
-        ctx.exit(
-          500,
-          jsonRpcError(
-            null,
-            JSONRPC_ERRORS.INTERNAL_ERROR,
-            'mcp-tool-pinning needs ai-mcp-proxy on this route: the request was not forwarded',
-          ),
-          { 'content-type': 'application/json' },
-        );
+      requireJudgedByMcpProxy(ctx, 'mcp-tool-pinning');
     },
   };
 });

@@ -3,12 +3,11 @@ import { ENTITY_CHECK } from '../../shared/errors';
 import type { FieldError } from '../../shared/schema/validator';
 import { definePlugin } from '../../shared/plugins/definition';
 import { RedisRecord } from '../lib/redis';
+import { periodLimits } from '../lib/period-limits';
 
 import { PERIODS } from '../lib/windows';
 
 export { PERIODS, type Period } from '../lib/windows';
-
-const Limit = () => Nullable(Num({ exclusiveMinimum: 0 }));
 
 export const rateLimitingPlugin = definePlugin({
   name: 'rate-limiting',
@@ -16,12 +15,7 @@ export const rateLimitingPlugin = definePlugin({
   priority: 910,
   protocols: ['grpc', 'grpcs', 'http', 'https'],
   schema: Rec({
-    second: Limit(),
-    minute: Limit(),
-    hour: Limit(),
-    day: Limit(),
-    month: Limit(),
-    year: Limit(),
+    ...periodLimits(),
     limit_by: Enum(['consumer', 'credential', 'ip', 'service', 'header', 'path', 'consumer-group'], {
       default: 'consumer',
     }),

@@ -1,6 +1,14 @@
-/** The official MCP SDK client as the tests use it: connect through the gateway, list every tool. */
+/**
+ * The official MCP SDK clients as the tests use them: the 1.x SDK (2025-11-25) and SDK v2
+ * (negotiating 2026-07-28 through `server/discover`), connected through the gateway; every tool
+ * listed.
+ */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
 
 export async function connectMcp(
   url: string,
@@ -14,6 +22,13 @@ export async function connectMcp(
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     }),
   );
+  return client;
+}
+
+/** An SDK v2 client, its protocol version negotiated (2026-07-28 where the server speaks it). */
+export async function connectMcpV2(url: string, headers: Record<string, string>): Promise<ClientV2> {
+  const client = new ClientV2({ name: 'sdk-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(new TransportV2(new URL(url), { requestInit: { headers } }));
   return client;
 }
 

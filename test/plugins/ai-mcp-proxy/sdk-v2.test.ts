@@ -7,17 +7,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import {
-  Client as ClientV2,
-  StreamableHTTPClientTransport as TransportV2,
-} from '@modelcontextprotocol/client';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
-import { z } from 'zod';
-import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startSdkV2NotesServer } from '../../fixtures/sdk-v2-notes-server';
+import { connectMcp, connectMcpV2 } from '../../helpers/mcp';
 import { mustCreate, startStack, type Stack } from '../../helpers/stack';
 import { waitFor } from '../../helpers/topology';
 import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api';
@@ -32,37 +25,8 @@ const descriptions = new Map(['read_notes', 'write_notes', 'delete_notes'].map((
 let pinId = '';
 const ALICE = { apikey: 'alice-key' };
 
-/** An SDK v2 server of three tools, both eras on one endpoint, on node:http. */
-async function startV2Server(): Promise<Server> {
-  const handler = createMcpHandler(() => {
-    const server = new McpServer({ name: 'v2-upstream', version: '1.0.0' });
-    for (const [name, description] of descriptions)
-      server.registerTool(name, { description, inputSchema: z.object({}) }, async () => {
-        ran.push(name);
-        return { content: [{ type: 'text', text: `ran ${name}` }] };
-      });
-    return server;
-  });
-  const http = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const response = await handler.fetch(
-      new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
-    );
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) Readable.fromWeb(response.body as any).pipe(res);
-    else res.end();
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-  return http;
-}
-
 before(async () => {
-  upstream = await startV2Server();
+  upstream = await startSdkV2NotesServer(descriptions, ran);
   petstore = await startPetstoreApi();
   s = await startStack({ allowedHosts: [] });
   await mustCreate(s.api, '/consumers', { username: 'alice' });
@@ -105,19 +69,8 @@ after(async () => {
   await petstore?.close();
 });
 
-const url = (path: string) => new URL(`${s.dp.proxyUrl}${path}`);
-
-async function v2(path: string) {
-  const client = new ClientV2({ name: 'sdk-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-  await client.connect(new TransportV2(url(path), { requestInit: { headers: ALICE } }));
-  return client;
-}
-
-async function v1(path: string) {
-  const client = new ClientV1({ name: 'sdk-v1', version: '1.0.0' });
-  await client.connect(new TransportV1(url(path), { requestInit: { headers: ALICE } }));
-  return client;
-}
+const v2 = (path: string) => connectMcpV2(`${s.dp.proxyUrl}${path}`, ALICE);
+const v1 = (path: string) => connectMcp(`${s.dp.proxyUrl}${path}`, ALICE);
 
 test('SDK v2 negotiates 2026-07-28 through the gateway: the caller’s tools only, a denied call refused', async () => {
   const client = await v2('/notes');

@@ -8,17 +8,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import {
-  Client as ClientV2,
-  StreamableHTTPClientTransport as TransportV2,
-} from '@modelcontextprotocol/client';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
-import { z } from 'zod';
-import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startSdkV2NotesServer } from '../../fixtures/sdk-v2-notes-server';
+import { connectMcp, connectMcpV2 } from '../../helpers/mcp';
 import { mustCreate, sendThrough, startStack, type Stack } from '../../helpers/stack';
 import { startPetstoreApi, type PetstoreApi } from '../../fixtures/petstore-api';
 import { PET_TOOLS } from '../../fixtures/petstore-tools';
@@ -33,37 +26,8 @@ let redis: TestRedis;
 const ran: string[] = [];
 const keyOf = (user: string) => ({ apikey: `${user}-key` });
 
-/** An SDK v2 server of two tools, both eras on one endpoint. */
-async function startV2Server(): Promise<Server> {
-  const handler = createMcpHandler(() => {
-    const server = new McpServer({ name: 'v2-upstream', version: '1.0.0' });
-    for (const name of ['read_notes', 'write_notes'])
-      server.registerTool(name, { description: name, inputSchema: z.object({}) }, async () => {
-        ran.push(name);
-        return { content: [{ type: 'text', text: `ran ${name}` }] };
-      });
-    return server;
-  });
-  const http = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const response = await handler.fetch(
-      new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
-    );
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) Readable.fromWeb(response.body as any).pipe(res);
-    else res.end();
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-  return http;
-}
-
 before(async () => {
-  upstream = await startV2Server();
+  upstream = await startSdkV2NotesServer(new Map(['read_notes', 'write_notes'].map((n) => [n, n])), ran);
   petstore = await startPetstoreApi();
   redis = await startRedis();
   s = await startStack({ allowedHosts: [] });
@@ -120,19 +84,8 @@ after(async () => {
   await redis?.stop();
 });
 
-const url = (path: string) => new URL(`${s.dp.proxyUrl}${path}`);
-
-async function v2(path: string, user: string) {
-  const client = new ClientV2({ name: 'sdk-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-  await client.connect(new TransportV2(url(path), { requestInit: { headers: keyOf(user) } }));
-  return client;
-}
-
-async function v1(path: string, user: string) {
-  const client = new ClientV1({ name: 'sdk-v1', version: '1.0.0' });
-  await client.connect(new TransportV1(url(path), { requestInit: { headers: keyOf(user) } }));
-  return client;
-}
+const v2 = (path: string, user: string) => connectMcpV2(`${s.dp.proxyUrl}${path}`, keyOf(user));
+const v1 = (path: string, user: string) => connectMcp(`${s.dp.proxyUrl}${path}`, keyOf(user));
 
 const text = (r: any) => (r.content as { text: string }[]).map((c) => c.text).join('');
 
@@ -189,7 +142,7 @@ test('a batch counts each call, and a batch over the quota costs nothing', async
       method: 'POST',
       headers: {
         ...keyOf('carol'),
-        host: url('/').host,
+        host: new URL(s.dp.proxyUrl).host,
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         'mcp-protocol-version': '2025-03-26',
